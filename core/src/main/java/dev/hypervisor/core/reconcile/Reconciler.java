@@ -1,0 +1,325 @@
+package dev.hypervisor.core.reconcile;
+
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.driver.DriverException;
+import dev.hypervisor.core.driver.DriverRegistry;
+import dev.hypervisor.core.driver.RuntimeStatus;
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceFilter;
+import dev.hypervisor.core.instance.InstanceRepository;
+import dev.hypervisor.core.instance.InstanceState;
+import dev.hypervisor.core.instance.Lifecycle;
+import dev.hypervisor.core.store.Txn;
+import dev.hypervisor.core.store.Watch;
+import dev.hypervisor.core.store.WatchEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives this node's instances toward their recorded intent, one idempotent step at a time.
+ *
+ * <p>Every change to an instance record (seen on the store's watch), every exit a driver
+ * reports and every periodic relist queues the instance; a worker then re-reads the record,
+ * takes the one step its state calls for ({@link Step}), and records the outcome with a
+ * compare-and-swap. A lost swap means the intent changed meanwhile: the instance is simply
+ * planned again. Steps of one instance never run concurrently, except a kill: a forced stop
+ * kills at once, over whatever step is in flight.
+ */
+public final class Reconciler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+
+    private final InstanceRepository repository;
+    private final DriverRegistry drivers;
+    private final Clock clock;
+    private final Duration relistInterval;
+    private final ExecutorService workers;
+    private final ExecutorService killers = Executors.newCachedThreadPool(named("reconcile-kill"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("reconcile-timer"));
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final Map<String, RuntimeStatus> exits = new ConcurrentHashMap<>();
+    private final Step step;
+    private volatile Watch watch;
+    private volatile Instant lastRelist;
+
+    /** Per instance: whether a worker runs for it, whether it must run again, and whether a kill was sent. */
+    private static final class Slot {
+        boolean running;
+        boolean dirty;
+        long killedAtRevision;
+    }
+
+    public Reconciler(InstanceRepository repository, DriverRegistry drivers, Clock clock, Duration relistInterval,
+            int maxConcurrentSteps) {
+        this.repository = repository;
+        this.drivers = drivers;
+        this.clock = clock;
+        this.relistInterval = relistInterval;
+        this.workers = Executors.newFixedThreadPool(maxConcurrentSteps, named("reconcile"));
+        this.step = new Step(clock);
+        this.lastRelist = clock.instant();
+    }
+
+    /**
+     * Re-attaches to what runs (drivers' recover), then reconciles every instance of this node
+     * and keeps watching for changes. Never stops a healthy instance because the daemon restarted.
+     */
+    public void start() {
+        for (Driver driver : drivers.all()) {
+            driver.setExitListener((id, status) -> {
+                exits.put(id, status);
+                enqueue(id);
+            });
+        }
+        long revision = repository.store().revision();
+        forEachOnNode(instance -> {
+            recover(instance);
+            enqueue(instance.id());
+        });
+        watch = repository.store().watch(InstanceRepository.INSTANCES, revision, events -> {
+            for (WatchEvent event : events) {
+                if (event.type() == WatchEvent.Type.PUT) {
+                    onChange(InstanceRepository.decode(event.value(), event.revision()));
+                }
+            }
+        });
+        long period = relistInterval.toMillis();
+        timer.scheduleWithFixedDelay(this::relist, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** When the last relist of running instances finished; health turns bad when it is stale. */
+    public Instant lastRelist() {
+        return lastRelist;
+    }
+
+    public Duration relistInterval() {
+        return relistInterval;
+    }
+
+    private void recover(Instance instance) {
+        Optional<Driver> driver = drivers.find(instance.type());
+        if (driver.isEmpty() || instance.state() == InstanceState.STOPPED) {
+            return;
+        }
+        try {
+            RuntimeStatus status = driver.get().recover(instance);
+            if (instance.state() == InstanceState.RUNNING && !status.running()) {
+                exits.put(instance.id(), status.phase() == RuntimeStatus.Phase.ABSENT
+                        ? RuntimeStatus.exited(-1, "its process vanished while the daemon was down")
+                        : status);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("recover {} failed: {}", instance.id(), e.toString());
+        }
+    }
+
+    private void onChange(Instance instance) {
+        if (!drivers.nodeId().equals(instance.nodeId())) {
+            return;
+        }
+        if (instance.forceStop() && needsKill(instance)) {
+            drivers.find(instance.type()).ifPresent(driver -> killers.execute(() -> {
+                try {
+                    driver.kill(instance);
+                } catch (RuntimeException e) {
+                    LOG.warn("kill {} failed: {}", instance.id(), e.toString());
+                }
+            }));
+        }
+        enqueue(instance.id());
+    }
+
+    /** A forced stop recorded while a step is in flight: kill once per forced revision. */
+    private boolean needsKill(Instance instance) {
+        Slot slot = slots.get(instance.id());
+        if (slot == null) {
+            return false;
+        }
+        synchronized (slot) {
+            if (!slot.running || slot.killedAtRevision != 0) {
+                return false;
+            }
+            slot.killedAtRevision = instance.revision();
+            return true;
+        }
+    }
+
+    /** Queues a reconcile of the instance; repeated requests while it runs collapse into one rerun. */
+    public void enqueue(String instanceId) {
+        Slot slot = slots.computeIfAbsent(instanceId, id -> new Slot());
+        synchronized (slot) {
+            if (slot.running) {
+                slot.dirty = true;
+                return;
+            }
+            slot.running = true;
+        }
+        workers.execute(() -> work(instanceId, slot));
+    }
+
+    private void work(String instanceId, Slot slot) {
+        while (true) {
+            synchronized (slot) {
+                slot.dirty = false;
+            }
+            try {
+                reconcileOnce(instanceId);
+            } catch (RuntimeException e) {
+                LOG.error("reconcile {} failed", instanceId, e);
+            }
+            synchronized (slot) {
+                if (!slot.dirty) {
+                    slot.running = false;
+                    slot.killedAtRevision = 0;
+                    slots.remove(instanceId, slot);
+                    return;
+                }
+            }
+        }
+    }
+
+    private void reconcileOnce(String instanceId) {
+        Optional<Instance> found = repository.find(instanceId);
+        if (found.isEmpty()) {
+            exits.remove(instanceId);
+            return;
+        }
+        Instance instance = found.get();
+        if (!drivers.nodeId().equals(instance.nodeId())) {
+            return;
+        }
+        RuntimeStatus exit = exits.remove(instanceId);
+        if (exit != null && instance.state() == InstanceState.RUNNING && !instance.deleting()) {
+            save(instance, Lifecycle.exited(instance, exit.exitCode(), exitReason(exit), clock.instant()));
+            return;
+        }
+        if (exit != null && instance.state() == InstanceState.STARTING) {
+            exits.put(instanceId, exit); // the start step finishes first; the exit applies to RUNNING
+        }
+        Optional<Driver> driver = drivers.find(instance.type());
+        if (driver.isEmpty()) {
+            handleMissingDriver(instance);
+            return;
+        }
+        Step.Outcome outcome;
+        try {
+            outcome = step.run(instance, driver.get());
+        } catch (DriverException e) {
+            outcome = Step.Outcome.failed(instance, e.getMessage(), clock.instant());
+        }
+        switch (outcome.kind()) {
+            case NOTHING -> { }
+            case SAVE -> save(instance, outcome.next());
+            case REMOVE -> remove(instance);
+        }
+    }
+
+    private static String exitReason(RuntimeStatus exit) {
+        return exit.reason().isEmpty() ? "" : exit.reason();
+    }
+
+    private void handleMissingDriver(Instance instance) {
+        if (instance.deleting()) {
+            remove(instance);
+        } else if (instance.state() != InstanceState.ERROR && instance.state() != InstanceState.STOPPED) {
+            String message = "no runtime for INSTANCE_TYPE_" + instance.type() + " on node " + drivers.nodeId();
+            save(instance, Lifecycle.transition(instance, InstanceState.ERROR, message, clock.instant()));
+        }
+    }
+
+    /** Records an outcome; a lost compare-and-swap means the intent changed, so plan again. */
+    private void save(Instance before, Instance after) {
+        Txn txn = Txn.create();
+        repository.update(txn, before, after);
+        commit(txn, before.id());
+    }
+
+    private void remove(Instance before) {
+        Txn txn = Txn.create();
+        repository.remove(txn, before);
+        commit(txn, before.id());
+    }
+
+    private void commit(Txn txn, String instanceId) {
+        try {
+            if (!repository.store().commitAndWait(txn).succeeded()) {
+                enqueue(instanceId);
+            }
+        } catch (DomainException e) {
+            LOG.warn("store write for {} failed, retrying: {}", instanceId, e.getMessage());
+            timer.schedule(() -> enqueue(instanceId), 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Inspects every RUNNING instance, as kubelet's PLEG does, to catch exits no event reported. */
+    private void relist() {
+        try {
+            InstanceFilter running = new InstanceFilter(null, InstanceState.RUNNING, drivers.nodeId(), Map.of());
+            String after = "";
+            do {
+                InstanceRepository.Page page = repository.list(running, after, 500);
+                for (Instance instance : page.instances()) {
+                    drivers.find(instance.type()).ifPresent(driver -> {
+                        RuntimeStatus status = driver.inspect(instance);
+                        if (!status.running()) {
+                            exits.putIfAbsent(instance.id(), status.phase() == RuntimeStatus.Phase.ABSENT
+                                    ? RuntimeStatus.exited(-1, "its process is gone") : status);
+                            enqueue(instance.id());
+                        }
+                    });
+                }
+                after = page.nextAfterId();
+            } while (!after.isEmpty());
+            lastRelist = clock.instant();
+        } catch (RuntimeException e) {
+            LOG.warn("relist failed: {}", e.toString());
+        }
+    }
+
+    private void forEachOnNode(Consumer<Instance> action) {
+        InstanceFilter mine = new InstanceFilter(null, null, drivers.nodeId(), Map.of());
+        String after = "";
+        do {
+            InstanceRepository.Page page = repository.list(mine, after, 500);
+            page.instances().forEach(action);
+            after = page.nextAfterId();
+        } while (!after.isEmpty());
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Stops reconciling; instances keep running (they outlive the daemon by design). */
+    @Override
+    public void close() {
+        if (watch != null) {
+            watch.close();
+        }
+        timer.shutdownNow();
+        workers.shutdown();
+        killers.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.shutdownNow();
+    }
+}

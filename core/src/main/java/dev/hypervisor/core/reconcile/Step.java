@@ -1,0 +1,104 @@
+package dev.hypervisor.core.reconcile;
+
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.instance.DesiredState;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceState;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.instance.Lifecycle;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The one step an instance's state and intent call for, carried out with its driver: the
+ * plan of the reconciler. Every step is idempotent (drivers check the real world first), so
+ * running it again after a crash repairs whatever was half done.
+ */
+final class Step {
+
+    static final Duration CONTAINER_STOP_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration MACHINE_STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    /** What to record after a step. */
+    record Outcome(Kind kind, Instance next) {
+        enum Kind { NOTHING, SAVE, REMOVE }
+
+        static final Outcome NOTHING = new Outcome(Kind.NOTHING, null);
+
+        static Outcome save(Instance next) {
+            return new Outcome(Kind.SAVE, next);
+        }
+
+        static Outcome failed(Instance instance, String message, Instant now) {
+            if (instance.deleting() || !Lifecycle.allowed(instance.state(), InstanceState.ERROR)) {
+                // Deletion must not get stuck on a runtime failure: the next round retries it.
+                return NOTHING;
+            }
+            return save(Lifecycle.transition(instance, InstanceState.ERROR, message, now));
+        }
+    }
+
+    private final Clock clock;
+
+    Step(Clock clock) {
+        this.clock = clock;
+    }
+
+    Outcome run(Instance instance, Driver driver) {
+        if (instance.deleting()) {
+            if (instance.state() != InstanceState.STOPPED && instance.state() != InstanceState.ERROR) {
+                halt(instance, driver);
+            }
+            driver.destroy(instance);
+            return new Outcome(Outcome.Kind.REMOVE, instance);
+        }
+        return switch (instance.state()) {
+            case CREATING -> {
+                Provisioned provisioned = driver.prepare(instance);
+                Instance ready = instance.withIpAddress(provisioned.ipAddress());
+                yield Outcome.save(instance.desired() == DesiredState.RUNNING
+                        ? Lifecycle.transition(ready, InstanceState.STARTING, "provisioned", now())
+                        : Lifecycle.transition(ready, InstanceState.STOPPED, "provisioned", now()));
+            }
+            case STARTING -> {
+                Provisioned provisioned = driver.prepare(instance);
+                driver.start(instance);
+                Instance started = provisioned.ipAddress().isEmpty() ? instance : instance.withIpAddress(provisioned.ipAddress());
+                yield Outcome.save(Lifecycle.transition(started, InstanceState.RUNNING, "started", now()));
+            }
+            case STOPPING -> {
+                halt(instance, driver);
+                yield Outcome.save(Lifecycle.transition(instance, InstanceState.STOPPED,
+                        instance.forceStop() ? "killed" : "stopped", now()));
+            }
+            case RESTARTING -> {
+                halt(instance, driver);
+                driver.start(instance);
+                yield Outcome.save(Lifecycle.transition(instance, InstanceState.RUNNING, "restarted", now()));
+            }
+            case RUNNING, STOPPED, ERROR, DELETED -> Outcome.NOTHING;
+        };
+    }
+
+    /** Graceful stop with the instance's timeout, or a kill when force was asked for. */
+    private static void halt(Instance instance, Driver driver) {
+        if (instance.forceStop()) {
+            driver.kill(instance);
+        } else {
+            driver.stop(instance, stopTimeout(instance));
+        }
+    }
+
+    static Duration stopTimeout(Instance instance) {
+        if (instance.stopTimeoutSeconds() > 0) {
+            return Duration.ofSeconds(instance.stopTimeoutSeconds());
+        }
+        return instance.type() == InstanceType.CONTAINER ? CONTAINER_STOP_TIMEOUT : MACHINE_STOP_TIMEOUT;
+    }
+
+    private Instant now() {
+        return clock.instant();
+    }
+}

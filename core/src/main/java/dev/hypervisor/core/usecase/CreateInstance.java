@@ -1,0 +1,51 @@
+package dev.hypervisor.core.usecase;
+
+import dev.hypervisor.core.driver.DriverRegistry;
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.error.ErrorCode;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceRepository;
+import dev.hypervisor.core.instance.InstanceSpec;
+import dev.hypervisor.core.store.Txn;
+import java.time.Clock;
+
+/**
+ * CreateInstance: validates, refuses a type this node has no runtime for, reserves the name
+ * and stores the record in CREATING with the intent RUNNING, then returns; the reconciler
+ * provisions and boots it in the background.
+ */
+public final class CreateInstance {
+
+    private final InstanceRepository repository;
+    private final RequestLog requests;
+    private final CreateValidation validation;
+    private final DriverRegistry drivers;
+    private final InstanceIds ids;
+    private final Clock clock;
+
+    public CreateInstance(InstanceRepository repository, RequestLog requests, CreateValidation validation,
+            DriverRegistry drivers, InstanceIds ids, Clock clock) {
+        this.repository = repository;
+        this.requests = requests;
+        this.validation = validation;
+        this.drivers = drivers;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    public Instance execute(CreateCommand command) {
+        InstanceSpec spec = validation.validate(command);
+        drivers.require(command.type());
+        return requests.execute(command.requestId(), command.fingerprint(), round -> {
+            if (repository.nameTaken(command.name())) {
+                throw new DomainException(ErrorCode.ALREADY_EXISTS,
+                        "an instance named \"" + command.name() + "\" already exists");
+            }
+            Instance instance = Instance.newInstance(ids.next(), command.name(), command.type(), spec,
+                    command.metadata(), command.placement(), drivers.nodeId(), clock.instant());
+            Txn txn = Txn.create();
+            repository.create(txn, instance);
+            return new Planned(txn, instance);
+        });
+    }
+}

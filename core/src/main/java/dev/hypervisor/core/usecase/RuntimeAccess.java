@@ -1,0 +1,57 @@
+package dev.hypervisor.core.usecase;
+
+import dev.hypervisor.core.driver.ConsoleOutput;
+import dev.hypervisor.core.driver.ConsoleSession;
+import dev.hypervisor.core.driver.ConsoleSource;
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.driver.DriverRegistry;
+import dev.hypervisor.core.driver.InstanceStats;
+import dev.hypervisor.core.driver.StatsSource;
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceRepository;
+import dev.hypervisor.core.instance.InstanceState;
+
+/**
+ * GetInstanceStats and AttachConsole: route to the instance's driver when it has the
+ * capability and the instance runs; otherwise FAILED_PRECONDITION saying which is missing.
+ */
+public final class RuntimeAccess {
+
+    private final InstanceRepository repository;
+    private final DriverRegistry drivers;
+
+    public RuntimeAccess(InstanceRepository repository, DriverRegistry drivers) {
+        this.repository = repository;
+        this.drivers = drivers;
+    }
+
+    public InstanceStats stats(String instanceId) {
+        Instance instance = running(instanceId, "stats");
+        if (!(drivers.require(instance.type()) instanceof StatsSource source)) {
+            throw DomainException.failedPrecondition(
+                    "the runtime for INSTANCE_TYPE_" + instance.type() + " does not report stats");
+        }
+        return source.stats(instance);
+    }
+
+    public ConsoleSession attach(String instanceId, ConsoleOutput output) {
+        Instance instance = running(instanceId, "a console");
+        Driver driver = drivers.require(instance.type());
+        if (!(driver instanceof ConsoleSource source)) {
+            throw DomainException.failedPrecondition(
+                    "the runtime for INSTANCE_TYPE_" + instance.type() + " has no console");
+        }
+        return source.attach(instance, output);
+    }
+
+    private Instance running(String instanceId, String what) {
+        ChangeInstance.requireId(instanceId);
+        Instance instance = repository.get(instanceId);
+        if (instance.state() != InstanceState.RUNNING) {
+            throw DomainException.failedPrecondition("instance " + instanceId + " is " + instance.state()
+                    + "; " + what + " needs it RUNNING");
+        }
+        return instance;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.hypervisor.core.driver;
+
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceType;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A driver test double: "runs" instances as entries in a map, records every call, and can be
+ * told to fail, to ignore graceful stops (so only the timeout or a kill ends them), to
+ * block in start, or to report an exit. Its console echoes input; its stats are fixed.
+ * Lives in test sources only: the daemon never registers it.
+ */
+public final class TestDriver implements Driver, StatsSource, ConsoleSource {
+
+    private final InstanceType type;
+    private final Map<String, Boolean> running = new ConcurrentHashMap<>();
+    private final Map<String, CountDownLatch> stopSignals = new ConcurrentHashMap<>();
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+    private final Set<String> prepared = ConcurrentHashMap.newKeySet();
+    private volatile ExitListener exitListener = (id, status) -> { };
+    private volatile String failPrepare;
+    private volatile String failStart;
+    private volatile boolean ignoreGracefulStop;
+    private volatile CountDownLatch startGate;
+
+    public TestDriver(InstanceType type) {
+        this.type = type;
+    }
+
+    @Override
+    public InstanceType type() {
+        return type;
+    }
+
+    @Override
+    public Provisioned prepare(Instance instance) {
+        calls.add("prepare " + instance.id());
+        if (failPrepare != null) {
+            throw new DriverException(failPrepare);
+        }
+        prepared.add(instance.id());
+        return new Provisioned("10.77.0." + (Math.abs(instance.id().hashCode()) % 250 + 2));
+    }
+
+    @Override
+    public void start(Instance instance) {
+        calls.add("start " + instance.id());
+        if (failStart != null) {
+            throw new DriverException(failStart);
+        }
+        CountDownLatch gate = startGate;
+        CountDownLatch stop = new CountDownLatch(1);
+        stopSignals.put(instance.id(), stop);
+        if (gate != null) {
+            try {
+                // A start in flight: ends when the gate opens or a kill arrives.
+                while (!gate.await(10, TimeUnit.MILLISECONDS)) {
+                    if (stop.getCount() == 0) {
+                        throw new DriverException("killed while starting");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        running.put(instance.id(), true);
+    }
+
+    @Override
+    public void stop(Instance instance, Duration timeout) {
+        calls.add("stop " + instance.id() + " " + timeout.toSeconds() + "s");
+        CountDownLatch signal = stopSignals.get(instance.id());
+        if (ignoreGracefulStop && signal != null) {
+            try {
+                if (!signal.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    calls.add("timeout-kill " + instance.id());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        running.remove(instance.id());
+    }
+
+    @Override
+    public void kill(Instance instance) {
+        calls.add("kill " + instance.id());
+        CountDownLatch signal = stopSignals.get(instance.id());
+        if (signal != null) {
+            signal.countDown();
+        }
+        running.remove(instance.id());
+    }
+
+    @Override
+    public void destroy(Instance instance) {
+        calls.add("destroy " + instance.id());
+        prepared.remove(instance.id());
+        running.remove(instance.id());
+    }
+
+    @Override
+    public RuntimeStatus recover(Instance instance) {
+        calls.add("recover " + instance.id());
+        return inspect(instance);
+    }
+
+    @Override
+    public RuntimeStatus inspect(Instance instance) {
+        return running.containsKey(instance.id()) ? RuntimeStatus.RUNNING : RuntimeStatus.ABSENT;
+    }
+
+    @Override
+    public void setExitListener(ExitListener listener) {
+        this.exitListener = listener;
+    }
+
+    @Override
+    public InstanceStats stats(Instance instance) {
+        return new InstanceStats(instance.id(), 12.5f, 1_000_000, 64L << 20, instance.spec().memoryBytes(),
+                4096, 8192, 100, 200, Instant.now());
+    }
+
+    @Override
+    public ConsoleSession attach(Instance instance, ConsoleOutput output) {
+        output.onData("welcome\r\n".getBytes());
+        return new ConsoleSession() {
+            private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
+
+            @Override
+            public void write(byte[] input) {
+                seen.writeBytes(input);
+                output.onData(input);
+            }
+
+            @Override
+            public void resize(int rows, int cols) {
+                output.onData(("resized " + rows + "x" + cols + "\r\n").getBytes());
+            }
+
+            @Override
+            public void close() {
+                calls.add("detach " + instance.id());
+            }
+        };
+    }
+
+    /** Makes the instance's main process "exit" on its own with the code. */
+    public void exit(String instanceId, int code) {
+        running.remove(instanceId);
+        exitListener.onExit(instanceId, RuntimeStatus.exited(code, ""));
+    }
+
+    /** Forgets a running instance silently, as if it died with no event (the relist must notice). */
+    public void vanish(String instanceId) {
+        running.remove(instanceId);
+    }
+
+    /** Marks an instance as running, as a runtime that survived a daemon restart would. */
+    public void adopt(String instanceId) {
+        running.put(instanceId, true);
+    }
+
+    public boolean isRunning(String instanceId) {
+        return running.containsKey(instanceId);
+    }
+
+    public List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    public void failPrepare(String message) {
+        this.failPrepare = message;
+    }
+
+    public void failStart(String message) {
+        this.failStart = message;
+    }
+
+    public void ignoreGracefulStop(boolean ignore) {
+        this.ignoreGracefulStop = ignore;
+    }
+
+    /** Holds every start until the returned latch is counted down (or the instance is killed). */
+    public CountDownLatch holdStarts() {
+        CountDownLatch gate = new CountDownLatch(1);
+        startGate = gate;
+        return gate;
+    }
+
+    public void releaseStarts() {
+        CountDownLatch gate = startGate;
+        startGate = null;
+        if (gate != null) {
+            gate.countDown();
+        }
+    }
+}
