@@ -1,0 +1,246 @@
+package dev.hypervisor.core.usecase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hypervisor.core.driver.DriverRegistry;
+import dev.hypervisor.core.driver.TestDriver;
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.error.ErrorCode;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceFilter;
+import dev.hypervisor.core.instance.InstanceRepository;
+import dev.hypervisor.core.instance.InstanceSpec;
+import dev.hypervisor.core.instance.InstanceState;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.instance.Metadata;
+import dev.hypervisor.core.instance.Placement;
+import dev.hypervisor.core.reconcile.Reconciler;
+import dev.hypervisor.core.store.InMemoryStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The use cases and the reconciler together, on the in-memory store and the test driver. */
+class InstanceFlowTest {
+
+    private final InMemoryStore store = new InMemoryStore();
+    private final InstanceRepository repository = new InstanceRepository(store);
+    private final TestDriver containers = new TestDriver(InstanceType.CONTAINER);
+    private final DriverRegistry drivers = new DriverRegistry("node-1", List.of(containers));
+    private final Clock clock = Clock.systemUTC();
+    private final RequestLog requests = new RequestLog(store, clock);
+    private final CreateInstance create = new CreateInstance(repository, requests,
+            new CreateValidation(Limits.defaults()), drivers, new InstanceIds(), clock);
+    private final ChangeInstance change = new ChangeInstance(repository, requests, clock);
+    private final InstanceQueries queries = new InstanceQueries(repository);
+    private Reconciler reconciler;
+
+    @BeforeEach
+    void startReconciler() {
+        reconciler = new Reconciler(repository, drivers, clock, Duration.ofMillis(200), 4);
+        reconciler.start();
+    }
+
+    @AfterEach
+    void stop() {
+        reconciler.close();
+        store.close();
+    }
+
+    private static CreateCommand container(String name, String requestId) {
+        return new CreateCommand(name, InstanceType.CONTAINER,
+                new InstanceSpec("busybox", 1, 64L << 20, List.of(), null, "", List.of("sleep", "1d"), Map.of()),
+                new Metadata(Map.of("app", name), Map.of()), Placement.ANY, requestId, "fp-" + name);
+    }
+
+    private Instance awaitState(String id, InstanceState state) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> queries.get(id).state() == state);
+        return queries.get(id);
+    }
+
+    @Test
+    void createReturnsCreatingAndTheReconcilerRunsIt() {
+        Instance created = create.execute(container("web", ""));
+        assertThat(created.state()).isEqualTo(InstanceState.CREATING);
+        assertThat(created.id()).matches("inst-[a-z0-9]{12}");
+        assertThat(created.revision()).isPositive();
+        Instance running = awaitState(created.id(), InstanceState.RUNNING);
+        assertThat(running.ipAddress()).startsWith("10.77.0.");
+        assertThat(containers.isRunning(created.id())).isTrue();
+    }
+
+    @Test
+    void createOfATypeWithoutRuntimeIsFailedPreconditionNamingTypeAndNode() {
+        CreateCommand vm = new CreateCommand("vm", InstanceType.VM,
+                new InstanceSpec("ubuntu-22.04", 1, 1L << 30, List.of(), null, "", List.of(), Map.of()),
+                Metadata.EMPTY, Placement.ANY, "", "fp");
+        assertThatThrownBy(() -> create.execute(vm))
+                .isInstanceOf(DomainException.class)
+                .hasMessage("no runtime for INSTANCE_TYPE_VM on node node-1");
+        assertThat(queries.list(InstanceFilter.ALL, 0, "").instances()).isEmpty();
+    }
+
+    @Test
+    void namesAreUniqueAmongLiveInstances() {
+        create.execute(container("web", ""));
+        assertThatThrownBy(() -> create.execute(container("web", "")))
+                .isInstanceOf(DomainException.class)
+                .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.ALREADY_EXISTS));
+    }
+
+    @Test
+    void aRetriedCreateWithTheSameRequestIdReturnsTheFirstResultOnly() {
+        Instance first = create.execute(container("web", "req-1"));
+        Instance again = create.execute(container("web", "req-1"));
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(again.revision()).isEqualTo(first.revision());
+        assertThat(queries.list(InstanceFilter.ALL, 0, "").instances()).hasSize(1);
+    }
+
+    @Test
+    void theSameRequestIdWithADifferentRequestIsInvalid() {
+        create.execute(container("web", "req-1"));
+        assertThatThrownBy(() -> create.execute(container("db", "req-1")))
+                .hasMessageStartingWith("request_id:")
+                .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void stopThenStartGoesThroughTheStates() {
+        String id = create.execute(container("web", "")).id();
+        awaitState(id, InstanceState.RUNNING);
+        Instance stopping = change.stop(id, false, 5, "", "s1");
+        assertThat(stopping.state()).isEqualTo(InstanceState.STOPPING);
+        awaitState(id, InstanceState.STOPPED);
+        assertThat(containers.calls()).contains("stop " + id + " 5s");
+        assertThat(change.stop(id, false, 0, "", "s2").state()).isEqualTo(InstanceState.STOPPED);
+        assertThat(change.start(id, "", "s3").state()).isEqualTo(InstanceState.STARTING);
+        awaitState(id, InstanceState.RUNNING);
+        assertThat(change.start(id, "", "s4").state()).isEqualTo(InstanceState.RUNNING);
+    }
+
+    @Test
+    void gracefulStopTimesOutAndForceWinsOverIt() throws Exception {
+        String id = create.execute(container("web", "")).id();
+        awaitState(id, InstanceState.RUNNING);
+        containers.ignoreGracefulStop(true);
+        change.stop(id, false, 3600, "", "graceful");
+        await().atMost(Duration.ofSeconds(5)).until(() -> containers.calls().contains("stop " + id + " 3600s"));
+        long before = System.nanoTime();
+        change.stop(id, true, 0, "", "force");
+        Instance stopped = awaitState(id, InstanceState.STOPPED);
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(5));
+        assertThat(containers.calls()).contains("kill " + id);
+        assertThat(stopped.reason()).isEqualTo("killed");
+    }
+
+    @Test
+    void forceStopWinsOverAStartInFlight() {
+        CountDownLatch gate = containers.holdStarts();
+        String id = create.execute(container("web", "")).id();
+        awaitState(id, InstanceState.STARTING);
+        assertThatThrownBy(() -> change.stop(id, false, 0, "", "g")).hasMessageContaining("STARTING");
+        change.stop(id, true, 0, "", "f");
+        awaitState(id, InstanceState.STOPPED);
+        assertThat(containers.isRunning(id)).isFalse();
+        gate.countDown();
+    }
+
+    @Test
+    void restartStopsAndStartsAgain() {
+        String id = create.execute(container("web", "")).id();
+        awaitState(id, InstanceState.RUNNING);
+        assertThat(change.restart(id, false, 0, "", "r").state()).isEqualTo(InstanceState.RESTARTING);
+        awaitState(id, InstanceState.RUNNING);
+        assertThat(containers.calls().stream().filter(c -> c.equals("start " + id))).hasSize(2);
+    }
+
+    @Test
+    void deleteOfARunningInstanceStopsItFirstThenRemovesEverything() {
+        String id = create.execute(container("web", "")).id();
+        awaitState(id, InstanceState.RUNNING);
+        change.delete(id, false, "", "d");
+        await().atMost(Duration.ofSeconds(10)).until(() -> repository.find(id).isEmpty());
+        List<String> calls = containers.calls();
+        assertThat(calls.indexOf("stop " + id + " 10s")).isLessThan(calls.indexOf("destroy " + id));
+        assertThatThrownBy(() -> queries.get(id))
+                .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.NOT_FOUND));
+        // The name is free again.
+        assertThat(create.execute(container("web", "")).id()).isNotEqualTo(id);
+    }
+
+    @Test
+    void anExitWithCodeZeroStopsAndAnyOtherCodeIsAnError() {
+        String a = create.execute(container("a", "")).id();
+        String b = create.execute(container("b", "")).id();
+        awaitState(a, InstanceState.RUNNING);
+        awaitState(b, InstanceState.RUNNING);
+        containers.exit(a, 0);
+        containers.exit(b, 137);
+        assertThat(awaitState(a, InstanceState.STOPPED).reason()).isEqualTo("exited with code 0");
+        assertThat(awaitState(b, InstanceState.ERROR).errorMessage()).isEqualTo("exited with code 137");
+    }
+
+    @Test
+    void theRelistNoticesAProcessThatVanishedSilently() {
+        String id = create.execute(container("web", "")).id();
+        awaitState(id, InstanceState.RUNNING);
+        containers.vanish(id);
+        assertThat(awaitState(id, InstanceState.ERROR).errorMessage()).contains("gone");
+    }
+
+    @Test
+    void aFailedPrepareIsAnErrorThatStartCanRetry() {
+        containers.failPrepare("image not found: busybox");
+        String id = create.execute(container("web", "")).id();
+        assertThat(awaitState(id, InstanceState.ERROR).errorMessage()).isEqualTo("image not found: busybox");
+        containers.failPrepare(null);
+        change.start(id, "", "retry");
+        awaitState(id, InstanceState.RUNNING);
+    }
+
+    @Test
+    void aRestartedReconcilerAdoptsWhatRunsAndRecordsWhatDied() {
+        String alive = create.execute(container("alive", "")).id();
+        String dead = create.execute(container("dead", "")).id();
+        awaitState(alive, InstanceState.RUNNING);
+        awaitState(dead, InstanceState.RUNNING);
+        reconciler.close();
+        containers.vanish(dead);
+        reconciler = new Reconciler(repository, drivers, clock, Duration.ofSeconds(60), 4);
+        reconciler.start();
+        assertThat(awaitState(dead, InstanceState.ERROR).errorMessage()).contains("while the daemon was down");
+        assertThat(queries.get(alive).state()).isEqualTo(InstanceState.RUNNING);
+        assertThat(containers.calls()).contains("recover " + alive).doesNotContain("stop " + alive + " 10s");
+    }
+
+    @Test
+    void listFiltersByStateAndLabelAndPagesWithTokens() {
+        for (int i = 0; i < 7; i++) {
+            create.execute(container("web-" + i, ""));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> queries.list(
+                new InstanceFilter(null, InstanceState.RUNNING, "", Map.of()), 100, "").instances().size() == 7);
+        InstanceFilter running = new InstanceFilter(null, InstanceState.RUNNING, "", Map.of());
+        InstanceQueries.ListResult first = queries.list(running, 3, "");
+        assertThat(first.instances()).hasSize(3);
+        InstanceQueries.ListResult second = queries.list(running, 3, first.nextPageToken());
+        InstanceQueries.ListResult third = queries.list(running, 3, second.nextPageToken());
+        assertThat(third.instances()).hasSize(1);
+        assertThat(third.nextPageToken()).isEmpty();
+        assertThat(first.instances().get(2).id()).isLessThan(second.instances().get(0).id());
+        InstanceFilter byLabel = new InstanceFilter(null, null, "", Map.of("app", "web-3"));
+        assertThat(queries.list(byLabel, 0, "").instances()).extracting(Instance::name).containsExactly("web-3");
+        assertThatThrownBy(() -> queries.list(running, 3, "garbage!"))
+                .hasMessageStartingWith("page_token:");
+        assertThatThrownBy(() -> queries.list(InstanceFilter.ALL, 3, first.nextPageToken()))
+                .hasMessageStartingWith("page_token:");
+    }
+}
