@@ -1,0 +1,149 @@
+package dev.hypervisor.server;
+
+import com.google.protobuf.Empty;
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.ConsoleInput;
+import dev.hypervisor.api.v1.ConsoleOutput;
+import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.DeleteInstanceRequest;
+import dev.hypervisor.api.v1.GetInstanceRequest;
+import dev.hypervisor.api.v1.GetInstanceStatsRequest;
+import dev.hypervisor.api.v1.Instance;
+import dev.hypervisor.api.v1.InstanceEvent;
+import dev.hypervisor.api.v1.InstanceStats;
+import dev.hypervisor.api.v1.ListImagesRequest;
+import dev.hypervisor.api.v1.ListImagesResponse;
+import dev.hypervisor.api.v1.ListInstancesRequest;
+import dev.hypervisor.api.v1.ListInstancesResponse;
+import dev.hypervisor.api.v1.PullImageProgress;
+import dev.hypervisor.api.v1.PullImageRequest;
+import dev.hypervisor.api.v1.RestartInstanceRequest;
+import dev.hypervisor.api.v1.StartInstanceRequest;
+import dev.hypervisor.api.v1.StopInstanceRequest;
+import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.core.image.ImageQuery;
+import dev.hypervisor.core.usecase.InstanceQueries;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
+
+/**
+ * The gRPC face of the core: each handler converts the request, calls one use case and
+ * converts the answer; failures go through {@link StatusMapper}. Streams live in
+ * {@link WatchStream}, {@link ConsoleStream} and {@link PullStream}.
+ */
+final class ComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
+
+    private final UseCases useCases;
+    private final StreamRegistry streams;
+
+    ComputeService(UseCases useCases, StreamRegistry streams) {
+        this.useCases = useCases;
+        this.streams = streams;
+    }
+
+    @Override
+    public void createInstance(CreateInstanceRequest request, StreamObserver<Instance> response) {
+        unary(response, () -> ApiMapper.toProto(useCases.create().execute(ApiMapper.toCommand(request))));
+    }
+
+    @Override
+    public void deleteInstance(DeleteInstanceRequest request, StreamObserver<Empty> response) {
+        unary(response, () -> {
+            useCases.change().delete(request.getInstanceId(), request.getForce(), request.getRequestId(),
+                    Fingerprint.of(request.toBuilder().clearRequestId().build()));
+            return Empty.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void getInstance(GetInstanceRequest request, StreamObserver<Instance> response) {
+        unary(response, () -> ApiMapper.toProto(useCases.queries().get(request.getInstanceId())));
+    }
+
+    @Override
+    public void listInstances(ListInstancesRequest request, StreamObserver<ListInstancesResponse> response) {
+        unary(response, () -> {
+            InstanceQueries.ListResult page = useCases.queries()
+                    .list(ApiMapper.toFilter(request), request.getPageSize(), request.getPageToken());
+            ListInstancesResponse.Builder wire = ListInstancesResponse.newBuilder().setNextPageToken(page.nextPageToken());
+            page.instances().forEach(i -> wire.addInstances(ApiMapper.toProto(i)));
+            return wire.build();
+        });
+    }
+
+    @Override
+    public void startInstance(StartInstanceRequest request, StreamObserver<Instance> response) {
+        unary(response, () -> ApiMapper.toProto(useCases.change().start(request.getInstanceId(),
+                request.getRequestId(), Fingerprint.of(request.toBuilder().clearRequestId().build()))));
+    }
+
+    @Override
+    public void stopInstance(StopInstanceRequest request, StreamObserver<Instance> response) {
+        unary(response, () -> ApiMapper.toProto(useCases.change().stop(request.getInstanceId(), request.getForce(),
+                request.getTimeoutSeconds(), request.getRequestId(),
+                Fingerprint.of(request.toBuilder().clearRequestId().build()))));
+    }
+
+    @Override
+    public void restartInstance(RestartInstanceRequest request, StreamObserver<Instance> response) {
+        unary(response, () -> ApiMapper.toProto(useCases.change().restart(request.getInstanceId(), request.getForce(),
+                request.getTimeoutSeconds(), request.getRequestId(),
+                Fingerprint.of(request.toBuilder().clearRequestId().build()))));
+    }
+
+    @Override
+    public void getInstanceStats(GetInstanceStatsRequest request, StreamObserver<InstanceStats> response) {
+        unary(response, () -> ApiMapper.toProto(useCases.runtime().stats(request.getInstanceId())));
+    }
+
+    @Override
+    public void watchInstance(WatchInstanceRequest request, StreamObserver<InstanceEvent> response) {
+        try {
+            streams.track(new WatchStream(useCases.watches(), ApiMapper.toWatch(request),
+                    (ServerCallStreamObserver<InstanceEvent>) response));
+        } catch (RuntimeException e) {
+            response.onError(StatusMapper.toStatus(e));
+        }
+    }
+
+    @Override
+    public StreamObserver<ConsoleInput> attachConsole(StreamObserver<ConsoleOutput> response) {
+        ConsoleStream stream = new ConsoleStream(useCases.runtime(), (ServerCallStreamObserver<ConsoleOutput>) response);
+        streams.track(stream);
+        return stream;
+    }
+
+    @Override
+    public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> response) {
+        unary(response, () -> {
+            var page = useCases.images().require().list(new ImageQuery(ApiMapper.imageKind(request.getKindValue()),
+                    request.getReferenceContains(), request.getPageSize(), request.getPageToken()));
+            ListImagesResponse.Builder wire = ListImagesResponse.newBuilder().setNextPageToken(page.nextPageToken());
+            page.images().forEach(i -> wire.addImages(ApiMapper.toProto(i)));
+            return wire.build();
+        });
+    }
+
+    @Override
+    public void pullImage(PullImageRequest request, StreamObserver<PullImageProgress> response) {
+        try {
+            new PullStream(useCases.images().require(), request, (ServerCallStreamObserver<PullImageProgress>) response)
+                    .start(useCases.background());
+        } catch (RuntimeException e) {
+            response.onError(StatusMapper.toStatus(e));
+        }
+    }
+
+    private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            response.onError(StatusMapper.toStatus(e));
+            return;
+        }
+        response.onNext(result);
+        response.onCompleted();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.hypervisor.server;
+
+import dev.hypervisor.core.driver.DriverRegistry;
+import dev.hypervisor.core.image.Images;
+import dev.hypervisor.core.instance.InstanceRepository;
+import dev.hypervisor.core.reconcile.Reconciler;
+import dev.hypervisor.core.store.Store;
+import dev.hypervisor.core.usecase.ChangeInstance;
+import dev.hypervisor.core.usecase.CreateInstance;
+import dev.hypervisor.core.usecase.CreateValidation;
+import dev.hypervisor.core.usecase.InstanceIds;
+import dev.hypervisor.core.usecase.InstanceQueries;
+import dev.hypervisor.core.usecase.RequestLog;
+import dev.hypervisor.core.usecase.RuntimeAccess;
+import dev.hypervisor.core.watch.InstanceCensus;
+import dev.hypervisor.core.watch.Watches;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** The core wired onto a store: use cases, reconciler, watches and the census, started and stopped together. */
+final class ControlPlane implements AutoCloseable {
+
+    private final Store store;
+    private final Reconciler reconciler;
+    private final Watches watches;
+    private final InstanceCensus census;
+    private final UseCases useCases;
+    private final RequestLog requests;
+    private final ExecutorService background = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "background");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "housekeeping");
+        t.setDaemon(true);
+        return t;
+    });
+
+    ControlPlane(Store store, DaemonConfig config, Clock clock) {
+        this.store = store;
+        InstanceRepository repository = new InstanceRepository(store);
+        DriverRegistry drivers = new DriverRegistry(config.nodeId(), config.drivers());
+        requests = new RequestLog(store, clock);
+        watches = new Watches(repository, clock, config.serverLimits().watchQueueCapacity());
+        census = new InstanceCensus(repository);
+        reconciler = new Reconciler(repository, drivers, clock, config.relistInterval(), 8);
+        useCases = new UseCases(
+                new CreateInstance(repository, requests, new CreateValidation(config.limits()), drivers,
+                        new InstanceIds(), clock),
+                new ChangeInstance(repository, requests, clock),
+                new InstanceQueries(repository),
+                watches,
+                new RuntimeAccess(repository, drivers),
+                new Images(config.imageStore(), config.nodeId()),
+                background);
+    }
+
+    void start() {
+        reconciler.start();
+        housekeeping.scheduleWithFixedDelay(this::sweep, 1, 60, TimeUnit.MINUTES);
+    }
+
+    private void sweep() {
+        try {
+            requests.sweep();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn("request log sweep failed: {}", e.toString());
+        }
+    }
+
+    UseCases useCases() {
+        return useCases;
+    }
+
+    InstanceCensus census() {
+        return census;
+    }
+
+    Reconciler reconciler() {
+        return reconciler;
+    }
+
+    Store store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        reconciler.close();
+        watches.close();
+        census.close();
+        background.shutdownNow();
+        store.close();
+    }
+}

@@ -1,0 +1,180 @@
+package dev.hypervisor.server;
+
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.core.instance.InstanceState;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.store.Store;
+import dev.hypervisor.store.sqlite.SqliteStore;
+import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running hypervisord: the store, the control plane and the gRPC server with health,
+ * reflection and metrics. {@link #shutdown} finishes in-flight calls, ends streams cleanly
+ * and leaves every instance running.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    static final String SERVICE = ComputeServiceGrpc.SERVICE_NAME;
+
+    private final DaemonConfig config;
+    private final ControlPlane controlPlane;
+    private final StreamRegistry streams = new StreamRegistry();
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "daemon-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final PrometheusRegistry metrics = new PrometheusRegistry();
+    private Server server;
+    private HTTPServer metricsServer;
+
+    private Daemon(DaemonConfig config, Store store) {
+        this.config = config;
+        this.controlPlane = new ControlPlane(store, config, Clock.systemUTC());
+    }
+
+    /** Opens the SQLite store under the data directory and serves on the configured TCP address. */
+    public static Daemon start(DaemonConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        Store store = SqliteStore.open(config.dataDir().resolve("state.db"), SqliteStoreOptions.defaults());
+        NettyServerBuilder builder = NettyServerBuilder
+                .forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()));
+        DaemonConfig.ServerLimits limits = config.serverLimits();
+        builder.maxInboundMessageSize(limits.maxMessageBytes())
+                .maxInboundMetadataSize(limits.maxHeaderBytes())
+                .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
+                .permitKeepAliveTime(limits.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                .permitKeepAliveWithoutCalls(false)
+                .keepAliveTime(2, TimeUnit.HOURS)
+                .maxRstFramesPerWindow(limits.maxRstFramesPerWindow(), limits.rstWindowSeconds());
+        return start(config, store, builder);
+    }
+
+    /** Serves on the given builder (in-process for tests, Netty for the daemon) over the given store. */
+    public static Daemon start(DaemonConfig config, Store store, ServerBuilder<?> builder) throws IOException {
+        Daemon daemon = new Daemon(config, store);
+        try {
+            daemon.serve(builder);
+        } catch (IOException | RuntimeException e) {
+            daemon.controlPlane.close();
+            throw e;
+        }
+        return daemon;
+    }
+
+    private void serve(ServerBuilder<?> builder) throws IOException {
+        controlPlane.start();
+        MetricsInterceptor metricsInterceptor = new MetricsInterceptor(metrics);
+        DefaultDeadlineInterceptor deadlines = new DefaultDeadlineInterceptor(config.defaultDeadline(), timer);
+        builder.maxInboundMessageSize(config.serverLimits().maxMessageBytes())
+                .addService(ServerInterceptors.intercept(
+                        new ComputeService(controlPlane.useCases(), streams), deadlines, metricsInterceptor))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(ProtoReflectionService.newInstance());
+        server = builder.build().start();
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(SERVICE, ServingStatus.SERVING);
+        timer.scheduleWithFixedDelay(this::checkHealth, 5, 5, TimeUnit.SECONDS);
+        registerInstanceGauge();
+        if (config.metricsPort() >= 0) {
+            metricsServer = HTTPServer.builder().hostname(config.metricsHost()).port(config.metricsPort())
+                    .registry(metrics).buildAndStart();
+        }
+        LOG.info("hypervisord serving {} on {}:{} (node {}, data {}, metrics {})", SERVICE, config.listenHost(),
+                port(), config.nodeId(), config.dataDir().toAbsolutePath(),
+                metricsServer == null ? "off" : config.metricsHost() + ":" + metricsServer.getPort());
+    }
+
+    private void registerInstanceGauge() {
+        GaugeWithCallback.builder().name("hypervisord_instances")
+                .help("Instances stored, by type and state")
+                .labelNames("type", "state")
+                .callback(callback -> {
+                    for (InstanceType type : InstanceType.values()) {
+                        for (InstanceState state : InstanceState.values()) {
+                            if (state != InstanceState.DELETED) {
+                                callback.call(controlPlane.census().count(type, state), type.name(), state.name());
+                            }
+                        }
+                    }
+                }).register(metrics);
+    }
+
+    /** Serving turns NOT_SERVING when the reconciler's relist is stale, as kubelet's PLEG health does. */
+    private void checkHealth() {
+        Duration stale = controlPlane.reconciler().relistInterval().multipliedBy(3).plusSeconds(10);
+        boolean fresh = controlPlane.reconciler().lastRelist().plus(stale).isAfter(Instant.now());
+        health.setStatus(SERVICE, fresh ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    }
+
+    /** The port the gRPC server listens on (useful with port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.getPort();
+    }
+
+    /** Stops taking calls, lets in-flight unary calls finish, ends streams, keeps instances running. */
+    public void shutdown(Duration grace) {
+        LOG.info("hypervisord shutting down; instances keep running");
+        health.enterTerminalState();
+        server.shutdown();
+        streams.shutdownAll();
+        try {
+            if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        timer.shutdownNow();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        controlPlane.close();
+        LOG.info("hypervisord stopped");
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ofSeconds(5));
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

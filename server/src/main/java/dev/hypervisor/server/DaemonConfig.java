@@ -1,0 +1,78 @@
+package dev.hypervisor.server;
+
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.image.ImageStore;
+import dev.hypervisor.core.usecase.Limits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a daemon is started with. The drivers and the image store are the runtimes
+ * this node really has; the daemon never invents one.
+ */
+public record DaemonConfig(
+        String listenHost,
+        int listenPort,
+        Path dataDir,
+        String nodeId,
+        Limits limits,
+        String metricsHost,
+        int metricsPort,
+        Duration relistInterval,
+        Duration defaultDeadline,
+        ServerLimits serverLimits,
+        List<Driver> drivers,
+        Optional<ImageStore> imageStore) {
+
+    /** Abuse limits of the gRPC server. */
+    public record ServerLimits(
+            int maxMessageBytes, int maxHeaderBytes, int maxConcurrentCallsPerConnection,
+            Duration permitKeepAliveTime, int maxRstFramesPerWindow, int rstWindowSeconds, int watchQueueCapacity) {
+
+        public static ServerLimits defaults() {
+            return new ServerLimits(4 * 1024 * 1024, 16 * 1024, 1000, Duration.ofSeconds(20), 200, 10, 10_000);
+        }
+    }
+
+    public static DaemonConfig defaults(Path dataDir, String nodeId) {
+        return new DaemonConfig("127.0.0.1", 50051, dataDir, nodeId, Limits.defaults(), "127.0.0.1", 9464,
+                Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Optional.empty());
+    }
+
+    public DaemonConfig withListen(String host, int port) {
+        return new DaemonConfig(host, port, dataDir, nodeId, limits, metricsHost, metricsPort, relistInterval,
+                defaultDeadline, serverLimits, drivers, imageStore);
+    }
+
+    public DaemonConfig withMetrics(String host, int port) {
+        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, host, port, relistInterval,
+                defaultDeadline, serverLimits, drivers, imageStore);
+    }
+
+    public DaemonConfig withLimits(Limits newLimits) {
+        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, newLimits, metricsHost, metricsPort,
+                relistInterval, defaultDeadline, serverLimits, drivers, imageStore);
+    }
+
+    public DaemonConfig withDrivers(List<Driver> newDrivers) {
+        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
+                relistInterval, defaultDeadline, serverLimits, List.copyOf(newDrivers), imageStore);
+    }
+
+    public DaemonConfig withImageStore(ImageStore store) {
+        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
+                relistInterval, defaultDeadline, serverLimits, drivers, Optional.of(store));
+    }
+
+    public DaemonConfig withRelistInterval(Duration interval) {
+        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
+                interval, defaultDeadline, serverLimits, drivers, imageStore);
+    }
+
+    public DaemonConfig withServerLimits(ServerLimits newLimits) {
+        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
+                relistInterval, defaultDeadline, newLimits, drivers, imageStore);
+    }
+}

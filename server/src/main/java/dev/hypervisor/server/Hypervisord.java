@@ -1,0 +1,115 @@
+package dev.hypervisor.server;
+
+import dev.hypervisor.core.usecase.Limits;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The hypervisord command line: parses the options and runs a {@link Daemon} until SIGTERM. */
+@Command(name = "hypervisord", mixinStandardHelpOptions = true, version = "hypervisord 0.1.0",
+        description = "Serves hypervisor.v1.ComputeService: VMs, containers and microVMs on this host.")
+public final class Hypervisord implements Callable<Integer> {
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:50051", description = "gRPC address (HOST:PORT). Default: ${DEFAULT-VALUE}")
+    String listen;
+
+    @Option(names = "--data-dir", defaultValue = "data", description = "State directory (SQLite store). Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9464",
+            description = "Prometheus metrics address (HOST:PORT), or 'off'. Default: ${DEFAULT-VALUE}")
+    String metricsListen;
+
+    @Option(names = "--node-id", description = "This node's id. Default: the host name.")
+    String nodeId;
+
+    @Option(names = "--max-cpu-cores", defaultValue = "64", description = "Largest spec.cpu_cores accepted. Default: ${DEFAULT-VALUE}")
+    int maxCpuCores;
+
+    @Option(names = "--max-memory-bytes", defaultValue = "274877906944",
+            description = "Largest spec.memory_bytes accepted. Default: ${DEFAULT-VALUE} (256 GiB)")
+    long maxMemoryBytes;
+
+    @Option(names = "--default-kernel", defaultValue = "", description = "Kernel for microVMs that name none.")
+    String defaultKernel;
+
+    @Option(names = "--relist-interval", defaultValue = "10", description = "Seconds between relists of running instances. Default: ${DEFAULT-VALUE}")
+    int relistSeconds;
+
+    @Option(names = "--shutdown-grace", defaultValue = "10", description = "Seconds in-flight calls get on SIGTERM. Default: ${DEFAULT-VALUE}")
+    int graceSeconds;
+
+    private final UnaryOperator<DaemonConfig> customizer;
+
+    public Hypervisord() {
+        this(UnaryOperator.identity());
+    }
+
+    /** With a last say over the configuration: embedders and tests add drivers or an image store here. */
+    public Hypervisord(UnaryOperator<DaemonConfig> customizer) {
+        this.customizer = customizer;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, UnaryOperator.identity()));
+    }
+
+    /** Parses the arguments and runs the daemon until SIGTERM; returns the exit code. */
+    public static int run(String[] args, UnaryOperator<DaemonConfig> customizer) {
+        return new CommandLine(new Hypervisord(customizer)).execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String node = nodeId == null || nodeId.isBlank() ? InetAddress.getLocalHost().getHostName() : nodeId;
+        HostPort grpc = HostPort.parse(listen, "--listen");
+        DaemonConfig config = DaemonConfig.defaults(dataDir, node)
+                .withListen(grpc.host(), grpc.port())
+                .withLimits(Limits.defaults().withMaxCpuCores(maxCpuCores).withMaxMemoryBytes(maxMemoryBytes)
+                        .withDefaultMicrovmKernel(defaultKernel))
+                .withRelistInterval(Duration.ofSeconds(relistSeconds));
+        if (metricsListen.equals("off")) {
+            config = config.withMetrics("", -1);
+        } else {
+            HostPort metrics = HostPort.parse(metricsListen, "--metrics-listen");
+            config = config.withMetrics(metrics.host(), metrics.port());
+        }
+        Daemon daemon = Daemon.start(customizer.apply(config));
+        // SIGTERM and SIGINT are the normal way to stop a daemon: shut down cleanly and exit 0.
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread shutdown = new Thread(() -> {
+            daemon.shutdown(Duration.ofSeconds(graceSeconds));
+            stopped.countDown();
+        }, "shutdown");
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        sun.misc.SignalHandler onSignal = signal -> {
+            if (once.compareAndSet(false, true)) {
+                shutdown.start();
+            }
+        };
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), onSignal);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), onSignal);
+        daemon.awaitTermination();
+        stopped.await();
+        return 0;
+    }
+
+    /** A HOST:PORT option value. */
+    record HostPort(String host, int port) {
+        static HostPort parse(String value, String option) {
+            int colon = value.lastIndexOf(':');
+            try {
+                return new HostPort(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
+            } catch (RuntimeException e) {
+                throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
+                        option + ": expected HOST:PORT, got " + value);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.hypervisor.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.Instance;
+import dev.hypervisor.api.v1.InstanceSpec;
+import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.api.v1.ListInstancesRequest;
+import dev.hypervisor.api.v1.ListInstancesResponse;
+import dev.hypervisor.api.v1.Metadata;
+import dev.hypervisor.core.instance.InstanceRepository;
+import dev.hypervisor.core.store.KeyValue;
+import dev.hypervisor.core.store.RangeResult;
+import dev.hypervisor.core.store.Store;
+import dev.hypervisor.store.sqlite.SqliteStore;
+import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of the daemon during 200 concurrent creates: after a restart every acknowledged
+ * instance is there exactly once, and nothing is half made (every record has its name
+ * reservation and index keys, and no reservation or index key points at nothing).
+ */
+class CrashE2ETest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyAcknowledgedCreateSurvivesKillMinusNineExactlyOnce() throws Exception {
+        Path data = tmp.resolve("data");
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        AtomicInteger failed = new AtomicInteger();
+        int port;
+        try (DaemonProcess daemon = DaemonProcess.start(data, true)) {
+            port = daemon.port;
+            ExecutorService clients = Executors.newFixedThreadPool(32);
+            for (int i = 0; i < 200; i++) {
+                String name = "crash-" + i;
+                clients.execute(() -> {
+                    try {
+                        Instance created = daemon.blocking().createInstance(CreateInstanceRequest.newBuilder()
+                                .setName(name).setType(InstanceType.INSTANCE_TYPE_CONTAINER)
+                                .setMetadata(Metadata.newBuilder().putLabels("suite", "crash"))
+                                .setSpec(InstanceSpec.newBuilder().setImage("busybox")).build());
+                        acknowledged.put(created.getId(), name);
+                    } catch (StatusRuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                });
+            }
+            while (acknowledged.size() < 60) {
+                Thread.sleep(1);
+            }
+            daemon.kill9();
+            clients.shutdownNow();
+            clients.awaitTermination(30, TimeUnit.SECONDS);
+        }
+        assertThat(acknowledged.size()).as("some creates were acknowledged before the kill").isGreaterThanOrEqualTo(60);
+
+        Map<String, String> found = new HashMap<>();
+        try (DaemonProcess restarted = DaemonProcess.start(data, true, port)) {
+            String token = "";
+            do {
+                ListInstancesResponse page = restarted.blocking().listInstances(ListInstancesRequest.newBuilder()
+                        .putLabels("suite", "crash").setPageSize(37).setPageToken(token).build());
+                for (Instance instance : page.getInstancesList()) {
+                    assertThat(found.put(instance.getId(), instance.getName())).as("listed twice").isNull();
+                }
+                token = page.getNextPageToken();
+            } while (!token.isEmpty());
+            assertThat(restarted.terminate()).isZero();
+        }
+        assertThat(found).containsAllEntriesOf(acknowledged);
+        assertThat(new HashSet<>(found.values())).hasSize(found.size());
+        assertConsistent(data.resolve("state.db"));
+    }
+
+    /** Every record has its name key and index keys; every name and index key points at a record. */
+    private static void assertConsistent(Path db) {
+        try (Store store = SqliteStore.open(db, SqliteStoreOptions.defaults())) {
+            Map<String, dev.hypervisor.core.instance.Instance> records = new HashMap<>();
+            for (KeyValue kv : all(store, InstanceRepository.INSTANCES)) {
+                var instance = InstanceRepository.decode(kv);
+                records.put(instance.id(), instance);
+            }
+            Set<String> names = new HashSet<>();
+            for (KeyValue kv : all(store, "/names/")) {
+                String id = new String(kv.value(), StandardCharsets.UTF_8);
+                assertThat(records).as("name " + kv.key() + " points at a record").containsKey(id);
+                assertThat(records.get(id).name()).isEqualTo(kv.key().substring("/names/".length()));
+                names.add(id);
+            }
+            assertThat(names).isEqualTo(records.keySet());
+            Set<String> stateIndexed = new HashSet<>();
+            for (KeyValue kv : all(store, "/idx/state/")) {
+                String[] parts = kv.key().split("/");
+                String id = parts[parts.length - 1];
+                assertThat(records).containsKey(id);
+                assertThat(records.get(id).state().name()).isEqualTo(parts[3]);
+                assertThat(stateIndexed.add(id)).as("one state index key per instance").isTrue();
+            }
+            assertThat(stateIndexed).isEqualTo(records.keySet());
+        }
+    }
+
+    private static List<KeyValue> all(Store store, String prefix) {
+        List<KeyValue> out = new ArrayList<>();
+        String after = "";
+        while (true) {
+            RangeResult page = store.range(prefix, after, 500);
+            out.addAll(page.kvs());
+            if (!page.more() || page.kvs().isEmpty()) {
+                return out;
+            }
+            after = page.kvs().get(page.kvs().size() - 1).key();
+        }
+    }
+}

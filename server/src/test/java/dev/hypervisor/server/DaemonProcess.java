@@ -1,0 +1,157 @@
+package dev.hypervisor.server;
+
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** hypervisord started as a real process from the built classes, on a free loopback port. */
+final class DaemonProcess implements AutoCloseable {
+
+    final int port;
+    final int metricsPort;
+    final Path dataDir;
+    final Path log;
+    private final Process process;
+    final ManagedChannel channel;
+
+    private DaemonProcess(Process process, int port, int metricsPort, Path dataDir, Path log) {
+        this.process = process;
+        this.port = port;
+        this.metricsPort = metricsPort;
+        this.dataDir = dataDir;
+        this.log = log;
+        this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+
+    /** Starts the daemon's real main class, or the test main with the test driver, and waits until it serves. */
+    static DaemonProcess start(Path dataDir, boolean withTestDriver, String... extraArgs) {
+        return start(dataDir, withTestDriver, freePort(), extraArgs);
+    }
+
+    static DaemonProcess start(Path dataDir, boolean withTestDriver, int port, String... extraArgs) {
+        int metricsPort = freePort();
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + "-" + Instant.now().toEpochMilli() + ".log");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Xmx256m",
+                withTestDriver ? TestDaemonMain.class.getName() : Hypervisord.class.getName(),
+                "--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString(),
+                "--metrics-listen", "127.0.0.1:" + metricsPort, "--node-id", "e2e-node"));
+        command.addAll(List.of(extraArgs));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            DaemonProcess daemon = new DaemonProcess(process, port, metricsPort, dataDir, log);
+            daemon.awaitServing(Duration.ofSeconds(60));
+            return daemon;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    ComputeServiceGrpc.ComputeServiceBlockingStub blocking() {
+        return ComputeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    ComputeServiceGrpc.ComputeServiceStub async() {
+        return ComputeServiceGrpc.newStub(channel);
+    }
+
+    private void awaitServing(Duration timeout) {
+        Instant until = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(until)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("hypervisord exited with " + process.exitValue() + ":\n" + logText());
+            }
+            try {
+                HealthCheckResponse health = HealthGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(1, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance());
+                if (health.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // still starting
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("hypervisord did not serve within " + timeout + ":\n" + logText());
+    }
+
+    /** SIGKILL: no shutdown hook runs. */
+    void kill9() {
+        process.destroyForcibly();
+        waitFor();
+    }
+
+    /** SIGTERM, then the exit code. */
+    int terminate() {
+        process.destroy();
+        return waitFor();
+    }
+
+    int waitFor() {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("hypervisord did not exit within 30 s:\n" + logText());
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "(no log)";
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            waitFor();
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String pathSeparator() {
+        return File.pathSeparator;
+    }
+}
