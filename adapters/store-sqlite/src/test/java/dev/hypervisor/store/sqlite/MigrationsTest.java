@@ -1,0 +1,115 @@
+package dev.hypervisor.store.sqlite;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.error.ErrorCode;
+import dev.hypervisor.core.store.RecordingListener;
+import dev.hypervisor.core.store.Txn;
+import dev.hypervisor.core.store.Watch;
+import dev.hypervisor.core.store.WatchEvent;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Opening a file migrates its schema step by step and refuses one from the future. */
+class MigrationsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void newFileGetsTheLatestSchema() throws Exception {
+        Path file = dir.resolve("new.db");
+        SqliteStore.open(file, SqliteStoreOptions.defaults()).close();
+
+        try (Connection c = connect(file)) {
+            assertThat(userVersion(c)).isEqualTo(Migrations.latestVersion());
+            assertThat(tables(c)).containsExactlyInAnyOrder("kv", "events", "meta");
+        }
+    }
+
+    @Test
+    void versionOneFileIsMigratedAndKeepsItsDataAndHistory() throws Exception {
+        Path file = dir.resolve("v1.db");
+        // The v1 layout as released: no meta table; the revision was max(events.rev), revision 1 compacted away.
+        try (Connection c = connect(file); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
+                    + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
+            st.execute("CREATE TABLE events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
+                    + " type TEXT NOT NULL CHECK (type IN ('PUT', 'DELETE')), key TEXT NOT NULL,"
+                    + " value BLOB NOT NULL, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
+            st.execute("INSERT INTO kv VALUES ('/a', CAST('a3' AS BLOB), 1, 3), ('/b', CAST('b2' AS BLOB), 2, 2)");
+            st.execute("INSERT INTO events VALUES (2, 0, 'PUT', '/b', CAST('b2' AS BLOB)),"
+                    + " (3, 0, 'PUT', '/a', CAST('a3' AS BLOB))");
+            st.execute("PRAGMA user_version = 1");
+        }
+
+        try (SqliteStore store = SqliteStore.open(file, SqliteStoreOptions.defaults())) {
+            assertThat(store.revision()).isEqualTo(3);
+            assertThat(store.compactedRevision()).isEqualTo(1);
+            assertThat(new String(store.get("/a").orElseThrow().value(), UTF_8)).isEqualTo("a3");
+            RecordingListener rec = new RecordingListener();
+            try (Watch ignored = store.watch("/", 1, rec)) {
+                rec.awaitRevision(3, Duration.ofSeconds(10));
+            }
+            assertThat(rec.events()).extracting(WatchEvent::key).containsExactly("/b", "/a");
+            assertThat(store.commit(Txn.create().put("/c", new byte[] {1})).join().revision()).isEqualTo(4);
+        }
+        try (Connection c = connect(file)) {
+            assertThat(userVersion(c)).isEqualTo(Migrations.latestVersion());
+        }
+    }
+
+    @Test
+    void fileFromANewerVersionIsRefused() throws Exception {
+        Path file = dir.resolve("future.db");
+        SqliteStore.open(file, SqliteStoreOptions.defaults()).close();
+        int future = Migrations.latestVersion() + 1;
+        try (Connection c = connect(file); Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = " + future);
+        }
+
+        assertThatThrownBy(() -> SqliteStore.open(file, SqliteStoreOptions.defaults()))
+                .isInstanceOfSatisfying(DomainException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION);
+                    assertThat(e.getMessage()).contains("schema version " + future)
+                            .contains("up to " + Migrations.latestVersion());
+                });
+        try (Connection c = connect(file)) {
+            assertThat(userVersion(c)).as("left untouched").isEqualTo(future);
+        }
+    }
+
+    private static Connection connect(Path file) throws SQLException {
+        return DriverManager.getConnection("jdbc:sqlite:" + file);
+    }
+
+    private static int userVersion(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static List<String> tables(Connection c) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT name FROM sqlite_schema WHERE type = 'table'")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+}
