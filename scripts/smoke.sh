@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Starts the built daemon on a free port with a fresh data directory, drives it with
+# bin/hvctl as a user would, stops it with SIGTERM and checks it exited cleanly.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+tmp=$(mktemp -d)
+bin/hypervisord --listen "127.0.0.1:0" --data-dir "$tmp/data" --metrics-listen off 2>"$tmp/daemon.log" &
+pid=$!
+trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+port=""
+for _ in $(seq 300); do
+  port=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/daemon.log" | head -1)
+  [[ -n $port ]] && break
+  kill -0 $pid 2>/dev/null || { echo "FAIL daemon exited"; cat "$tmp/daemon.log"; exit 1; }
+  sleep 0.1
+done
+[[ -n $port ]] || { echo "FAIL daemon did not start"; cat "$tmp/daemon.log"; exit 1; }
+export HV_ADDR="127.0.0.1:$port"
+failures=0
+check() { # check NAME EXPECTED_EXIT COMMAND...
+  local name=$1 want=$2; shift 2
+  local got=0
+  "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
+  if [[ $got -eq $want ]]; then
+    echo "ok   $name"
+  else
+    echo "FAIL $name: exit $got, want $want"; cat "$tmp/out" "$tmp/err"; failures=$((failures+1))
+  fi
+}
+check "hvctl ls on an empty daemon" 0 bin/hvctl ls
+check "hvctl -o json ls" 0 bin/hvctl -o json ls
+check "hvctl get of a missing instance is NOT_FOUND (3)" 3 bin/hvctl get inst-xyz789
+check "hvctl create of a type without runtime is FAILED_PRECONDITION (5)" 5 \
+  bin/hvctl create my-ubuntu-vm --type vm --image ubuntu-22.04 --cpus 4 --memory 8GiB
+grep -q "no runtime for INSTANCE_TYPE_VM" "$tmp/err" && echo "ok   the error names the missing runtime" \
+  || { echo "FAIL the error does not name the runtime"; failures=$((failures+1)); }
+check "hvctl create with a bad name is INVALID_ARGUMENT (2)" 2 bin/hvctl create Bad_Name --type container --image busybox
+kill -TERM $pid
+code=0; wait $pid || code=$?
+if [[ $code -eq 0 ]]; then echo "ok   SIGTERM exits 0"; else echo "FAIL SIGTERM exit $code"; failures=$((failures+1)); fi
+grep -q "hypervisord stopped" "$tmp/daemon.log" && echo "ok   daemon logged a clean stop" \
+  || { echo "FAIL no clean stop in the log"; cat "$tmp/daemon.log"; failures=$((failures+1)); }
+passed=$(( 7 - failures ))
+echo "smoke: $passed passed, $failures failed"
+[[ $failures -eq 0 ]]
