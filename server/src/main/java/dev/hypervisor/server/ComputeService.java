@@ -66,7 +66,8 @@ final class ComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
         unary(response, () -> {
             InstanceQueries.ListResult page = useCases.queries()
                     .list(ApiMapper.toFilter(request), request.getPageSize(), request.getPageToken());
-            ListInstancesResponse.Builder wire = ListInstancesResponse.newBuilder().setNextPageToken(page.nextPageToken());
+            ListInstancesResponse.Builder wire = ListInstancesResponse.newBuilder()
+                    .setNextPageToken(page.nextPageToken()).setRevision(page.revision());
             page.instances().forEach(i -> wire.addInstances(ApiMapper.toProto(i)));
             return wire.build();
         });

@@ -38,13 +38,14 @@ public final class InstanceQueries {
         }
         int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
         String afterId = pageToken.isEmpty() ? "" : decodeToken(pageToken, filter);
+        long revision = repository.store().revision();
         InstanceRepository.Page page = repository.list(filter, afterId, size);
         String next = page.nextAfterId().isEmpty() ? "" : encodeToken(page.nextAfterId(), filter);
-        return new ListResult(page.instances(), next);
+        return new ListResult(page.instances(), next, revision);
     }
 
-    /** A page of instances. */
-    public record ListResult(List<Instance> instances, String nextPageToken) {}
+    /** A page of instances, read after the store had reached {@code revision}. */
+    public record ListResult(List<Instance> instances, String nextPageToken, long revision) {}
 
     static String encodeToken(String afterId, InstanceFilter filter) {
         String plain = "1:" + Integer.toHexString(filter.fingerprint().hashCode()) + ":" + afterId;

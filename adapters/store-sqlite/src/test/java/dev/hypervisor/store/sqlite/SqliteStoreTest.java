@@ -7,7 +7,7 @@ import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.store.RecordingListener;
 import dev.hypervisor.core.store.Store;
-import dev.hypervisor.core.store.StoreContract;
+import dev.hypervisor.core.store.DurableStoreContract;
 import dev.hypervisor.core.store.Txn;
 import dev.hypervisor.core.store.TxnResult;
 import dev.hypervisor.core.store.Watch;
@@ -24,7 +24,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /** The store contract on a real SQLite file, plus what only the SQLite adapter promises. */
-class SqliteStoreTest extends StoreContract {
+class SqliteStoreTest extends DurableStoreContract {
 
     @Override
     protected Store openStore(Path dir) {
@@ -74,7 +74,7 @@ class SqliteStoreTest extends StoreContract {
 
         release.countDown();
 
-        assertThat(futures.stream().map(StoreContract::await)).allMatch(TxnResult::succeeded);
+        assertThat(futures.stream().map(DurableStoreContract::await)).allMatch(TxnResult::succeeded);
         assertThat(sqlite().commitBatches() - before).isEqualTo(1);
     }
 
@@ -90,7 +90,7 @@ class SqliteStoreTest extends StoreContract {
 
             release.countDown();
 
-            assertThat(futures.stream().map(StoreContract::await)).allMatch(TxnResult::succeeded);
+            assertThat(futures.stream().map(DurableStoreContract::await)).allMatch(TxnResult::succeeded);
             assertThat(small.commitBatches()).isEqualTo(3); // 4 + 4 + 2
         }
     }
@@ -112,7 +112,7 @@ class SqliteStoreTest extends StoreContract {
         release.countDown();
         closer.join(TIMEOUT.toMillis());
 
-        assertThat(queued.stream().map(StoreContract::await)).allMatch(TxnResult::succeeded);
+        assertThat(queued.stream().map(DurableStoreContract::await)).allMatch(TxnResult::succeeded);
         assertThatThrownBy(() -> await(late)).isInstanceOfSatisfying(DomainException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
         reopen();
@@ -224,7 +224,7 @@ class SqliteStoreTest extends StoreContract {
         for (int i = 0; i < 2500; i++) {
             futures.add(store.commit(Txn.create().put("/long/" + i, bytes("v"))));
         }
-        futures.forEach(StoreContract::await);
+        futures.forEach(DurableStoreContract::await);
         RecordingListener rec = new RecordingListener();
 
         try (Watch ignored = store.watch("/long/", 1, rec)) {

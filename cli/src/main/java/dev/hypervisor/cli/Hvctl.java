@@ -1,0 +1,180 @@
+package dev.hypervisor.cli;
+
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.ComputeServiceGrpc.ComputeServiceBlockingStub;
+import dev.hypervisor.api.v1.ComputeServiceGrpc.ComputeServiceStub;
+import dev.hypervisor.api.v1.ImageKind;
+import dev.hypervisor.api.v1.InstanceState;
+import dev.hypervisor.api.v1.InstanceType;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * hvctl, the command-line client of hypervisord: global options, the subcommands, and the one
+ * plaintext gRPC channel they share.
+ *
+ * <p>Every failure prints one line on stderr, {@code hvctl: <CODE>: <description>}, and exits
+ * with a code derived from the gRPC status:
+ *
+ * <table>
+ *   <caption>Exit codes</caption>
+ *   <tr><th>status</th><th>exit</th></tr>
+ *   <tr><td>OK</td><td>0</td></tr>
+ *   <tr><td>INVALID_ARGUMENT, and command-line usage errors</td><td>2</td></tr>
+ *   <tr><td>NOT_FOUND</td><td>3</td></tr>
+ *   <tr><td>ALREADY_EXISTS</td><td>4</td></tr>
+ *   <tr><td>FAILED_PRECONDITION</td><td>5</td></tr>
+ *   <tr><td>UNAVAILABLE (also: hypervisord not reachable)</td><td>6</td></tr>
+ *   <tr><td>DEADLINE_EXCEEDED</td><td>7</td></tr>
+ *   <tr><td>PERMISSION_DENIED, UNAUTHENTICATED</td><td>8</td></tr>
+ *   <tr><td>RESOURCE_EXHAUSTED</td><td>9</td></tr>
+ *   <tr><td>ABORTED</td><td>10</td></tr>
+ *   <tr><td>OUT_OF_RANGE</td><td>11</td></tr>
+ *   <tr><td>anything else, and a failed wait (instance went to ERROR)</td><td>1</td></tr>
+ * </table>
+ */
+@Command(
+    name = "hvctl",
+    mixinStandardHelpOptions = true,
+    scope = ScopeType.INHERIT,
+    version = "hvctl 0.1.0",
+    description = "Manage the instances and images of a hypervisord.",
+    subcommands = {
+      CreateCommand.class, GetCommand.class, ListCommand.class, StartCommand.class,
+      StopCommand.class, RestartCommand.class, RemoveCommand.class, StatsCommand.class,
+      WatchCommand.class, ConsoleCommand.class, ImageCommand.class
+    })
+public final class Hvctl implements Callable<Integer> {
+
+  @Option(names = "--addr", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
+      defaultValue = "${env:HV_ADDR:-localhost:50051}",
+      description = "hypervisord address (env HV_ADDR; default ${DEFAULT-VALUE}).")
+  String address;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "table|json", scope = ScopeType.INHERIT,
+      defaultValue = "table", description = "Output format: table or json (default ${DEFAULT-VALUE}).")
+  Output.Format format;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+      description = "Deadline of each unary call, in seconds (default ${DEFAULT-VALUE}).")
+  double timeoutSeconds;
+
+  @Spec
+  CommandSpec spec;
+
+  private final Function<String, ManagedChannel> channels;
+  private final Io io;
+  private final Clock clock;
+  private ManagedChannel channel;
+
+  /**
+   * Creates the command with its dependencies injected.
+   *
+   * @param channels opens a channel to a HOST:PORT address
+   * @param io the streams to talk through
+   * @param clock the clock ages are measured against
+   */
+  public Hvctl(Function<String, ManagedChannel> channels, Io io, Clock clock) {
+    this.channels = channels;
+    this.io = io;
+    this.clock = clock;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new Hvctl(Hvctl::plaintext, Io.system(), Clock.systemUTC()).execute(args));
+  }
+
+  /** Opens a plaintext channel to {@code address}. */
+  public static ManagedChannel plaintext(String address) {
+    return Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+  }
+
+  /** Runs one command line and returns its exit code; the channel is closed afterwards. */
+  public int execute(String... args) {
+    CommandLine cli = new CommandLine(this)
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setOut(new PrintWriter(io.out(), true))
+        .setErr(new PrintWriter(io.err(), true))
+        .registerConverter(InstanceType.class, EnumNames.converter(InstanceType.class))
+        .registerConverter(InstanceState.class, EnumNames.converter(InstanceState.class))
+        .registerConverter(ImageKind.class, EnumNames.converter(ImageKind.class));
+    FailureHandler failures = new FailureHandler(io.err(), () -> address);
+    cli.setExecutionExceptionHandler(failures).setParameterExceptionHandler(failures);
+    try {
+      return cli.execute(args);
+    } finally {
+      close();
+    }
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(io.err());
+    return ExitCode.USAGE;
+  }
+
+  /** A blocking stub whose next call has the {@code --timeout} deadline. */
+  ComputeServiceBlockingStub unary() {
+    return unary(Duration.ZERO);
+  }
+
+  /** A blocking stub whose next call has the {@code --timeout} deadline, or {@code atLeast} if longer. */
+  ComputeServiceBlockingStub unary(Duration atLeast) {
+    long millis = Math.max((long) (timeoutSeconds * 1000), atLeast.toMillis());
+    return ComputeServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** A blocking stub without deadline, for server streams that last until cancelled. */
+  ComputeServiceBlockingStub streaming() {
+    return ComputeServiceGrpc.newBlockingStub(channel());
+  }
+
+  /** An asynchronous stub, for the bidirectional console. */
+  ComputeServiceStub async() {
+    return ComputeServiceGrpc.newStub(channel());
+  }
+
+  Output output() {
+    return new Output(format, io.out());
+  }
+
+  Io io() {
+    return io;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  private synchronized ManagedChannel channel() {
+    if (channel == null) {
+      channel = channels.apply(address);
+    }
+    return channel;
+  }
+
+  private synchronized void close() {
+    if (channel != null) {
+      channel.shutdownNow();
+      try {
+        channel.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      channel = null;
+    }
+  }
+}

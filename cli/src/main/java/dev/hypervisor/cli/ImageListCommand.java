@@ -1,0 +1,67 @@
+package dev.hypervisor.cli;
+
+import dev.hypervisor.api.v1.Image;
+import dev.hypervisor.api.v1.ImageKind;
+import dev.hypervisor.api.v1.ListImagesRequest;
+import dev.hypervisor.api.v1.ListImagesResponse;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code hvctl image ls}: lists the images stored on the node. */
+@Command(name = "ls", aliases = "list", description = "List images.")
+final class ImageListCommand implements Callable<Integer> {
+
+  private static final int SHORT_ID = 12;
+
+  @ParentCommand
+  ImageCommand image;
+
+  @Option(names = "--kind", paramLabel = "KIND", description = "Only this kind: container, disk, kernel.")
+  ImageKind kind;
+
+  @Option(names = "--page-size", paramLabel = "N", description = "Images per page (server default 50).")
+  int pageSize;
+
+  @Option(names = "--all", description = "Follow next_page_token until the last page.")
+  boolean all;
+
+  @Override
+  public Integer call() {
+    Hvctl hvctl = image.hvctl;
+    ListImagesRequest.Builder request = ListImagesRequest.newBuilder()
+        .setKind(kind == null ? ImageKind.IMAGE_KIND_UNSPECIFIED : kind)
+        .setPageSize(pageSize);
+    ListImagesResponse page = hvctl.unary().listImages(request.build());
+    ListImagesResponse.Builder result = page.toBuilder();
+    Set<String> tokens = new HashSet<>();
+    while (all && !page.getNextPageToken().isEmpty() && tokens.add(page.getNextPageToken())) {
+      page = hvctl.unary().listImages(request.setPageToken(page.getNextPageToken()).build());
+      result.addAllImages(page.getImagesList()).setNextPageToken(page.getNextPageToken());
+    }
+    ListImagesResponse response = result.build();
+    hvctl.output().print(response, out -> table(response, hvctl.clock(), out));
+    return ExitCode.OK;
+  }
+
+  private static void table(ListImagesResponse response, Clock clock, PrintStream out) {
+    Table table = new Table("ID", "REFERENCES", "KIND", "SIZE", "CREATED");
+    for (Image i : response.getImagesList()) {
+      table.row(shortId(i.getId()), String.join(",", i.getReferencesList()),
+          EnumNames.shortName(i.getKind()), ByteSize.format(i.getSizeBytes()),
+          Age.of(i.getCreatedAt(), clock));
+    }
+    table.print(out);
+  }
+
+  /** The first 12 hex digits of the digest, as docker shows image ids. */
+  static String shortId(String digest) {
+    String hex = digest.substring(digest.indexOf(':') + 1);
+    return hex.length() > SHORT_ID ? hex.substring(0, SHORT_ID) : hex;
+  }
+}
