@@ -17,14 +17,17 @@ done
 [[ -n $port ]] || { echo "FAIL daemon did not start"; cat "$tmp/daemon.log"; exit 1; }
 export HV_ADDR="127.0.0.1:$port"
 failures=0
+passes=0
+pass() { echo "ok   $1"; passes=$((passes+1)); }
+fail() { echo "FAIL $1"; failures=$((failures+1)); }
 check() { # check NAME EXPECTED_EXIT COMMAND...
   local name=$1 want=$2; shift 2
   local got=0
   "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
   if [[ $got -eq $want ]]; then
-    echo "ok   $name"
+    pass "$name"
   else
-    echo "FAIL $name: exit $got, want $want"; cat "$tmp/out" "$tmp/err"; failures=$((failures+1))
+    fail "$name: exit $got, want $want"; cat "$tmp/out" "$tmp/err"
   fi
 }
 check "hvctl ls on an empty daemon" 0 bin/hvctl ls
@@ -32,14 +35,13 @@ check "hvctl -o json ls" 0 bin/hvctl -o json ls
 check "hvctl get of a missing instance is NOT_FOUND (3)" 3 bin/hvctl get inst-xyz789
 check "hvctl create of a type without runtime is FAILED_PRECONDITION (5)" 5 \
   bin/hvctl create my-ubuntu-vm --type vm --image ubuntu-22.04 --cpus 4 --memory 8GiB
-grep -q "no runtime for INSTANCE_TYPE_VM" "$tmp/err" && echo "ok   the error names the missing runtime" \
-  || { echo "FAIL the error does not name the runtime"; failures=$((failures+1)); }
+grep -q "no runtime for INSTANCE_TYPE_VM" "$tmp/err" && pass "the error names the missing runtime" \
+  || fail "the error does not name the runtime"
 check "hvctl create with a bad name is INVALID_ARGUMENT (2)" 2 bin/hvctl create Bad_Name --type container --image busybox
 kill -TERM $pid
 code=0; wait $pid || code=$?
-if [[ $code -eq 0 ]]; then echo "ok   SIGTERM exits 0"; else echo "FAIL SIGTERM exit $code"; failures=$((failures+1)); fi
-grep -q "hypervisord stopped" "$tmp/daemon.log" && echo "ok   daemon logged a clean stop" \
-  || { echo "FAIL no clean stop in the log"; cat "$tmp/daemon.log"; failures=$((failures+1)); }
-passed=$(( 7 - failures ))
-echo "smoke: $passed passed, $failures failed"
+if [[ $code -eq 0 ]]; then pass "SIGTERM exits 0"; else fail "SIGTERM exit $code"; fi
+grep -q "hypervisord stopped" "$tmp/daemon.log" && pass "daemon logged a clean stop" \
+  || { fail "no clean stop in the log"; cat "$tmp/daemon.log"; }
+echo "smoke: $passes passed, $failures failed"
 [[ $failures -eq 0 ]]

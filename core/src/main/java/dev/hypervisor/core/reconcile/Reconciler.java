@@ -243,24 +243,32 @@ public final class Reconciler implements AutoCloseable {
     private void save(Instance before, Instance after) {
         Txn txn = Txn.create();
         repository.update(txn, before, after);
-        commit(txn, before.id());
+        if (commit(txn, before.id())) {
+            LOG.info("{} {} {} -> {}: {}", after.id(), after.name(), before.state(), after.state(),
+                    after.state() == InstanceState.ERROR ? after.errorMessage() : after.reason());
+        }
     }
 
     private void remove(Instance before) {
         Txn txn = Txn.create();
         repository.remove(txn, before);
-        commit(txn, before.id());
+        if (commit(txn, before.id())) {
+            LOG.info("{} {} {} -> DELETED", before.id(), before.name(), before.state());
+        }
     }
 
-    private void commit(Txn txn, String instanceId) {
+    /** Whether the write landed; a lost swap or a store failure plans the instance again. */
+    private boolean commit(Txn txn, String instanceId) {
         try {
-            if (!repository.store().commitAndWait(txn).succeeded()) {
-                enqueue(instanceId);
+            if (repository.store().commitAndWait(txn).succeeded()) {
+                return true;
             }
+            enqueue(instanceId);
         } catch (DomainException e) {
             LOG.warn("store write for {} failed, retrying: {}", instanceId, e.getMessage());
             timer.schedule(() -> enqueue(instanceId), 1, TimeUnit.SECONDS);
         }
+        return false;
     }
 
     /** Inspects every RUNNING instance, as kubelet's PLEG does, to catch exits no event reported. */
