@@ -7,8 +7,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code hvctl image}: the group of image subcommands. */
-@Command(name = "image", description = "Pull and list images.",
-    subcommands = {ImagePullCommand.class, ImageListCommand.class})
+@Command(name = "image", description = "Pull, list and remove images.",
+    subcommands = {ImagePullCommand.class, ImageListCommand.class, ImageRemoveCommand.class})
 final class ImageCommand implements Callable<Integer> {
 
   @ParentCommand

@@ -18,6 +18,7 @@ import dev.hypervisor.api.v1.ListInstancesRequest;
 import dev.hypervisor.api.v1.ListInstancesResponse;
 import dev.hypervisor.api.v1.PullImageProgress;
 import dev.hypervisor.api.v1.PullImageRequest;
+import dev.hypervisor.api.v1.RemoveImageRequest;
 import dev.hypervisor.api.v1.RestartInstanceRequest;
 import dev.hypervisor.api.v1.StartInstanceRequest;
 import dev.hypervisor.api.v1.StopInstanceRequest;
@@ -44,6 +45,7 @@ class FakeComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
   Function<RestartInstanceRequest, Instance> restart = r -> { throw unimplemented(); };
   Function<GetInstanceStatsRequest, InstanceStats> stats = r -> { throw unimplemented(); };
   Function<ListImagesRequest, ListImagesResponse> listImages = r -> { throw unimplemented(); };
+  Function<RemoveImageRequest, Empty> removeImage = r -> { throw unimplemented(); };
   BiConsumer<WatchInstanceRequest, StreamObserver<InstanceEvent>> watch =
       (r, o) -> o.onError(unimplemented());
   BiConsumer<PullImageRequest, StreamObserver<PullImageProgress>> pull =
@@ -75,6 +77,11 @@ class FakeComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
   @Override
   public void deleteInstance(DeleteInstanceRequest request, StreamObserver<Empty> response) {
     unary(request, response, delete);
+  }
+
+  @Override
+  public void removeImage(RemoveImageRequest request, StreamObserver<Empty> response) {
+    unary(request, response, removeImage);
   }
 
   @Override

@@ -105,4 +105,25 @@ class ImageCommandTest {
         "ID             REFERENCES                       KIND        SIZE     CREATED",
         "4f3c2b1a0d9e   docker.io/library/nginx:latest   CONTAINER   64 MiB   3h");
   }
+
+  @Test
+  void rmRemovesEachNamedImageAndMapsInUseToExitFive() {
+    cli.service.removeImage = r -> {
+      if (r.getImage().equals("busybox")) {
+        throw io.grpc.Status.FAILED_PRECONDITION.withDescription("image busybox is in use by inst-a")
+            .asRuntimeException();
+      }
+      return com.google.protobuf.Empty.getDefaultInstance();
+    };
+
+    CliHarness.Result ok = cli.run("image", "rm", "nginx:latest", DIGEST);
+    CliHarness.Result inUse = cli.run("image", "rm", "busybox");
+
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    assertThat(cli.service.requests(dev.hypervisor.api.v1.RemoveImageRequest.class))
+        .extracting(dev.hypervisor.api.v1.RemoveImageRequest::getImage)
+        .containsExactly("nginx:latest", DIGEST, "busybox");
+    assertThat(inUse.exitCode()).isEqualTo(5);
+    assertThat(inUse.err()).contains("FAILED_PRECONDITION: image busybox is in use by inst-a");
+  }
 }

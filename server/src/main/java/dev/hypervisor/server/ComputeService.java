@@ -17,6 +17,7 @@ import dev.hypervisor.api.v1.ListInstancesRequest;
 import dev.hypervisor.api.v1.ListInstancesResponse;
 import dev.hypervisor.api.v1.PullImageProgress;
 import dev.hypervisor.api.v1.PullImageRequest;
+import dev.hypervisor.api.v1.RemoveImageRequest;
 import dev.hypervisor.api.v1.RestartInstanceRequest;
 import dev.hypervisor.api.v1.StartInstanceRequest;
 import dev.hypervisor.api.v1.StopInstanceRequest;
@@ -134,6 +135,17 @@ final class ComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
         } catch (RuntimeException e) {
             response.onError(StatusMapper.toStatus(e));
         }
+    }
+
+    @Override
+    public void removeImage(RemoveImageRequest request, StreamObserver<Empty> response) {
+        unary(response, () -> {
+            if (request.getImage().isBlank()) {
+                throw dev.hypervisor.core.error.DomainException.invalidArgument("image", "required");
+            }
+            useCases.images().require().remove(request.getImage());
+            return Empty.getDefaultInstance();
+        });
     }
 
     private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {

@@ -29,6 +29,7 @@ final class ControlPlane implements AutoCloseable {
     private final InstanceCensus census;
     private final UseCases useCases;
     private final RequestLog requests;
+    private final java.util.Optional<dev.hypervisor.core.image.ImageStore> images;
     private final ExecutorService background = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "background");
         t.setDaemon(true);
@@ -44,10 +45,11 @@ final class ControlPlane implements AutoCloseable {
         this.store = store;
         InstanceRepository repository = new InstanceRepository(store);
         DriverRegistry drivers = new DriverRegistry(config.nodeId(), config.drivers());
+        images = config.imageStore().map(factory -> factory.open(store));
         requests = new RequestLog(store, clock);
         watches = new Watches(repository, clock, config.serverLimits().watchQueueCapacity());
         census = new InstanceCensus(repository);
-        reconciler = new Reconciler(repository, drivers, clock, config.relistInterval(), 8);
+        reconciler = new Reconciler(repository, drivers, images, clock, config.relistInterval(), 8);
         useCases = new UseCases(
                 new CreateInstance(repository, requests, new CreateValidation(config.limits()), drivers,
                         new InstanceIds(), clock),
@@ -55,7 +57,7 @@ final class ControlPlane implements AutoCloseable {
                 new InstanceQueries(repository),
                 watches,
                 new RuntimeAccess(repository, drivers),
-                new Images(config.imageStore(), config.nodeId()),
+                new Images(images, config.nodeId()),
                 background);
     }
 
@@ -95,6 +97,15 @@ final class ControlPlane implements AutoCloseable {
         watches.close();
         census.close();
         background.shutdownNow();
+        images.ifPresent(i -> {
+            if (i instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn("closing the image store: {}", e.toString());
+                }
+            }
+        });
         store.close();
     }
 }

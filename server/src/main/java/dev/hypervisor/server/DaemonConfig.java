@@ -2,6 +2,7 @@ package dev.hypervisor.server;
 
 import dev.hypervisor.core.driver.Driver;
 import dev.hypervisor.core.image.ImageStore;
+import dev.hypervisor.core.store.Store;
 import dev.hypervisor.core.usecase.Limits;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +25,13 @@ public record DaemonConfig(
         Duration defaultDeadline,
         ServerLimits serverLimits,
         List<Driver> drivers,
-        Optional<ImageStore> imageStore) {
+        Optional<ImageStoreFactory> imageStore) {
+
+    /** Opens this node's image store on the daemon's revisioned store (images keep their records there). */
+    @FunctionalInterface
+    public interface ImageStoreFactory {
+        ImageStore open(Store store);
+    }
 
     /** Abuse limits of the gRPC server. */
     public record ServerLimits(
@@ -61,7 +68,7 @@ public record DaemonConfig(
                 relistInterval, defaultDeadline, serverLimits, List.copyOf(newDrivers), imageStore);
     }
 
-    public DaemonConfig withImageStore(ImageStore store) {
+    public DaemonConfig withImageStore(ImageStoreFactory store) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
                 relistInterval, defaultDeadline, serverLimits, drivers, Optional.of(store));
     }

@@ -1,5 +1,6 @@
 package dev.hypervisor.server;
 
+import dev.hypervisor.api.v1.LayerProgress;
 import dev.hypervisor.api.v1.PullImageProgress;
 import dev.hypervisor.api.v1.PullImageRequest;
 import dev.hypervisor.core.image.ImageInfo;
@@ -31,9 +32,14 @@ final class PullStream {
         background.execute(() -> {
             try {
                 ImageInfo image = images.pull(request.getImage(), request.getExpectedDigest(),
-                        (phase, done, total, message) -> send(PullImageProgress.newBuilder()
-                                .setPhase(PullImageProgress.Phase.valueOf(phase.name()))
-                                .setBytesDone(done).setBytesTotal(total).setMessage(message).build()));
+                        (phase, done, total, blobs, message) -> {
+                            PullImageProgress.Builder progress = PullImageProgress.newBuilder()
+                                    .setPhase(PullImageProgress.Phase.valueOf(phase.name()))
+                                    .setBytesDone(done).setBytesTotal(total).setMessage(message);
+                            blobs.forEach(b -> progress.addLayers(LayerProgress.newBuilder().setDigest(b.digest())
+                                    .setBytesDone(b.bytesDone()).setBytesTotal(b.bytesTotal())));
+                            send(progress.build());
+                        });
                 send(PullImageProgress.newBuilder().setPhase(PullImageProgress.Phase.DONE)
                         .setImage(ApiMapper.toProto(image)).setBytesDone(image.sizeBytes())
                         .setBytesTotal(image.sizeBytes()).build());

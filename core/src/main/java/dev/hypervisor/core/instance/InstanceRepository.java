@@ -2,6 +2,7 @@ package dev.hypervisor.core.instance;
 
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.store.KeyValue;
+import dev.hypervisor.core.store.RecordCodec;
 import dev.hypervisor.core.store.RangeResult;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.core.store.Txn;
@@ -56,13 +57,13 @@ public final class InstanceRepository {
     }
 
     public static Instance decode(byte[] value, long revision) {
-        return InstanceCodec.decode(value, Instance.class).withRevision(revision);
+        return RecordCodec.decode(value, Instance.class).withRevision(revision);
     }
 
     /** Adds the creation of {@code instance} to the transaction; fails on a taken id or name. */
     public void create(Txn txn, Instance instance) {
         txn.ifAbsent(key(instance.id())).ifAbsent(NAMES + instance.name())
-                .put(key(instance.id()), InstanceCodec.encode(instance))
+                .put(key(instance.id()), RecordCodec.encode(instance))
                 .put(NAMES + instance.name(), instance.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         for (String index : indexKeys(instance)) {
             txn.put(index, EMPTY);
@@ -72,7 +73,7 @@ public final class InstanceRepository {
     /** Adds an update of {@code before} (as read) to {@code after}; fails if it changed meanwhile. */
     public void update(Txn txn, Instance before, Instance after) {
         txn.ifModRevision(key(before.id()), before.revision())
-                .put(key(after.id()), InstanceCodec.encode(after));
+                .put(key(after.id()), RecordCodec.encode(after));
         List<String> old = indexKeys(before);
         List<String> now = indexKeys(after);
         old.stream().filter(k -> !now.contains(k)).forEach(txn::delete);

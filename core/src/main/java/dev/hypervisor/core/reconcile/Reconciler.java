@@ -5,6 +5,7 @@ import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.DriverRegistry;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceFilter;
 import dev.hypervisor.core.instance.InstanceRepository;
@@ -61,14 +62,14 @@ public final class Reconciler implements AutoCloseable {
         long killedAtRevision;
     }
 
-    public Reconciler(InstanceRepository repository, DriverRegistry drivers, Clock clock, Duration relistInterval,
-            int maxConcurrentSteps) {
+    public Reconciler(InstanceRepository repository, DriverRegistry drivers, Optional<ImageStore> images, Clock clock,
+            Duration relistInterval, int maxConcurrentSteps) {
         this.repository = repository;
         this.drivers = drivers;
         this.clock = clock;
         this.relistInterval = relistInterval;
         this.workers = Executors.newFixedThreadPool(maxConcurrentSteps, named("reconcile"));
-        this.step = new Step(clock);
+        this.step = new Step(clock, images);
         this.lastRelist = clock.instant();
     }
 

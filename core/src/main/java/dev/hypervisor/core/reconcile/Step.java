@@ -1,7 +1,11 @@
 package dev.hypervisor.core.reconcile;
 
 import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.image.ImageStore;
+import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.instance.DesiredState;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceState;
@@ -10,6 +14,7 @@ import dev.hypervisor.core.instance.Lifecycle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * The one step an instance's state and intent call for, carried out with its driver: the
@@ -41,9 +46,11 @@ final class Step {
     }
 
     private final Clock clock;
+    private final Optional<ImageStore> images;
 
-    Step(Clock clock) {
+    Step(Clock clock, Optional<ImageStore> images) {
         this.clock = clock;
+        this.images = images;
     }
 
     Outcome run(Instance instance, Driver driver) {
@@ -52,10 +59,12 @@ final class Step {
                 halt(instance, driver);
             }
             driver.destroy(instance);
+            images.ifPresent(store -> store.release(instance.id()));
             return new Outcome(Outcome.Kind.REMOVE, instance);
         }
         return switch (instance.state()) {
             case CREATING -> {
+                acquireImage(instance);
                 Provisioned provisioned = driver.prepare(instance);
                 Instance ready = instance.withIpAddress(provisioned.ipAddress());
                 yield Outcome.save(instance.desired() == DesiredState.RUNNING
@@ -80,6 +89,18 @@ final class Step {
             }
             case RUNNING, STOPPED, ERROR, DELETED -> Outcome.NOTHING;
         };
+    }
+
+    /** Pulls the instance's image when it is missing (implicitly, while CREATING) and marks it in use. */
+    private void acquireImage(Instance instance) {
+        if (images.isEmpty()) {
+            return;
+        }
+        try {
+            images.get().acquire(instance.spec().image(), instance.id(), PullListener.NONE);
+        } catch (DomainException e) {
+            throw new DriverException("image " + instance.spec().image() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Graceful stop with the instance's timeout, or a kill when force was asked for. */

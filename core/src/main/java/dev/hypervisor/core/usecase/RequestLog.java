@@ -3,7 +3,7 @@ package dev.hypervisor.core.usecase;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.instance.Instance;
-import dev.hypervisor.core.instance.InstanceCodec;
+import dev.hypervisor.core.store.RecordCodec;
 import dev.hypervisor.core.store.KeyValue;
 import dev.hypervisor.core.store.RangeResult;
 import dev.hypervisor.core.store.Store;
@@ -72,7 +72,7 @@ public final class RequestLog {
                 Entry entry = changes
                         ? new Entry(fingerprint, clock.instant(), planned.response(0), 0)
                         : new Entry(fingerprint, clock.instant(), unchanged, unchanged == null ? 0 : unchanged.revision());
-                txn.ifAbsent(PREFIX + requestId).put(PREFIX + requestId, InstanceCodec.encode(entry));
+                txn.ifAbsent(PREFIX + requestId).put(PREFIX + requestId, RecordCodec.encode(entry));
             }
             TxnResult result = store.commitAndWait(txn);
             if (result.succeeded()) {
@@ -88,7 +88,7 @@ public final class RequestLog {
         if (kv.isEmpty()) {
             return null;
         }
-        Entry entry = InstanceCodec.decode(kv.get().value(), Entry.class);
+        Entry entry = RecordCodec.decode(kv.get().value(), Entry.class);
         if (!entry.fingerprint().equals(fingerprint)) {
             throw DomainException.invalidArgument("request_id",
                     "already used by a different request; use a new request_id for a new request");
@@ -118,7 +118,7 @@ public final class RequestLog {
             RangeResult page = store.range(PREFIX, after, 500);
             Txn txn = Txn.create();
             for (KeyValue kv : page.kvs()) {
-                Entry entry = InstanceCodec.decode(kv.value(), Entry.class);
+                Entry entry = RecordCodec.decode(kv.value(), Entry.class);
                 if (entry.createdAt().isBefore(cutoff)) {
                     txn.ifModRevision(kv.key(), kv.modRevision()).delete(kv.key());
                     removed++;

@@ -44,7 +44,7 @@ class InstanceFlowTest {
 
     @BeforeEach
     void startReconciler() {
-        reconciler = new Reconciler(repository, drivers, clock, Duration.ofMillis(200), 4);
+        reconciler = new Reconciler(repository, drivers, java.util.Optional.empty(), clock, Duration.ofMillis(200), 4);
         reconciler.start();
     }
 
@@ -214,7 +214,7 @@ class InstanceFlowTest {
         awaitState(dead, InstanceState.RUNNING);
         reconciler.close();
         containers.vanish(dead);
-        reconciler = new Reconciler(repository, drivers, clock, Duration.ofSeconds(60), 4);
+        reconciler = new Reconciler(repository, drivers, java.util.Optional.empty(), clock, Duration.ofSeconds(60), 4);
         reconciler.start();
         assertThat(awaitState(dead, InstanceState.ERROR).errorMessage()).contains("while the daemon was down");
         assertThat(queries.get(alive).state()).isEqualTo(InstanceState.RUNNING);

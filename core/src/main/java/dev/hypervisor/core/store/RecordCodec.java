@@ -1,4 +1,4 @@
-package dev.hypervisor.core.instance;
+package dev.hypervisor.core.store;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,14 +12,14 @@ import java.io.IOException;
  * Stored form of records: JSON, so an operator can read the store with the sqlite3 or
  * etcdctl tools; unknown fields are ignored so that older daemons read newer records.
  */
-public final class InstanceCodec {
+public final class RecordCodec {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private InstanceCodec() {}
+    private RecordCodec() {}
 
     public static byte[] encode(Object value) {
         try {
