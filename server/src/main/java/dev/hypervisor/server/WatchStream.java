@@ -16,14 +16,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class WatchStream implements StreamRegistry.Closeable {
 
     private final Watches watches;
+    private final WireEvents wire;
     private final ServerCallStreamObserver<InstanceEvent> call;
     private final AtomicInteger wip = new AtomicInteger();
     private final InstanceWatch watch;
     private volatile boolean done;
     private volatile Runnable closedAction = () -> { };
 
-    WatchStream(Watches watches, WatchRequest request, ServerCallStreamObserver<InstanceEvent> call) {
+    WatchStream(Watches watches, WireEvents wire, WatchRequest request, ServerCallStreamObserver<InstanceEvent> call) {
         this.watches = watches;
+        this.wire = wire;
         this.call = call;
         call.setOnCancelHandler(this::finish);
         call.setOnReadyHandler(this::drain);
@@ -61,7 +63,7 @@ final class WatchStream implements StreamRegistry.Closeable {
 
     private InstanceEvent poll() {
         var event = watch.poll();
-        return event == null ? null : ApiMapper.toProto(event);
+        return event == null ? null : wire.toWire(event);
     }
 
     private void finish() {

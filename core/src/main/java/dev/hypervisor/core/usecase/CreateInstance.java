@@ -37,7 +37,9 @@ public final class CreateInstance {
         InstanceSpec spec = validation.validate(command);
         drivers.require(command.type());
         return requests.execute(command.requestId(), command.fingerprint(), round -> {
-            if (repository.nameTaken(command.name())) {
+            // The first attempt reads nothing: the create-only compare on the name decides. Only
+            // after a lost compare is the name looked at, to tell a taken name from a lost race.
+            if (round > 0 && repository.nameTaken(command.name())) {
                 throw new DomainException(ErrorCode.ALREADY_EXISTS,
                         "an instance named \"" + command.name() + "\" already exists");
             }

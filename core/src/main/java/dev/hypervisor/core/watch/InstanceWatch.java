@@ -31,6 +31,7 @@ public final class InstanceWatch implements WatchListener, AutoCloseable {
     private final Runnable onAvailable;
     private final Clock clock;
     private final long startRevision;
+    private final EventDecoder decoder;
 
     private final ArrayDeque<InstanceEvent> queue = new ArrayDeque<>();
     private ArrayDeque<InstanceEvent> initial;
@@ -44,7 +45,8 @@ public final class InstanceWatch implements WatchListener, AutoCloseable {
     private boolean closed;
 
     InstanceWatch(InstanceRepository repository, WatchRequest request, int capacity, Runnable onAvailable,
-            Clock clock, long startRevision) {
+            Clock clock, long startRevision, EventDecoder decoder) {
+        this.decoder = decoder;
         this.repository = repository;
         this.request = request;
         this.capacity = capacity;
@@ -92,7 +94,7 @@ public final class InstanceWatch implements WatchListener, AutoCloseable {
             }
             for (WatchEvent event : events) {
                 lastSeenRevision = Math.max(lastSeenRevision, event.revision());
-                InstanceEvent converted = convert(event);
+                InstanceEvent converted = decoder.decode(event);
                 if (converted == null || !wanted(converted)) {
                     continue;
                 }
@@ -202,24 +204,6 @@ public final class InstanceWatch implements WatchListener, AutoCloseable {
         synchronized (this) {
             initialRevisions.put(instance.id(), instance.revision());
         }
-    }
-
-    private InstanceEvent convert(WatchEvent event) {
-        if (!event.key().startsWith(InstanceRepository.INSTANCES)) {
-            return null;
-        }
-        Instant now = clock.instant();
-        Instance stored = InstanceRepository.decode(event.value(), event.revision());
-        if (event.type() == WatchEvent.Type.DELETE) {
-            Instance gone = new Instance(stored.id(), stored.name(), stored.type(), InstanceState.DELETED,
-                    stored.spec(), stored.nodeId(), stored.ipAddress(), stored.metadata(), stored.errorMessage(),
-                    stored.createdAt(), now, stored.placement(), stored.desired(), stored.state(), "deleted",
-                    stored.stopTimeoutSeconds(), stored.forceStop(), event.revision());
-            return new InstanceEvent(InstanceEvent.Type.DELETED, gone, stored.state(), event.revision(), now, "deleted");
-        }
-        boolean created = stored.previousState() == null && stored.state() == InstanceState.CREATING;
-        return new InstanceEvent(created ? InstanceEvent.Type.CREATED : InstanceEvent.Type.UPDATED, stored,
-                stored.previousState(), event.revision(), now, stored.reason());
     }
 
     private boolean wanted(InstanceEvent event) {

@@ -25,6 +25,7 @@ public final class Watches implements AutoCloseable {
     private final Clock clock;
     private final int capacity;
     private final Set<InstanceWatch> open = ConcurrentHashMap.newKeySet();
+    private final EventDecoder decoder;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "watch-bookmarks");
         t.setDaemon(true);
@@ -35,6 +36,7 @@ public final class Watches implements AutoCloseable {
         this.repository = repository;
         this.clock = clock;
         this.capacity = capacity;
+        this.decoder = new EventDecoder(clock);
         ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -57,7 +59,7 @@ public final class Watches implements AutoCloseable {
         // From an explicit revision, not "from now", so nothing between reading the current
         // revision and registering can slip through.
         long start = request.afterRevision() > 0 ? request.afterRevision() : current;
-        InstanceWatch watch = new InstanceWatch(repository, request, capacity, onAvailable, clock, start);
+        InstanceWatch watch = new InstanceWatch(repository, request, capacity, onAvailable, clock, start, decoder);
         watch.attach(store.watch(InstanceRepository.INSTANCES, start, watch));
         open.add(watch);
         return watch;
