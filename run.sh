@@ -7,6 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 source scripts/lib.sh
 
 ensure_build_tools
+# What the daemon itself runs: qemu-img checks disk images, setfattr marks overlay layers.
+apt_install qemu-utils attr
 build_if_stale
 has_data_dir=no
 for arg in "$@"; do [[ "$arg" == --data-dir* ]] && has_data_dir=yes; done

@@ -7,7 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 source scripts/lib.sh
 
 ensure_build_tools
-apt_install procps
+# Real components the tests drive: a registry on loopback, skopeo to push test images,
+# qemu-img to check disk images, busybox-static for image contents, attr for xattrs.
+apt_install procps docker-registry skopeo qemu-utils busybox-static attr apache2-utils
 
 log "mvn verify"
 mvn -B verify

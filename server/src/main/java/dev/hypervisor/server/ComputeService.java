@@ -37,6 +37,7 @@ final class ComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
 
     private final UseCases useCases;
     private final StreamRegistry streams;
+    private final WireEvents wireEvents = new WireEvents();
 
     ComputeService(UseCases useCases, StreamRegistry streams) {
         this.useCases = useCases;
@@ -102,7 +103,7 @@ final class ComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
     @Override
     public void watchInstance(WatchInstanceRequest request, StreamObserver<InstanceEvent> response) {
         try {
-            streams.track(new WatchStream(useCases.watches(), ApiMapper.toWatch(request),
+            streams.track(new WatchStream(useCases.watches(), wireEvents, ApiMapper.toWatch(request),
                     (ServerCallStreamObserver<InstanceEvent>) response));
         } catch (RuntimeException e) {
             response.onError(StatusMapper.toStatus(e));

@@ -1,6 +1,8 @@
 package dev.hypervisor.server;
 
 import dev.hypervisor.core.usecase.Limits;
+import dev.hypervisor.images.ImageOptions;
+import dev.hypervisor.images.LocalImageStore;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +44,13 @@ public final class Hypervisord implements Callable<Integer> {
     @Option(names = "--relist-interval", defaultValue = "10", description = "Seconds between relists of running instances. Default: ${DEFAULT-VALUE}")
     int relistSeconds;
 
+    @Option(names = "--registry-config", description = "Registry settings: mirrors, insecure registries, credentials"
+            + " (JSON; see adapters/images/README-registry.md).")
+    Path registryConfig;
+
+    @Option(names = "--image-catalog", description = "Image aliases that add to or replace the shipped ones (JSON).")
+    Path imageCatalog;
+
     @Option(names = "--shutdown-grace", defaultValue = "10", description = "Seconds in-flight calls get on SIGTERM. Default: ${DEFAULT-VALUE}")
     int graceSeconds;
 
@@ -74,6 +83,16 @@ public final class Hypervisord implements Callable<Integer> {
                 .withLimits(Limits.defaults().withMaxCpuCores(maxCpuCores).withMaxMemoryBytes(maxMemoryBytes)
                         .withDefaultMicrovmKernel(defaultKernel))
                 .withRelistInterval(Duration.ofSeconds(relistSeconds));
+        ImageOptions imageOptions = ImageOptions.defaults();
+        if (registryConfig != null) {
+            imageOptions = imageOptions.withRegistryConfig(registryConfig);
+        }
+        if (imageCatalog != null) {
+            imageOptions = imageOptions.withCatalog(imageCatalog);
+        }
+        ImageOptions images = imageOptions;
+        Path imageRoot = dataDir.resolve("images");
+        config = config.withImageStore(store -> LocalImageStore.open(imageRoot, store, images, node));
         if (metricsListen.equals("off")) {
             config = config.withMetrics("", -1);
         } else {

@@ -1,0 +1,144 @@
+package dev.hypervisor.images;
+
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.store.RecordCodec;
+import dev.hypervisor.core.store.KeyValue;
+import dev.hypervisor.core.store.RangeResult;
+import dev.hypervisor.core.store.Store;
+import dev.hypervisor.core.store.Txn;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Image records in the revisioned store: {@code /images/DIGEST} holds the record,
+ * {@code /imagerefs/REFERENCE} names the digest a reference points at, and
+ * {@code /imageusers/INSTANCE} the image an instance uses. Every change is a
+ * compare-and-swap, so concurrent pulls, removals and instances cannot lose an update.
+ */
+final class ImageRecords {
+
+    static final String IMAGES = "/images/";
+    static final String REFS = "/imagerefs/";
+    static final String USERS = "/imageusers/";
+    private static final int MAX_ATTEMPTS = 16;
+
+    private final Store store;
+
+    ImageRecords(Store store) {
+        this.store = store;
+    }
+
+    Optional<ImageRecord> find(String digest) {
+        return store.get(IMAGES + digest).map(kv -> RecordCodec.decode(kv.value(), ImageRecord.class));
+    }
+
+    Optional<String> digestOf(String reference) {
+        return store.get(REFS + reference).map(kv -> new String(kv.value(), StandardCharsets.UTF_8));
+    }
+
+    /** The image a reference or digest names. */
+    Optional<ImageRecord> lookup(String referenceOrDigest) {
+        if (referenceOrDigest.startsWith("sha256:")) {
+            return find(referenceOrDigest);
+        }
+        return digestOf(referenceOrDigest).flatMap(this::find);
+    }
+
+    /**
+     * Stores a pulled image under {@code reference}: creates the record or adds the reference
+     * to it, and moves the reference away from the image it named before (a tag that moved).
+     */
+    ImageRecord save(ImageRecord pulled, String reference) {
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Txn txn = Txn.create();
+            Optional<KeyValue> existing = store.get(IMAGES + pulled.digest());
+            ImageRecord record = existing.map(kv -> RecordCodec.decode(kv.value(), ImageRecord.class))
+                    .orElse(pulled).withReference(reference);
+            txn.ifModRevision(IMAGES + pulled.digest(), existing.map(KeyValue::modRevision).orElse(0L))
+                    .put(IMAGES + pulled.digest(), RecordCodec.encode(record));
+            Optional<KeyValue> ref = store.get(REFS + reference);
+            String previous = ref.map(kv -> new String(kv.value(), StandardCharsets.UTF_8)).orElse("");
+            txn.ifModRevision(REFS + reference, ref.map(KeyValue::modRevision).orElse(0L))
+                    .put(REFS + reference, pulled.digest().getBytes(StandardCharsets.UTF_8));
+            if (!previous.isEmpty() && !previous.equals(pulled.digest())) {
+                Optional<KeyValue> old = store.get(IMAGES + previous);
+                if (old.isPresent()) {
+                    ImageRecord moved = RecordCodec.decode(old.get().value(), ImageRecord.class).withoutReference(reference);
+                    txn.ifModRevision(IMAGES + previous, old.get().modRevision())
+                            .put(IMAGES + previous, RecordCodec.encode(moved));
+                }
+            }
+            if (store.commitAndWait(txn).succeeded()) {
+                return record;
+            }
+        }
+        throw DomainException.aborted("image record " + pulled.digest() + " kept changing; retry");
+    }
+
+    /** Applies {@code change} to a record with a compare-and-swap, retrying on a lost race. */
+    ImageRecord update(String digest, UnaryOperator<ImageRecord> change, UnaryOperator<Txn> extra) {
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            KeyValue kv = store.get(IMAGES + digest).orElseThrow(() -> DomainException.notFound("image " + digest));
+            ImageRecord next = change.apply(RecordCodec.decode(kv.value(), ImageRecord.class));
+            Txn txn = Txn.create().ifModRevision(IMAGES + digest, kv.modRevision())
+                    .put(IMAGES + digest, RecordCodec.encode(next));
+            if (store.commitAndWait(extra.apply(txn)).succeeded()) {
+                return next;
+            }
+        }
+        throw DomainException.aborted("image record " + digest + " kept changing; retry");
+    }
+
+    /** Removes a reference; when it was the last and nothing uses the image, the record goes too. */
+    boolean removeReference(ImageRecord record, String reference) {
+        Optional<KeyValue> kv = store.get(IMAGES + record.digest());
+        Optional<KeyValue> ref = store.get(REFS + reference);
+        if (kv.isEmpty() || ref.isEmpty()) {
+            return false;
+        }
+        ImageRecord current = RecordCodec.decode(kv.get().value(), ImageRecord.class).withoutReference(reference);
+        Txn txn = Txn.create().ifModRevision(IMAGES + record.digest(), kv.get().modRevision())
+                .ifModRevision(REFS + reference, ref.get().modRevision()).delete(REFS + reference);
+        if (current.references().isEmpty()) {
+            txn.delete(IMAGES + record.digest());
+        } else {
+            txn.put(IMAGES + record.digest(), RecordCodec.encode(current));
+        }
+        return store.commitAndWait(txn).succeeded();
+    }
+
+    /** Removes the record and every reference to it, if it is unchanged since read. */
+    boolean removeImage(ImageRecord record, long modRevision) {
+        Txn txn = Txn.create().ifModRevision(IMAGES + record.digest(), modRevision).delete(IMAGES + record.digest());
+        for (String reference : record.references()) {
+            txn.delete(REFS + reference);
+        }
+        return store.commitAndWait(txn).succeeded();
+    }
+
+    long modRevision(String digest) {
+        return store.get(IMAGES + digest).map(KeyValue::modRevision).orElse(0L);
+    }
+
+    Optional<String> imageOf(String instanceId) {
+        return store.get(USERS + instanceId).map(kv -> new String(kv.value(), StandardCharsets.UTF_8));
+    }
+
+    Store store() {
+        return store;
+    }
+
+    /** A page of records after {@code afterDigest}, in digest order. */
+    Page page(String afterDigest, int limit) {
+        RangeResult range = store.range(IMAGES, afterDigest.isEmpty() ? "" : IMAGES + afterDigest, limit);
+        List<ImageRecord> records = new ArrayList<>();
+        range.kvs().forEach(kv -> records.add(RecordCodec.decode(kv.value(), ImageRecord.class)));
+        return new Page(records, range.more());
+    }
+
+    /** A page of image records. */
+    record Page(List<ImageRecord> records, boolean more) {}
+}

@@ -1,0 +1,135 @@
+package dev.hypervisor.images;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hypervisor.core.image.ImageInfo;
+import dev.hypervisor.core.image.PullListener.Phase;
+import dev.hypervisor.images.content.ContentStore;
+import dev.hypervisor.images.disk.ContainerDisk;
+import dev.hypervisor.images.disk.UrlDiskPull;
+import dev.hypervisor.images.registry.Descriptor;
+import dev.hypervisor.images.registry.ImageReference;
+import dev.hypervisor.images.registry.RegistryClient;
+import dev.hypervisor.images.registry.RegistryException;
+import dev.hypervisor.images.registry.ResolvedImage;
+import dev.hypervisor.images.snapshot.ChainIds;
+import dev.hypervisor.images.snapshot.LayerBlob;
+import dev.hypervisor.images.snapshot.Snapshotter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Pulls an image from a registry: resolves the reference (linux/amd64 from an index), stores
+ * manifest and config, downloads each missing layer into the content store (verified, and
+ * resumed after a broken connection), then either unpacks the layers once each for
+ * container root filesystems, or, for a container disk, copies its disk file out.
+ */
+final class OciPull {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RegistryClient registry;
+    private final ContentStore content;
+    private final Snapshotter snapshots;
+    private final ContainerDisk containerDisk;
+    private final Clock clock;
+
+    OciPull(RegistryClient registry, ContentStore content, Snapshotter snapshots, ContainerDisk containerDisk,
+            Clock clock) {
+        this.registry = registry;
+        this.content = content;
+        this.snapshots = snapshots;
+        this.containerDisk = containerDisk;
+        this.clock = clock;
+    }
+
+    ImageRecord pull(ImageReference reference, PullProgress progress) {
+        progress.phase(Phase.RESOLVING, "resolving " + reference);
+        ResolvedImage image = registry.resolve(reference);
+        store(image.manifestDigest(), image.manifestBytes());
+        store(image.config().digest(), image.configBytes());
+        List<String> diffIds = diffIds(image);
+        long total = 0;
+        for (Descriptor layer : image.layers()) {
+            progress.blob(layer.digest(), layer.size(), content.has(layer.digest()));
+            total += layer.size();
+        }
+        progress.phase(Phase.DOWNLOADING, "downloading " + image.layers().size() + " layers, " + total + " bytes");
+        List<LayerBlob> blobs = new ArrayList<>();
+        for (int i = 0; i < image.layers().size(); i++) {
+            Descriptor layer = image.layers().get(i);
+            download(image.reference(), layer, progress);
+            blobs.add(new LayerBlob(content.path(layer.digest()), diffIds.get(i)));
+        }
+        progress.phase(Phase.VERIFYING, "verified " + image.layers().size() + " layers");
+        List<String> allBlobs = new ArrayList<>(List.of(image.manifestDigest(), image.config().digest()));
+        image.layers().forEach(l -> allBlobs.add(l.digest()));
+        var now = clock.instant();
+        if (!blobs.isEmpty()) {
+            Optional<UrlDiskPull.StoredDisk> disk = containerDisk.extract(blobs.get(blobs.size() - 1).blobFile());
+            if (disk.isPresent()) {
+                allBlobs.add(disk.get().digest());
+                return new ImageRecord(image.manifestDigest(), ImageInfo.Kind.DISK, List.of(), total + disk.get().sizeBytes(),
+                        now, now, List.of(), allBlobs, diffIds, List.of(), disk.get().digest(), disk.get().format());
+            }
+        }
+        progress.phase(Phase.UNPACKING, "unpacking " + blobs.size() + " layers");
+        try {
+            snapshots.prepareLayers(blobs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unpacking " + image.reference() + ": " + e.getMessage(), e);
+        }
+        return new ImageRecord(image.manifestDigest(), ImageInfo.Kind.CONTAINER, List.of(), total, now, now, List.of(),
+                allBlobs, diffIds, ChainIds.of(diffIds), "", "");
+    }
+
+    private void download(ImageReference reference, Descriptor layer, PullProgress progress) {
+        if (content.has(layer.digest())) {
+            return;
+        }
+        Path partial = content.partial(layer.digest());
+        try {
+            long resumed = Files.exists(partial) ? Files.size(partial) : 0;
+            progress.reset(layer.digest(), resumed);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        registry.fetchBlob(reference, layer, partial, delta -> progress.advance(layer.digest(), delta));
+        content.commit(partial, layer.digest());
+    }
+
+    private void store(String digest, byte[] bytes) {
+        if (content.has(digest)) {
+            return;
+        }
+        Path temp = content.temporary("meta-");
+        try {
+            Files.write(temp, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        content.commit(temp, digest);
+    }
+
+    private static List<String> diffIds(ResolvedImage image) {
+        try {
+            JsonNode ids = JSON.readTree(image.configBytes()).path("rootfs").path("diff_ids");
+            List<String> diffIds = new ArrayList<>();
+            ids.forEach(id -> diffIds.add(ContentStore.checkDigest(id.asText())));
+            if (diffIds.size() != image.layers().size()) {
+                throw new RegistryException(RegistryException.Kind.PROTOCOL, image.reference() + ": config lists "
+                        + diffIds.size() + " diff ids for " + image.layers().size() + " layers");
+            }
+            return diffIds;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new RegistryException(RegistryException.Kind.PROTOCOL,
+                    image.reference() + ": unreadable image config: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.hypervisor.images.snapshot;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the host tools Java has no API for: mount, umount, mknod, setfattr. */
+final class HostCommand {
+
+    private static final long TIMEOUT_SECONDS = 60;
+
+    private HostCommand() {}
+
+    /** Runs the command in {@code cwd} (null: inherit); fails with its output on a non-zero exit. */
+    static void run(Path cwd, List<String> command) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (cwd != null) {
+            builder.directory(cwd.toFile());
+        }
+        Process process = builder.start();
+        String output;
+        try (InputStream out = process.getInputStream()) {
+            output = new String(out.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+        try {
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(command.get(0) + " did not finish within " + TIMEOUT_SECONDS + " s");
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(command.get(0) + " interrupted", e);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed (exit " + process.exitValue() + "): " + output);
+        }
+    }
+}

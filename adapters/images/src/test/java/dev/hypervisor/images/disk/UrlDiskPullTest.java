@@ -1,0 +1,171 @@
+package dev.hypervisor.images.disk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hypervisor.images.content.ContentStore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZOutputStream;
+
+/** Disk images from URLs on a loopback HTTP server, checked with the real qemu-img. */
+class UrlDiskPullTest {
+
+    @TempDir
+    Path tmp;
+
+    private DiskServer server;
+    private ContentStore content;
+    private UrlDiskPull pull;
+    private final AtomicLong bytes = new AtomicLong();
+    private boolean unpacked;
+
+    private final UrlDiskPull.Progress progress = new UrlDiskPull.Progress() {
+        @Override
+        public void size(long totalBytes) { }
+
+        @Override
+        public void advance(long delta) {
+            bytes.addAndGet(delta);
+        }
+
+        @Override
+        public void unpacking() {
+            unpacked = true;
+        }
+    };
+
+    @BeforeEach
+    void start() throws IOException {
+        Files.createDirectories(tmp.resolve("www"));
+        server = new DiskServer(tmp.resolve("www"));
+        content = new ContentStore(tmp.resolve("content"));
+        pull = new UrlDiskPull(content, UrlDownloader.create(), new DiskInspector(qemuImg()), 1L << 30);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    static String qemuImg() {
+        Path path = Path.of("/usr/bin/qemu-img");
+        assertThat(path).as("qemu-img is required (apt-get install qemu-utils; ./test.sh installs it)").exists();
+        return path.toString();
+    }
+
+    private Path qcow2(String name, String size) throws Exception {
+        Path file = server.root().resolve(name);
+        run(qemuImg(), "create", "-q", "-f", "qcow2", file.toString(), size);
+        return file;
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    @Test
+    void storesAQcow2ByTheDigestOfItsContent() throws Exception {
+        Path disk = qcow2("disk.qcow2", "64M");
+        UrlDiskPull.StoredDisk stored = pull.pull(server.url("disk.qcow2"), "", progress);
+        assertThat(stored.format()).isEqualTo("qcow2");
+        assertThat(stored.virtualSize()).isEqualTo(64L << 20);
+        assertThat(stored.digest()).isEqualTo(ContentStore.sha256(disk));
+        assertThat(content.path(stored.digest())).hasSameBinaryContentAs(disk);
+        assertThat(bytes.get()).isEqualTo(Files.size(disk));
+    }
+
+    @Test
+    void acceptsRawAndDecompressesXzAndGzip() throws Exception {
+        Path raw = server.root().resolve("disk.img");
+        Files.write(raw, new byte[1 << 20]);
+        assertThat(pull.pull(server.url("disk.img"), "", progress).format()).isEqualTo("raw");
+        Path qcow = qcow2("base.qcow2", "32M");
+        try (OutputStream out = new XZOutputStream(Files.newOutputStream(server.root().resolve("disk.qcow2.xz")),
+                new LZMA2Options())) {
+            Files.copy(qcow, out);
+        }
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(server.root().resolve("disk.qcow2.gz")))) {
+            Files.copy(qcow, out);
+        }
+        UrlDiskPull.StoredDisk xz = pull.pull(server.url("disk.qcow2.xz"), "", progress);
+        assertThat(unpacked).isTrue();
+        assertThat(xz.format()).isEqualTo("qcow2");
+        assertThat(xz.digest()).isEqualTo(ContentStore.sha256(qcow));
+        assertThat(pull.pull(server.url("disk.qcow2.gz"), "", progress).digest()).isEqualTo(xz.digest());
+    }
+
+    @Test
+    void anExpectedDigestThatDoesNotMatchFailsAndLeavesNothingBehind() throws Exception {
+        qcow2("disk.qcow2", "16M");
+        String wrong = "sha256:" + "0".repeat(64);
+        assertThatThrownBy(() -> pull.pull(server.url("disk.qcow2"), wrong, progress))
+                .isInstanceOf(DiskImageException.class).hasMessageContaining("digest mismatch");
+        assertThat(content.digests()).isEmpty();
+        try (var files = Files.list(tmp.resolve("content/ingest"))) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    @Test
+    void aMatchingExpectedDigestIsAccepted() throws Exception {
+        Path disk = qcow2("disk.qcow2", "16M");
+        assertThat(pull.pull(server.url("disk.qcow2"), ContentStore.sha256(disk), progress).digest())
+                .isEqualTo(ContentStore.sha256(disk));
+    }
+
+    @Test
+    void aQcow2WithABackingFileIsRefused() throws Exception {
+        Path base = qcow2("base.qcow2", "16M");
+        Path overlay = server.root().resolve("overlay.qcow2");
+        run(qemuImg(), "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", base.toString(), overlay.toString());
+        assertThatThrownBy(() -> pull.pull(server.url("overlay.qcow2"), "", progress))
+                .isInstanceOf(DiskImageException.class).hasMessageContaining("backing file");
+        assertThat(content.digests()).isEmpty();
+    }
+
+    @Test
+    void aMissingUrlIsAnErrorNamingTheStatus() {
+        assertThatThrownBy(() -> pull.pull(server.url("missing.qcow2"), "", progress))
+                .isInstanceOf(DiskImageException.class).hasMessageContaining("HTTP 404");
+    }
+
+    @Test
+    void aBrokenConnectionResumesWithARangeRequest() throws Exception {
+        Path disk = server.root().resolve("big.img");
+        byte[] data = new byte[3 << 20];
+        new java.util.Random(7).nextBytes(data);
+        Files.write(disk, data);
+        server.cutAfter = 1 << 20;
+        UrlDiskPull.StoredDisk stored = pull.pull(server.url("big.img"), "", progress);
+        assertThat(stored.digest()).isEqualTo(ContentStore.sha256(disk));
+        assertThat(server.ranges).anyMatch(r -> r.startsWith("bytes=") && !r.equals("bytes=0-"));
+        assertThat(bytes.get()).isEqualTo(data.length);
+    }
+
+    @Test
+    void aServerThatIgnoresRangesMakesTheDownloadStartOver() throws Exception {
+        Path disk = server.root().resolve("big.img");
+        byte[] data = new byte[2 << 20];
+        new java.util.Random(9).nextBytes(data);
+        Files.write(disk, data);
+        server.cutAfter = 1 << 19;
+        server.ignoreRanges = true;
+        UrlDiskPull.StoredDisk stored = pull.pull(server.url("big.img"), "", progress);
+        assertThat(stored.digest()).isEqualTo(ContentStore.sha256(disk));
+        assertThat(bytes.get()).isEqualTo(data.length);
+    }
+}

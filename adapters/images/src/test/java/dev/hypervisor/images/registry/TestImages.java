@@ -1,0 +1,31 @@
+package dev.hypervisor.images.registry;
+
+import dev.hypervisor.images.registry.MediaTypes.Compression;
+import dev.hypervisor.images.testing.BuiltImage;
+import dev.hypervisor.images.testing.LayerTree;
+import dev.hypervisor.images.testing.OciImageBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Images and settings the registry tests share. */
+final class TestImages {
+
+    /** Fast retries so that failure paths stay quick; a short stall timeout for the stall test. */
+    static final RetryPolicy FAST = new RetryPolicy(4, Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(2));
+
+    private TestImages() {}
+
+    /** Busybox (gzip), an app layer (zstd) and a layer with a 1 MiB incompressible file, links and whiteouts (uncompressed). */
+    static BuiltImage multiLayer(Path layout, String tag) throws IOException {
+        return OciImageBuilder.image()
+                .busyboxLayer(Compression.GZIP)
+                .layer(LayerTree.create().dir("app").file("app/hello.txt", "hello\n")
+                        .file("app/run.sh", "#!/bin/sh\necho hi\n".getBytes(), 0755, 1000, 1000), Compression.ZSTD)
+                .layer(LayerTree.create().dir("data").randomFile("data/blob.bin", 1 << 20, 42)
+                        .hardlink("data/again.bin", "data/blob.bin").symlink("data/link", "blob.bin")
+                        .whiteout("app/hello.txt").opaque("tmp"), Compression.NONE)
+                .entrypoint("/bin/sh", "-c").cmd("echo hi").workingDir("/app").user("1000:1000").stopSignal("SIGINT")
+                .writeTo(layout, tag);
+    }
+}
