@@ -1,0 +1,124 @@
+package dev.hypervisor.bench;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The sizes and durations of one control-plane run: the issue's full sizes, or small ones with {@code --quick}. */
+record BenchOptions(
+        boolean quick,
+        int largeStore,
+        int smallStore,
+        int latencyCalls,
+        int rounds,
+        double throughputSeconds,
+        int throughputCallers,
+        int pagesPerFilter,
+        double createSeconds,
+        int createClients,
+        int watchers,
+        int watchChannels,
+        int watchCreates,
+        double watchRate,
+        Path workDir,
+        boolean keep) {
+
+    static final String USAGE = """
+            usage: bench/run.sh control-plane [--quick] [options]
+              --quick                 small sizes for a smoke run (defaults below are the full sizes)
+              --instances N           instances in the large store (figures 2, 5)        [100000; quick 10000]
+              --small-instances N     instances in the small store (figure 2 baseline)   [1000]
+              --latency-calls N       sequential calls per RPC per round (figure 1)      [5000; quick 1000]
+              --rounds N              rounds of figure 1 (throughput alternates per round) [3; quick 2]
+              --throughput-seconds S  closed-loop time per RPC per round (figure 1)      [3; quick 1]
+              --callers N             concurrent callers for throughput (figure 1)       [16]
+              --pages N               measured pages per filter per store (figure 2)     [400; quick 100]
+                                      (after a warm-up of at least 500 pages each)
+              --create-seconds S      measured time per side (figure 3)                  [10; quick 3]
+              --create-clients N      concurrent CreateInstance clients (figure 3)       [64]
+              --watchers N            WatchInstance streams (figure 4)                   [1000; quick 100]
+              --watch-channels N      channels the watchers share (figure 4)             [10]
+              --watch-creates N       instances created while watched (figure 4)         [200; quick 50]
+              --watch-rate R          creates per second while watched (figure 4)        [20]
+              --work-dir DIR          data dirs and logs                                 [bench/target/control-plane]
+              --keep                  keep the work dir afterwards
+            """;
+
+    /** Parses the command line; throws IllegalArgumentException with the usage on a bad one. */
+    static BenchOptions parse(String[] args) {
+        boolean quick = false;
+        boolean keep = false;
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--quick" -> quick = true;
+                case "--keep" -> keep = true;
+                case "-h", "--help" -> throw new IllegalArgumentException(USAGE);
+                default -> {
+                    if (!arg.startsWith("--") || i + 1 >= args.length) {
+                        throw new IllegalArgumentException("unknown or incomplete option " + arg + "\n" + USAGE);
+                    }
+                    values.put(arg, args[++i]);
+                }
+            }
+        }
+        BenchOptions options = new BenchOptions(quick,
+                integer(values, "--instances", quick ? 10_000 : 100_000),
+                integer(values, "--small-instances", 1_000),
+                integer(values, "--latency-calls", quick ? 1_000 : 5_000),
+                integer(values, "--rounds", quick ? 2 : 3),
+                decimal(values, "--throughput-seconds", quick ? 1 : 3),
+                integer(values, "--callers", 16),
+                integer(values, "--pages", quick ? 100 : 400),
+                decimal(values, "--create-seconds", quick ? 3 : 10),
+                integer(values, "--create-clients", 64),
+                integer(values, "--watchers", quick ? 100 : 1_000),
+                integer(values, "--watch-channels", 10),
+                integer(values, "--watch-creates", quick ? 50 : 200),
+                decimal(values, "--watch-rate", 20),
+                Path.of(text(values, "--work-dir", "bench/target/control-plane")),
+                keep);
+        if (!values.isEmpty()) {
+            throw new IllegalArgumentException("unknown option " + values.keySet().iterator().next() + "\n" + USAGE);
+        }
+        return options;
+    }
+
+    private static String text(Map<String, String> values, String name, String fallback) {
+        String value = values.remove(name);
+        return value == null ? fallback : value;
+    }
+
+    private static int integer(Map<String, String> values, String name, int fallback) {
+        String value = values.remove(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed < 1 || parsed > 10_000_000) {
+                throw new NumberFormatException();
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": expected a positive integer, got " + value);
+        }
+    }
+
+    private static double decimal(Map<String, String> values, String name, double fallback) {
+        String value = values.remove(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            double parsed = Double.parseDouble(value);
+            if (!(parsed > 0 && parsed <= 3600)) {
+                throw new NumberFormatException();
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": expected a positive number up to 3600, got " + value);
+        }
+    }
+}

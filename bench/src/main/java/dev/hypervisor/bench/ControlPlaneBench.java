@@ -1,0 +1,220 @@
+package dev.hypervisor.bench;
+
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.GetInstanceRequest;
+import dev.hypervisor.api.v1.InstanceState;
+import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.api.v1.ListInstancesRequest;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * {@code bench/run.sh control-plane}: runs hypervisord (with a no-op driver) as a separate JVM,
+ * drives it over loopback gRPC from this one, and prints every figure of the control-plane
+ * issue beside a baseline measured in the same run.
+ */
+public final class ControlPlaneBench {
+
+    // Exit code: 0 when every figure passes, 1 when one misses its target, 2 on a usage error
+    // or a broken run.
+
+    private static final String MARKER = ".control-plane-bench";
+    private static final long RSS_LIMIT = 512L << 20;
+    private static final int START_TIMEOUT_SECONDS = 300;
+
+    private final BenchOptions options;
+    private final Report report = new Report();
+    private final long began = System.nanoTime();
+
+    private ControlPlaneBench(BenchOptions options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.print(BenchOptions.USAGE);
+            return;
+        }
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int code;
+        try {
+            code = new ControlPlaneBench(options).run();
+        } catch (Exception e) {
+            System.err.println("control-plane benchmark failed: " + e);
+            e.printStackTrace();
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    private int run() throws Exception {
+        Path work = prepareWorkDir(options.workDir());
+        System.out.printf(Locale.ROOT, "control-plane benchmark%s: %d cores, load average %s, work dir %s%n",
+                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), loadAverage(), work);
+        progress("populating %d and %d instances", options.smallStore(), options.largeStore());
+        Path smallDir = work.resolve("small/data");
+        Path largeDir = work.resolve("large/data");
+        progress("small store filled in %.1fs", Populate.fill(smallDir, options.smallStore(), 1));
+        progress("large store filled in %.1fs", Populate.fill(largeDir, options.largeStore(), 2));
+
+        long emptyRss = unaryAndWatch(work);
+        createThroughput(work);
+        listingAndMemory(work, smallDir, largeDir, emptyRss);
+
+        System.out.println();
+        report.print(System.out);
+        System.out.printf(Locale.ROOT, "%nbaselines: 1 = grpc.health.v1.Health/Check on the same daemon; 2 = the same"
+                + " page on a %d-instance store; 3 = one client, one-row autocommit INSERTs into SQLite (WAL,"
+                + " synchronous=FULL); 4 = Health/Check p99 of figure 1 / the events expected; 5 = the same daemon"
+                + " with an empty store.%ntotal time %.0fs; other processes may have used the CPU meanwhile"
+                + " (load average now %s).%n", options.smallStore(), seconds(), loadAverage());
+        if (!options.keep()) {
+            deleteTree(work);
+        }
+        return report.allPass() ? 0 : 1;
+    }
+
+    /** Figures 1 and 4 on a daemon with an empty store; returns that daemon's RSS before anything was created. */
+    private long unaryAndWatch(Path work) throws Exception {
+        progress("figure 1: starting the daemon on an empty store");
+        try (DaemonUnderTest daemon = DaemonUnderTest.start("empty", work.resolve("empty/data"), 10,
+                work.resolve("empty/daemon.log"), START_TIMEOUT_SECONDS)) {
+            daemon.awaitQuiet(60);
+            var channel = daemon.channel();
+            long emptyRss = warmUpEmpty(daemon, channel);
+            String id = createAndAwaitRunning(ComputeServiceGrpc.newBlockingStub(channel));
+            progress("figure 1: latency and throughput (%d rounds)", options.rounds());
+            long pingP99 = new LatencyBench(channel, id, options).run(report);
+            progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers(), options.watchCreates(),
+                    options.watchRate());
+            daemon.awaitQuiet(60);
+            new WatchFanoutBench(daemon, options).run(report, pingP99);
+            return emptyRss;
+        }
+    }
+
+    /** Traffic like the large daemon's (unary calls, an initial-state watch) on an empty store; returns its RSS. */
+    private static long warmUpEmpty(DaemonUnderTest daemon, io.grpc.Channel channel) throws Exception {
+        var health = HealthGrpc.newBlockingStub(channel);
+        var compute = ComputeServiceGrpc.newBlockingStub(channel);
+        ListInstancesRequest none = ListInstancesRequest.newBuilder().setType(InstanceType.INSTANCE_TYPE_VM).build();
+        for (int i = 0; i < 2000; i++) {
+            health.withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance());
+            compute.withDeadlineAfter(10, TimeUnit.SECONDS).listInstances(none);
+        }
+        InitialState.drain(daemon);
+        daemon.awaitQuiet(30);
+        return daemon.rssBytes();
+    }
+
+    /** The instance GetInstance reads in figure 1, created through the API and driven to RUNNING. */
+    private static String createAndAwaitRunning(ComputeServiceGrpc.ComputeServiceBlockingStub compute)
+            throws InterruptedException {
+        String id = compute.withDeadlineAfter(30, TimeUnit.SECONDS)
+                .createInstance(CreateThroughputBench.request("latency-target")).getId();
+        GetInstanceRequest get = GetInstanceRequest.newBuilder().setInstanceId(id).build();
+        for (int i = 0; i < 300; i++) {
+            if (compute.withDeadlineAfter(10, TimeUnit.SECONDS).getInstance(get).getState()
+                    == InstanceState.INSTANCE_STATE_RUNNING) {
+                return id;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        throw new IllegalStateException("instance " + id + " did not reach RUNNING in 30s");
+    }
+
+    private void createThroughput(Path work) throws Exception {
+        progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients(),
+                options.createSeconds());
+        try (DaemonUnderTest daemon = DaemonUnderTest.start("create", work.resolve("create/data"), 10,
+                work.resolve("create/daemon.log"), START_TIMEOUT_SECONDS)) {
+            daemon.awaitQuiet(60);
+            new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(report);
+        }
+    }
+
+    /** Figure 2 on the two pre-populated stores, then figure 5 on the large one. */
+    private void listingAndMemory(Path work, Path smallDir, Path largeDir, long emptyRss) throws Exception {
+        progress("figure 2: starting daemons on %d and %d instances", options.smallStore(), options.largeStore());
+        try (DaemonUnderTest large = DaemonUnderTest.start("large", largeDir, 3600, work.resolve("large/daemon.log"),
+                START_TIMEOUT_SECONDS)) {
+            try (DaemonUnderTest small = DaemonUnderTest.start("small", smallDir, 3600,
+                    work.resolve("small/daemon.log"), START_TIMEOUT_SECONDS)) {
+                if (!large.awaitQuiet(180) || !small.awaitQuiet(60)) {
+                    System.err.println("warning: a daemon was still busy after start-up; figure 2 may be noisy");
+                }
+                progress("figure 2: paging");
+                new ListPagingBench(small, large, options).run(report, options.smallStore(), options.largeStore());
+            }
+            progress("figure 5: draining the initial state of %d instances", options.largeStore());
+            long initial = InitialState.drain(large);
+            if (initial != options.largeStore()) {
+                throw new IllegalStateException("the initial state held " + initial + " instances, expected "
+                        + options.largeStore());
+            }
+            large.awaitQuiet(30);
+            long rss = large.rssBytes();
+            report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore())
+                    + " instances vs empty store", Report.mebibytes(rss), Report.mebibytes(emptyRss),
+                    (double) rss / emptyRss, "< 512 MiB", rss < RSS_LIMIT));
+        }
+    }
+
+    /** The work dir, emptied; refuses a non-empty directory this benchmark did not make. */
+    private static Path prepareWorkDir(Path dir) throws IOException {
+        Path work = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(work)) {
+            try (Stream<Path> entries = Files.list(work)) {
+                if (entries.findAny().isPresent() && !Files.exists(work.resolve(MARKER))) {
+                    throw new IllegalArgumentException(work + " is not empty and was not made by this benchmark");
+                }
+            }
+            deleteTree(work);
+        }
+        Files.createDirectories(work);
+        Files.createFile(work.resolve(MARKER));
+        return work;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private void progress(String format, Object... args) {
+        System.err.printf(Locale.ROOT, "[%5.1fs] %s%n", seconds(), String.format(Locale.ROOT, format, args));
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - began) / 1e9;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

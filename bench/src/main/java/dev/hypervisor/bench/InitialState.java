@@ -1,0 +1,42 @@
+package dev.hypervisor.bench;
+
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.InstanceEvent;
+import dev.hypervisor.api.v1.WatchInstanceRequest;
+import io.grpc.Context;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+
+/** Reads a daemon's whole state through one unfiltered WatchInstance with send_initial, as a client that resyncs would. */
+final class InitialState {
+
+    private InitialState() {}
+
+    /** Drains the initial events up to the bookmark that ends them; returns how many instances they carried. */
+    static long drain(DaemonUnderTest daemon) {
+        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
+        Context.CancellableContext context = Context.current().withCancellation();
+        try {
+            return context.call(() -> {
+                Iterator<InstanceEvent> events = stub.withDeadlineAfter(300, TimeUnit.SECONDS)
+                        .watchInstance(WatchInstanceRequest.newBuilder().setSendInitial(true).build());
+                long initial = 0;
+                while (events.hasNext()) {
+                    InstanceEvent event = events.next();
+                    if (event.getType() == InstanceEvent.Type.INITIAL) {
+                        initial++;
+                    } else if (event.getType() == InstanceEvent.Type.BOOKMARK) {
+                        return initial;
+                    }
+                }
+                throw new IllegalStateException("the watch ended before its initial state did");
+            });
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            context.cancel(null);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.hypervisor.bench;
+
+import java.util.Arrays;
+
+/** A growable list of latency samples in nanoseconds, with nearest-rank percentiles; not thread-safe. */
+final class Percentiles {
+
+    private long[] samples;
+    private int size;
+
+    Percentiles() {
+        this(1024);
+    }
+
+    Percentiles(int expected) {
+        samples = new long[Math.max(16, expected)];
+    }
+
+    void add(long nanos) {
+        if (size == samples.length) {
+            samples = Arrays.copyOf(samples, samples.length * 2);
+        }
+        samples[size++] = nanos;
+    }
+
+    void addAll(Percentiles other) {
+        for (int i = 0; i < other.size; i++) {
+            add(other.samples[i]);
+        }
+    }
+
+    int count() {
+        return size;
+    }
+
+    /** The nearest-rank percentile {@code p} (0 < p <= 100) in nanoseconds; 0 with no samples. */
+    long percentile(double p) {
+        if (size == 0) {
+            return 0;
+        }
+        long[] sorted = Arrays.copyOf(samples, size);
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(p / 100.0 * size);
+        return sorted[Math.min(size, Math.max(1, rank)) - 1];
+    }
+
+    long p50() {
+        return percentile(50);
+    }
+
+    long p99() {
+        return percentile(99);
+    }
+}

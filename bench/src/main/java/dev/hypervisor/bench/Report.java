@@ -1,0 +1,95 @@
+package dev.hypervisor.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The result table: each figure beside its baseline from the same run, the ratio, the target and the verdict. */
+final class Report {
+
+    /** One figure; {@code ratio} is ours divided by the baseline. */
+    record Row(String figure, String ours, String baseline, double ratio, String target, boolean pass) {}
+
+    private final List<Row> rows = new ArrayList<>();
+
+    synchronized void add(Row row) {
+        rows.add(row);
+    }
+
+    /** A lower-is-better latency: passes when ours / baseline <= {@code maxRatio}. */
+    void latency(String figure, long oursNanos, long baselineNanos, double maxRatio) {
+        double ratio = (double) oursNanos / baselineNanos;
+        add(new Row(figure, millis(oursNanos), millis(baselineNanos), ratio, "<= " + times(maxRatio),
+                ratio <= maxRatio));
+    }
+
+    /** A higher-is-better rate: passes when ours / baseline >= {@code minRatio}. */
+    void rate(String figure, double ours, double baseline, String unit, double minRatio) {
+        double ratio = ours / baseline;
+        add(new Row(figure, String.format(Locale.ROOT, "%.0f %s", ours, unit),
+                String.format(Locale.ROOT, "%.0f %s", baseline, unit), ratio, ">= " + times(minRatio),
+                ratio >= minRatio));
+    }
+
+    synchronized List<Row> rows() {
+        return List.copyOf(rows);
+    }
+
+    synchronized boolean allPass() {
+        return rows.stream().allMatch(Row::pass);
+    }
+
+    synchronized void print(PrintStream out) {
+        String[] header = {"figure", "ours", "baseline", "ratio", "target", "result"};
+        List<String[]> lines = new ArrayList<>();
+        lines.add(header);
+        // In figure order, whatever order the figures were measured in.
+        for (Row r : rows.stream().sorted(java.util.Comparator.comparing(r -> r.figure().split(" ")[0])).toList()) {
+            lines.add(new String[] {r.figure(), r.ours(), r.baseline(),
+                    Double.isNaN(r.ratio()) ? "-" : times(r.ratio()), r.target(), r.pass() ? "PASS" : "FAIL"});
+        }
+        int[] widths = new int[header.length];
+        for (String[] line : lines) {
+            for (int i = 0; i < line.length; i++) {
+                widths[i] = Math.max(widths[i], line[i].length());
+            }
+        }
+        for (int n = 0; n < lines.size(); n++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < widths.length; i++) {
+                sb.append(i == 0 ? "" : " | ").append(pad(lines.get(n)[i], widths[i], i > 0 && i < 4));
+            }
+            out.println(sb.toString().stripTrailing());
+            if (n == 0) {
+                StringBuilder rule = new StringBuilder();
+                for (int i = 0; i < widths.length; i++) {
+                    rule.append(i == 0 ? "" : "-|-").append("-".repeat(widths[i]));
+                }
+                out.println(rule);
+            }
+        }
+    }
+
+    static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
+    }
+
+    /** 100000 as "100k", 1500 as "1500". */
+    static String count(int n) {
+        return n % 1000 == 0 ? n / 1000 + "k" : Integer.toString(n);
+    }
+
+    static String times(double ratio) {
+        return String.format(Locale.ROOT, "%.2fx", ratio);
+    }
+
+    static String mebibytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    }
+
+    private static String pad(String s, int width, boolean right) {
+        String fill = " ".repeat(width - s.length());
+        return right ? fill + s : s + fill;
+    }
+}
