@@ -52,6 +52,12 @@ final class DaemonUnderTest implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
+        // Extra JVM options for the daemon under test, e.g. a flight recording to profile it;
+        // "{name}" becomes the daemon's name, so each daemon of a run can write its own file.
+        String extra = System.getenv("HV_BENCH_DAEMON_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().replace("{name}", name).split("\\s+")));
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchDaemon.class.getName(),
                 "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString(), "--metrics-listen", "off",
                 "--node-id", Populate.NODE_ID, "--relist-interval", Integer.toString(relistSeconds)));

@@ -40,6 +40,19 @@ final class Session implements AutoCloseable {
             }
             // FULL syncs the WAL at every COMMIT; NORMAL would lose the last commits on power loss.
             st.execute("PRAGMA synchronous = FULL");
+            // Checkpoints run on their own connection (Checkpointer), never inside a group commit.
+            st.execute("PRAGMA wal_autocheckpoint = 0");
+            st.execute("PRAGMA journal_size_limit = 67108864");
+            st.execute("PRAGMA cache_size = -65536");
+        }
+        return s;
+    }
+
+    /** A connection that only checkpoints the WAL into the database file. */
+    static Session openCheckpointer(Path file, Duration busyTimeout) throws SQLException {
+        Session s = open(file, busyTimeout);
+        try (Statement st = s.connection.createStatement()) {
+            st.execute("PRAGMA synchronous = FULL");
         }
         return s;
     }
@@ -49,6 +62,7 @@ final class Session implements AutoCloseable {
         Session s = open(file, busyTimeout);
         try (Statement st = s.connection.createStatement()) {
             st.execute("PRAGMA query_only = ON");
+            st.execute("PRAGMA cache_size = -16384");
         }
         return s;
     }
