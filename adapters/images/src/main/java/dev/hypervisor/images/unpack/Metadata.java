@@ -1,5 +1,6 @@
 package dev.hypervisor.images.unpack;
 
+import dev.hypervisor.images.HostCommand;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -82,7 +83,7 @@ final class Metadata {
         } else {
             // Java can only write user.*; setfattr takes the value in hex, so binary values survive.
             String encoded = value.length == 0 ? "" : "0x" + HexFormat.of().formatHex(value);
-            HostCommand.run(List.of("setfattr", "--no-dereference", "-n", name, "-v", encoded, path.toString()));
+            HostCommand.run(null, List.of("setfattr", "--no-dereference", "-n", name, "-v", encoded, path.toString()));
         }
     }
 

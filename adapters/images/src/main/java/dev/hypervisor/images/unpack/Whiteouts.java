@@ -1,5 +1,6 @@
 package dev.hypervisor.images.unpack;
 
+import dev.hypervisor.images.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +87,7 @@ final class Whiteouts {
         boolean ours = content.touched(path);
         if (mode == LayerUnpacker.Mode.OVERLAY_DIFF) {
             if (attrs == null && !insideOpaque(path)) {
-                HostCommand.run(List.of("mknod", "-m", "0", target.toString(), "c", "0", "0"));
+                HostCommand.run(null, List.of("mknod", "-m", "0", target.toString(), "c", "0", "0"));
                 devices.add(path);
             } else if (attrs != null && ours && attrs.isDirectory()) {
                 markOpaque(target, path); // this layer's directory stays; the lower one is hidden
@@ -133,7 +134,7 @@ final class Whiteouts {
      * so they go; later ones are not made ({@link #insideOpaque}).
      */
     private void markOpaque(Path dir, EntryPath path) throws IOException {
-        HostCommand.run(List.of("setfattr", "--no-dereference", "-n", "trusted.overlay.opaque", "-v", "y",
+        HostCommand.run(null, List.of("setfattr", "--no-dereference", "-n", "trusted.overlay.opaque", "-v", "y",
                 dir.toString()));
         opaqueDirs.add(path.toString());
         for (var it = devices.iterator(); it.hasNext(); ) {

@@ -1,4 +1,4 @@
-package dev.hypervisor.images.snapshot;
+package dev.hypervisor.images;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the host tools Java has no API for: mount, umount, mknod, setfattr. */
-final class HostCommand {
+public final class HostCommand {
 
     private static final long TIMEOUT_SECONDS = 60;
 
     private HostCommand() {}
 
     /** Runs the command in {@code cwd} (null: inherit); fails with its output on a non-zero exit. */
-    static void run(Path cwd, List<String> command) throws IOException {
+    public static void run(Path cwd, List<String> command) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (cwd != null) {
             builder.directory(cwd.toFile());
