@@ -5,7 +5,6 @@ import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceRepository;
 import dev.hypervisor.core.instance.InstanceState;
-import dev.hypervisor.core.store.RecordCodec;
 import dev.hypervisor.core.store.Watch;
 import dev.hypervisor.core.store.WatchEvent;
 import dev.hypervisor.core.store.WatchListener;

@@ -7,7 +7,6 @@ import dev.hypervisor.images.registry.MediaTypes;
 import dev.hypervisor.images.registry.MediaTypes.Compression;
 import dev.hypervisor.images.registry.Platform;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

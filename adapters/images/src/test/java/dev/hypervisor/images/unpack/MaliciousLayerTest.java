@@ -8,7 +8,6 @@ import dev.hypervisor.images.unpack.LayerUnpacker.Mode;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
