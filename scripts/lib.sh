@@ -36,5 +36,5 @@ build_if_stale() {
     return 0
   fi
   log "building (mvn package)"
-  mvn -B -q -DskipTests package
+  mvn -B -q -DskipTests package -pl server,cli -am
 }
