@@ -69,7 +69,7 @@ class InstanceFlowTest {
     void createReturnsCreatingAndTheReconcilerRunsIt() {
         Instance created = create.execute(container("web", ""));
         assertThat(created.state()).isEqualTo(InstanceState.CREATING);
-        assertThat(created.id()).matches("inst-[a-z0-9]{12}");
+        assertThat(created.id()).matches("inst-[a-z0-9]{17}");
         assertThat(created.revision()).isPositive();
         Instance running = awaitState(created.id(), InstanceState.RUNNING);
         assertThat(running.ipAddress()).startsWith("10.77.0.");
