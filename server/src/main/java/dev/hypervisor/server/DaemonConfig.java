@@ -73,6 +73,12 @@ public record DaemonConfig(
                 relistInterval, defaultDeadline, serverLimits, drivers, Optional.of(store));
     }
 
+    /** No image store: instances get no implicit pulls and image calls are refused (embedders, benchmarks). */
+    public DaemonConfig withoutImageStore() {
+        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
+                relistInterval, defaultDeadline, serverLimits, drivers, Optional.empty());
+    }
+
     public DaemonConfig withRelistInterval(Duration interval) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
                 interval, defaultDeadline, serverLimits, drivers, imageStore);

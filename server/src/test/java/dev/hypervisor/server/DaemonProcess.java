@@ -51,6 +51,7 @@ final class DaemonProcess implements AutoCloseable {
                 withTestDriver ? TestDaemonMain.class.getName() : Hypervisord.class.getName(),
                 "--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString(),
                 "--metrics-listen", "127.0.0.1:" + metricsPort, "--node-id", "e2e-node"));
+        command.addAll(List.of("--registry-config", isolatedRegistryConfig(dataDir).toString()));
         command.addAll(List.of(extraArgs));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -58,6 +59,20 @@ final class DaemonProcess implements AutoCloseable {
             DaemonProcess daemon = new DaemonProcess(process, port, metricsPort, dataDir, log);
             daemon.awaitServing(Duration.ofSeconds(60));
             return daemon;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Points Docker Hub at a closed loopback port, so that nothing a test does can make the
+     * daemon reach past this machine (an image pull of "busybox" fails fast instead).
+     */
+    private static Path isolatedRegistryConfig(Path dataDir) {
+        try {
+            Path file = dataDir.resolveSibling(dataDir.getFileName() + "-registries.json");
+            Files.writeString(file, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
+            return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
