@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # Benchmarks, each figure printed beside a baseline measured in the same run. See bench/README.md.
 #   bench/run.sh control-plane [--quick] [options]   (--help lists the options)
+#   bench/run.sh images [--quick] [options]          (installs docker-registry, skopeo, umoci when missing)
 # Builds the project first if bench/target/lib is missing. Exit code: 0 all figures pass,
 # 1 a figure misses its target, 2 usage error or broken run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source scripts/lib.sh
 
 usage() {
-  echo "usage: bench/run.sh control-plane [--quick] [options]   (bench/run.sh control-plane --help for options)" >&2
+  echo "usage: bench/run.sh control-plane|images [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
   exit 2
 }
 
 [[ $# -ge 1 ]] || usage
 benchmark="$1"
 shift
+jvm_opts=()
 case "$benchmark" in
   control-plane) main=dev.hypervisor.bench.ControlPlaneBench ;;
+  images)
+    main=dev.hypervisor.bench.images.ImagesBench
+    # Figure 1 pulls in this JVM: give it bin/hypervisord's heap and collector.
+    jvm_opts=(-Xms64m -Xmx384m -XX:+UseSerialGC)
+    # The loopback registry, the baseline's tools, and the busybox the test images are built from (as test.sh).
+    apt_install docker-registry skopeo umoci busybox-static
+    ;;
   *) usage ;;
 esac
 
@@ -25,4 +35,4 @@ if [[ ! -d bench/target/lib || ! -f "$jar" ]]; then
   echo "bench: building (mvn -q -B -DskipTests package)" >&2
   mvn -q -B -DskipTests package
 fi
-exec java -cp "$jar:bench/target/lib/*" "$main" "$@"
+exec java ${jvm_opts[@]+"${jvm_opts[@]}"} -cp "$jar:bench/target/lib/*" "$main" "$@"

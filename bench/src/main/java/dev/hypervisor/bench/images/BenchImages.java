@@ -1,0 +1,119 @@
+package dev.hypervisor.bench.images;
+
+import dev.hypervisor.images.registry.MediaTypes.Compression;
+import dev.hypervisor.images.testing.BuiltImage;
+import dev.hypervisor.images.testing.LayerTree;
+import dev.hypervisor.images.testing.OciImageBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The images both figures pull, built deterministically into one OCI layout and pushed to the
+ * loopback registry with skopeo. Every layer is gzip or uncompressed: Debian's umoci 0.4.7, the
+ * baseline, rejects zstd layers ("blob is not correct mediatype").
+ */
+final class BenchImages {
+
+    /** An image in the registry: its reference, compressed size and layer count. */
+    record Pushed(String reference, long compressedBytes, int layers) {}
+
+    private final Path layout;
+    private final String registryHost;
+    private final Path logDir;
+
+    BenchImages(Path layout, String registryHost, Path logDir) {
+        this.layout = layout;
+        this.registryHost = registryHost;
+        this.logDir = logDir;
+    }
+
+    /** busybox: the image of the baselines and warm-ups. */
+    Pushed busybox() throws IOException {
+        return push(OciImageBuilder.busyboxImage().writeTo(layout, "busybox"), "bench/busybox:v1");
+    }
+
+    /**
+     * About {@code mib} MiB compressed in five layers: busybox; many small text files (1-8 KiB,
+     * a hundred per MiB of image); three large random files (55%); medium files half text, half
+     * random (8-64 KiB, ten per MiB); and an uncompressed layer of configuration files and one random file (5%).
+     */
+    Pushed multiLayer(int mib) throws IOException {
+        long budget = (long) mib << 20;
+        OciImageBuilder image = OciImageBuilder.busyboxImage()
+                .layer(smallFiles(mib * 100, 11), Compression.GZIP)
+                .layer(bigFiles(3, budget * 55 / 100, 12), Compression.GZIP)
+                .layer(mediumFiles(mib * 10, 13), Compression.GZIP)
+                .layer(plainLayer(budget * 5 / 100, 14), Compression.NONE);
+        return push(image.writeTo(layout, "big"), "bench/big:v1");
+    }
+
+    /** One gzip layer holding one file of {@code mib} MiB of random bytes. */
+    Pushed singleLayer(int mib) throws IOException {
+        LayerTree tree = LayerTree.create().dir("data")
+                .add(SyntheticContent.file("data/big.bin", (long) mib << 20, SyntheticContent.random(21, (long) mib << 20)));
+        return push(OciImageBuilder.image().layer(tree, Compression.GZIP).cmd("sh").writeTo(layout, "layer"),
+                "bench/layer:v1");
+    }
+
+    private Pushed push(BuiltImage image, String repository) {
+        String reference = registryHost + "/" + repository;
+        List<String> command = List.of("skopeo", "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false",
+                "--preserve-digests", "oci:" + layout.toAbsolutePath() + ":" + image.tag(), "docker://" + reference);
+        long bytes = image.layers().stream().mapToLong(l -> l.descriptor().size()).sum();
+        HostProcesses.run(command, logDir.resolve("push-" + image.tag() + ".log"),
+                Duration.ofSeconds(120 + bytes / (10L << 20)));
+        return new Pushed(reference, bytes + image.config().size() + image.manifest().size(), image.layers().size());
+    }
+
+    private static LayerTree smallFiles(int count, long seed) {
+        LayerTree tree = LayerTree.create().dir("srv").dir("srv/small");
+        SplittableRandom sizes = new SplittableRandom(seed);
+        for (int i = 0; i < count; i++) {
+            String dir = String.format(Locale.ROOT, "srv/small/d%03d", i / 100);
+            if (i % 100 == 0) {
+                tree.dir(dir);
+            }
+            int size = 1024 + sizes.nextInt(7 * 1024 + 1);
+            tree.add(SyntheticContent.file(dir + String.format(Locale.ROOT, "/f%05d.txt", i), size,
+                    SyntheticContent.text(seed * 1_000_003 + i, size)));
+        }
+        return tree;
+    }
+
+    private static LayerTree bigFiles(int count, long total, long seed) {
+        LayerTree tree = LayerTree.create().dir("srv").dir("srv/blobs");
+        for (int i = 0; i < count; i++) {
+            long size = total / count;
+            tree.add(SyntheticContent.file("srv/blobs/blob-" + i + ".bin", size, SyntheticContent.random(seed * 100 + i, size)));
+        }
+        return tree;
+    }
+
+    private static LayerTree mediumFiles(int count, long seed) {
+        LayerTree tree = LayerTree.create().dir("srv").dir("srv/medium");
+        SplittableRandom sizes = new SplittableRandom(seed);
+        for (int i = 0; i < count; i++) {
+            String dir = String.format(Locale.ROOT, "srv/medium/d%02d", i / 100);
+            if (i % 100 == 0) {
+                tree.dir(dir);
+            }
+            int size = 8 * 1024 + sizes.nextInt(56 * 1024 + 1);
+            long fileSeed = seed * 1_000_003 + i;
+            tree.add(SyntheticContent.file(dir + String.format(Locale.ROOT, "/m%04d.dat", i), size,
+                    i % 2 == 0 ? SyntheticContent.random(fileSeed, size) : SyntheticContent.text(fileSeed, size)));
+        }
+        return tree;
+    }
+
+    private static LayerTree plainLayer(long randomBytes, long seed) {
+        LayerTree tree = LayerTree.create().dir("etc").dir("etc/bench").dir("srv").dir("srv/plain");
+        for (int i = 0; i < 10; i++) {
+            tree.add(SyntheticContent.file("etc/bench/conf-" + i + ".conf", 4096, SyntheticContent.text(seed * 100 + i, 4096)));
+        }
+        return tree.add(SyntheticContent.file("srv/plain/data.bin", randomBytes, SyntheticContent.random(seed, randomBytes)));
+    }
+}

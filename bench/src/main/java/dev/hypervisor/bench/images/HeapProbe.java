@@ -1,0 +1,87 @@
+package dev.hypervisor.bench.images;
+
+import dev.hypervisor.core.image.PullListener;
+import dev.hypervisor.images.ImageOptions;
+import dev.hypervisor.images.LocalImageStore;
+import dev.hypervisor.store.sqlite.SqliteStore;
+import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Figure 2's child JVM: pulls a small image and then the large one, each into a fresh image
+ * store, and prints for each how far the heap grew over what was used just before the pull.
+ * <p>Usage: {@code HeapProbe <dir> <small-image> <large-image>}; one {@code probe ...} line per pull on stdout.
+ */
+public final class HeapProbe {
+
+    private HeapProbe() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3) {
+            System.err.println("usage: HeapProbe <dir> <small-image> <large-image>");
+            System.exit(2);
+        }
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        Path dir = Path.of(args[0]);
+        // Loads and initialises the whole pull path once, so neither measured pull pays for it.
+        pull(dir.resolve("warm-up"), args[1]);
+        report("small", pull(dir.resolve("small"), args[1]));
+        report("large", pull(dir.resolve("large"), args[2]));
+        System.exit(0);
+    }
+
+    private record Pull(long baseline, long peakUsed, long peakAfterGc, long peakRss, long nanos, long unpackedBytes) {}
+
+    private static Pull pull(Path root, String image) throws Exception {
+        Files.createDirectories(root);
+        try (SqliteStore store = SqliteStore.open(root.resolve("store.db"), SqliteStoreOptions.defaults());
+                LocalImageStore images = LocalImageStore.open(root.resolve("images"), store, ImageOptions.defaults(),
+                        "bench-node")) {
+            resetPeakRss();
+            for (int i = 0; i < 3; i++) {
+                System.gc();
+                Thread.sleep(100);
+            }
+            long baseline = HeapWatch.used();
+            long start = System.nanoTime();
+            long peakUsed;
+            long peakAfterGc;
+            try (HeapWatch watch = HeapWatch.start()) {
+                images.pull(image, "", PullListener.NONE);
+                peakUsed = watch.peakUsed();
+                peakAfterGc = watch.peakAfterGc();
+            }
+            long nanos = System.nanoTime() - start;
+            long unpacked = TreeTally.of(root.resolve("images/snapshots/layers")).bytes();
+            return new Pull(baseline, peakUsed, peakAfterGc, peakRss(), nanos, unpacked);
+        }
+    }
+
+    private static void report(String label, Pull p) {
+        System.out.printf(Locale.ROOT, "probe %s baseline=%d peakUsed=%d peakAfterGc=%d peakRss=%d nanos=%d unpacked=%d%n",
+                label, p.baseline(), p.peakUsed(), p.peakAfterGc(), p.peakRss(), p.nanos(), p.unpackedBytes());
+        System.out.flush();
+    }
+
+    /** Resets VmHWM to the current RSS (Linux 4.0+, clear_refs "5"), so each pull's peak is its own. */
+    private static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException e) {
+            System.err.println("cannot reset VmHWM (" + e.getMessage() + "); peaks are since the JVM started");
+        }
+    }
+
+    /** VmHWM: the peak resident set size, in bytes. */
+    private static long peakRss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,136 @@
+package dev.hypervisor.bench.images;
+
+import dev.hypervisor.images.testing.RegistryServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * {@code bench/run.sh images}: pulls images from a real registry on loopback with our image
+ * store and prints each figure of the image issue beside a baseline measured in the same run
+ * ({@code skopeo copy} + {@code umoci unpack}; a busybox pull).
+ */
+public final class ImagesBench {
+
+    // Exit code: 0 when every figure passes, 1 when one misses its target, 2 on a usage error
+    // or a broken run.
+
+    private static final String MARKER = ".images-bench";
+    private static final List<String> TOOLS = List.of("docker-registry", "skopeo", "umoci");
+
+    private final ImagesOptions options;
+    private final ResultTable table = new ResultTable();
+    private final long began = System.nanoTime();
+
+    private ImagesBench(ImagesOptions options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(ImagesOptions.USAGE);
+            return;
+        }
+        ImagesOptions options;
+        try {
+            options = ImagesOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        // Before any logger exists: the image store's info lines would drown the progress lines.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        int code;
+        try {
+            code = new ImagesBench(options).run();
+        } catch (Exception e) {
+            System.err.println("images benchmark failed: " + e);
+            e.printStackTrace();
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    private int run() throws Exception {
+        for (String tool : TOOLS) {
+            if (Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin").split(":"))
+                    .noneMatch(d -> Files.isExecutable(Path.of(d, tool)))) {
+                throw new IllegalStateException(tool + " is not installed: apt-get install " + String.join(" ", TOOLS)
+                        + " (bench/run.sh images installs them)");
+            }
+        }
+        Path work = prepareWorkDir(options.workDir());
+        System.out.printf(Locale.ROOT, "images benchmark%s: %d cores, load average %s, work dir %s%n",
+                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), loadAverage(), work);
+        RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
+        Thread stopRegistry = new Thread(registry::close, "stop-registry");
+        Runtime.getRuntime().addShutdownHook(stopRegistry);
+        try {
+            progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(), options.imageMib());
+            BenchImages images = new BenchImages(work.resolve("layout"), registry.host(), Files.createDirectories(work.resolve("logs")));
+            BenchImages.Pushed busybox = images.busybox();
+            BenchImages.Pushed big = images.multiLayer(options.imageMib());
+            progress("pushed %s: %d layers, %s", big.reference(), big.layers(), ResultTable.mebibytes(big.compressedBytes()));
+            new PullUnpackRace(big.reference(), Files.createDirectories(work.resolve("race")),
+                    Duration.ofSeconds(120 + options.imageMib()), this::progress).run(options.rounds(), big, table);
+
+            progress("figure 2: building and pushing one %d MiB layer", options.layerMib());
+            BenchImages.Pushed layer = images.singleLayer(options.layerMib());
+            progress("figure 2: pulling busybox and the %d MiB layer in a child JVM", options.layerMib());
+            new HeapFigure(options, work.resolve("heap")).run(busybox, layer, table);
+        } finally {
+            registry.close();
+            Runtime.getRuntime().removeShutdownHook(stopRegistry);
+        }
+
+        System.out.println();
+        table.print(System.out);
+        System.out.printf(Locale.ROOT, "%nbaselines: 1 = skopeo copy (registry -> OCI layout) then umoci unpack (layout ->"
+                + " bundle), each round into fresh directories; 2 = a busybox pull in the same child JVM.%n"
+                + "the registry's blobs are warm in the page cache for both sides; total time %.0fs; other processes may"
+                + " have used the CPU meanwhile (load average now %s).%n", seconds(), loadAverage());
+        if (!options.keep()) {
+            TreeTally.delete(work);
+        }
+        return table.allPass() ? 0 : 1;
+    }
+
+    /** The work dir, emptied; refuses a non-empty directory this benchmark did not make. */
+    private static Path prepareWorkDir(Path dir) throws IOException {
+        Path work = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(work)) {
+            try (Stream<Path> entries = Files.list(work)) {
+                if (entries.findAny().isPresent() && !Files.exists(work.resolve(MARKER))) {
+                    throw new IllegalArgumentException(work + " is not empty and was not made by this benchmark");
+                }
+            }
+            TreeTally.delete(work);
+        }
+        Files.createDirectories(work);
+        Files.createFile(work.resolve(MARKER));
+        return work;
+    }
+
+    private void progress(String format, Object... args) {
+        System.err.printf(Locale.ROOT, "[%5.1fs] %s%n", seconds(), String.format(Locale.ROOT, format, args));
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - began) / 1e9;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.hypervisor.bench.images;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The sizes of one image run: the issue's full sizes, or small ones with {@code --quick}. */
+record ImagesOptions(boolean quick, int imageMib, int rounds, int layerMib, int childHeapMib, Path workDir, boolean keep) {
+
+    static final String USAGE = """
+            usage: bench/run.sh images [--quick] [options]
+              --quick               small sizes for a smoke run (defaults below are the full sizes)
+              --image-mib N         compressed size of the multi-layer image (figure 1)  [200; quick 30]
+              --rounds N            measured rounds of figure 1, ours and baseline       [5; quick 1]
+                                    alternating (after one unmeasured warm-up round)
+              --layer-mib N         size of the single-layer image (figure 2)            [1024; quick 200]
+              --child-heap-mib N    -Xmx of the JVM that pulls in figure 2               [256]
+              --work-dir DIR        registry storage, layouts, pulled images             [bench/target/images]
+              --keep                keep the work dir afterwards
+            """;
+
+    /** Parses the command line; throws IllegalArgumentException with the usage on a bad one. */
+    static ImagesOptions parse(String[] args) {
+        boolean quick = false;
+        boolean keep = false;
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--quick" -> quick = true;
+                case "--keep" -> keep = true;
+                case "-h", "--help" -> throw new IllegalArgumentException(USAGE);
+                default -> {
+                    if (!arg.startsWith("--") || i + 1 >= args.length) {
+                        throw new IllegalArgumentException("unknown or incomplete option " + arg + "\n" + USAGE);
+                    }
+                    values.put(arg, args[++i]);
+                }
+            }
+        }
+        ImagesOptions options = new ImagesOptions(quick,
+                integer(values, "--image-mib", quick ? 30 : 200, 4096),
+                integer(values, "--rounds", quick ? 1 : 5, 100),
+                integer(values, "--layer-mib", quick ? 200 : 1024, 16384),
+                integer(values, "--child-heap-mib", 256, 16384),
+                Path.of(values.getOrDefault("--work-dir", "bench/target/images")),
+                keep);
+        values.remove("--work-dir");
+        if (!values.isEmpty()) {
+            throw new IllegalArgumentException("unknown option " + values.keySet().iterator().next() + "\n" + USAGE);
+        }
+        return options;
+    }
+
+    private static int integer(Map<String, String> values, String name, int fallback, int max) {
+        String value = values.remove(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed < 1 || parsed > max) {
+                throw new NumberFormatException();
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": expected an integer from 1 to " + max + ", got " + value);
+        }
+    }
+}

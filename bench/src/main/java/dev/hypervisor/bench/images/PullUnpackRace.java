@@ -1,0 +1,170 @@
+package dev.hypervisor.bench.images;
+
+import dev.hypervisor.core.image.PullListener.Phase;
+import dev.hypervisor.images.ImageOptions;
+import dev.hypervisor.images.LocalImageStore;
+import dev.hypervisor.store.sqlite.SqliteStore;
+import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Figure 1: the same image pulled and unpacked by our image store (in this JVM, a fresh store
+ * each time) and by {@code skopeo copy} into an OCI layout followed by {@code umoci unpack},
+ * alternating in rounds, each side into fresh directories.
+ */
+final class PullUnpackRace {
+
+    /** One side's wall time, and how long its first step (download, or skopeo copy) took. */
+    record Timing(long totalNanos, long fetchNanos) {}
+
+    private final String reference;
+    private final Path work;
+    private final Duration timeout;
+    private final Consumer<String> progress;
+    // What the first measured round of each side left on disk.
+    private TreeTally oursUnpacked;
+    private TreeTally oursTotal;
+    private TreeTally baselineUnpacked;
+    private TreeTally baselineTotal;
+
+    PullUnpackRace(String reference, Path work, Duration timeout, Consumer<String> progress) {
+        this.reference = reference;
+        this.work = work;
+        this.timeout = timeout;
+        this.progress = progress;
+    }
+
+    /** One unmeasured warm-up round, then {@code rounds} measured ones; adds the row and notes to {@code table}. */
+    void run(int rounds, BenchImages.Pushed image, ResultTable table) throws IOException {
+        progress.accept("figure 1: warm-up round");
+        side(true, 0, false);
+        side(false, 0, false);
+        long[] ours = new long[rounds];
+        long[] oursFetch = new long[rounds];
+        long[] base = new long[rounds];
+        long[] baseFetch = new long[rounds];
+        for (int r = 0; r < rounds; r++) {
+            // The side that goes first alternates, so neither always runs right after the other's writes.
+            boolean oursFirst = r % 2 == 0;
+            Timing first = side(oursFirst, r + 1, r == 0);
+            Timing second = side(!oursFirst, r + 1, r == 0);
+            Timing o = oursFirst ? first : second;
+            Timing b = oursFirst ? second : first;
+            ours[r] = o.totalNanos();
+            oursFetch[r] = o.fetchNanos();
+            base[r] = b.totalNanos();
+            baseFetch[r] = b.fetchNanos();
+            progress.accept(String.format(Locale.ROOT, "figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
+                    r + 1, rounds, o.totalNanos() / 1e9, b.totalNanos() / 1e9));
+        }
+        long oursMedian = median(ours);
+        long baseMedian = median(base);
+        double ratio = (double) oursMedian / baseMedian;
+        table.add(new ResultTable.Row(String.format(Locale.ROOT, "1 pull+unpack %.0f MiB image, %d layers (median of %d)",
+                image.compressedBytes() / 1048576.0, image.layers(), rounds), ResultTable.seconds(oursMedian),
+                ResultTable.seconds(baseMedian), ratio, "<= 1.00x", ratio <= 1.0));
+        table.note("1: medians: ours download %.2f s + unpack %.2f s; baseline skopeo copy %.2f s + umoci unpack %.2f s",
+                median(oursFetch) / 1e9, (oursMedian - median(oursFetch)) / 1e9, median(baseFetch) / 1e9,
+                (baseMedian - median(baseFetch)) / 1e9);
+        table.note("1: every round (s): ours %s; baseline %s", secondsList(ours), secondsList(base));
+        diskNote(table);
+    }
+
+    private Timing side(boolean ours, int round, boolean tally) throws IOException {
+        Path dir = work.resolve((ours ? "ours-" : "baseline-") + round);
+        Files.createDirectories(dir);
+        // Earlier rounds' writes and deletes are flushed first, so that neither side pays for the other's.
+        HostProcesses.run(List.of("sync"), work.resolve("sync.log"), Duration.ofSeconds(120));
+        Timing timing = ours ? ours(dir) : baseline(dir);
+        if (tally) {
+            tally(dir);
+        }
+        TreeTally.delete(dir);
+        return timing;
+    }
+
+    private Timing ours(Path dir) {
+        try (SqliteStore store = SqliteStore.open(dir.resolve("store.db"), SqliteStoreOptions.defaults());
+                LocalImageStore images = LocalImageStore.open(dir.resolve("images"), store, ImageOptions.defaults(),
+                        "bench-node")) {
+            AtomicLong unpacking = new AtomicLong();
+            long start = System.nanoTime();
+            images.pull(reference, "", (phase, done, total, blobs, message) -> {
+                if (phase == Phase.UNPACKING) {
+                    unpacking.compareAndSet(0, System.nanoTime());
+                }
+            });
+            long end = System.nanoTime();
+            return new Timing(end - start, (unpacking.get() == 0 ? end : unpacking.get()) - start);
+        }
+    }
+
+    private Timing baseline(Path dir) {
+        Path layout = dir.resolve("oci");
+        long copy = HostProcesses.run(List.of("skopeo", "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false",
+                "docker://" + reference, "oci:" + layout + ":v1"), dir.resolve("skopeo.log"), timeout);
+        long unpack = HostProcesses.run(List.of("umoci", "unpack", "--image", layout + ":v1", dir.resolve("bundle").toString()),
+                dir.resolve("umoci.log"), timeout);
+        return new Timing(copy + unpack, copy);
+    }
+
+    /**
+     * Notes what one pull left on disk, and refuses a run where our store did not unpack the same
+     * files umoci did: without overlayfs layers are only unpacked when a container is created.
+     */
+    private void tally(Path dir) throws IOException {
+        boolean ours = dir.getFileName().toString().startsWith("ours");
+        TreeTally all = TreeTally.of(dir);
+        TreeTally unpacked = ours ? layerDiffs(dir.resolve("images/snapshots/layers")) : TreeTally.of(dir.resolve("bundle/rootfs"));
+        progress.accept(String.format(Locale.ROOT, "figure 1: %s left %s on disk, %d regular files unpacked (%s)",
+                ours ? "ours" : "baseline", ResultTable.mebibytes(all.bytes()), unpacked.files(),
+                ResultTable.mebibytes(unpacked.bytes())));
+        if (ours) {
+            oursUnpacked = unpacked;
+            oursTotal = all;
+        } else {
+            baselineUnpacked = unpacked;
+            baselineTotal = all;
+        }
+        if (oursUnpacked != null && baselineUnpacked != null && !oursUnpacked.equals(baselineUnpacked)) {
+            throw new IllegalStateException("ours unpacked " + oursUnpacked + ", umoci " + baselineUnpacked
+                    + ": the sides did not do the same work (is overlayfs usable here?)");
+        }
+    }
+
+    private void diskNote(ResultTable table) {
+        table.note("1: on disk after one pull: ours %s (blobs, store, %d files unpacked into layer dirs);"
+                + " baseline %s (OCI layout, bundle with %d files, umoci's mtree)", ResultTable.mebibytes(oursTotal.bytes()),
+                oursUnpacked.files(), ResultTable.mebibytes(baselineTotal.bytes()), baselineUnpacked.files());
+    }
+
+    private static TreeTally layerDiffs(Path layers) throws IOException {
+        TreeTally sum = new TreeTally(0, 0);
+        try (DirectoryStream<Path> chains = Files.newDirectoryStream(layers)) {
+            for (Path chain : chains) {
+                sum = sum.plus(TreeTally.of(chain.resolve("diff")));
+            }
+        }
+        return sum;
+    }
+
+    static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String secondsList(long[] nanos) {
+        return String.join(", ", Arrays.stream(nanos).mapToObj(n -> String.format(Locale.ROOT, "%.2f", n / 1e9)).toList());
+    }
+}

@@ -1,0 +1,48 @@
+package dev.hypervisor.bench.images;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** The regular files under a directory and their total size: what a pull left on disk. */
+record TreeTally(long files, long bytes) {
+
+    static TreeTally of(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return new TreeTally(0, 0);
+        }
+        long[] counts = new long[2];
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    counts[0]++;
+                    counts[1] += attrs.size();
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return new TreeTally(counts[0], counts[1]);
+    }
+
+    TreeTally plus(TreeTally other) {
+        return new TreeTally(files + other.files, bytes + other.bytes);
+    }
+
+    /** Deletes {@code dir} and everything under it, links not followed. */
+    static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
