@@ -6,15 +6,21 @@ import java.util.List;
 import java.util.Locale;
 
 /** The result table: each figure beside its baseline from the same run, the ratio, the target and the verdict. */
-final class Report {
+public final class Report {
 
     /** One figure; {@code ratio} is ours divided by the baseline. */
-    record Row(String figure, String ours, String baseline, double ratio, String target, boolean pass) {}
+    public record Row(String figure, String ours, String baseline, double ratio, String target, boolean pass) {}
 
     private final List<Row> rows = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
-    synchronized void add(Row row) {
+    public synchronized void add(Row row) {
         rows.add(row);
+    }
+
+    /** A line printed under the table: how a figure was made up, or what else was measured beside it. */
+    public synchronized void note(String format, Object... args) {
+        notes.add(String.format(Locale.ROOT, format, args));
     }
 
     /** A lower-is-better latency: passes when ours / baseline <= {@code maxRatio}. */
@@ -36,11 +42,11 @@ final class Report {
         return List.copyOf(rows);
     }
 
-    synchronized boolean allPass() {
+    public synchronized boolean allPass() {
         return rows.stream().allMatch(Row::pass);
     }
 
-    synchronized void print(PrintStream out) {
+    public synchronized void print(PrintStream out) {
         String[] header = {"figure", "ours", "baseline", "ratio", "target", "result"};
         List<String[]> lines = new ArrayList<>();
         lines.add(header);
@@ -69,23 +75,31 @@ final class Report {
                 out.println(rule);
             }
         }
+        if (!notes.isEmpty()) {
+            out.println();
+            notes.forEach(out::println);
+        }
     }
 
-    static String millis(long nanos) {
+    public static String millis(long nanos) {
         return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
     }
 
     /** 100000 as "100k", 1500 as "1500". */
-    static String count(int n) {
+    public static String count(int n) {
         return n % 1000 == 0 ? n / 1000 + "k" : Integer.toString(n);
     }
 
-    static String times(double ratio) {
+    public static String times(double ratio) {
         return String.format(Locale.ROOT, "%.2fx", ratio);
     }
 
-    static String mebibytes(long bytes) {
+    public static String mebibytes(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    }
+
+    public static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
     }
 
     private static String pad(String s, int width, boolean right) {

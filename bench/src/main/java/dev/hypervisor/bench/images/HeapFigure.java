@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.images;
 
+import dev.hypervisor.bench.Report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ final class HeapFigure {
         this.dir = dir;
     }
 
-    void run(BenchImages.Pushed small, BenchImages.Pushed large, ResultTable table) throws IOException {
+    void run(BenchImages.Pushed small, BenchImages.Pushed large, Report table) throws IOException {
         Files.createDirectories(dir);
         int heap = options.childHeapMib();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -52,19 +53,19 @@ final class HeapFigure {
             throw new IllegalStateException("the probe unpacked " + ours.unpacked() + " bytes of a " + layerBytes
                     + "-byte layer: it did not do the work measured (is overlayfs usable here?)");
         }
-        table.add(new ResultTable.Row(String.format(Locale.ROOT, "2 heap growth pulling a %d MiB layer (-Xmx%dm)",
-                options.layerMib(), heap), ResultTable.mebibytes(ours.growth()), ResultTable.mebibytes(base.growth()),
+        table.add(new Report.Row(String.format(Locale.ROOT, "2 heap growth pulling a %d MiB layer (-Xmx%dm)",
+                options.layerMib(), heap), Report.mebibytes(ours.growth()), Report.mebibytes(base.growth()),
                 (double) ours.growth() / Math.max(1, base.growth()), "< 64 MiB", ours.growth() < LIMIT));
         table.note("2: baseline = busybox pulled in the same child JVM (-Xms%dm -Xmx%dm -XX:+UseSerialGC); growth = peak used"
                 + " heap, sampled every 20 ms, minus the used heap after System.gc() just before the pull", Math.min(64, heap), heap);
         table.note("2: live heap after a collection peaked at %s (busybox: %s); peak RSS (VmHWM) during the pull %s"
                 + " (busybox: %s); the large pull took %.1f s (%.0f MiB/s)", live(ours), live(base),
-                ResultTable.mebibytes(ours.peakRss()), ResultTable.mebibytes(base.peakRss()), ours.nanos() / 1e9,
+                Report.mebibytes(ours.peakRss()), Report.mebibytes(base.peakRss()), ours.nanos() / 1e9,
                 options.layerMib() / (ours.nanos() / 1e9));
     }
 
     private static String live(Probe p) {
-        return p.collected() ? "+" + ResultTable.mebibytes(p.liveGrowth()) : "- (no collection ran)";
+        return p.collected() ? "+" + Report.mebibytes(p.liveGrowth()) : "- (no collection ran)";
     }
 
     private static Map<String, Probe> parse(Path out) throws IOException {

@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.images;
 
+import dev.hypervisor.bench.Report;
 import dev.hypervisor.images.testing.RegistryServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ public final class ImagesBench {
     private static final List<String> TOOLS = List.of("docker-registry", "skopeo", "umoci");
 
     private final ImagesOptions options;
-    private final ResultTable table = new ResultTable();
+    private final Report table = new Report();
     private final long began = System.nanoTime();
 
     private ImagesBench(ImagesOptions options) {
@@ -76,7 +77,7 @@ public final class ImagesBench {
             BenchImages images = new BenchImages(work.resolve("layout"), registry.host(), Files.createDirectories(work.resolve("logs")));
             BenchImages.Pushed busybox = images.busybox();
             BenchImages.Pushed big = images.multiLayer(options.imageMib());
-            progress("pushed %s: %d layers, %s", big.reference(), big.layers(), ResultTable.mebibytes(big.compressedBytes()));
+            progress("pushed %s: %d layers, %s", big.reference(), big.layers(), Report.mebibytes(big.compressedBytes()));
             new PullUnpackRace(big.reference(), Files.createDirectories(work.resolve("race")),
                     Duration.ofSeconds(120 + options.imageMib()), this::progress).run(options.rounds(), big, table);
 

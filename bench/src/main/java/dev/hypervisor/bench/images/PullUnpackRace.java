@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.images;
 
+import dev.hypervisor.bench.Report;
 import dev.hypervisor.core.image.PullListener.Phase;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
@@ -44,7 +45,7 @@ final class PullUnpackRace {
     }
 
     /** One unmeasured warm-up round, then {@code rounds} measured ones; adds the row and notes to {@code table}. */
-    void run(int rounds, BenchImages.Pushed image, ResultTable table) throws IOException {
+    void run(int rounds, BenchImages.Pushed image, Report table) throws IOException {
         progress.accept("figure 1: warm-up round");
         side(true, 0, false);
         side(false, 0, false);
@@ -69,9 +70,9 @@ final class PullUnpackRace {
         long oursMedian = median(ours);
         long baseMedian = median(base);
         double ratio = (double) oursMedian / baseMedian;
-        table.add(new ResultTable.Row(String.format(Locale.ROOT, "1 pull+unpack %.0f MiB image, %d layers (median of %d)",
-                image.compressedBytes() / 1048576.0, image.layers(), rounds), ResultTable.seconds(oursMedian),
-                ResultTable.seconds(baseMedian), ratio, "<= 1.00x", ratio <= 1.0));
+        table.add(new Report.Row(String.format(Locale.ROOT, "1 pull+unpack %.0f MiB image, %d layers (median of %d)",
+                image.compressedBytes() / 1048576.0, image.layers(), rounds), Report.seconds(oursMedian),
+                Report.seconds(baseMedian), ratio, "<= 1.00x", ratio <= 1.0));
         table.note("1: medians: ours download %.2f s + unpack %.2f s; baseline skopeo copy %.2f s + umoci unpack %.2f s",
                 median(oursFetch) / 1e9, (oursMedian - median(oursFetch)) / 1e9, median(baseFetch) / 1e9,
                 (baseMedian - median(baseFetch)) / 1e9);
@@ -126,8 +127,8 @@ final class PullUnpackRace {
         TreeTally all = TreeTally.of(dir);
         TreeTally unpacked = ours ? layerDiffs(dir.resolve("images/snapshots/layers")) : TreeTally.of(dir.resolve("bundle/rootfs"));
         progress.accept(String.format(Locale.ROOT, "figure 1: %s left %s on disk, %d regular files unpacked (%s)",
-                ours ? "ours" : "baseline", ResultTable.mebibytes(all.bytes()), unpacked.files(),
-                ResultTable.mebibytes(unpacked.bytes())));
+                ours ? "ours" : "baseline", Report.mebibytes(all.bytes()), unpacked.files(),
+                Report.mebibytes(unpacked.bytes())));
         if (ours) {
             oursUnpacked = unpacked;
             oursTotal = all;
@@ -141,10 +142,10 @@ final class PullUnpackRace {
         }
     }
 
-    private void diskNote(ResultTable table) {
+    private void diskNote(Report table) {
         table.note("1: on disk after one pull: ours %s (blobs, store, %d files unpacked into layer dirs);"
-                + " baseline %s (OCI layout, bundle with %d files, umoci's mtree)", ResultTable.mebibytes(oursTotal.bytes()),
-                oursUnpacked.files(), ResultTable.mebibytes(baselineTotal.bytes()), baselineUnpacked.files());
+                + " baseline %s (OCI layout, bundle with %d files, umoci's mtree)", Report.mebibytes(oursTotal.bytes()),
+                oursUnpacked.files(), Report.mebibytes(baselineTotal.bytes()), baselineUnpacked.files());
     }
 
     private static TreeTally layerDiffs(Path layers) throws IOException {
