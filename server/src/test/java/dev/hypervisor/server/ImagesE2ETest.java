@@ -107,15 +107,23 @@ class ImagesE2ETest {
     }
 
     @Test
-    void anInstanceWhoseImageCannotBePulledEndsInErrorSayingWhy() {
-        String id = daemon.blocking().createInstance(CreateInstanceRequest.newBuilder().setName("no-such-image")
+    void anInstanceWhoseImageCannotBePulledEndsInErrorAndStartRetriesThePull() {
+        String reference = registry.host() + "/library/late:1";
+        String id = daemon.blocking().createInstance(CreateInstanceRequest.newBuilder().setName("late-image")
                 .setType(InstanceType.INSTANCE_TYPE_CONTAINER)
-                .setSpec(InstanceSpec.newBuilder().setImage(registry.host() + "/library/missing:1")).build()).getId();
+                .setSpec(InstanceSpec.newBuilder().setImage(reference)).build()).getId();
         await().atMost(Duration.ofSeconds(60)).until(() -> daemon.blocking()
                 .getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build()).getState()
                 == InstanceState.INSTANCE_STATE_ERROR);
         assertThat(daemon.blocking().getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build())
-                .getErrorMessage()).contains("library/missing");
+                .getErrorMessage()).contains("library/late");
+        image.push(reference);
+        daemon.blocking().startInstance(dev.hypervisor.api.v1.StartInstanceRequest.newBuilder().setInstanceId(id).build());
+        await().atMost(Duration.ofSeconds(60)).until(() -> daemon.blocking()
+                .getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build()).getState()
+                == InstanceState.INSTANCE_STATE_RUNNING);
+        assertThat(daemon.blocking().listImages(ListImagesRequest.newBuilder().setReferenceContains("late:1").build())
+                .getImages(0).getUsedByList()).containsExactly(id);
     }
 
     @Test

@@ -72,6 +72,7 @@ final class Step {
                         : Lifecycle.transition(ready, InstanceState.STOPPED, "provisioned", now()));
             }
             case STARTING -> {
+                acquireImage(instance); // a no-op when held; needed after a failed pull left it in ERROR
                 Provisioned provisioned = driver.prepare(instance);
                 driver.start(instance);
                 Instance started = provisioned.ipAddress().isEmpty() ? instance : instance.withIpAddress(provisioned.ipAddress());
