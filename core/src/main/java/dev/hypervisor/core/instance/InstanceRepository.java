@@ -6,6 +6,7 @@ import dev.hypervisor.core.store.RecordCodec;
 import dev.hypervisor.core.store.RangeResult;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.core.store.Txn;
+import dev.hypervisor.core.store.WatchEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +26,38 @@ public final class InstanceRepository {
     static final String INDEX = "/idx/";
     private static final byte[] EMPTY = new byte[0];
 
+    private static final int DECODED_CAPACITY = 4096;
+
     private final Store store;
+    /** Recently decoded changes: the reconciler, the census and every watcher share one decode per change. */
+    private final Map<String, Instance> decoded = new java.util.LinkedHashMap<>(DECODED_CAPACITY, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Instance> eldest) {
+            return size() > DECODED_CAPACITY;
+        }
+    };
 
     public InstanceRepository(Store store) {
         this.store = store;
+    }
+
+    /**
+     * The instance a watched change carries (for a delete, its last version), decoded once
+     * however many consumers see the change. Callers must not assume a fresh object.
+     */
+    public Instance decode(WatchEvent event) {
+        String cacheKey = event.revision() + event.key();
+        synchronized (decoded) {
+            Instance cached = decoded.get(cacheKey);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        Instance instance = decode(event.value(), event.revision());
+        synchronized (decoded) {
+            decoded.put(cacheKey, instance);
+        }
+        return instance;
     }
 
     public Store store() {

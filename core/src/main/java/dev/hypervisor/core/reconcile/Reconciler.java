@@ -92,7 +92,7 @@ public final class Reconciler implements AutoCloseable {
         watch = repository.store().watch(InstanceRepository.INSTANCES, revision, events -> {
             for (WatchEvent event : events) {
                 if (event.type() == WatchEvent.Type.PUT) {
-                    onChange(InstanceRepository.decode(event.value(), event.revision()));
+                    onChange(repository.decode(event));
                 }
             }
         });

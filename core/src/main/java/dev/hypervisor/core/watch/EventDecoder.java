@@ -19,6 +19,7 @@ final class EventDecoder {
     private static final int CAPACITY = 4096;
 
     private final Clock clock;
+    private final InstanceRepository repository;
     private final Map<String, InstanceEvent> recent = new LinkedHashMap<>(CAPACITY, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, InstanceEvent> eldest) {
@@ -26,7 +27,8 @@ final class EventDecoder {
         }
     };
 
-    EventDecoder(Clock clock) {
+    EventDecoder(InstanceRepository repository, Clock clock) {
+        this.repository = repository;
         this.clock = clock;
     }
 
@@ -42,15 +44,14 @@ final class EventDecoder {
                 return cached;
             }
         }
-        InstanceEvent decoded = convert(event, clock.instant());
+        InstanceEvent decoded = convert(repository.decode(event), event, clock.instant());
         synchronized (recent) {
             recent.put(cacheKey, decoded);
         }
         return decoded;
     }
 
-    private static InstanceEvent convert(WatchEvent event, Instant now) {
-        Instance stored = InstanceRepository.decode(event.value(), event.revision());
+    private static InstanceEvent convert(Instance stored, WatchEvent event, Instant now) {
         if (event.type() == WatchEvent.Type.DELETE) {
             Instance gone = new Instance(stored.id(), stored.name(), stored.type(), InstanceState.DELETED,
                     stored.spec(), stored.nodeId(), stored.ipAddress(), stored.metadata(), stored.errorMessage(),

@@ -33,7 +33,7 @@ public final class InstanceCensus implements AutoCloseable {
         } while (!after.isEmpty());
         watch = repository.store().watch(InstanceRepository.INSTANCES, revision, events -> {
             for (WatchEvent event : events) {
-                Instance instance = InstanceRepository.decode(event.value(), event.revision());
+                Instance instance = repository.decode(event);
                 if (event.type() == WatchEvent.Type.DELETE) {
                     add(instance.type(), instance.state(), -1);
                 } else if (instance.previousState() == null && instance.state() == InstanceState.CREATING) {

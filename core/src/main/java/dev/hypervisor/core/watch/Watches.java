@@ -36,7 +36,7 @@ public final class Watches implements AutoCloseable {
         this.repository = repository;
         this.clock = clock;
         this.capacity = capacity;
-        this.decoder = new EventDecoder(clock);
+        this.decoder = new EventDecoder(repository, clock);
         ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
     }
 
