@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -43,11 +42,7 @@ public final class Daemon implements AutoCloseable {
     private final ControlPlane controlPlane;
     private final StreamRegistry streams = new StreamRegistry();
     private final HealthStatusManager health = new HealthStatusManager();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "daemon-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = newTimer();
     private final PrometheusRegistry metrics = new PrometheusRegistry();
     private Server server;
     private HTTPServer metricsServer;
@@ -55,6 +50,21 @@ public final class Daemon implements AutoCloseable {
     private Daemon(DaemonConfig config, Store store) {
         this.config = config;
         this.controlPlane = new ControlPlane(store, config, Clock.systemUTC());
+    }
+
+    /**
+     * The timer of default deadlines and health checks. Every unary call schedules a deadline
+     * and cancels it when done: cancelled tasks must leave the queue at once, or a busy daemon
+     * would hold a minute of them in memory.
+     */
+    private static ScheduledExecutorService newTimer() {
+        java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "daemon-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     /** Opens the SQLite store under the data directory and serves on the configured TCP address. */
