@@ -116,7 +116,7 @@ public final class Daemon implements AutoCloseable {
                     .registry(metrics).buildAndStart();
         }
         LOG.info("hypervisord serving {} on {}:{} (node {}, data {}, metrics {})", SERVICE, config.listenHost(),
-                port(), config.nodeId(), config.dataDir().toAbsolutePath(),
+                port(), config.nodeId(), config.dataDir().toAbsolutePath().normalize(),
                 metricsServer == null ? "off" : config.metricsHost() + ":" + metricsServer.getPort());
     }
 
