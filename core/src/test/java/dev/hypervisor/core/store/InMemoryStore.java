@@ -4,7 +4,6 @@ import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -21,9 +20,8 @@ public final class InMemoryStore implements Store {
      * Keys sort by Unicode code point, which is the UTF-8 byte order SQLite and etcd use;
      * {@code String.compareTo} differs for characters above U+FFFF.
      */
-    static final Comparator<String> KEY_ORDER = InMemoryStore::compareCodePoints;
 
-    private final NavigableMap<String, KeyValue> data = new TreeMap<>(KEY_ORDER);
+    private final NavigableMap<String, KeyValue> data = new TreeMap<>(Keys.CODE_POINTS);
     private final NavigableMap<Long, List<WatchEvent>> history = new TreeMap<>();
     private final List<Subscription> subscriptions = new ArrayList<>();
     // One thread delivers every watch in revision order, never while the store's lock is held.
@@ -43,14 +41,14 @@ public final class InMemoryStore implements Store {
 
     @Override
     public synchronized Optional<KeyValue> get(String key) {
-        requireKey(key);
+        Keys.require(key);
         return Optional.ofNullable(data.get(key));
     }
 
     @Override
     public synchronized List<KeyValue> getAll(Collection<String> keys) {
-        TreeSet<String> wanted = new TreeSet<>(KEY_ORDER);
-        keys.forEach(k -> wanted.add(requireKey(k)));
+        TreeSet<String> wanted = new TreeSet<>(Keys.CODE_POINTS);
+        keys.forEach(k -> wanted.add(Keys.require(k)));
         return wanted.stream().map(data::get).filter(kv -> kv != null).toList();
     }
 
@@ -62,7 +60,7 @@ public final class InMemoryStore implements Store {
         if (limit <= 0) {
             throw DomainException.invalidArgument("limit", "must be positive, got " + limit);
         }
-        NavigableMap<String, KeyValue> from = KEY_ORDER.compare(startAfter, prefix) < 0
+        NavigableMap<String, KeyValue> from = Keys.CODE_POINTS.compare(startAfter, prefix) < 0
                 ? data.tailMap(prefix, true)
                 : data.tailMap(startAfter, false);
         List<KeyValue> page = new ArrayList<>();
@@ -80,7 +78,7 @@ public final class InMemoryStore implements Store {
 
     @Override
     public synchronized CompletableFuture<TxnResult> commit(Txn txn) {
-        validate(txn);
+        Keys.requireValid(txn);
         if (closed) {
             return CompletableFuture.failedFuture(storeClosed());
         }
@@ -179,35 +177,8 @@ public final class InMemoryStore implements Store {
         return new DomainException(ErrorCode.UNAVAILABLE, "the store is closed");
     }
 
-    private static String requireKey(String key) {
-        if (key == null || key.isEmpty()) {
-            throw DomainException.invalidArgument("key", "must not be empty");
-        }
-        return key;
-    }
 
-    private static void validate(Txn txn) {
-        txn.compares().forEach(c -> requireKey(c.key()));
-        for (Txn.Op op : txn.ops()) {
-            requireKey(op.key());
-            if (op instanceof Txn.Put put && put.value() == null) {
-                throw DomainException.invalidArgument("value", "a put of " + put.key() + " needs a value");
-            }
-        }
-    }
 
-    private static int compareCodePoints(String a, String b) {
-        int i = 0;
-        while (i < a.length() && i < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(i);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-        }
-        return Integer.compare(a.length(), b.length());
-    }
 
     /** One watch: queues its share of each revision on the dispatcher, filtered by prefix. */
     private final class Subscription {

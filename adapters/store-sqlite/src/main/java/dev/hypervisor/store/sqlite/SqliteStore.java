@@ -3,6 +3,7 @@ package dev.hypervisor.store.sqlite;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.store.KeyValue;
+import dev.hypervisor.core.store.Keys;
 import dev.hypervisor.core.store.RangeResult;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.core.store.Txn;
@@ -93,7 +94,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public Optional<KeyValue> get(String key) {
-        requireKey(key);
+        Keys.require(key);
         return reads.read("get " + key, s -> {
             PreparedStatement ps = s.prepare(GET);
             ps.setString(1, key);
@@ -105,8 +106,8 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<KeyValue> getAll(Collection<String> keys) {
-        TreeSet<String> sorted = new TreeSet<>(KeyOrder.CODE_POINTS);
-        keys.forEach(k -> sorted.add(requireKey(k)));
+        TreeSet<String> sorted = new TreeSet<>(Keys.CODE_POINTS);
+        keys.forEach(k -> sorted.add(Keys.require(k)));
         List<String> wanted = new ArrayList<>(sorted);
         if (wanted.isEmpty()) {
             return List.of();
@@ -139,7 +140,7 @@ public final class SqliteStore implements Store {
         if (limit <= 0) {
             throw DomainException.invalidArgument("limit", "must be positive, got " + limit);
         }
-        String end = KeyOrder.prefixEnd(prefix);
+        String end = Keys.prefixEnd(prefix);
         return reads.read("range " + prefix, session -> session.inReadTransaction(s -> {
             // Keyset pagination: the index seeks straight to the page, where OFFSET would scan past it.
             PreparedStatement ps = s.prepare(end == null ? RANGE_TO_END : RANGE);
@@ -164,7 +165,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public CompletableFuture<TxnResult> commit(Txn txn) {
-        validate(txn);
+        Keys.requireValid(txn);
         return writer.submit(txn);
     }
 
@@ -234,20 +235,5 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private static String requireKey(String key) {
-        if (key == null || key.isEmpty()) {
-            throw DomainException.invalidArgument("key", "must not be empty");
-        }
-        return key;
-    }
 
-    private static void validate(Txn txn) {
-        txn.compares().forEach(c -> requireKey(c.key()));
-        for (Txn.Op op : txn.ops()) {
-            requireKey(op.key());
-            if (op instanceof Txn.Put put && put.value() == null) {
-                throw DomainException.invalidArgument("value", "a put of " + put.key() + " needs a value");
-            }
-        }
-    }
 }

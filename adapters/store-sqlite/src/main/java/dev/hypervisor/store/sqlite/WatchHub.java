@@ -2,6 +2,7 @@ package dev.hypervisor.store.sqlite;
 
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
+import dev.hypervisor.core.store.Keys;
 import dev.hypervisor.core.store.Watch;
 import dev.hypervisor.core.store.WatchEvent;
 import dev.hypervisor.core.store.WatchListener;
@@ -119,7 +120,7 @@ final class WatchHub {
             throw compactedError(from, compacted);
         }
         long upTo = Math.min(head, from + REPLAY_PAGE_REVISIONS);
-        String end = KeyOrder.prefixEnd(prefix);
+        String end = Keys.prefixEnd(prefix);
         PreparedStatement ps = session.prepare("SELECT rev, type, key, value FROM events"
                 + " WHERE rev > ? AND rev <= ? AND key >= ?" + (end == null ? "" : " AND key < ?")
                 + " ORDER BY rev, seq");
