@@ -1,7 +1,6 @@
 package dev.hypervisor.bench;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The sizes and durations of one control-plane run: the full sizes, or small ones with {@code --quick}. */
@@ -46,23 +45,10 @@ record BenchOptions(
 
     /** Parses the command line; throws IllegalArgumentException with the usage on a bad one. */
     static BenchOptions parse(String[] args) {
-        boolean quick = false;
-        boolean keep = false;
-        Map<String, String> values = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "--quick" -> quick = true;
-                case "--keep" -> keep = true;
-                case "-h", "--help" -> throw new IllegalArgumentException(USAGE);
-                default -> {
-                    if (!arg.startsWith("--") || i + 1 >= args.length) {
-                        throw new IllegalArgumentException("unknown or incomplete option " + arg + "\n" + USAGE);
-                    }
-                    values.put(arg, args[++i]);
-                }
-            }
-        }
+        BenchArgs parsed = BenchArgs.parse(args, USAGE);
+        boolean quick = parsed.quick();
+        boolean keep = parsed.keep();
+        Map<String, String> values = parsed.values();
         BenchOptions options = new BenchOptions(quick,
                 integer(values, "--instances", quick ? 10_000 : 100_000),
                 integer(values, "--small-instances", 1_000),

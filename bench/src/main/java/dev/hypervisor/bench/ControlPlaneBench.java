@@ -31,7 +31,7 @@ public final class ControlPlaneBench {
 
     private final BenchOptions options;
     private final Report report = new Report();
-    private final long began = System.nanoTime();
+    private final RunLog log = new RunLog();
 
     private ControlPlaneBench(BenchOptions options) {
         this.options = options;
@@ -64,12 +64,12 @@ public final class ControlPlaneBench {
     private int run() throws Exception {
         Path work = prepareWorkDir(options.workDir());
         System.out.printf(Locale.ROOT, "control-plane benchmark%s: %d cores, load average %s, work dir %s%n",
-                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), loadAverage(), work);
-        progress("populating %d and %d instances", options.smallStore(), options.largeStore());
+                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
+        log.progress("populating %d and %d instances", options.smallStore(), options.largeStore());
         Path smallDir = work.resolve("small/data");
         Path largeDir = work.resolve("large/data");
-        progress("small store filled in %.1fs", Populate.fill(smallDir, options.smallStore(), 1));
-        progress("large store filled in %.1fs", Populate.fill(largeDir, options.largeStore(), 2));
+        log.progress("small store filled in %.1fs", Populate.fill(smallDir, options.smallStore(), 1));
+        log.progress("large store filled in %.1fs", Populate.fill(largeDir, options.largeStore(), 2));
 
         long emptyRss = unaryAndWatch(work);
         createThroughput(work);
@@ -81,7 +81,7 @@ public final class ControlPlaneBench {
                 + " page on a %d-instance store; 3 = one client, one-row autocommit INSERTs into SQLite (WAL,"
                 + " synchronous=FULL); 4 = Health/Check p99 of figure 1 / the events expected; 5 = the same daemon"
                 + " with an empty store.%ntotal time %.0fs; other processes may have used the CPU meanwhile"
-                + " (load average now %s).%n", options.smallStore(), seconds(), loadAverage());
+                + " (load average now %s).%n", options.smallStore(), log.seconds(), RunLog.loadAverage());
         if (!options.keep()) {
             deleteTree(work);
         }
@@ -90,16 +90,16 @@ public final class ControlPlaneBench {
 
     /** Figures 1 and 4 on a daemon with an empty store; returns that daemon's RSS before anything was created. */
     private long unaryAndWatch(Path work) throws Exception {
-        progress("figure 1: starting the daemon on an empty store");
+        log.progress("figure 1: starting the daemon on an empty store");
         try (DaemonUnderTest daemon = DaemonUnderTest.start("empty", work.resolve("empty/data"), 10,
                 work.resolve("empty/daemon.log"), START_TIMEOUT_SECONDS)) {
             daemon.awaitQuiet(60);
             var channel = daemon.channel();
             long emptyRss = warmUpEmpty(daemon, channel);
             String id = createAndAwaitRunning(ComputeServiceGrpc.newBlockingStub(channel));
-            progress("figure 1: latency and throughput (%d rounds)", options.rounds());
+            log.progress("figure 1: latency and throughput (%d rounds)", options.rounds());
             long pingP99 = new LatencyBench(channel, id, options).run(report);
-            progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers(), options.watchCreates(),
+            log.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers(), options.watchCreates(),
                     options.watchRate());
             daemon.awaitQuiet(60);
             new WatchFanoutBench(daemon, options).run(report, pingP99);
@@ -138,7 +138,7 @@ public final class ControlPlaneBench {
     }
 
     private void createThroughput(Path work) throws Exception {
-        progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients(),
+        log.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients(),
                 options.createSeconds());
         try (DaemonUnderTest daemon = DaemonUnderTest.start("create", work.resolve("create/data"), 10,
                 work.resolve("create/daemon.log"), START_TIMEOUT_SECONDS)) {
@@ -149,7 +149,7 @@ public final class ControlPlaneBench {
 
     /** Figure 2 on the two pre-populated stores, then figure 5 on the large one. */
     private void listingAndMemory(Path work, Path smallDir, Path largeDir, long emptyRss) throws Exception {
-        progress("figure 2: starting daemons on %d and %d instances", options.smallStore(), options.largeStore());
+        log.progress("figure 2: starting daemons on %d and %d instances", options.smallStore(), options.largeStore());
         try (DaemonUnderTest large = DaemonUnderTest.start("large", largeDir, 3600, work.resolve("large/daemon.log"),
                 START_TIMEOUT_SECONDS)) {
             try (DaemonUnderTest small = DaemonUnderTest.start("small", smallDir, 3600,
@@ -157,10 +157,10 @@ public final class ControlPlaneBench {
                 if (!large.awaitQuiet(180) || !small.awaitQuiet(60)) {
                     System.err.println("warning: a daemon was still busy after start-up; figure 2 may be noisy");
                 }
-                progress("figure 2: paging");
+                log.progress("figure 2: paging");
                 new ListPagingBench(small, large, options).run(report, options.smallStore(), options.largeStore());
             }
-            progress("figure 5: draining the initial state of %d instances", options.largeStore());
+            log.progress("figure 5: draining the initial state of %d instances", options.largeStore());
             long initial = InitialState.drain(large);
             if (initial != options.largeStore()) {
                 throw new IllegalStateException("the initial state held " + initial + " instances, expected "
@@ -198,23 +198,6 @@ public final class ControlPlaneBench {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
-        }
-    }
-
-    private void progress(String format, Object... args) {
-        System.err.printf(Locale.ROOT, "[%5.1fs] %s%n", seconds(), String.format(Locale.ROOT, format, args));
-    }
-
-    private double seconds() {
-        return (System.nanoTime() - began) / 1e9;
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return fields[0] + " " + fields[1] + " " + fields[2];
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.hypervisor.bench.images;
 
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.images.testing.RegistryServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ public final class ImagesBench {
 
     private final ImagesOptions options;
     private final Report table = new Report();
-    private final long began = System.nanoTime();
+    private final RunLog log = new RunLog();
 
     private ImagesBench(ImagesOptions options) {
         this.options = options;
@@ -68,22 +69,22 @@ public final class ImagesBench {
         }
         Path work = prepareWorkDir(options.workDir());
         System.out.printf(Locale.ROOT, "images benchmark%s: %d cores, load average %s, work dir %s%n",
-                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), loadAverage(), work);
+                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
         RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
         Thread stopRegistry = new Thread(registry::close, "stop-registry");
         Runtime.getRuntime().addShutdownHook(stopRegistry);
         try {
-            progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(), options.imageMib());
+            log.progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(), options.imageMib());
             BenchImages images = new BenchImages(work.resolve("layout"), registry.host(), Files.createDirectories(work.resolve("logs")));
             BenchImages.Pushed busybox = images.busybox();
             BenchImages.Pushed big = images.multiLayer(options.imageMib());
-            progress("pushed %s: %d layers, %s", big.reference(), big.layers(), Report.mebibytes(big.compressedBytes()));
+            log.progress("pushed %s: %d layers, %s", big.reference(), big.layers(), Report.mebibytes(big.compressedBytes()));
             new PullUnpackRace(big.reference(), Files.createDirectories(work.resolve("race")),
-                    Duration.ofSeconds(120 + options.imageMib()), this::progress).run(options.rounds(), big, table);
+                    Duration.ofSeconds(120 + options.imageMib()), log::progress).run(options.rounds(), big, table);
 
-            progress("figure 2: building and pushing one %d MiB layer", options.layerMib());
+            log.progress("figure 2: building and pushing one %d MiB layer", options.layerMib());
             BenchImages.Pushed layer = images.singleLayer(options.layerMib());
-            progress("figure 2: pulling busybox and the %d MiB layer in a child JVM", options.layerMib());
+            log.progress("figure 2: pulling busybox and the %d MiB layer in a child JVM", options.layerMib());
             new HeapFigure(options, work.resolve("heap")).run(busybox, layer, table);
         } finally {
             registry.close();
@@ -95,7 +96,7 @@ public final class ImagesBench {
         System.out.printf(Locale.ROOT, "%nbaselines: 1 = skopeo copy (registry -> OCI layout) then umoci unpack (layout ->"
                 + " bundle), each round into fresh directories; 2 = a busybox pull in the same child JVM.%n"
                 + "the registry's blobs are warm in the page cache for both sides; total time %.0fs; other processes may"
-                + " have used the CPU meanwhile (load average now %s).%n", seconds(), loadAverage());
+                + " have used the CPU meanwhile (load average now %s).%n", log.seconds(), RunLog.loadAverage());
         if (!options.keep()) {
             TreeTally.delete(work);
         }
@@ -116,22 +117,5 @@ public final class ImagesBench {
         Files.createDirectories(work);
         Files.createFile(work.resolve(MARKER));
         return work;
-    }
-
-    private void progress(String format, Object... args) {
-        System.err.printf(Locale.ROOT, "[%5.1fs] %s%n", seconds(), String.format(Locale.ROOT, format, args));
-    }
-
-    private double seconds() {
-        return (System.nanoTime() - began) / 1e9;
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return fields[0] + " " + fields[1] + " " + fields[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.hypervisor.bench.images;
 
+import dev.hypervisor.bench.BenchArgs;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The sizes of one image run: the full sizes, or small ones with {@code --quick}. */
@@ -21,23 +21,10 @@ record ImagesOptions(boolean quick, int imageMib, int rounds, int layerMib, int 
 
     /** Parses the command line; throws IllegalArgumentException with the usage on a bad one. */
     static ImagesOptions parse(String[] args) {
-        boolean quick = false;
-        boolean keep = false;
-        Map<String, String> values = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "--quick" -> quick = true;
-                case "--keep" -> keep = true;
-                case "-h", "--help" -> throw new IllegalArgumentException(USAGE);
-                default -> {
-                    if (!arg.startsWith("--") || i + 1 >= args.length) {
-                        throw new IllegalArgumentException("unknown or incomplete option " + arg + "\n" + USAGE);
-                    }
-                    values.put(arg, args[++i]);
-                }
-            }
-        }
+        BenchArgs parsed = BenchArgs.parse(args, USAGE);
+        boolean quick = parsed.quick();
+        boolean keep = parsed.keep();
+        Map<String, String> values = parsed.values();
         ImagesOptions options = new ImagesOptions(quick,
                 integer(values, "--image-mib", quick ? 30 : 200, 4096),
                 integer(values, "--rounds", quick ? 1 : 5, 100),
