@@ -11,7 +11,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -128,12 +127,7 @@ public final class Hvctl implements Callable<Integer> {
 
   /** A blocking stub whose next call has the {@code --timeout} deadline. */
   ComputeServiceBlockingStub unary() {
-    return unary(Duration.ZERO);
-  }
-
-  /** A blocking stub whose next call has the {@code --timeout} deadline, or {@code atLeast} if longer. */
-  ComputeServiceBlockingStub unary(Duration atLeast) {
-    long millis = Math.max((long) (timeoutSeconds * 1000), atLeast.toMillis());
+    long millis = (long) (timeoutSeconds * 1000);
     return ComputeServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
   }
 

@@ -29,7 +29,7 @@ final class RestartCommand implements Callable<Integer> {
         .setForce(stop.force)
         .setTimeoutSeconds(stop.timeoutSeconds)
         .build();
-    Instance instance = hvctl.unary(stop.minimumDeadline()).restartInstance(request);
+    Instance instance = hvctl.unary().restartInstance(request);
     hvctl.output().print(instance, out -> InstanceTable.print(List.of(instance), hvctl.clock(), out));
     return ExitCode.OK;
   }

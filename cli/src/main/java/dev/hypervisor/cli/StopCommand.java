@@ -29,7 +29,7 @@ final class StopCommand implements Callable<Integer> {
         .setForce(stop.force)
         .setTimeoutSeconds(stop.timeoutSeconds)
         .build();
-    Instance instance = hvctl.unary(stop.minimumDeadline()).stopInstance(request);
+    Instance instance = hvctl.unary().stopInstance(request);
     hvctl.output().print(instance, out -> InstanceTable.print(List.of(instance), hvctl.clock(), out));
     return ExitCode.OK;
   }
