@@ -232,9 +232,12 @@ class ComputeServiceTest {
 
     @Test
     void statsComeFromTheDriverOfARunningInstance() {
+        java.util.concurrent.CountDownLatch gate = containers.holdStarts();
         String id = hv.blocking.createInstance(container("web").build()).getId();
-        assertThat(codeOf(() -> hv.blocking.getInstanceStats(GetInstanceStatsRequest.newBuilder().setInstanceId(id).build())))
-                .isIn(Status.Code.FAILED_PRECONDITION, Status.Code.OK);
+        awaitState(id, InstanceState.INSTANCE_STATE_STARTING);
+        assertThatThrownBy(() -> hv.blocking.getInstanceStats(GetInstanceStatsRequest.newBuilder().setInstanceId(id).build()))
+                .hasMessageContaining("FAILED_PRECONDITION").hasMessageContaining("STARTING");
+        gate.countDown();
         awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
         var stats = hv.blocking.getInstanceStats(GetInstanceStatsRequest.newBuilder().setInstanceId(id).build());
         assertThat(stats.getInstanceId()).isEqualTo(id);
@@ -281,7 +284,7 @@ class ComputeServiceTest {
     }
 
     @Test
-    void consoleOfAStoppedInstanceIsFailedPrecondition() throws Exception {
+    void consoleOfAMissingInstanceIsNotFound() throws Exception {
         CopyOnWriteArrayList<Throwable> errors = new CopyOnWriteArrayList<>();
         StreamObserver<ConsoleInput> input = hv.async.attachConsole(new StreamObserver<>() {
             @Override

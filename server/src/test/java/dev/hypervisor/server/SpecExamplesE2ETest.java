@@ -120,12 +120,9 @@ class SpecExamplesE2ETest {
         for (SpecExamples.Example example : SpecExamples.all()) {
             if (example.method().equals("CreateInstance")) {
                 CreateInstanceRequest request = (CreateInstanceRequest) parse(example.method(), example.json());
-                try {
-                    daemon.blocking().createInstance(request);
-                } catch (StatusRuntimeException e) {
-                    assertThat(e.getStatus().getDescription()).isEqualTo("no runtime for " + request.getType()
-                            + " on node e2e-node");
-                }
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> daemon.blocking().createInstance(request))
+                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
+                                .isEqualTo("no runtime for " + request.getType() + " on node e2e-node"));
             }
         }
     }
