@@ -104,7 +104,7 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
             throw DomainException.invalidArgument("image", "required");
         }
         ImageSource source = ImageSource.of(image, expectedDigest, catalog);
-        ImageRecord pulled = pulls.pull(source.canonical() + "|" + expectedDigest, progress -> {
+        ImageRecord pulled = pulls.pull(source.canonical() + "|" + expectedDigest, progress -> localFailures(() -> {
             // Saved under the collector's read lock: content must not be swept before a record names it.
             ImageRecord saved = garbage.whilePulling(() -> {
                 ImageRecord record = records.save(fetch(source, progress), source.canonical());
@@ -115,9 +115,18 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
             });
             progress.phase(Phase.DONE, "stored " + saved.digest());
             return saved;
-        }, listener);
+        }), listener);
         garbage.collectIfPending();
         return pulled;
+    }
+
+    /** Local disk trouble while pulling (full, unwritable) is the node's, not the caller's: UNAVAILABLE. */
+    private static ImageRecord localFailures(java.util.function.Supplier<ImageRecord> pull) {
+        try {
+            return pull.get();
+        } catch (UncheckedIOException e) {
+            throw DomainException.unavailable("image store: " + e.getMessage(), e);
+        }
     }
 
     private ImageRecord fetch(ImageSource source, PullProgress progress) {

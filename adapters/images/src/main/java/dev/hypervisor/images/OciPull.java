@@ -2,6 +2,8 @@ package dev.hypervisor.images;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.PullListener.Phase;
 import dev.hypervisor.images.content.ContentStore;
@@ -13,8 +15,11 @@ import dev.hypervisor.images.registry.RegistryClient;
 import dev.hypervisor.images.registry.RegistryException;
 import dev.hypervisor.images.registry.ResolvedImage;
 import dev.hypervisor.images.snapshot.ChainIds;
+import dev.hypervisor.images.snapshot.DiffIdMismatchException;
 import dev.hypervisor.images.snapshot.LayerBlob;
 import dev.hypervisor.images.snapshot.Snapshotter;
+import dev.hypervisor.images.unpack.LayerTooLargeException;
+import dev.hypervisor.images.unpack.UnsafeLayerException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -82,6 +87,10 @@ final class OciPull {
         progress.phase(Phase.UNPACKING, "unpacking " + blobs.size() + " layers");
         try {
             snapshots.prepareLayers(blobs);
+        } catch (UnsafeLayerException | LayerTooLargeException | DiffIdMismatchException e) {
+            // The image itself is at fault: say so, rather than blame the node.
+            throw new DomainException(ErrorCode.FAILED_PRECONDITION,
+                    "image " + image.reference() + " cannot be unpacked: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("unpacking " + image.reference() + ": " + e.getMessage(), e);
         }

@@ -219,6 +219,10 @@ public final class Reconciler implements AutoCloseable {
             outcome = step.run(instance, driver.get());
         } catch (DriverException e) {
             outcome = Step.Outcome.failed(instance, e.getMessage(), clock.instant());
+        } catch (RuntimeException e) {
+            // A bug in a driver or adapter must not leave the instance stuck in a transient state.
+            LOG.error("reconcile step of {} failed unexpectedly", instanceId, e);
+            outcome = Step.Outcome.failed(instance, "internal error: " + e, clock.instant());
         }
         switch (outcome.kind()) {
             case NOTHING -> { }

@@ -28,6 +28,7 @@ public final class TestDriver implements Driver, StatsSource, ConsoleSource {
     private final Set<String> prepared = ConcurrentHashMap.newKeySet();
     private volatile ExitListener exitListener = (id, status) -> { };
     private volatile String failPrepare;
+    private volatile RuntimeException prepareBug;
     private volatile String failStart;
     private volatile boolean ignoreGracefulStop;
     private volatile CountDownLatch startGate;
@@ -46,6 +47,9 @@ public final class TestDriver implements Driver, StatsSource, ConsoleSource {
         calls.add("prepare " + instance.id());
         if (failPrepare != null) {
             throw new DriverException(failPrepare);
+        }
+        if (prepareBug != null) {
+            throw prepareBug;
         }
         prepared.add(instance.id());
         return new Provisioned("10.77.0." + (Math.abs(instance.id().hashCode()) % 250 + 2));
@@ -180,6 +184,11 @@ public final class TestDriver implements Driver, StatsSource, ConsoleSource {
 
     public void failPrepare(String message) {
         this.failPrepare = message;
+    }
+
+    /** Makes prepare throw something that is not a DriverException, as a buggy driver would. */
+    public void failPrepareWith(RuntimeException bug) {
+        this.prepareBug = bug;
     }
 
     public void failStart(String message) {

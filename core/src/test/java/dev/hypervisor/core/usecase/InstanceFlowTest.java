@@ -243,4 +243,11 @@ class InstanceFlowTest {
         assertThatThrownBy(() -> queries.list(InstanceFilter.ALL, 3, first.nextPageToken()))
                 .hasMessageStartingWith("page_token:");
     }
+
+    @Test
+    void aDriverBugEndsInErrorInsteadOfLeavingTheInstanceStuck() {
+        containers.failPrepareWith(new IllegalStateException("driver bug"));
+        String id = create.execute(container("web", "")).id();
+        assertThat(awaitState(id, InstanceState.ERROR).errorMessage()).contains("internal error").contains("driver bug");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.hypervisor.images.disk;
 
+import dev.hypervisor.core.error.ErrorCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,7 +63,8 @@ public final class UrlDownloader {
                 sleep(200L * attempt * attempt);
             }
         }
-        throw new DiskImageException("download of " + url + " failed after " + ATTEMPTS + " attempts: " + last);
+        throw new DiskImageException(ErrorCode.UNAVAILABLE,
+                "download of " + url + " failed after " + ATTEMPTS + " attempts: " + last);
     }
 
     private long attempt(URI url, Path partial, SizeListener size, LongConsumer progress, long maxBytes)
@@ -77,7 +79,7 @@ public final class UrlDownloader {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DiskImageException("interrupted while downloading " + url);
+            throw new DiskImageException(ErrorCode.UNAVAILABLE, "interrupted while downloading " + url);
         }
         int status = response.statusCode();
         boolean append = status == 206;
@@ -90,7 +92,8 @@ public final class UrlDownloader {
             if (status >= 500) {
                 throw new IOException("HTTP " + status);
             }
-            throw new DiskImageException("GET " + url + ": HTTP " + status);
+            throw new DiskImageException(status == 404 || status == 410 ? ErrorCode.NOT_FOUND : ErrorCode.FAILED_PRECONDITION,
+                    "GET " + url + ": HTTP " + status);
         }
         if (!append && have > 0) {
             progress.accept(-have); // the server ignored the range: start over

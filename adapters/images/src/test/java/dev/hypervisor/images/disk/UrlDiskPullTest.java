@@ -138,9 +138,11 @@ class UrlDiskPullTest {
     }
 
     @Test
-    void aMissingUrlIsAnErrorNamingTheStatus() {
+    void aMissingUrlIsNotFoundNamingTheStatus() {
         assertThatThrownBy(() -> pull.pull(server.url("missing.qcow2"), "", progress))
-                .isInstanceOf(DiskImageException.class).hasMessageContaining("HTTP 404");
+                .isInstanceOfSatisfying(DiskImageException.class, e -> assertThat(e.code())
+                        .isEqualTo(dev.hypervisor.core.error.ErrorCode.NOT_FOUND))
+                .hasMessageContaining("HTTP 404");
     }
 
     @Test
