@@ -38,9 +38,6 @@ public final class Report {
                 ratio >= minRatio));
     }
 
-    synchronized List<Row> rows() {
-        return List.copyOf(rows);
-    }
 
     public synchronized boolean allPass() {
         return rows.stream().allMatch(Row::pass);

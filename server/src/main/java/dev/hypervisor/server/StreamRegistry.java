@@ -26,7 +26,4 @@ final class StreamRegistry {
         open.clear();
     }
 
-    int size() {
-        return open.size();
-    }
 }

@@ -46,9 +46,6 @@ final class PullCoordinator implements AutoCloseable {
         }
     }
 
-    int inFlightCount() {
-        return inFlight.size();
-    }
 
     private InFlight start(String key, Function<PullProgress, ImageRecord> task) {
         PullProgress progress = new PullProgress();

@@ -77,9 +77,6 @@ final class PullProgress {
         publish(snapshot);
     }
 
-    synchronized long bytesDone() {
-        return blobs.values().stream().mapToLong(c -> c[0]).sum();
-    }
 
     private Snapshot snapshot() {
         long done = 0;

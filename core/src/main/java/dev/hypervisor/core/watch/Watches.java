@@ -71,9 +71,6 @@ public final class Watches implements AutoCloseable {
         watch.close();
     }
 
-    public int openCount() {
-        return open.size();
-    }
 
     private void tick() {
         var now = clock.instant();
