@@ -1,6 +1,6 @@
 package dev.hypervisor.images.snapshot;
 
-import dev.hypervisor.images.HostCommand;
+import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

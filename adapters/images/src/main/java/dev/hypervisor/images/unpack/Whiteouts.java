@@ -1,6 +1,6 @@
 package dev.hypervisor.images.unpack;
 
-import dev.hypervisor.images.HostCommand;
+import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,27 @@
+package dev.hypervisor.core.network;
+
+import dev.hypervisor.core.instance.Instance;
+
+/**
+ * The network port: joins instances to the network their spec names ({@code default}, the
+ * node's bridge; {@code none}, loopback only) and takes them out again. Addresses come from
+ * the network's IPAM in the store: never handed out twice, kept across restarts, freed on
+ * {@link #detach}. Implemented by the network adapter.
+ */
+public interface Networks {
+
+    /**
+     * Gives the instance its own network namespace joined to its network, with its address
+     * (the one it already holds, the one its spec asks for, or the next free one). Idempotent:
+     * calling it again returns the same attachment and repairs what a crash left half-made.
+     * RESOURCE_EXHAUSTED when the network has no free address; FAILED_PRECONDITION when the
+     * asked-for address is taken or outside the subnet.
+     */
+    NetworkAttachment attachNamespace(Instance instance);
+
+    /** Removes the instance's namespace and host interfaces and frees its address. Idempotent. */
+    void detach(Instance instance);
+
+    /** Bytes the instance received and sent on its network since it was attached; zero when detached. */
+    NetworkCounters counters(Instance instance);
+}
