@@ -6,6 +6,7 @@ import dev.hypervisor.core.image.ImagePage;
 import dev.hypervisor.core.image.ImageQuery;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.image.PullListener;
+import dev.hypervisor.core.image.RootFilesystems;
 import dev.hypervisor.core.image.PullListener.Phase;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.images.content.ContentStore;
@@ -247,6 +248,11 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
             return;
         }
         records.update(digest.get(), r -> r.releasedBy(instanceId), txn -> txn.delete(usersKey));
+    }
+
+    /** Run defaults and writable root filesystems of the container images stored here. */
+    public RootFilesystems rootFilesystems() {
+        return new ImageRootFilesystems(records, content, snapshots);
     }
 
     /** The stored image a name (as typed, canonical, or a digest) refers to. */

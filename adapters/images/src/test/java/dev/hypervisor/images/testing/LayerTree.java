@@ -70,6 +70,14 @@ public final class LayerTree {
                 .file("etc/group", "root:x:0:\nnogroup:x:65534:\n");
     }
 
+    /** More busybox applets, as symlinks in {@code bin/} (for images whose tests need httpd, wget, stty...). */
+    public LayerTree applets(String... names) {
+        for (String name : names) {
+            symlink("bin/" + name, "busybox");
+        }
+        return this;
+    }
+
     /** A directory, mode 0755, owned by root. */
     public LayerTree dir(String path) {
         return dir(path, 0755);

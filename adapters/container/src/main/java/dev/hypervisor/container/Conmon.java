@@ -1,0 +1,120 @@
+package dev.hypervisor.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Launches conmon, the small monitor that stays with each container for its whole life: it
+ * runs the runtime's {@code create}, holds the container's pty and output, serves the attach
+ * socket, writes the console log, and records the exit code (and an OOM kill) in files even
+ * while the daemon is down. conmon detaches from the daemon (double fork, own session), so
+ * containers survive daemon restarts and crashes.
+ *
+ * <p>conmon reports the container's pid, or the runtime's error, as JSON on the file descriptor
+ * named by {@code _OCI_SYNCPIPE}. Java cannot hand a child any descriptor but 0-2, so a shell
+ * moves the stdout pipe to fd 3 for conmon and points conmon's own stdout at /dev/null.
+ */
+final class Conmon {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long CREATE_TIMEOUT_SECONDS = 60;
+
+    private final Path binary;
+    private final OciRuntime runtime;
+
+    Conmon(Path binary, OciRuntime runtime) {
+        this.binary = binary;
+        this.runtime = runtime;
+    }
+
+    /** Creates the container under a new conmon; returns the container's init pid once it is created. */
+    long create(ContainerDirs dirs, String name) throws IOException {
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+                "exec 3>&1 1>/dev/null 2>>\"$0\"; exec \"$@\"", dirs.dir().resolve("conmon.err").toString()));
+        command.addAll(arguments(dirs, name));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(false)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        builder.environment().put("_OCI_SYNCPIPE", "3");
+        Process process = builder.start();
+        CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> {
+            try (BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                return reader.readLine();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String line;
+        try {
+            line = firstLine.get(CREATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            process.destroyForcibly();
+            throw new IOException("conmon did not report the container within " + CREATE_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while conmon created the container", e);
+        } catch (ExecutionException e) {
+            throw new IOException("reading conmon's report: " + e.getCause().getMessage(), e.getCause());
+        }
+        if (line == null) {
+            throw new IOException("conmon exited without creating the container: " + errors(dirs));
+        }
+        JsonNode report = JSON.readTree(line);
+        long pid = report.path("data").asLong(-1);
+        if (pid <= 0) {
+            String message = report.path("message").asText("");
+            throw new IOException(runtime.binary().getFileName() + " create failed: "
+                    + (message.isEmpty() ? errors(dirs) : message.strip()));
+        }
+        return pid;
+    }
+
+    private List<String> arguments(ContainerDirs dirs, String name) {
+        List<String> args = new ArrayList<>(List.of(
+                binary.toString(), "--api-version", "1",
+                "--cid", dirs.id(), "--cuuid", dirs.id(), "--name", name,
+                "--runtime", runtime.binary().toString(),
+                "--bundle", dirs.bundle().toString(),
+                "--container-pidfile", dirs.containerPidFile().toString(),
+                "--conmon-pidfile", dirs.conmonPidFile().toString(),
+                "--log-path", "k8s-file:" + dirs.consoleLog(),
+                "--log-size-max", String.valueOf(ConsoleLog.MAX_BYTES),
+                "--exit-dir", ContainerDirs.exitDir(dirs.root()).toString(),
+                "--persist-dir", dirs.dir().toString(),
+                "--socket-dir-path", dirs.dir().toString(),
+                "--full-attach",
+                "--terminal", "--stdin", "--leave-stdin-open",
+                "--log-level", "warn", "--syslog"));
+        for (String arg : runtime.globalArgs()) {
+            args.add("--runtime-arg");
+            args.add(arg);
+        }
+        return args;
+    }
+
+    /** The last lines conmon wrote to its error file, for error messages. */
+    private static String errors(ContainerDirs dirs) {
+        try {
+            Path file = dirs.dir().resolve("conmon.err");
+            if (!Files.exists(file)) {
+                return "(no output)";
+            }
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join(" ", lines.subList(Math.max(0, lines.size() - 5), lines.size())).strip();
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+}

@@ -1,0 +1,385 @@
+package dev.hypervisor.container;
+
+import dev.hypervisor.core.driver.ConsoleOutput;
+import dev.hypervisor.core.driver.ConsoleSession;
+import dev.hypervisor.core.driver.ConsoleSource;
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.driver.DriverException;
+import dev.hypervisor.core.driver.ExitListener;
+import dev.hypervisor.core.driver.InstanceStats;
+import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.driver.RuntimeStatus;
+import dev.hypervisor.core.driver.StatsSource;
+import dev.hypervisor.core.image.ContainerConfig;
+import dev.hypervisor.core.image.ImageInfo;
+import dev.hypervisor.core.image.ImageStore;
+import dev.hypervisor.core.image.PullListener;
+import dev.hypervisor.core.image.RootFilesystems;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.network.NetworkAttachment;
+import dev.hypervisor.core.network.Networks;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@code INSTANCE_TYPE_CONTAINER} instances: an OCI bundle over a writable snapshot of the
+ * image, in a network namespace of the instance's network, created by the OCI runtime under
+ * conmon and started by the runtime. Everything it makes lives under the options' root, named
+ * by the instance id, so every step can look at the real world first and be repeated.
+ */
+public final class ContainerDriver implements Driver, StatsSource, ConsoleSource, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerDriver.class);
+    private static final Duration POLL = Duration.ofMillis(20);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    private static final Duration EXIT_FILE_WAIT = Duration.ofSeconds(2);
+    private static final String STOP_SIGNAL_FILE = "stop-signal";
+
+    private final ContainerOptions options;
+    private final ImageStore images;
+    private final RootFilesystems rootFilesystems;
+    private final Networks networks;
+    private final OciRuntime runtime;
+    private final Conmon conmon;
+    private final CgroupStats cgroups;
+    private final ExitMonitor exits;
+    // Containers being stopped, killed or deleted on purpose: their exits are not news.
+    private final Set<String> halting = ConcurrentHashMap.newKeySet();
+    private volatile ExitListener exitListener = (id, status) -> { };
+
+    private ContainerDriver(ContainerOptions options, ImageStore images, RootFilesystems rootFilesystems,
+            Networks networks) throws IOException {
+        this.options = options;
+        this.images = images;
+        this.rootFilesystems = rootFilesystems;
+        this.networks = networks;
+        Files.createDirectories(ContainerDirs.exitDir(options.root()));
+        Files.createDirectories(ContainerDirs.runtimeState(options.root()));
+        this.runtime = new OciRuntime(options.runtime(), ContainerDirs.runtimeState(options.root()));
+        this.conmon = new Conmon(options.conmon(), runtime);
+        this.cgroups = CgroupStats.detect();
+        this.exits = new ExitMonitor(ContainerDirs.exitDir(options.root()), this::onExitFile);
+    }
+
+    /** Checks that the runtime and conmon are there, and starts watching for exits. */
+    public static ContainerDriver open(ContainerOptions options, ImageStore images, RootFilesystems rootFilesystems,
+            Networks networks) {
+        for (Path binary : List.of(options.runtime(), options.conmon())) {
+            if (!Files.isExecutable(binary)) {
+                throw new IllegalStateException(binary + " is not installed (apt-get install "
+                        + binary.getFileName() + ")");
+            }
+        }
+        try {
+            return new ContainerDriver(options, images, rootFilesystems, networks);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up containers under " + options.root() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public InstanceType type() {
+        return InstanceType.CONTAINER;
+    }
+
+    @Override
+    public void setExitListener(ExitListener listener) {
+        this.exitListener = listener;
+    }
+
+    @Override
+    public Provisioned prepare(Instance instance) {
+        ContainerDirs dirs = dirs(instance);
+        try {
+            Files.createDirectories(dirs.dir());
+            ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE);
+            if (image.kind() != ImageInfo.Kind.CONTAINER) {
+                throw new DriverException("image " + instance.spec().image() + " is a "
+                        + image.kind().name().toLowerCase() + " image; a container needs a container image");
+            }
+            Path rootfs = rootFilesystems.create(instance.id(), image.digest());
+            NetworkAttachment network = networks.attachNamespace(instance);
+            EtcFiles.write(dirs, instance.name(), network);
+            List<OciConfig.Volume> volumes = Volumes.prepare(dirs, instance.spec().disks());
+            ContainerConfig config = rootFilesystems.config(image.digest());
+            ProcessSpec process = ProcessSpec.of(config, instance.spec(), instance.name());
+            ImageUser user = ImageUser.resolve(rootfs, process.user());
+            OciConfig.Input input = new OciConfig.Input(instance.id(), instance.name(), rootfs, process, user,
+                    instance.spec().cpuCores(), instance.spec().memoryBytes(), options.pidsLimit(),
+                    network.namespacePath(), dirs, volumes, !cgroups.unified());
+            writeAtomically(dirs.config(), OciConfig.serialize(OciConfig.build(input)));
+            writeAtomically(dirs.dir().resolve(STOP_SIGNAL_FILE), process.stopSignal().getBytes(StandardCharsets.UTF_8));
+            return new Provisioned(network.ipAddress());
+        } catch (IllegalArgumentException e) {
+            throw new DriverException(e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            throw new DriverException("preparing the container failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void start(Instance instance) {
+        ContainerDirs dirs = dirs(instance);
+        String id = instance.id();
+        try {
+            Optional<OciRuntime.State> state = runtime.state(id);
+            if (state.isPresent() && state.get().running()) {
+                return;
+            }
+            if (state.isPresent() && state.get().created()) {
+                runtime.start(id); // a crash between create and start: conmon is there, finish the start
+                return;
+            }
+            if (!Files.exists(dirs.config())) {
+                prepare(instance);
+            }
+            halting.add(id);
+            try {
+                runtime.delete(id); // a stopped container of an earlier run
+                Files.deleteIfExists(dirs.exitFile());
+                Files.deleteIfExists(dirs.oomFile());
+            } finally {
+                halting.remove(id);
+            }
+            conmon.create(dirs, instance.name());
+            runtime.start(id);
+        } catch (IOException e) {
+            throw new DriverException("starting the container failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void stop(Instance instance, Duration timeout) {
+        halt(instance, timeout);
+    }
+
+    @Override
+    public void kill(Instance instance) {
+        halt(instance, Duration.ZERO);
+    }
+
+    /** Sends the stop signal, waits up to {@code grace}, then kills everything in the container; deletes it. */
+    private void halt(Instance instance, Duration grace) {
+        String id = instance.id();
+        ContainerDirs dirs = dirs(instance);
+        halting.add(id);
+        try {
+            Optional<OciRuntime.State> state = runtime.state(id);
+            if (state.isPresent() && state.get().running() && !grace.isZero()) {
+                runtime.kill(id, stopSignal(dirs), false);
+                awaitDown(id, grace);
+            }
+            if (runtime.state(id).map(OciRuntime.State::running).orElse(false)) {
+                runtime.kill(id, "SIGKILL", true);
+                if (!awaitDown(id, KILL_WAIT)) {
+                    throw new DriverException("the container did not die within " + KILL_WAIT.toSeconds()
+                            + " s of SIGKILL");
+                }
+            }
+            awaitExitFile(dirs);
+            runtime.delete(id);
+        } catch (IOException e) {
+            throw new DriverException("stopping the container failed: " + e.getMessage(), e);
+        } finally {
+            halting.remove(id);
+        }
+    }
+
+    @Override
+    public void destroy(Instance instance) {
+        String id = instance.id();
+        ContainerDirs dirs = dirs(instance);
+        halting.add(id);
+        try {
+            runtime.delete(id);
+            awaitConmonGone(dirs);
+            Volumes.unmountAll(dirs);
+            rootFilesystems.remove(id);
+            networks.detach(instance);
+            Files.deleteIfExists(dirs.exitFile());
+            deleteTree(dirs.dir());
+        } catch (IOException | UncheckedIOException e) {
+            throw new DriverException("removing the container failed: " + e.getMessage(), e);
+        } finally {
+            halting.remove(id);
+        }
+    }
+
+    @Override
+    public RuntimeStatus recover(Instance instance) {
+        return inspect(instance);
+    }
+
+    @Override
+    public RuntimeStatus inspect(Instance instance) {
+        try {
+            Optional<OciRuntime.State> state = runtime.state(instance.id());
+            if (state.isPresent() && state.get().running()) {
+                return RuntimeStatus.RUNNING;
+            }
+            return exitStatus(dirs(instance)).orElse(RuntimeStatus.ABSENT);
+        } catch (IOException e) {
+            throw new DriverException("inspecting the container failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public InstanceStats stats(Instance instance) {
+        try {
+            CgroupStats.Sample sample = cgroups.sample(instance.id());
+            var net = networks.counters(instance);
+            return new InstanceStats(instance.id(), sample.cpuPercent(), sample.cpuNanos(), sample.memoryBytes(),
+                    sample.memoryLimitBytes(), sample.readBytes(), sample.writeBytes(), net.rxBytes(), net.txBytes(),
+                    Instant.now());
+        } catch (IOException e) {
+            throw new DriverException("reading the container's cgroup failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ConsoleSession attach(Instance instance, ConsoleOutput output) {
+        try {
+            return ContainerConsole.attach(dirs(instance), output);
+        } catch (IOException e) {
+            throw new DriverException("attaching to the container's console failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** conmon wrote an exit file: tell the reconciler, unless the exit was ours. */
+    private void onExitFile(String id) {
+        if (halting.contains(id)) {
+            return;
+        }
+        ContainerDirs dirs = new ContainerDirs(options.root(), id);
+        try {
+            exitStatus(dirs).ifPresent(status -> exitListener.onExit(id, status));
+        } catch (IOException e) {
+            LOG.warn("reading the exit of {}: {}", id, e.toString());
+        }
+    }
+
+    /** The recorded exit of the container's last run, if conmon wrote one. */
+    private static Optional<RuntimeStatus> exitStatus(ContainerDirs dirs) throws IOException {
+        String code;
+        try {
+            code = Files.readString(dirs.exitFile(), StandardCharsets.UTF_8).strip();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        if (code.isEmpty()) {
+            return Optional.empty(); // being written; the modify event follows
+        }
+        int exitCode;
+        try {
+            exitCode = Integer.parseInt(code);
+        } catch (NumberFormatException e) {
+            exitCode = -1;
+        }
+        String reason = Files.exists(dirs.oomFile()) ? "killed: out of memory" : "";
+        return Optional.of(RuntimeStatus.exited(exitCode, reason));
+    }
+
+    private boolean awaitDown(String id, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!runtime.state(id).map(OciRuntime.State::running).orElse(false)) {
+                return true;
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            sleep(POLL);
+        }
+    }
+
+    /** conmon writes the exit code right after the container dies; wait for it so the record is complete. */
+    private static void awaitExitFile(ContainerDirs dirs) {
+        long deadline = System.nanoTime() + EXIT_FILE_WAIT.toNanos();
+        while (System.nanoTime() < deadline && conmonAlive(dirs) && !Files.exists(dirs.exitFile())) {
+            sleep(POLL);
+        }
+    }
+
+    private static void awaitConmonGone(ContainerDirs dirs) {
+        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+        while (conmonAlive(dirs)) {
+            if (System.nanoTime() >= deadline) {
+                conmonPid(dirs).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+                return;
+            }
+            sleep(POLL);
+        }
+    }
+
+    private static boolean conmonAlive(ContainerDirs dirs) {
+        return conmonPid(dirs).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static Optional<Long> conmonPid(ContainerDirs dirs) {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(dirs.conmonPidFile()).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String stopSignal(ContainerDirs dirs) {
+        try {
+            String signal = Files.readString(dirs.dir().resolve(STOP_SIGNAL_FILE), StandardCharsets.UTF_8).strip();
+            return signal.isEmpty() ? "SIGTERM" : signal;
+        } catch (IOException e) {
+            return "SIGTERM";
+        }
+    }
+
+    private ContainerDirs dirs(Instance instance) {
+        return new ContainerDirs(options.root(), instance.id());
+    }
+
+    static void writeAtomically(Path file, byte[] content) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(temp, content);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        exits.close();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.hypervisor.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hypervisor.host.HostCommand;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The OCI runtime's command line (runc, or crun, which takes the same commands), with its own
+ * state directory. conmon runs {@code create}; everything after that happens here.
+ */
+final class OciRuntime {
+
+    /** What the runtime knows of a container: created, running, paused or stopped, and its init pid. */
+    record State(String status, long pid) {
+        boolean running() {
+            return status.equals("running") || status.equals("paused");
+        }
+
+        boolean created() {
+            return status.equals("created");
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path binary;
+    private final Path stateRoot;
+
+    OciRuntime(Path binary, Path stateRoot) {
+        this.binary = binary;
+        this.stateRoot = stateRoot;
+    }
+
+    Path binary() {
+        return binary;
+    }
+
+    /** The arguments conmon passes before the runtime's command. */
+    List<String> globalArgs() {
+        return List.of("--root=" + stateRoot);
+    }
+
+    /** The container's state, or empty when the runtime has no such container. */
+    Optional<State> state(String id) throws IOException {
+        HostCommand.Result result = HostCommand.call(null, command("state", id));
+        if (result.exitCode() != 0) {
+            if (result.output().contains("does not exist") || result.output().contains("not found")) {
+                return Optional.empty();
+            }
+            throw new IOException(binary.getFileName() + " state " + id + " failed: " + result.output());
+        }
+        JsonNode state = JSON.readTree(jsonPart(result.output()));
+        return Optional.of(new State(state.path("status").asText(), state.path("pid").asLong()));
+    }
+
+    /** Starts the user process of a created container. */
+    void start(String id) throws IOException {
+        HostCommand.run(null, command("start", id));
+    }
+
+    /** Sends a signal to the container's init process, or to all its processes. Quiet if it is gone. */
+    void kill(String id, String signal, boolean all) throws IOException {
+        List<String> args = new ArrayList<>(List.of("kill"));
+        if (all) {
+            args.add("--all");
+        }
+        args.add(id);
+        args.add(signal);
+        HostCommand.Result result = HostCommand.call(null, command(args.toArray(String[]::new)));
+        if (result.exitCode() != 0 && !gone(result.output())) {
+            throw new IOException(binary.getFileName() + " kill " + id + " " + signal + " failed: " + result.output());
+        }
+    }
+
+    /** Deletes the container (killing what runs with {@code --force}); quiet if it is gone. */
+    void delete(String id) throws IOException {
+        HostCommand.Result result = HostCommand.call(null, command("delete", "--force", id));
+        if (result.exitCode() != 0 && !gone(result.output())) {
+            throw new IOException(binary.getFileName() + " delete " + id + " failed: " + result.output());
+        }
+    }
+
+    private static boolean gone(String output) {
+        return output.contains("does not exist") || output.contains("not found") || output.contains("not running")
+                || output.contains("process already finished");
+    }
+
+    private List<String> command(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.addAll(globalArgs());
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** runc may print warnings before the JSON document. */
+    private static String jsonPart(String output) {
+        int brace = output.indexOf('{');
+        return brace < 0 ? output : output.substring(brace);
+    }
+}
