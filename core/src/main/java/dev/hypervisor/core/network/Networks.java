@@ -15,7 +15,9 @@ public interface Networks {
      * (the one it already holds, the one its spec asks for, or the next free one). Idempotent:
      * calling it again returns the same attachment and repairs what a crash left half-made.
      * RESOURCE_EXHAUSTED when the network has no free address; FAILED_PRECONDITION when the
-     * asked-for address is taken or outside the subnet.
+     * asked-for address is taken or outside the subnet; NOT_FOUND for a network this node does
+     * not have; UNAVAILABLE when the host's tools fail. On {@code none} the namespace has
+     * loopback only and the attachment no address.
      */
     NetworkAttachment attachNamespace(Instance instance);
 

@@ -1,0 +1,120 @@
+package dev.hypervisor.network;
+
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.NetworkSpec;
+import dev.hypervisor.core.network.NetworkAttachment;
+import dev.hypervisor.core.network.NetworkCounters;
+import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.core.store.Store;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Networks} port on a Linux bridge, as podman's and CNI's bridge plugin do it:
+ * {@code default} puts each instance in its own network namespace with a veth pair into the
+ * node's bridge, an address from the store-kept {@link Ipam}, and a default route via the
+ * bridge's gateway address (NATed to the host's default route); {@code none} is a namespace
+ * with loopback only. Everything on the host is named after the instance id, so a restarted
+ * daemon finds it again.
+ */
+public final class BridgeNetwork implements Networks {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeNetwork.class);
+
+    private final NetworkOptions options;
+    private final Bridge bridge;
+    private final Masquerade masquerade;
+    private final Ipam ipam;
+
+    private BridgeNetwork(Store store, NetworkOptions options) {
+        this.options = options;
+        this.bridge = new Bridge(options.bridgeName(), options.subnet());
+        this.masquerade = new Masquerade(options.bridgeName(), options.subnet());
+        this.ipam = new Ipam(store, NetworkSpec.DEFAULT, options.subnet());
+    }
+
+    /**
+     * Sets up the host (idempotently: also what a daemon restart calls) and returns the
+     * network: the bridge up with the gateway address, and, when the host has a default route
+     * and {@link NetworkOptions#masquerade()} is on, the NAT rules and IPv4 forwarding.
+     * UNAVAILABLE when a host tool fails.
+     */
+    public static BridgeNetwork open(Store store, NetworkOptions options) {
+        BridgeNetwork network = new BridgeNetwork(store, options);
+        network.bridge.ensure();
+        if (!options.masquerade()) {
+            LOG.info("bridge {} ({}): NAT disabled by configuration", options.bridgeName(), options.subnet());
+        } else if (Masquerade.hostHasDefaultRoute()) {
+            network.masquerade.ensure();
+            LOG.info("bridge {} ({}): NAT to the host's default route", options.bridgeName(), options.subnet());
+        } else {
+            LOG.warn("bridge {} ({}): the host has no default route, so no NAT; instances reach only the bridge",
+                    options.bridgeName(), options.subnet());
+        }
+        return network;
+    }
+
+    public NetworkOptions options() {
+        return options;
+    }
+
+    @Override
+    public NetworkAttachment attachNamespace(Instance instance) {
+        String networkId = networkIdOf(instance);
+        InstanceNamespace namespace = new InstanceNamespace(instance.id());
+        switch (networkId) {
+            case NetworkSpec.NONE -> {
+                namespace.ensureNamespace();
+                return new NetworkAttachment(networkId, namespace.path().toString(), "", 0, "", List.of(), List.of());
+            }
+            case NetworkSpec.DEFAULT -> {
+                // The address first: a full subnet or a taken static address then changes nothing on the host.
+                String address = ipam.allocate(instance.id(), requestedAddress(instance));
+                if (!bridge.exists()) {
+                    LOG.warn("bridge {} disappeared; making it again", bridge.name());
+                    bridge.ensure();
+                }
+                namespace.ensureNamespace();
+                namespace.ensureVeth(bridge.name(), address, options.subnet().prefixLength(), options.subnet().gateway());
+                HostDns dns = HostDns.read(options.hostResolvConf());
+                return new NetworkAttachment(networkId, namespace.path().toString(), address,
+                        options.subnet().prefixLength(), options.subnet().gateway(), dns.nameservers(), dns.searchDomains());
+            }
+            default -> throw DomainException.notFound("network " + networkId);
+        }
+    }
+
+    /** Whatever network the instance names: removal must also work for a spec it cannot attach. */
+    @Override
+    public void detach(Instance instance) {
+        new InstanceNamespace(instance.id()).remove();
+        ipam.release(instance.id());
+    }
+
+    @Override
+    public NetworkCounters counters(Instance instance) {
+        return new InstanceNamespace(instance.id()).counters();
+    }
+
+    /**
+     * Deletes the bridge and the NAT rules that {@link #open} made; instances' namespaces are
+     * left to {@link #detach}, and IPv4 forwarding stays as it is. For tests and uninstall.
+     */
+    public void removeFromHost() {
+        masquerade.remove();
+        bridge.remove();
+    }
+
+    private static String networkIdOf(Instance instance) {
+        NetworkSpec network = instance.spec().network();
+        return network == null || network.networkId() == null || network.networkId().isEmpty()
+                ? NetworkSpec.DEFAULT : network.networkId();
+    }
+
+    private static String requestedAddress(Instance instance) {
+        NetworkSpec network = instance.spec().network();
+        return network == null || network.ipAddress() == null ? "" : network.ipAddress();
+    }
+}
