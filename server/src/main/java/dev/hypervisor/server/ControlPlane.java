@@ -30,6 +30,7 @@ final class ControlPlane implements AutoCloseable {
     private final UseCases useCases;
     private final RequestLog requests;
     private final java.util.Optional<dev.hypervisor.core.image.ImageStore> images;
+    private final java.util.List<dev.hypervisor.core.driver.Driver> opened;
     private final ExecutorService background = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "background");
         t.setDaemon(true);
@@ -44,8 +45,10 @@ final class ControlPlane implements AutoCloseable {
     ControlPlane(Store store, DaemonConfig config, Clock clock) {
         this.store = store;
         InstanceRepository repository = new InstanceRepository(store);
-        DriverRegistry drivers = new DriverRegistry(config.nodeId(), config.drivers());
         images = config.imageStore().map(factory -> factory.open(store));
+        opened = config.drivers().stream().map(factory -> factory.open(store, images))
+                .flatMap(java.util.Optional::stream).toList();
+        DriverRegistry drivers = new DriverRegistry(config.nodeId(), opened);
         requests = new RequestLog(store, clock);
         watches = new Watches(repository, clock, config.serverLimits().watchQueueCapacity());
         census = new InstanceCensus(repository);
@@ -74,6 +77,16 @@ final class ControlPlane implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(Object resource, String what) {
+        if (resource instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn("closing {}: {}", what, e.toString());
+            }
+        }
+    }
+
     UseCases useCases() {
         return useCases;
     }
@@ -97,15 +110,8 @@ final class ControlPlane implements AutoCloseable {
         watches.close();
         census.close();
         background.shutdownNow();
-        images.ifPresent(i -> {
-            if (i instanceof AutoCloseable closeable) {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    org.slf4j.LoggerFactory.getLogger(ControlPlane.class).warn("closing the image store: {}", e.toString());
-                }
-            }
-        });
+        opened.forEach(driver -> closeQuietly(driver, "the " + driver.type() + " runtime"));
+        images.ifPresent(i -> closeQuietly(i, "the image store"));
         store.close();
     }
 }

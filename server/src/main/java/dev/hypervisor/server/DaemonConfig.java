@@ -24,8 +24,17 @@ public record DaemonConfig(
         Duration relistInterval,
         Duration defaultDeadline,
         ServerLimits serverLimits,
-        List<Driver> drivers,
+        List<DriverFactory> drivers,
         Optional<ImageStoreFactory> imageStore) {
+
+    /**
+     * Opens one runtime of this node once the store and the image store are open; empty when the
+     * host cannot run it (a missing binary), which leaves that instance type refused, never faked.
+     */
+    @FunctionalInterface
+    public interface DriverFactory {
+        Optional<Driver> open(Store store, Optional<ImageStore> images);
+    }
 
     /** Opens this node's image store on the daemon's revisioned store (images keep their records there). */
     @FunctionalInterface
@@ -63,9 +72,16 @@ public record DaemonConfig(
                 relistInterval, defaultDeadline, serverLimits, drivers, imageStore);
     }
 
+    /** Exactly these drivers, already open (tests and embedders), in place of the configured ones. */
     public DaemonConfig withDrivers(List<Driver> newDrivers) {
+        List<DriverFactory> opened = newDrivers.stream()
+                .map(driver -> (DriverFactory) (store, images) -> Optional.of(driver)).toList();
+        return withDriverFactories(opened);
+    }
+
+    public DaemonConfig withDriverFactories(List<DriverFactory> factories) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, List.copyOf(newDrivers), imageStore);
+                relistInterval, defaultDeadline, serverLimits, List.copyOf(factories), imageStore);
     }
 
     public DaemonConfig withImageStore(ImageStoreFactory store) {

@@ -1,11 +1,13 @@
 package dev.hypervisor.server;
 
+import dev.hypervisor.container.ContainerOptions;
 import dev.hypervisor.core.usecase.Limits;
 import dev.hypervisor.images.ImageOptions;
-import dev.hypervisor.images.LocalImageStore;
+import dev.hypervisor.network.NetworkOptions;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.UnaryOperator;
@@ -51,6 +53,18 @@ public final class Hypervisord implements Callable<Integer> {
     @Option(names = "--image-catalog", description = "Image aliases that add to or replace the shipped ones (JSON).")
     Path imageCatalog;
 
+    @Option(names = "--bridge", defaultValue = NetworkOptions.DEFAULT_BRIDGE,
+            description = "Bridge of the default network. Default: ${DEFAULT-VALUE}")
+    String bridge;
+
+    @Option(names = "--subnet", defaultValue = NetworkOptions.DEFAULT_SUBNET,
+            description = "IPv4 subnet of the default network; the bridge takes its first address. Default: ${DEFAULT-VALUE}")
+    String subnet;
+
+    @Option(names = "--oci-runtime", defaultValue = "runc",
+            description = "OCI runtime for containers: runc, crun, or a path. Default: ${DEFAULT-VALUE}")
+    String ociRuntime;
+
     @Option(names = "--shutdown-grace", defaultValue = "10", description = "Seconds in-flight calls get on SIGTERM. Default: ${DEFAULT-VALUE}")
     int graceSeconds;
 
@@ -90,9 +104,15 @@ public final class Hypervisord implements Callable<Integer> {
         if (imageCatalog != null) {
             imageOptions = imageOptions.withCatalog(imageCatalog);
         }
-        ImageOptions images = imageOptions;
-        Path imageRoot = dataDir.resolve("images");
-        config = config.withImageStore(store -> LocalImageStore.open(imageRoot, store, images, node));
+        ContainerOptions containers = ContainerOptions.defaults(dataDir.resolve("containers"));
+        if (!ociRuntime.equals("runc")) {
+            containers = containers.withRuntime(ociRuntime.contains("/")
+                    ? Path.of(ociRuntime) : ContainerOptions.which(ociRuntime).orElse(Path.of(ociRuntime)));
+        }
+        HostRuntimes runtimes = new HostRuntimes(dataDir, node, imageOptions,
+                NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet), containers);
+        config = config.withImageStore(runtimes::imageStore)
+                .withDriverFactories(List.of(runtimes::containers));
         if (metricsListen.equals("off")) {
             config = config.withMetrics("", -1);
         } else {

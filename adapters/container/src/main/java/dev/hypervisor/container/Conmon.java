@@ -2,18 +2,13 @@ package dev.hypervisor.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Launches conmon, the small monitor that stays with each container for its whole life: it
@@ -24,7 +19,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>conmon reports the container's pid, or the runtime's error, as JSON on the file descriptor
  * named by {@code _OCI_SYNCPIPE}. Java cannot hand a child any descriptor but 0-2, so a shell
- * moves the stdout pipe to fd 3 for conmon and points conmon's own stdout at /dev/null.
+ * gives conmon a pipe on fd 3 and relays its first line to our stdout. Reading conmon's fd 3
+ * directly would race: the conmon we start exits at once (it forks), and the JDK then drains
+ * and closes the stdout pipe of the exited process, often before the report arrives.
  */
 final class Conmon {
 
@@ -41,34 +38,28 @@ final class Conmon {
 
     /** Creates the container under a new conmon; returns the container's init pid once it is created. */
     long create(ContainerDirs dirs, String name) throws IOException {
+        // head takes conmon's first report off the sync pipe and prints it; the shell exits after
+        // it, so the report is in our pipe before the process we started ends.
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-                "exec 3>&1 1>/dev/null 2>>\"$0\"; exec \"$@\"", dirs.dir().resolve("conmon.err").toString()));
+                "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | head -n 1", dirs.dir().resolve("conmon.err").toString()));
         command.addAll(arguments(dirs, name));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(false)
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("_OCI_SYNCPIPE", "3");
         Process process = builder.start();
-        CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader reader = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                return reader.readLine();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        String line;
         try {
-            line = firstLine.get(CREATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            process.destroyForcibly();
-            throw new IOException("conmon did not report the container within " + CREATE_TIMEOUT_SECONDS + " s");
+            if (!process.waitFor(CREATE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException("conmon did not report the container within " + CREATE_TIMEOUT_SECONDS + " s");
+            }
         } catch (InterruptedException e) {
+            process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while conmon created the container", e);
-        } catch (ExecutionException e) {
-            throw new IOException("reading conmon's report: " + e.getCause().getMessage(), e.getCause());
         }
-        if (line == null) {
+        String line = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (line.isEmpty()) {
             throw new IOException("conmon exited without creating the container: " + errors(dirs));
         }
         JsonNode report = JSON.readTree(line);
@@ -96,7 +87,7 @@ final class Conmon {
                 "--socket-dir-path", dirs.dir().toString(),
                 "--full-attach",
                 "--terminal", "--stdin", "--leave-stdin-open",
-                "--log-level", "warn", "--syslog"));
+                "--log-level", "warn"));
         for (String arg : runtime.globalArgs()) {
             args.add("--runtime-arg");
             args.add(arg);

@@ -32,6 +32,10 @@ record ContainerDirs(Path root, String id) {
         return dir().resolve("ctl");
     }
 
+    Path winszFifo() {
+        return dir().resolve("winsz");
+    }
+
     Path consoleLog() {
         return dir().resolve("console.log");
     }

@@ -152,8 +152,11 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             halting.add(id);
             try {
                 runtime.delete(id); // a stopped container of an earlier run
-                Files.deleteIfExists(dirs.exitFile());
-                Files.deleteIfExists(dirs.oomFile());
+                awaitConmonGone(dirs); // its conmon still holds the attach socket and FIFOs for a moment
+                for (Path leftover : List.of(dirs.exitFile(), dirs.oomFile(), dirs.attachSocket(), dirs.ctlFifo(),
+                        dirs.winszFifo(), dirs.conmonPidFile(), dirs.containerPidFile())) {
+                    Files.deleteIfExists(leftover);
+                }
             } finally {
                 halting.remove(id);
             }

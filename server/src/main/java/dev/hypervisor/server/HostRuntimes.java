@@ -1,0 +1,75 @@
+package dev.hypervisor.server;
+
+import dev.hypervisor.container.ContainerDriver;
+import dev.hypervisor.container.ContainerOptions;
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.image.ImageStore;
+import dev.hypervisor.core.store.Store;
+import dev.hypervisor.images.ImageOptions;
+import dev.hypervisor.images.LocalImageStore;
+import dev.hypervisor.network.BridgeNetwork;
+import dev.hypervisor.network.NetworkOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The real runtimes of this host, opened once on the daemon's store and shared: the image
+ * store, the bridge network, and the drivers built on them. A runtime the host cannot run (a
+ * missing binary, no root for namespaces) is left out with a warning, so its instance type is
+ * refused with FAILED_PRECONDITION rather than faked.
+ */
+final class HostRuntimes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostRuntimes.class);
+
+    private final Path dataDir;
+    private final ImageOptions imageOptions;
+    private final NetworkOptions networkOptions;
+    private final ContainerOptions containerOptions;
+    private final String nodeId;
+    private LocalImageStore images;
+    private BridgeNetwork network;
+
+    HostRuntimes(Path dataDir, String nodeId, ImageOptions imageOptions, NetworkOptions networkOptions,
+            ContainerOptions containerOptions) {
+        this.dataDir = dataDir;
+        this.nodeId = nodeId;
+        this.imageOptions = imageOptions;
+        this.networkOptions = networkOptions;
+        this.containerOptions = containerOptions;
+    }
+
+    synchronized LocalImageStore imageStore(Store store) {
+        if (images == null) {
+            images = LocalImageStore.open(dataDir.resolve("images"), store, imageOptions, nodeId);
+        }
+        return images;
+    }
+
+    synchronized Optional<Driver> containers(Store store, Optional<ImageStore> unused) {
+        for (Path binary : new Path[] {containerOptions.runtime(), containerOptions.conmon()}) {
+            if (!Files.isExecutable(binary)) {
+                LOG.warn("containers are unavailable: {} is not installed (apt-get install {})", binary,
+                        binary.getFileName());
+                return Optional.empty();
+            }
+        }
+        try {
+            LocalImageStore store0 = imageStore(store);
+            return Optional.of(ContainerDriver.open(containerOptions, store0, store0.rootFilesystems(), network(store)));
+        } catch (RuntimeException e) {
+            LOG.warn("containers are unavailable: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private BridgeNetwork network(Store store) {
+        if (network == null) {
+            network = BridgeNetwork.open(store, networkOptions);
+        }
+        return network;
+    }
+}

@@ -1,0 +1,256 @@
+package dev.hypervisor.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.hypervisor.api.v1.ConsoleInput;
+import dev.hypervisor.api.v1.ConsoleOutput;
+import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.DeleteInstanceRequest;
+import dev.hypervisor.api.v1.GetInstanceRequest;
+import dev.hypervisor.api.v1.GetInstanceStatsRequest;
+import dev.hypervisor.api.v1.Instance;
+import dev.hypervisor.api.v1.InstanceSpec;
+import dev.hypervisor.api.v1.InstanceState;
+import dev.hypervisor.api.v1.InstanceStats;
+import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.api.v1.NetworkSpec;
+import dev.hypervisor.api.v1.StopInstanceRequest;
+import dev.hypervisor.api.v1.TerminalSize;
+import dev.hypervisor.images.registry.MediaTypes.Compression;
+import dev.hypervisor.images.testing.LayerTree;
+import dev.hypervisor.images.testing.OciImageBuilder;
+import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.core.store.InMemoryStore;
+import dev.hypervisor.network.testing.TestNetwork;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Containers through the API of a real hypervisord process: real runc and conmon, a real
+ * bridge with NAT, images from a real registry on loopback. The daemon runs on a bridge and
+ * subnet of the test's own, removed afterwards.
+ */
+class ContainersE2ETest {
+
+    static final String[] APPLETS = {"httpd", "wget", "stty", "dd", "hostname", "grep", "tail", "kill"};
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failure leaves the daemon's log behind
+    static Path tmp;
+    static RegistryServer registry;
+    static String image;
+    static TestNetwork network;
+    static DaemonProcess daemon;
+
+    @BeforeAll
+    static void start() throws Exception {
+        registry = RegistryServer.start(Files.createDirectories(tmp.resolve("registry")));
+        OciImageBuilder.busyboxImage()
+                .layer(LayerTree.create().dir("www").file("www/index.html", "hello from busybox httpd\n")
+                        .applets(APPLETS), Compression.GZIP)
+                .writeTo(tmp.resolve("layout"), "busybox")
+                .push(registry.host() + "/library/busybox:e2e");
+        image = registry.host() + "/library/busybox:e2e";
+        network = TestNetwork.open(new InMemoryStore());
+        daemon = startDaemon();
+    }
+
+    static DaemonProcess startDaemon() {
+        return DaemonProcess.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
+                "--subnet", network.subnet().toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    private static CreateInstanceRequest.Builder container(String name, String... command) {
+        return CreateInstanceRequest.newBuilder().setName(name).setType(InstanceType.INSTANCE_TYPE_CONTAINER)
+                .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(512L << 20)
+                        .addAllCommand(List.of(command)));
+    }
+
+    private static Instance get(String id) {
+        return daemon.blocking().getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build());
+    }
+
+    private static Instance awaitState(String id, InstanceState state) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> get(id).getState() == state);
+        return get(id);
+    }
+
+    @Test
+    void theSpecsContainerExampleServesHttpToAnotherContainerOverTheBridge() {
+        // The spec's example with busybox httpd in place of nginx.
+        Instance web = daemon.blocking().createInstance(
+                container("web-server", "httpd", "-f", "-p", "80", "-h", "/www").build());
+        assertThat(web.getState()).isEqualTo(InstanceState.INSTANCE_STATE_CREATING);
+        Instance running = awaitState(web.getId(), InstanceState.INSTANCE_STATE_RUNNING);
+        String subnet = network.subnet().toString();
+        assertThat(running.getIpAddress()).startsWith(subnet.substring(0, subnet.lastIndexOf('.')));
+
+        Instance client = daemon.blocking().createInstance(container("web-client", "sh", "-c",
+                "wget -q -O - http://" + running.getIpAddress() + "/index.html | grep -q 'hello from busybox httpd'")
+                .build());
+        Instance done = awaitState(client.getId(), InstanceState.INSTANCE_STATE_STOPPED);
+        assertThat(done.getIpAddress()).isNotEqualTo(running.getIpAddress()).isNotEmpty();
+
+        delete(web.getId());
+        delete(client.getId());
+    }
+
+    @Test
+    void aFailingMainProcessEndsInErrorWithItsExitCode() {
+        Instance failing = daemon.blocking().createInstance(container("exits-4", "sh", "-c", "exit 4").build());
+        Instance failed = awaitState(failing.getId(), InstanceState.INSTANCE_STATE_ERROR);
+        assertThat(failed.getErrorMessage()).isEqualTo("exited with code 4");
+        delete(failing.getId());
+    }
+
+    @Test
+    void anUnknownNetworkIsNotFoundAndNoneIsLoopbackOnly() {
+        assertThatThrownBy(() -> daemon.blocking().createInstance(container("lost", "true")
+                .setSpec(InstanceSpec.newBuilder().setImage(image).setNetwork(NetworkSpec.newBuilder().setNetworkId("blue")))
+                .build())).hasMessageContaining("NOT_FOUND");
+
+        Instance alone = daemon.blocking().createInstance(container("alone", "sh", "-c",
+                "test \"$(ls /sys/class/net)\" = lo").setSpec(InstanceSpec.newBuilder().setImage(image)
+                .setNetwork(NetworkSpec.newBuilder().setNetworkId("none"))
+                .addAllCommand(List.of("sh", "-c", "test \"$(ls /sys/class/net)\" = lo"))).build());
+        Instance done = awaitState(alone.getId(), InstanceState.INSTANCE_STATE_STOPPED);
+        assertThat(done.getIpAddress()).isEmpty();
+        delete(alone.getId());
+    }
+
+    @Test
+    void consoleAndStatsThroughTheApi() throws Exception {
+        Instance shell = daemon.blocking().createInstance(container("shell", "sh").build());
+        awaitState(shell.getId(), InstanceState.INSTANCE_STATE_RUNNING);
+
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(new StreamObserver<>() {
+            @Override
+            public void onNext(ConsoleOutput value) {
+                synchronized (seen) {
+                    seen.writeBytes(value.getData().toByteArray());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                error.set(t);
+            }
+
+            @Override
+            public void onCompleted() { }
+        });
+        input.onNext(ConsoleInput.newBuilder().setInstanceId(shell.getId())
+                .setResize(TerminalSize.newBuilder().setRows(33).setCols(101)).build());
+        input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8("stty size; echo $((7*6))x\n")).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            synchronized (seen) {
+                String text = seen.toString(StandardCharsets.UTF_8);
+                return text.contains("33 101") && text.contains("42x");
+            }
+        });
+        input.onCompleted();
+        assertThat(error.get()).isNull();
+
+        InstanceStats stats = daemon.blocking().getInstanceStats(
+                GetInstanceStatsRequest.newBuilder().setInstanceId(shell.getId()).build());
+        assertThat(stats.getMemoryUsageBytes()).isPositive();
+        assertThat(get(shell.getId()).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+        delete(shell.getId());
+    }
+
+    @Test
+    void containersSurviveADaemonKilledWithSigkillAndExitsMeanwhileAreRecorded() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(daemon.blocking().createInstance(container("survivor-" + i, "sleep", "100000").build()).getId());
+        }
+        String shortLived = daemon.blocking().createInstance(container("short-lived", "sh", "-c",
+                "while [ ! -f /tmp/go ]; do sleep 0.1; done; exit 9").build()).getId();
+        ids.forEach(id -> awaitState(id, InstanceState.INSTANCE_STATE_RUNNING));
+        awaitState(shortLived, InstanceState.INSTANCE_STATE_RUNNING);
+
+        daemon.kill9();
+        // While the daemon is down, tell the short-lived container to exit (its rootfs is on the host).
+        Path rootfs = tmp.resolve("data/images/snapshots/active").resolve(shortLived).resolve("merged");
+        try {
+            Files.writeString(rootfs.resolve("tmp/go"), "");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Files.exists(tmp.resolve("data/containers/exits").resolve(shortLived)));
+        daemon = startDaemon();
+
+        for (String id : ids) {
+            assertThat(get(id).getState()).as(id).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+        }
+        Instance exited = awaitState(shortLived, InstanceState.INSTANCE_STATE_ERROR);
+        assertThat(exited.getErrorMessage()).isEqualTo("exited with code 9");
+
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(new StreamObserver<>() {
+            @Override
+            public void onNext(ConsoleOutput value) {
+                synchronized (seen) {
+                    seen.writeBytes(value.getData().toByteArray());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) { }
+
+            @Override
+            public void onCompleted() { }
+        });
+        input.onNext(ConsoleInput.newBuilder().setInstanceId(ids.get(0)).setData(ByteString.copyFromUtf8("x")).build());
+        input.onCompleted();
+
+        for (String id : ids) {
+            daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
+        }
+        ids.forEach(id -> awaitState(id, InstanceState.INSTANCE_STATE_STOPPED));
+        ids.forEach(ContainersE2ETest::delete);
+        delete(shortLived);
+    }
+
+    private static void delete(String id) {
+        daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(id).build());
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            try {
+                get(id);
+                return false;
+            } catch (io.grpc.StatusRuntimeException e) {
+                return e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND;
+            }
+        });
+    }
+}
