@@ -8,7 +8,8 @@ source scripts/lib.sh
 
 ensure_build_tools
 # What the daemon itself runs: qemu-img checks disk images, setfattr marks overlay layers.
-apt_install qemu-utils attr
+# Images (qemu-img, setfattr) and containers (runc, conmon, ip, iptables, mkfs.ext4).
+apt_install qemu-utils attr runc conmon iproute2 iptables e2fsprogs
 build_if_stale
 has_data_dir=no
 for arg in "$@"; do [[ "$arg" == --data-dir* ]] && has_data_dir=yes; done

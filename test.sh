@@ -8,8 +8,10 @@ source scripts/lib.sh
 
 ensure_build_tools
 # Real components the tests drive: a registry on loopback, skopeo to push test images,
-# qemu-img to check disk images, busybox-static for image contents, attr for xattrs.
-apt_install procps docker-registry skopeo qemu-utils busybox-static attr apache2-utils
+# qemu-img to check disk images, busybox-static for image contents, attr for xattrs,
+# runc + conmon + iproute2 + iptables + e2fsprogs for containers, ping for network tests.
+apt_install procps docker-registry skopeo qemu-utils busybox-static attr apache2-utils \
+  runc conmon iproute2 iptables e2fsprogs iputils-ping
 
 log "mvn verify"
 mvn -B verify

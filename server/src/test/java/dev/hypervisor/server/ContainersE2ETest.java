@@ -77,6 +77,7 @@ class ContainersE2ETest {
     @AfterAll
     static void stop() {
         if (daemon != null) {
+            removeAllInstances(); // a failed test must not leave containers running on the host
             daemon.close();
         }
         if (registry != null) {
@@ -240,6 +241,17 @@ class ContainersE2ETest {
         ids.forEach(id -> awaitState(id, InstanceState.INSTANCE_STATE_STOPPED));
         ids.forEach(ContainersE2ETest::delete);
         delete(shortLived);
+    }
+
+    private static void removeAllInstances() {
+        try {
+            for (Instance instance : daemon.blocking().listInstances(
+                    dev.hypervisor.api.v1.ListInstancesRequest.newBuilder().setPageSize(1000).build()).getInstancesList()) {
+                delete(instance.getId()); // deleting stops a running container first
+            }
+        } catch (RuntimeException e) {
+            System.err.println("cleaning up containers after the test failed: " + e);
+        }
     }
 
     private static void delete(String id) {
