@@ -4,9 +4,17 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tmp=$(mktemp -d)
-bin/hypervisord --listen "127.0.0.1:0" --data-dir "$tmp/data" --metrics-listen off 2>"$tmp/daemon.log" &
+# A bridge and subnet of its own, so the smoke test never touches the host's hv0.
+bridge="hvsmoke$$"
+bin/hypervisord --listen "127.0.0.1:0" --data-dir "$tmp/data" --metrics-listen off \
+  --bridge "$bridge" --subnet "10.216.$(( $$ % 256 )).0/24" 2>"$tmp/daemon.log" &
 pid=$!
-trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+remove_bridge() {
+  ip link del "$bridge" 2>/dev/null || true
+  iptables-save 2>/dev/null | grep -- "--comment \"hypervisord $bridge\"" | sed -n 's/^-A /-D /p' \
+    | while read -r rule; do eval "iptables -t nat $rule 2>/dev/null || iptables $rule 2>/dev/null || true"; done
+}
+trap 'kill -9 $pid 2>/dev/null || true; remove_bridge; rm -rf "$tmp"' EXIT
 port=""
 for _ in $(seq 300); do
   port=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/daemon.log" | head -1)

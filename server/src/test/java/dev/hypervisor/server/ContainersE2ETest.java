@@ -118,6 +118,10 @@ class ContainersE2ETest {
                 .build());
         Instance done = awaitState(client.getId(), InstanceState.INSTANCE_STATE_STOPPED);
         assertThat(done.getIpAddress()).isNotEqualTo(running.getIpAddress()).isNotEmpty();
+        InstanceStats served = daemon.blocking().getInstanceStats(
+                GetInstanceStatsRequest.newBuilder().setInstanceId(web.getId()).build());
+        assertThat(served.getNetworkRxBytes()).as("request bytes in").isPositive();
+        assertThat(served.getNetworkTxBytes()).as("page bytes out").isGreaterThan(200);
 
         delete(web.getId());
         delete(client.getId());

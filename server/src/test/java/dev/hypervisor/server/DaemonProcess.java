@@ -1,5 +1,8 @@
 package dev.hypervisor.server;
 
+import dev.hypervisor.core.store.InMemoryStore;
+import dev.hypervisor.network.testing.TestNetwork;
+
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -26,10 +29,13 @@ final class DaemonProcess implements AutoCloseable {
     final Path dataDir;
     final Path log;
     private final Process process;
+    private final TestNetwork network; // owned: removed from the host when the daemon is gone
+    private final java.util.concurrent.atomic.AtomicBoolean networkReleased = new java.util.concurrent.atomic.AtomicBoolean();
     final ManagedChannel channel;
 
-    private DaemonProcess(Process process, int port, int metricsPort, Path dataDir, Path log) {
+    private DaemonProcess(Process process, int port, int metricsPort, Path dataDir, Path log, TestNetwork network) {
         this.process = process;
+        this.network = network;
         this.port = port;
         this.metricsPort = metricsPort;
         this.dataDir = dataDir;
@@ -43,6 +49,27 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path dataDir, boolean withTestDriver, int port, String... extraArgs) {
+        // A real daemon sets up the default network: give it a bridge and subnet of its own,
+        // never the host's hv0, unless the test brings one that must outlive this process.
+        TestNetwork network = withTestDriver || List.of(extraArgs).contains("--bridge")
+                ? null : TestNetwork.open(new InMemoryStore());
+        if (network != null) {
+            List<String> args = new ArrayList<>(List.of(extraArgs));
+            args.addAll(List.of("--bridge", network.options().bridgeName(), "--subnet", network.subnet().toString()));
+            extraArgs = args.toArray(String[]::new);
+        }
+        try {
+            return start(dataDir, withTestDriver, port, network, extraArgs);
+        } catch (RuntimeException e) {
+            if (network != null) {
+                network.close();
+            }
+            throw e;
+        }
+    }
+
+    private static DaemonProcess start(Path dataDir, boolean withTestDriver, int port, TestNetwork network,
+            String... extraArgs) {
         int metricsPort = freePort();
         Path log = dataDir.resolveSibling(dataDir.getFileName() + "-" + Instant.now().toEpochMilli() + ".log");
         List<String> command = new ArrayList<>(List.of(
@@ -56,7 +83,7 @@ final class DaemonProcess implements AutoCloseable {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).start();
-            DaemonProcess daemon = new DaemonProcess(process, port, metricsPort, dataDir, log);
+            DaemonProcess daemon = new DaemonProcess(process, port, metricsPort, dataDir, log, network);
             daemon.awaitServing(Duration.ofSeconds(60));
             return daemon;
         } catch (IOException e) {
@@ -130,6 +157,13 @@ final class DaemonProcess implements AutoCloseable {
             throw new IllegalStateException(e);
         } finally {
             channel.shutdownNow();
+            releaseNetwork();
+        }
+    }
+
+    private void releaseNetwork() {
+        if (network != null && networkReleased.compareAndSet(false, true)) {
+            network.close();
         }
     }
 
@@ -148,6 +182,7 @@ final class DaemonProcess implements AutoCloseable {
             process.destroyForcibly();
             waitFor();
         }
+        releaseNetwork();
     }
 
     static int freePort() {
