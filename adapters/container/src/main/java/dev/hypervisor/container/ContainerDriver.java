@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,6 +60,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
     private final Conmon conmon;
     private final CgroupStats cgroups;
     private final ExitMonitor exits;
+    // What prepare made in this daemon's life, so preparing again only checks it is still there.
+    private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
     // Containers being stopped, killed or deleted on purpose: their exits are not news.
     private final Set<String> halting = ConcurrentHashMap.newKeySet();
     private volatile ExitListener exitListener = (id, status) -> { };
@@ -106,6 +109,10 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
     @Override
     public Provisioned prepare(Instance instance) {
         ContainerDirs dirs = dirs(instance);
+        Prepared earlier = prepared.get(instance.id());
+        if (earlier != null && earlier.stillThere(dirs)) {
+            return new Provisioned(earlier.ipAddress()); // the reconciler prepares again before each start
+        }
         try {
             Files.createDirectories(dirs.dir());
             ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE);
@@ -125,6 +132,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
                     network.namespacePath(), dirs, volumes, !cgroups.unified());
             writeAtomically(dirs.config(), OciConfig.serialize(OciConfig.build(input)));
             writeAtomically(dirs.dir().resolve(STOP_SIGNAL_FILE), process.stopSignal().getBytes(StandardCharsets.UTF_8));
+            prepared.put(instance.id(), new Prepared(network.ipAddress(), rootfs, Path.of(network.namespacePath()),
+                    volumes.stream().map(OciConfig.Volume::hostPath).toList()));
             return new Provisioned(network.ipAddress());
         } catch (IllegalArgumentException e) {
             throw new DriverException(e.getMessage(), e);
@@ -138,7 +147,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         ContainerDirs dirs = dirs(instance);
         String id = instance.id();
         try {
-            Optional<OciRuntime.State> state = runtime.state(id);
+            Optional<OciRuntime.State> state = runtime.knows(id) ? runtime.state(id) : Optional.empty();
             if (state.isPresent() && state.get().running()) {
                 return;
             }
@@ -151,7 +160,9 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             }
             halting.add(id);
             try {
-                runtime.delete(id); // a stopped container of an earlier run
+                if (state.isPresent()) {
+                    runtime.delete(id); // a stopped container of an earlier run
+                }
                 awaitConmonGone(dirs); // its conmon still holds the attach socket and FIFOs for a moment
                 for (Path leftover : List.of(dirs.exitFile(), dirs.oomFile(), dirs.attachSocket(), dirs.ctlFifo(),
                         dirs.winszFifo(), dirs.conmonPidFile(), dirs.containerPidFile())) {
@@ -217,6 +228,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             networks.detach(instance);
             Files.deleteIfExists(dirs.exitFile());
             deleteTree(dirs.dir());
+            prepared.remove(id);
+            cgroups.forget(id);
         } catch (IOException | UncheckedIOException e) {
             throw new DriverException("removing the container failed: " + e.getMessage(), e);
         } finally {
@@ -261,6 +274,25 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             return ContainerConsole.attach(dirs(instance), output);
         } catch (IOException e) {
             throw new DriverException("attaching to the container's console failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** What a prepared container stands on; all of it must still exist for a repeated prepare to be a no-op. */
+    private record Prepared(String ipAddress, Path rootfs, Path namespace, List<Path> volumes) {
+        boolean stillThere(ContainerDirs dirs) {
+            try {
+                if (!Files.exists(dirs.config()) || !Files.exists(namespace) || !Volumes.mounted(rootfs)) {
+                    return false;
+                }
+                for (Path volume : volumes) {
+                    if (!Volumes.mounted(volume)) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
         }
     }
 

@@ -45,6 +45,14 @@ final class OciRuntime {
         return List.of("--root=" + stateRoot);
     }
 
+    /**
+     * Whether the runtime may have the container: runc and crun keep a directory per container
+     * under their root. Saves a process when there is surely none (a first start).
+     */
+    boolean knows(String id) {
+        return java.nio.file.Files.exists(stateRoot.resolve(id));
+    }
+
     /** The container's state, or empty when the runtime has no such container. */
     Optional<State> state(String id) throws IOException {
         HostCommand.Result result = HostCommand.call(null, command("state", id));
