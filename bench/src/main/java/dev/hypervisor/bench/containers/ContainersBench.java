@@ -87,7 +87,9 @@ public final class ContainersBench {
                 options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(),
                 work, bridge, subnet);
         Path data = work.resolve("daemon/data");
-        HostLeftovers leftovers = new HostLeftovers(work, bridge, subnet);
+        // Short, as podman wants it, and named after the bridge so that concurrent runs do not share it.
+        Path podmanRunRoot = Path.of("/run/hvbench-" + bridge);
+        HostLeftovers leftovers = new HostLeftovers(work, bridge, subnet, podmanRunRoot);
         leftovers.runcRoot(data.resolve("containers/runtime"));
         leftovers.runcRoot(work.resolve("runc/state"));
         RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
@@ -112,7 +114,7 @@ public final class ContainersBench {
             RuncBundle runc = RuncBundle.prepare(layout, "busybox", work.resolve("runc/bundle"), work.resolve("runc/state"),
                     Files.createDirectories(work.resolve("runc/logs")));
             StringBuilder podmanWhy = new StringBuilder();
-            podman[0] = PodmanBaseline.open(work.resolve("podman"), image, podmanWhy);
+            podman[0] = PodmanBaseline.open(work.resolve("podman"), podmanRunRoot, image, podmanWhy);
             log.progress("podman: %s", podman[0].isPresent() ? "image pulled" : podmanWhy);
 
             log.progress("starting hypervisord (real container driver) on bridge %s", bridge);

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * Removes what a run put on the host, whether or not the daemon is still alive: containers
@@ -26,12 +27,15 @@ final class HostLeftovers {
     private final Path workDir;
     private final String bridge;
     private final String subnet;
+    private final Path outsideDir;
     private final List<Path> runcRoots = new ArrayList<>();
     private final Set<String> instanceIds = ConcurrentHashMap.newKeySet();
     private volatile boolean done;
 
-    HostLeftovers(Path workDir, String bridge, String subnet) {
+    /** {@code outsideDir}: a directory of this run outside the work dir, removed with everything below it. */
+    HostLeftovers(Path workDir, String bridge, String subnet, Path outsideDir) {
         this.workDir = workDir.toAbsolutePath().normalize();
+        this.outsideDir = outsideDir.toAbsolutePath().normalize();
         this.bridge = bridge;
         this.subnet = subnet;
     }
@@ -60,6 +64,8 @@ final class HostLeftovers {
             }
         }
         unmountUnder(workDir);
+        unmountUnder(outsideDir);
+        deleteTree(outsideDir);
         try {
             // The network adapter's own removal: the same rules, matched exactly. open() first
             // makes sure they exist, which is harmless, since removeFromHost() deletes them again.
@@ -107,6 +113,19 @@ final class HostLeftovers {
         points.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         for (Path point : points) {
             call("umount", "-l", point.toString());
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("warning: cannot remove " + dir + ": " + e.getMessage());
         }
     }
 

@@ -31,10 +31,11 @@ final class PodmanBaseline {
     }
 
     /**
-     * Pulls {@code image} from the loopback registry into podman's private storage; empty, with
-     * the reason in {@code why}, when podman is missing or cannot pull or run here.
+     * Pulls {@code image} from the loopback registry into podman's private storage under
+     * {@code dir}, with its run root in {@code runRoot} (podman refuses one over 50 characters);
+     * empty, with the reason in {@code why}, when podman is missing or cannot pull here.
      */
-    static Optional<PodmanBaseline> open(Path dir, String image, StringBuilder why) {
+    static Optional<PodmanBaseline> open(Path dir, Path runRoot, String image, StringBuilder why) {
         if (ContainerOptions.which("podman").isEmpty()) {
             why.append("podman is not installed (apt-get install podman)");
             return Optional.empty();
@@ -42,7 +43,7 @@ final class PodmanBaseline {
         try {
             Path logs = Files.createDirectories(dir.resolve("logs"));
             List<String> global = List.of("podman", "--root", dir.resolve("storage").toString(),
-                    "--runroot", dir.resolve("run").toString(), "--storage-driver", "vfs",
+                    "--runroot", runRoot.toString(), "--storage-driver", "vfs",
                     "--cgroup-manager", "cgroupfs", "--events-backend", "file");
             PodmanBaseline podman = new PodmanBaseline(global, image, logs);
             List<String> pull = new ArrayList<>(global);
@@ -50,7 +51,9 @@ final class PodmanBaseline {
             HostProcesses.run(pull, logs.resolve("pull.log"), Duration.ofSeconds(120));
             return Optional.of(podman);
         } catch (IOException | RuntimeException e) {
-            why.append("podman cannot pull here: ").append(e.getMessage().lines().findFirst().orElse(""));
+            // The message is the command line, then the end of its log: the last line says why.
+            String message = String.valueOf(e.getMessage()).strip();
+            why.append("podman cannot pull here: ").append(message.substring(message.lastIndexOf('\n') + 1));
             return Optional.empty();
         }
     }
