@@ -2,6 +2,7 @@
 # Benchmarks, each figure printed beside a baseline measured in the same run. See bench/README.md.
 #   bench/run.sh control-plane [--quick] [options]   (--help lists the options)
 #   bench/run.sh images [--quick] [options]          (installs docker-registry, skopeo, umoci when missing)
+#   bench/run.sh containers [--quick] [options]      (installs runc, conmon, podman and the image tools when missing)
 # Builds the project first if bench/target/lib is missing. Exit code: 0 all figures pass,
 # 1 a figure misses its target, 2 usage error or broken run.
 set -euo pipefail
@@ -10,7 +11,7 @@ cd "$root"
 source scripts/lib.sh
 
 usage() {
-  echo "usage: bench/run.sh control-plane|images [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
+  echo "usage: bench/run.sh control-plane|images|containers [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
   exit 2
 }
 
@@ -26,6 +27,12 @@ case "$benchmark" in
     jvm_opts=(-Xms64m -Xmx384m -XX:+UseSerialGC)
     # The loopback registry, the baseline's tools, and the busybox the test images are built from (as test.sh).
     apt_install docker-registry skopeo umoci busybox-static
+    ;;
+  containers)
+    main=dev.hypervisor.bench.containers.ContainersBench
+    # The real container driver's runtime and monitor, the baselines (plain runc, podman), the
+    # loopback registry and the busybox the image is built from, and jcmd for the daemon's heap.
+    apt_install runc conmon podman docker-registry skopeo umoci busybox-static iptables iproute2
     ;;
   *) usage ;;
 esac

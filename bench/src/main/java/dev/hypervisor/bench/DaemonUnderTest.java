@@ -19,11 +19,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A {@link BenchDaemon} in its own JVM, started with the JVM options of bin/hypervisord on a
- * loopback port it picks itself; stopped with SIGTERM, and killed by a shutdown hook if the
- * benchmark dies first.
+ * A {@link BenchDaemon} (or, for the containers benchmark, the production main class) in its
+ * own JVM, started with the JVM options of bin/hypervisord on a loopback port it picks itself;
+ * stopped with SIGTERM, and killed by a shutdown hook if the benchmark dies first.
  */
-final class DaemonUnderTest implements AutoCloseable {
+public final class DaemonUnderTest implements AutoCloseable {
 
     static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC",
             "-XX:+ExitOnOutOfMemoryError");
@@ -49,6 +49,17 @@ final class DaemonUnderTest implements AutoCloseable {
     /** Starts a daemon on {@code dataDir}; returns once it logs that it serves, or fails after {@code timeoutSeconds}. */
     static DaemonUnderTest start(String name, Path dataDir, int relistSeconds, Path log, int timeoutSeconds)
             throws IOException, InterruptedException {
+        return start(name, BenchDaemon.class.getName(), List.of("--data-dir", dataDir.toString(),
+                "--node-id", Populate.NODE_ID, "--relist-interval", Integer.toString(relistSeconds)), log, timeoutSeconds);
+    }
+
+    /**
+     * Starts {@code mainClass} (a hypervisord main) from this JVM's class path with
+     * {@code --listen 127.0.0.1:0 --metrics-listen off} and {@code args}; returns once it logs
+     * that it serves, or fails after {@code timeoutSeconds}.
+     */
+    public static DaemonUnderTest start(String name, String mainClass, List<String> args, Path log, int timeoutSeconds)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
@@ -58,9 +69,9 @@ final class DaemonUnderTest implements AutoCloseable {
         if (extra != null && !extra.isBlank()) {
             command.addAll(List.of(extra.trim().replace("{name}", name).split("\\s+")));
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchDaemon.class.getName(),
-                "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString(), "--metrics-listen", "off",
-                "--node-id", Populate.NODE_ID, "--relist-interval", Integer.toString(relistSeconds)));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass,
+                "--listen", "127.0.0.1:0", "--metrics-listen", "off"));
+        command.addAll(args);
         Files.createDirectories(log.toAbsolutePath().getParent());
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         LIVE.add(process);
@@ -100,16 +111,16 @@ final class DaemonUnderTest implements AutoCloseable {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** A new plaintext loopback channel whose callbacks run on the transport threads; closed with the daemon. */
-    synchronized ManagedChannel channel() {
+    public synchronized ManagedChannel channel() {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
                 .directExecutor().maxInboundMessageSize(16 << 20).build();
         channels.add(channel);
@@ -117,7 +128,7 @@ final class DaemonUnderTest implements AutoCloseable {
     }
 
     /** VmRSS of the daemon process, in bytes. */
-    long rssBytes() throws IOException {
+    public long rssBytes() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
@@ -127,7 +138,7 @@ final class DaemonUnderTest implements AutoCloseable {
     }
 
     /** User plus system CPU the daemon used so far, in clock ticks (1/100 s on Linux). */
-    long cpuTicks() throws IOException {
+    public long cpuTicks() throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
@@ -137,7 +148,7 @@ final class DaemonUnderTest implements AutoCloseable {
      * Waits until the daemon is idle (under 5% of a core over half a second), so start-up
      * work such as the reconciler's first pass does not leak into a measurement.
      */
-    boolean awaitQuiet(int timeoutSeconds) throws IOException, InterruptedException {
+    public boolean awaitQuiet(int timeoutSeconds) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         long before = cpuTicks();
         while (System.nanoTime() < deadline) {

@@ -3,38 +3,38 @@ package dev.hypervisor.bench;
 import java.util.Arrays;
 
 /** A growable list of latency samples in nanoseconds, with nearest-rank percentiles; not thread-safe. */
-final class Percentiles {
+public final class Percentiles {
 
     private long[] samples;
     private int size;
 
-    Percentiles() {
+    public Percentiles() {
         this(1024);
     }
 
-    Percentiles(int expected) {
+    public Percentiles(int expected) {
         samples = new long[Math.max(16, expected)];
     }
 
-    void add(long nanos) {
+    public void add(long nanos) {
         if (size == samples.length) {
             samples = Arrays.copyOf(samples, samples.length * 2);
         }
         samples[size++] = nanos;
     }
 
-    void addAll(Percentiles other) {
+    public void addAll(Percentiles other) {
         for (int i = 0; i < other.size; i++) {
             add(other.samples[i]);
         }
     }
 
-    int count() {
+    public int count() {
         return size;
     }
 
     /** The nearest-rank percentile {@code p} (0 < p <= 100) in nanoseconds; 0 with no samples. */
-    long percentile(double p) {
+    public long percentile(double p) {
         if (size == 0) {
             return 0;
         }
@@ -44,11 +44,11 @@ final class Percentiles {
         return sorted[Math.min(size, Math.max(1, rank)) - 1];
     }
 
-    long p50() {
+    public long p50() {
         return percentile(50);
     }
 
-    long p99() {
+    public long p99() {
         return percentile(99);
     }
 }

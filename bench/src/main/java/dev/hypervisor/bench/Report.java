@@ -24,14 +24,14 @@ public final class Report {
     }
 
     /** A lower-is-better latency: passes when ours / baseline <= {@code maxRatio}. */
-    void latency(String figure, long oursNanos, long baselineNanos, double maxRatio) {
+    public void latency(String figure, long oursNanos, long baselineNanos, double maxRatio) {
         double ratio = (double) oursNanos / baselineNanos;
         add(new Row(figure, millis(oursNanos), millis(baselineNanos), ratio, "<= " + times(maxRatio),
                 ratio <= maxRatio));
     }
 
     /** A higher-is-better rate: passes when ours / baseline >= {@code minRatio}. */
-    void rate(String figure, double ours, double baseline, String unit, double minRatio) {
+    public void rate(String figure, double ours, double baseline, String unit, double minRatio) {
         double ratio = ours / baseline;
         add(new Row(figure, String.format(Locale.ROOT, "%.0f %s", ours, unit),
                 String.format(Locale.ROOT, "%.0f %s", baseline, unit), ratio, ">= " + times(minRatio),
@@ -50,7 +50,7 @@ public final class Report {
         // In figure order, whatever order the figures were measured in.
         for (Row r : rows.stream().sorted(java.util.Comparator.comparing(r -> r.figure().split(" ")[0])).toList()) {
             lines.add(new String[] {r.figure(), r.ours(), r.baseline(),
-                    Double.isNaN(r.ratio()) ? "-" : times(r.ratio()), r.target(), r.pass() ? "PASS" : "FAIL"});
+                    Double.isNaN(r.ratio()) ? "-" : times(r.ratio()), r.target(), verdict(r)});
         }
         int[] widths = new int[header.length];
         for (String[] line : lines) {
@@ -76,6 +76,14 @@ public final class Report {
             out.println();
             notes.forEach(out::println);
         }
+    }
+
+    /** PASS or FAIL; "n/a" for a passing row whose baseline could not be measured here (the notes say why). */
+    private static String verdict(Row r) {
+        if (r.baseline().equals("n/a") && Double.isNaN(r.ratio())) {
+            return "n/a";
+        }
+        return r.pass() ? "PASS" : "FAIL";
     }
 
     public static String millis(long nanos) {

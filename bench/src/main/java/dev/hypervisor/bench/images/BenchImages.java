@@ -16,23 +16,23 @@ import java.util.SplittableRandom;
  * loopback registry with skopeo. Every layer is gzip or uncompressed: Debian's umoci 0.4.7, the
  * baseline, rejects zstd layers ("blob is not correct mediatype").
  */
-final class BenchImages {
+public final class BenchImages {
 
     /** An image in the registry: its reference, compressed size and layer count. */
-    record Pushed(String reference, long compressedBytes, int layers) {}
+    public record Pushed(String reference, long compressedBytes, int layers) {}
 
     private final Path layout;
     private final String registryHost;
     private final Path logDir;
 
-    BenchImages(Path layout, String registryHost, Path logDir) {
+    public BenchImages(Path layout, String registryHost, Path logDir) {
         this.layout = layout;
         this.registryHost = registryHost;
         this.logDir = logDir;
     }
 
     /** busybox: the image of the baselines and warm-ups. */
-    Pushed busybox() throws IOException {
+    public Pushed busybox() throws IOException {
         return push(OciImageBuilder.busyboxImage().writeTo(layout, "busybox"), "bench/busybox:v1");
     }
 

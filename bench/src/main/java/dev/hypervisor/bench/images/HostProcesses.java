@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the host tools and child JVMs of this benchmark with a deadline each, and kills any still running when the JVM exits. */
-final class HostProcesses {
+public final class HostProcesses {
 
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -27,7 +27,7 @@ final class HostProcesses {
      *
      * @throws IllegalStateException when it fails or outlives {@code timeout}, with the end of its log
      */
-    static long run(List<String> command, Path log, Duration timeout) {
+    public static long run(List<String> command, Path log, Duration timeout) {
         long start = System.nanoTime();
         Process process = start(command, log, log);
         await(process, command, log, timeout);
@@ -35,7 +35,7 @@ final class HostProcesses {
     }
 
     /** Starts {@code command}, tracked so that it is killed at exit; stdout and stderr go to the given files. */
-    static Process start(List<String> command, Path stdout, Path stderr) {
+    public static Process start(List<String> command, Path stdout, Path stderr) {
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile());
         if (stdout.equals(stderr)) {
             builder.redirectErrorStream(true);
@@ -53,7 +53,7 @@ final class HostProcesses {
     }
 
     /** Waits for {@code process}; kills it and throws on timeout, throws on a non-zero exit. */
-    static void await(Process process, List<String> command, Path log, Duration timeout) {
+    public static void await(Process process, List<String> command, Path log, Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -72,7 +72,7 @@ final class HostProcesses {
         }
     }
 
-    static void killAll() {
+    public static void killAll() {
         for (Process process : LIVE) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
@@ -80,7 +80,7 @@ final class HostProcesses {
     }
 
     /** The last lines of a log, for error messages. */
-    static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));

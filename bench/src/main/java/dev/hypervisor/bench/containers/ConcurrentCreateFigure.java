@@ -1,0 +1,163 @@
+package dev.hypervisor.bench.containers;
+
+import dev.hypervisor.bench.Report;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * Figure 2: N client threads each create a container and wait for its RUNNING event; the wall
+ * time from releasing them until the last RUNNING arrived, against N threads each running
+ * {@code runc run -d} of the prepared bundle until the last returned (runc returns once the
+ * container runs). The sides alternate by round, and which goes first alternates too.
+ */
+final class ConcurrentCreateFigure {
+
+    private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(180);
+
+    private final ApiContainers api;
+    private final RuncBundle runc;
+    private final Consumer<String> progress;
+    private int round;
+
+    ConcurrentCreateFigure(ApiContainers api, RuncBundle runc, Consumer<String> progress) {
+        this.api = api;
+        this.runc = runc;
+        this.progress = progress;
+    }
+
+    void run(int n, int rounds, Report report) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(n);
+        try {
+            long[] ours = new long[rounds];
+            long[] raw = new long[rounds];
+            for (int r = 0; r < rounds; r++) {
+                boolean oursFirst = r % 2 == 0;
+                for (int side = 0; side < 2; side++) {
+                    if ((side == 0) == oursFirst) {
+                        ours[r] = ours(threads, n);
+                    } else {
+                        raw[r] = raw(threads, n);
+                    }
+                }
+                progress.accept(String.format(Locale.ROOT, "figure 2: round %d of %d: ours %s, runc run -d %s", r + 1,
+                        rounds, Report.seconds(ours[r]), Report.seconds(raw[r])));
+            }
+            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", median(ours), median(raw),
+                    1.3);
+            report.note("figure 2: the median of %d round(s); every round, ours: %s; runc run -d: %s.", rounds,
+                    describe(ours), describe(raw));
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** Wall time until all N creates are RUNNING; then deletes them (untimed). */
+    private long ours(ExecutorService threads, int n) throws Exception {
+        int current = round++;
+        List<String> ids = Collections.synchronizedList(new ArrayList<>());
+        long[] wall = new long[1];
+        try {
+            List<Long> running = gate(threads, n, (i, start) -> {
+                String id = api.create("burst-" + current + "-" + i, i);
+                ids.add(id);
+                return api.awaitRunning(id, RUNNING_TIMEOUT);
+            }, wall);
+            return running.stream().mapToLong(Long::longValue).max().orElseThrow() - wall[0];
+        } finally {
+            api.deleteAll(List.copyOf(ids), RUNNING_TIMEOUT);
+        }
+    }
+
+    /** Wall time until all N {@code runc run -d} returned; checks they run, then deletes them (untimed). */
+    private long raw(ExecutorService threads, int n) throws Exception {
+        int current = round++;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add("hvbench-burst-" + current + "-" + i);
+        }
+        long[] wall = new long[1];
+        try {
+            List<Long> done = gate(threads, n, (i, start) -> {
+                runc.runDetached(ids.get(i));
+                return System.nanoTime();
+            }, wall);
+            long elapsed = done.stream().mapToLong(Long::longValue).max().orElseThrow() - wall[0];
+            long running = runc.running(ids);
+            if (running != n) {
+                throw new IllegalStateException("runc reports " + running + " of " + n + " baseline containers running");
+            }
+            return elapsed;
+        } finally {
+            gate(threads, n, (i, start) -> {
+                runc.delete(ids.get(i));
+                return 0L;
+            }, new long[1]);
+        }
+    }
+
+    interface Task {
+        long run(int index, long start) throws Exception;
+    }
+
+    /** Runs N tasks released together; {@code start[0]} gets the release time; returns each task's result. */
+    private static List<Long> gate(ExecutorService threads, int n, Task task, long[] start) throws Exception {
+        CountDownLatch ready = new CountDownLatch(n);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Long>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            Callable<Long> call = () -> {
+                ready.countDown();
+                go.await();
+                return task.run(index, start[0]);
+            };
+            futures.add(threads.submit(call));
+        }
+        if (!ready.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the client threads did not start");
+        }
+        start[0] = System.nanoTime();
+        go.countDown();
+        List<Long> results = new ArrayList<>();
+        long deadline = System.nanoTime() + RUNNING_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(30);
+        Exception first = null;
+        for (Future<Long> f : futures) {
+            try {
+                results.add(f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (ExecutionException | TimeoutException e) {
+                if (first == null) {
+                    first = e;
+                }
+                f.cancel(true);
+            }
+        }
+        if (first != null) {
+            throw new IllegalStateException((n - results.size()) + " of " + n + " concurrent tasks failed, first: "
+                    + (first.getCause() != null ? first.getCause() : first), first);
+        }
+        return results;
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[(sorted.length - 1) / 2];
+    }
+
+    private static String describe(long[] values) {
+        return String.join(", ", Arrays.stream(values).mapToObj(Report::seconds).toList());
+    }
+}

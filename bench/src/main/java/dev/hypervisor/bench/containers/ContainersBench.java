@@ -1,0 +1,217 @@
+package dev.hypervisor.bench.containers;
+
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.PullImageProgress;
+import dev.hypervisor.api.v1.PullImageRequest;
+import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.RunLog;
+import dev.hypervisor.bench.images.BenchImages;
+import dev.hypervisor.container.ContainerOptions;
+import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.server.Hypervisord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * {@code bench/run.sh containers}: the production hypervisord with its real container driver
+ * (runc under conmon, a bridge of its own) in a separate JVM, driven over loopback gRPC, every
+ * figure of the container issue printed beside plain runc (and podman) measured in the same run.
+ */
+public final class ContainersBench {
+
+    // Exit code: 0 when every figure passes, 1 when one misses its target, 2 on a usage error
+    // or a broken run.
+
+    private static final String MARKER = ".containers-bench";
+    private static final List<String> TOOLS = List.of("runc", "conmon", "docker-registry", "skopeo", "umoci", "ip",
+            "iptables");
+    private static final int START_TIMEOUT_SECONDS = 120;
+
+    private final ContainersOptions options;
+    private final Report report = new Report();
+    private final RunLog log = new RunLog();
+
+    private ContainersBench(ContainersOptions options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(ContainersOptions.USAGE);
+            return;
+        }
+        ContainersOptions options;
+        try {
+            options = ContainersOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        int code;
+        try {
+            code = new ContainersBench(options).run();
+        } catch (Exception e) {
+            System.err.println("containers benchmark failed: " + e);
+            e.printStackTrace();
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    private int run() throws Exception {
+        for (String tool : TOOLS) {
+            if (ContainerOptions.which(tool).isEmpty()) {
+                throw new IllegalStateException(tool + " is not installed (bench/run.sh containers installs what it needs)");
+            }
+        }
+        Path work = prepareWorkDir(options.workDir());
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
+        String subnet = "10.215." + random.nextInt(256) + ".0/24";
+        System.out.printf(Locale.ROOT, "containers benchmark%s: %d cores, load average %s, work dir %s, bridge %s (%s)%n",
+                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(),
+                work, bridge, subnet);
+        Path data = work.resolve("daemon/data");
+        // Short, as podman wants it, and named after the bridge so that concurrent runs do not share it.
+        Path podmanRunRoot = Path.of("/run/hvbench-" + bridge);
+        HostLeftovers leftovers = new HostLeftovers(work, bridge, subnet, podmanRunRoot);
+        leftovers.runcRoot(data.resolve("containers/runtime"));
+        leftovers.runcRoot(work.resolve("runc/state"));
+        RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
+        Optional<PodmanBaseline>[] podman = new Optional[] {Optional.empty()};
+        ApiContainers[] api = new ApiContainers[1];
+        // On SIGINT or a crash: the daemon and child processes are killed by their own hooks; this
+        // removes the containers, namespaces, mounts and bridge they leave.
+        Thread cleanUp = new Thread(() -> {
+            podman[0].ifPresent(PodmanBaseline::removeAll);
+            if (api[0] != null) {
+                leftovers.instances(api[0].live());
+            }
+            leftovers.removeAll();
+            registry.close();
+        }, "containers-clean-up");
+        Runtime.getRuntime().addShutdownHook(cleanUp);
+        try {
+            Path logs = Files.createDirectories(work.resolve("logs"));
+            log.progress("registry on %s; building and pushing busybox", registry.host());
+            Path layout = work.resolve("layout");
+            String image = new BenchImages(layout, registry.host(), logs).busybox().reference();
+            RuncBundle runc = RuncBundle.prepare(layout, "busybox", work.resolve("runc/bundle"), work.resolve("runc/state"),
+                    Files.createDirectories(work.resolve("runc/logs")));
+            StringBuilder podmanWhy = new StringBuilder();
+            podman[0] = PodmanBaseline.open(work.resolve("podman"), podmanRunRoot, image, podmanWhy);
+            log.progress("podman: %s", podman[0].isPresent() ? "image pulled" : podmanWhy);
+
+            log.progress("starting hypervisord (real container driver) on bridge %s", bridge);
+            Path registryConfig = work.resolve("daemon/registries.json");
+            Files.createDirectories(registryConfig.getParent());
+            // Docker Hub points at a closed loopback port: nothing can make the daemon reach past this machine.
+            Files.writeString(registryConfig, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
+            try (DaemonUnderTest daemon = DaemonUnderTest.start("containers", Hypervisord.class.getName(),
+                    List.of("--data-dir", data.toString(), "--node-id", "bench-node", "--bridge", bridge,
+                            "--subnet", subnet, "--registry-config", registryConfig.toString()),
+                    work.resolve("daemon/daemon.log"), START_TIMEOUT_SECONDS)) {
+                try {
+                    pull(daemon, image);
+                    api[0] = new ApiContainers(daemon, image, 4);
+                    daemon.awaitQuiet(30);
+                    log.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples());
+                    new CreateLatencyFigure(api[0], runc, podman[0], podmanWhy.toString(), log::progress)
+                            .run(options.latencySamples(), report);
+                    log.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent(),
+                            options.concurrentRounds());
+                    daemon.awaitQuiet(30);
+                    new ConcurrentCreateFigure(api[0], runc, log::progress)
+                            .run(options.concurrent(), options.concurrentRounds(), report);
+                    log.progress("figure 3: %d idle containers", options.idle());
+                    new IdleMemoryFigure(daemon, api[0], data.resolve("containers"), logs, log::progress)
+                            .run(options.idle(), report);
+                } finally {
+                    // Containers outlive the daemon by design: remove them through the API before it stops.
+                    if (api[0] != null && !api[0].live().isEmpty()) {
+                        leftovers.instances(api[0].live());
+                        try {
+                            api[0].deleteAll(api[0].live(), Duration.ofSeconds(120));
+                        } catch (RuntimeException e) {
+                            System.err.println("warning: deleting the remaining containers failed: " + e.getMessage());
+                        }
+                    }
+                }
+            }
+        } finally {
+            podman[0].ifPresent(PodmanBaseline::removeAll);
+            leftovers.removeAll();
+            registry.close();
+            Runtime.getRuntime().removeShutdownHook(cleanUp);
+        }
+
+        System.out.println();
+        report.print(System.out);
+        System.out.printf(Locale.ROOT, "%nbaselines: 1 = runc create + runc start of a prepared bundle (the same busybox"
+                + " rootfs, runc spec's config with sleep 100000), and %s; 2 = runc run -d of the same bundle from as many"
+                + " threads; 3 = the PSS of the containers' own conmons.%ntotal time %.0fs; other processes may have used"
+                + " the CPU meanwhile (load average now %s).%n",
+                podman[0].map(PodmanBaseline::describe).orElse("podman (n/a)"), log.seconds(), RunLog.loadAverage());
+        if (!options.keep()) {
+            deleteTree(work);
+        }
+        return report.allPass() ? 0 : 1;
+    }
+
+    /** PullImage once, so that every create finds the image cached. */
+    private void pull(DaemonUnderTest daemon, String image) {
+        long start = System.nanoTime();
+        Iterator<PullImageProgress> progress = ComputeServiceGrpc.newBlockingStub(daemon.channel())
+                .withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder().setImage(image).build());
+        PullImageProgress last = null;
+        while (progress.hasNext()) {
+            last = progress.next();
+        }
+        if (last == null || last.getPhase() != PullImageProgress.Phase.DONE) {
+            throw new IllegalStateException("PullImage of " + image + " ended in " + (last == null ? "nothing" : last.getPhase()));
+        }
+        log.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
+    }
+
+    /** The work dir, emptied; refuses a non-empty directory this benchmark did not make. */
+    private static Path prepareWorkDir(Path dir) throws IOException {
+        Path work = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(work)) {
+            try (Stream<Path> entries = Files.list(work)) {
+                if (entries.findAny().isPresent() && !Files.exists(work.resolve(MARKER))) {
+                    throw new IllegalArgumentException(work + " is not empty and was not made by this benchmark");
+                }
+            }
+            deleteTree(work);
+        }
+        Files.createDirectories(work);
+        Files.createFile(work.resolve(MARKER));
+        return work;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.hypervisor.bench.containers;
+
+import dev.hypervisor.bench.BenchArgs;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The sizes of one containers run: the issue's full sizes, or small ones with {@code --quick}. */
+record ContainersOptions(boolean quick, int latencySamples, int concurrent, int concurrentRounds, int idle,
+        Path workDir, boolean keep) {
+
+    static final String USAGE = """
+            usage: bench/run.sh containers [--quick] [options]
+              --quick               small sizes for a smoke run (defaults below are the full sizes)
+              --latency-samples N   measured creates per side (figure 1), alternating     [40; quick 10]
+                                    (after 3 unmeasured warm-up creates per side)
+              --concurrent N        containers created at once (figure 2)                 [50; quick 10]
+              --rounds N            rounds of figure 2, ours and baseline alternating     [3; quick 1]
+              --idle N              idle containers for the memory figure (figure 3)      [100; quick 20]
+              --work-dir DIR        daemon data dir, registry, bundles, logs              [bench/target/containers]
+              --keep                keep the work dir afterwards
+            """;
+
+    /** Parses the command line; throws IllegalArgumentException with the usage on a bad one. */
+    static ContainersOptions parse(String[] args) {
+        BenchArgs parsed = BenchArgs.parse(args, USAGE);
+        boolean quick = parsed.quick();
+        Map<String, String> values = parsed.values();
+        ContainersOptions options = new ContainersOptions(quick,
+                integer(values, "--latency-samples", quick ? 10 : 40, 1000),
+                integer(values, "--concurrent", quick ? 10 : 50, 200),
+                integer(values, "--rounds", quick ? 1 : 3, 20),
+                integer(values, "--idle", quick ? 20 : 100, 500),
+                Path.of(values.getOrDefault("--work-dir", "bench/target/containers")),
+                parsed.keep());
+        values.remove("--work-dir");
+        if (!values.isEmpty()) {
+            throw new IllegalArgumentException("unknown option " + values.keySet().iterator().next() + "\n" + USAGE);
+        }
+        return options;
+    }
+
+    private static int integer(Map<String, String> values, String name, int fallback, int max) {
+        String value = values.remove(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed < 1 || parsed > max) {
+                throw new NumberFormatException();
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": expected an integer from 1 to " + max + ", got " + value);
+        }
+    }
+}

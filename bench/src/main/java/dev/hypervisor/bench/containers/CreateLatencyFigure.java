@@ -1,0 +1,108 @@
+package dev.hypervisor.bench.containers;
+
+import dev.hypervisor.bench.Percentiles;
+import dev.hypervisor.bench.Report;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Figure 1: create-to-RUNNING latency of one container from a cached image, as a WatchInstance
+ * client sees it, against {@code runc create} + {@code runc start} of a prepared bundle and
+ * against {@code podman run -d}. The sides alternate sample by sample, the first side rotating,
+ * so that load from other processes falls on all of them; nothing runs between samples but the
+ * (untimed) removal of the sample's container.
+ */
+final class CreateLatencyFigure {
+
+    private static final int WARM_UP = 3;
+    private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(60);
+
+    private final ApiContainers api;
+    private final RuncBundle runc;
+    private final Optional<PodmanBaseline> podman;
+    private final String podmanUnavailable;
+    private final Consumer<String> progress;
+
+    CreateLatencyFigure(ApiContainers api, RuncBundle runc, Optional<PodmanBaseline> podman, String podmanUnavailable,
+            Consumer<String> progress) {
+        this.api = api;
+        this.runc = runc;
+        this.podman = podman;
+        this.podmanUnavailable = podmanUnavailable;
+        this.progress = progress;
+    }
+
+    void run(int samples, Report report) {
+        Percentiles ours = new Percentiles(samples);
+        Percentiles raw = new Percentiles(samples);
+        Percentiles pod = new Percentiles(samples);
+        Percentiles acknowledged = new Percentiles(samples);
+        Percentiles toStarting = new Percentiles(samples);
+        Percentiles toRunning = new Percentiles(samples);
+        int sides = podman.isPresent() ? 3 : 2;
+        for (int i = 0; i < WARM_UP + samples; i++) {
+            boolean measured = i >= WARM_UP;
+            for (int k = 0; k < sides; k++) {
+                switch ((i + k) % sides) {
+                    case 0 -> {
+                        ApiContainers.Timeline t = api.createAndAwaitRunning("lat-" + i, i, RUNNING_TIMEOUT);
+                        api.deleteAll(List.of(t.id()), RUNNING_TIMEOUT);
+                        if (measured) {
+                            ours.add(t.createToRunning());
+                            acknowledged.add(t.acknowledged() - t.sent());
+                            toStarting.add(t.starting() - t.sent());
+                            toRunning.add(t.running() - t.starting());
+                        }
+                    }
+                    case 1 -> {
+                        String id = "hvbench-lat-" + i;
+                        long nanos = runc.createAndStart(id);
+                        runc.delete(id);
+                        if (measured) {
+                            raw.add(nanos);
+                        }
+                    }
+                    default -> {
+                        String name = "hvbench-lat-" + i;
+                        long nanos = podman.get().run(name);
+                        podman.get().remove(name);
+                        if (measured) {
+                            pod.add(nanos);
+                        }
+                    }
+                }
+            }
+            if (measured && (i - WARM_UP + 1) % 10 == 0) {
+                progress.accept(String.format(Locale.ROOT, "figure 1: %d of %d samples; p50 so far: ours %s, runc %s",
+                        i - WARM_UP + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50())));
+            }
+        }
+        report.latency("1 create->RUNNING p50 vs runc create+start", ours.p50(), raw.p50(), 2.0);
+        report.latency("1 create->RUNNING p99 vs runc create+start", ours.p99(), raw.p99(), 3.0);
+        if (podman.isPresent()) {
+            double ratio = (double) ours.p50() / pod.p50();
+            report.add(new Report.Row("1 create->RUNNING p50 vs podman run -d", Report.millis(ours.p50()),
+                    Report.millis(pod.p50()), ratio, "< 1.00x", ratio < 1.0));
+        } else {
+            report.add(new Report.Row("1 create->RUNNING p50 vs podman run -d", Report.millis(ours.p50()), "n/a",
+                    Double.NaN, "< 1.00x", true));
+            report.note("figure 1: podman row n/a: %s", podmanUnavailable);
+        }
+        report.note("figure 1: %d samples per side after %d warm-up; p99 is the nearest-rank p99 (of %d samples, the %s).",
+                samples, WARM_UP, samples, samples < 100 ? "maximum" : "99th");
+        report.note("figure 1: ours, p50 of each step as the client saw it: CreateInstance acknowledged %s;"
+                + " sent->STARTING event %s (the CREATING step: image acquire, rootfs snapshot, netns, config);"
+                + " STARTING->RUNNING event %s (the STARTING step: conmon + runc create, runc start).",
+                Report.millis(acknowledged.p50()), Report.millis(toStarting.p50()), Report.millis(toRunning.p50()));
+        report.note("figure 1: per side min / p50 / max: ours %s; runc %s%s.", spread(ours), spread(raw),
+                podman.isPresent() ? "; podman " + spread(pod) : "");
+    }
+
+    private static String spread(Percentiles p) {
+        return String.format(Locale.ROOT, "%.0f / %.0f / %.0f ms", p.percentile(0.001) / 1e6, p.p50() / 1e6,
+                p.percentile(100) / 1e6);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.hypervisor.bench.containers;
+
+import dev.hypervisor.core.store.InMemoryStore;
+import dev.hypervisor.host.HostCommand;
+import dev.hypervisor.network.BridgeNetwork;
+import dev.hypervisor.network.NetworkOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * Removes what a run put on the host, whether or not the daemon is still alive: containers
+ * left in the daemon's or the baseline's runc state roots, the network namespaces of the
+ * instances it created, mounts under the work dir, and the daemon's bridge with its iptables
+ * rules. Every step is idempotent and only touches names this run made, so it is safe both
+ * after a clean run and in a shutdown hook.
+ */
+final class HostLeftovers {
+
+    private final Path workDir;
+    private final String bridge;
+    private final String subnet;
+    private final Path outsideDir;
+    private final List<Path> runcRoots = new ArrayList<>();
+    private final Set<String> instanceIds = ConcurrentHashMap.newKeySet();
+    private volatile boolean done;
+
+    /** {@code outsideDir}: a directory of this run outside the work dir, removed with everything below it. */
+    HostLeftovers(Path workDir, String bridge, String subnet, Path outsideDir) {
+        this.workDir = workDir.toAbsolutePath().normalize();
+        this.outsideDir = outsideDir.toAbsolutePath().normalize();
+        this.bridge = bridge;
+        this.subnet = subnet;
+    }
+
+    synchronized void runcRoot(Path root) {
+        runcRoots.add(root);
+    }
+
+    void instances(Collection<String> ids) {
+        instanceIds.addAll(ids);
+    }
+
+    /** Cleans up once; later calls do nothing. */
+    synchronized void removeAll() {
+        if (done) {
+            return;
+        }
+        done = true;
+        for (Path root : runcRoots) {
+            deleteRuncContainers(root);
+        }
+        for (String id : instanceIds) {
+            String namespace = namespaceOf(id);
+            if (Files.exists(Path.of("/var/run/netns", namespace))) {
+                call("ip", "netns", "del", namespace);
+            }
+        }
+        unmountUnder(workDir);
+        unmountUnder(outsideDir);
+        deleteTree(outsideDir);
+        try {
+            // The network adapter's own removal: the same rules, matched exactly. open() first
+            // makes sure they exist, which is harmless, since removeFromHost() deletes them again.
+            BridgeNetwork.open(new InMemoryStore(), NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet))
+                    .removeFromHost();
+        } catch (RuntimeException e) {
+            System.err.println("warning: removing bridge " + bridge + " failed (" + e.getMessage()
+                    + "); ip link del " + bridge + " and the iptables rules commented 'hypervisord " + bridge + "' may remain");
+            call("ip", "link", "del", bridge);
+        }
+    }
+
+    private static void deleteRuncContainers(Path root) {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        String ids = call("runc", "--root", root.toString(), "list", "-q");
+        for (String id : ids.lines().map(String::strip).filter(s -> !s.isEmpty()).toList()) {
+            call("runc", "--root", root.toString(), "delete", "-f", id);
+        }
+    }
+
+    /** Mirrors the network adapter's naming ("hv-" + the id's last 13 characters after "inst-"). */
+    static String namespaceOf(String id) {
+        String bare = id.startsWith("inst-") ? id.substring(5) : id;
+        return "hv-" + (bare.length() <= 13 ? bare : bare.substring(bare.length() - 13));
+    }
+
+    /** Lazily unmounts every mount point below {@code dir}, deepest first (rootfs overlays a killed daemon left). */
+    private static void unmountUnder(Path dir) {
+        List<Path> points = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] fields = line.split(" ");
+                if (fields.length > 4) {
+                    Path point = Path.of(fields[4].replace("\\040", " "));
+                    if (point.startsWith(dir) && !point.equals(dir)) {
+                        points.add(point);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return;
+        }
+        points.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path point : points) {
+            call("umount", "-l", point.toString());
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("warning: cannot remove " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static String call(String... command) {
+        try {
+            HostCommand.Result result = HostCommand.call(null, List.of(command));
+            return result.exitCode() == 0 ? result.output() : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.hypervisor.bench.containers;
+
+import dev.hypervisor.bench.images.HostProcesses;
+import dev.hypervisor.container.ContainerOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The second baseline of figure 1: {@code podman run --rm -d} with the flags that work on
+ * this host (vfs storage, runc, explicit ulimits), on storage of its own in the work dir so
+ * that the host's podman images and containers are neither used nor touched.
+ */
+final class PodmanBaseline {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final List<String> global;
+    private final String image;
+    private final Path logs;
+    private final List<String> live = new ArrayList<>();
+
+    private PodmanBaseline(List<String> global, String image, Path logs) {
+        this.global = global;
+        this.image = image;
+        this.logs = logs;
+    }
+
+    /**
+     * Pulls {@code image} from the loopback registry into podman's private storage under
+     * {@code dir}, with its run root in {@code runRoot} (podman refuses one over 50 characters);
+     * empty, with the reason in {@code why}, when podman is missing or cannot pull here.
+     */
+    static Optional<PodmanBaseline> open(Path dir, Path runRoot, String image, StringBuilder why) {
+        if (ContainerOptions.which("podman").isEmpty()) {
+            why.append("podman is not installed (apt-get install podman)");
+            return Optional.empty();
+        }
+        try {
+            Path logs = Files.createDirectories(dir.resolve("logs"));
+            List<String> global = List.of("podman", "--root", dir.resolve("storage").toString(),
+                    "--runroot", runRoot.toString(), "--storage-driver", "vfs",
+                    "--cgroup-manager", "cgroupfs", "--events-backend", "file");
+            PodmanBaseline podman = new PodmanBaseline(global, image, logs);
+            List<String> pull = new ArrayList<>(global);
+            pull.addAll(List.of("pull", "--quiet", "--tls-verify=false", "docker://" + image));
+            HostProcesses.run(pull, logs.resolve("pull.log"), Duration.ofSeconds(120));
+            return Optional.of(podman);
+        } catch (IOException | RuntimeException e) {
+            // The message is the command line, then the end of its log: the last line says why.
+            String message = String.valueOf(e.getMessage()).strip();
+            why.append("podman cannot pull here: ").append(message.substring(message.lastIndexOf('\n') + 1));
+            return Optional.empty();
+        }
+    }
+
+    /** {@code podman run --rm -d --network none ... sleep 100000}: its wall time, fork to exit, in nanoseconds. */
+    long run(String name) {
+        List<String> command = new ArrayList<>(global);
+        command.addAll(List.of("run", "--rm", "-d", "--name", name, "--network", "none", "--runtime", "runc",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", image, "sleep", "100000"));
+        Path log = logs.resolve(name + ".log");
+        live.add(name);
+        return HostProcesses.run(command, log, TIMEOUT);
+    }
+
+    /** Removes the container at once (sleep ignores SIGTERM). */
+    void remove(String name) {
+        List<String> command = new ArrayList<>(global);
+        command.addAll(List.of("rm", "-f", "-t", "0", name));
+        HostProcesses.run(command, logs.resolve(name + "-rm.log"), TIMEOUT);
+        live.remove(name);
+    }
+
+    /** Removes every container of this private storage; quiet, for clean-up. */
+    void removeAll() {
+        List<String> command = new ArrayList<>(global);
+        command.addAll(List.of("rm", "-a", "-f", "-t", "0"));
+        try {
+            HostProcesses.run(command, logs.resolve("rm-all.log"), TIMEOUT);
+        } catch (RuntimeException e) {
+            System.err.println("warning: podman rm -a failed: " + e.getMessage());
+        }
+        live.clear();
+    }
+
+    /** The command line of a run, for the notes. */
+    String describe() {
+        return "podman --storage-driver vfs --cgroup-manager cgroupfs run --rm -d --network none --runtime runc"
+                + " --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 <image> sleep 100000";
+    }
+}
