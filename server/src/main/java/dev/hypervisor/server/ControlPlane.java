@@ -52,7 +52,9 @@ final class ControlPlane implements AutoCloseable {
         requests = new RequestLog(store, clock);
         watches = new Watches(repository, clock, config.serverLimits().watchQueueCapacity());
         census = new InstanceCensus(repository);
-        reconciler = new Reconciler(repository, drivers, images, clock, config.relistInterval(), 8);
+        // Steps mostly wait on runtimes (runc, conmon, ip, mount): enough of them run at once to
+        // keep 50 concurrent creates moving, as 50 parallel runc runs would.
+        reconciler = new Reconciler(repository, drivers, images, clock, config.relistInterval(), 64);
         useCases = new UseCases(
                 new CreateInstance(repository, requests, new CreateValidation(config.limits()), drivers,
                         new InstanceIds(), clock),

@@ -86,6 +86,9 @@ final class Conmon {
                 "--persist-dir", dirs.dir().toString(),
                 "--socket-dir-path", dirs.dir().toString(),
                 "--full-attach",
+                // conmon would otherwise sync() every filesystem when the container exits: about a
+                // second on a busy host, during which the container cannot be removed or restarted.
+                "--no-sync-log",
                 "--terminal", "--stdin", "--leave-stdin-open",
                 "--log-level", "warn"));
         for (String arg : runtime.globalArgs()) {

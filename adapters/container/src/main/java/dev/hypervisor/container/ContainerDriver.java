@@ -351,11 +351,23 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         }
     }
 
+    /**
+     * Ends the conmon of a container that is gone. Once the exit file is written conmon has
+     * nothing left to do but tidy up, so it is asked to finish rather than waited for.
+     */
     private static void awaitConmonGone(ContainerDirs dirs) {
+        Optional<ProcessHandle> conmon = conmonPid(dirs).flatMap(ProcessHandle::of)
+                .filter(handle -> handle.info().command().map(c -> c.endsWith("conmon")).orElse(false));
+        if (conmon.isEmpty() || !conmon.get().isAlive()) {
+            return;
+        }
+        if (Files.exists(dirs.exitFile())) {
+            conmon.get().destroy();
+        }
         long deadline = System.nanoTime() + KILL_WAIT.toNanos();
-        while (conmonAlive(dirs)) {
+        while (conmon.get().isAlive()) {
             if (System.nanoTime() >= deadline) {
-                conmonPid(dirs).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+                conmon.get().destroyForcibly();
                 return;
             }
             sleep(POLL);
