@@ -221,6 +221,20 @@ class ContainersE2ETest {
         Instance exited = awaitState(shortLived, InstanceState.INSTANCE_STATE_ERROR);
         assertThat(exited.getErrorMessage()).isEqualTo("exited with code 9");
 
+        for (String id : List.of(ids.get(0), ids.get(10), ids.get(19))) {
+            assertThat(echo(id, "still-attachable-" + id)).as(id + " is attachable after the restart").isTrue();
+        }
+
+        for (String id : ids) {
+            daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
+        }
+        ids.forEach(id -> awaitState(id, InstanceState.INSTANCE_STATE_STOPPED));
+        ids.forEach(ContainersE2ETest::delete);
+        delete(shortLived);
+    }
+
+    /** Types a token into the container's pty and waits for the terminal to echo it. */
+    private static boolean echo(String id, String token) {
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         StreamObserver<ConsoleInput> input = daemon.async().attachConsole(new StreamObserver<>() {
             @Override
@@ -236,15 +250,19 @@ class ContainersE2ETest {
             @Override
             public void onCompleted() { }
         });
-        input.onNext(ConsoleInput.newBuilder().setInstanceId(ids.get(0)).setData(ByteString.copyFromUtf8("x")).build());
-        input.onCompleted();
-
-        for (String id : ids) {
-            daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
+        input.onNext(ConsoleInput.newBuilder().setInstanceId(id).setData(ByteString.copyFromUtf8(token)).build());
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                synchronized (seen) {
+                    return seen.toString(StandardCharsets.UTF_8).contains(token);
+                }
+            });
+            return true;
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return false;
+        } finally {
+            input.onCompleted();
         }
-        ids.forEach(id -> awaitState(id, InstanceState.INSTANCE_STATE_STOPPED));
-        ids.forEach(ContainersE2ETest::delete);
-        delete(shortLived);
     }
 
     private static void removeAllInstances() {
