@@ -24,6 +24,7 @@ final class ImageRecords {
     static final String REFS = "/imagerefs/";
     static final String USERS = "/imageusers/";
     private static final int MAX_ATTEMPTS = 16;
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> updateLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Store store;
 
@@ -80,13 +81,18 @@ final class ImageRecords {
 
     /** Applies {@code change} to a record with a compare-and-swap, retrying on a lost race. */
     ImageRecord update(String digest, UnaryOperator<ImageRecord> change, UnaryOperator<Txn> extra) {
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            KeyValue kv = store.get(IMAGES + digest).orElseThrow(() -> DomainException.notFound("image " + digest));
-            ImageRecord next = change.apply(RecordCodec.decode(kv.value(), ImageRecord.class));
-            Txn txn = Txn.create().ifModRevision(IMAGES + digest, kv.modRevision())
-                    .put(IMAGES + digest, RecordCodec.encode(next));
-            if (store.commitAndWait(extra.apply(txn)).succeeded()) {
-                return next;
+        // Fifty instances created at once from one image all mark it used: taking turns here
+        // costs one commit each, where racing would fail all but one compare-and-swap per round
+        // and exhaust the attempts. The retries remain for writers outside this process.
+        synchronized (updateLocks.computeIfAbsent(digest, d -> new Object())) {
+            for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+                KeyValue kv = store.get(IMAGES + digest).orElseThrow(() -> DomainException.notFound("image " + digest));
+                ImageRecord next = change.apply(RecordCodec.decode(kv.value(), ImageRecord.class));
+                Txn txn = Txn.create().ifModRevision(IMAGES + digest, kv.modRevision())
+                        .put(IMAGES + digest, RecordCodec.encode(next));
+                if (store.commitAndWait(extra.apply(txn)).succeeded()) {
+                    return next;
+                }
             }
         }
         throw DomainException.aborted("image record " + digest + " kept changing; retry");

@@ -10,6 +10,9 @@ import dev.hypervisor.core.image.ImagePage;
 import dev.hypervisor.core.image.ImageQuery;
 import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.store.InMemoryStore;
+import dev.hypervisor.core.store.Store;
+import dev.hypervisor.store.sqlite.SqliteStore;
+import dev.hypervisor.store.sqlite.SqliteStoreOptions;
 import dev.hypervisor.images.registry.MediaTypes.Compression;
 import dev.hypervisor.images.testing.BuiltImage;
 import dev.hypervisor.images.testing.LayerTree;
@@ -195,6 +198,31 @@ class LocalImageStoreTest {
         assertThat(again.digest()).isEqualTo(first.digest());
         assertThat(other.usedBy()).containsExactly("inst-a", "inst-b");
         assertThat(proxy.requestCount("/v2/demo/app/blobs/" + app.layers().get(0).descriptor().digest())).isEqualTo(1);
+    }
+
+    @Test
+    void sixtyFourInstancesAcquiringOneImageAtOnceAllGetIt() throws Exception {
+        // A real SQLite store: its group commit makes concurrent compare-and-swaps really collide.
+        images.close();
+        Store sqlite = SqliteStore.open(data.resolve("state.db"), SqliteStoreOptions.defaults());
+        images = LocalImageStore.open(data.resolve("images"), sqlite, ImageOptions.defaults(), "node-1");
+        images.pull(ref("demo/app:v1"), "", PullListener.NONE);
+        ExecutorService callers = Executors.newFixedThreadPool(64);
+        try {
+            List<Future<ImageInfo>> acquired = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                String instance = "inst-c" + i;
+                acquired.add(callers.submit(() -> images.acquire(ref("demo/app:v1"), instance, PullListener.NONE)));
+            }
+            for (Future<ImageInfo> future : acquired) {
+                future.get(30, TimeUnit.SECONDS); // none may fail with ABORTED
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(images.acquire(ref("demo/app:v1"), "inst-c0", PullListener.NONE).usedBy()).hasSize(64);
+        images.close();
+        sqlite.close();
     }
 
     @Test
