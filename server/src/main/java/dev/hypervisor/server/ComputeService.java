@@ -24,8 +24,16 @@ import dev.hypervisor.api.v1.StopInstanceRequest;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
 import dev.hypervisor.core.image.ImageQuery;
 import dev.hypervisor.core.usecase.InstanceQueries;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -33,7 +41,7 @@ import java.util.function.Supplier;
  * converts the answer; failures go through {@link StatusMapper}. Streams live in
  * {@link WatchStream}, {@link ConsoleStream} and {@link PullStream}.
  */
-final class ComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
+final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableService {
 
     private final UseCases useCases;
     private final StreamRegistry streams;
@@ -100,11 +108,39 @@ final class ComputeService extends ComputeServiceGrpc.ComputeServiceImplBase {
         unary(response, () -> ApiMapper.toProto(useCases.runtime().stats(request.getInstanceId())));
     }
 
+    /**
+     * The generated binding, except that WatchInstance sends {@link EncodedEvent}s: the same
+     * bytes on the wire, serialized once per change instead of once per watcher.
+     */
     @Override
-    public void watchInstance(WatchInstanceRequest request, StreamObserver<InstanceEvent> response) {
+    public ServerServiceDefinition bindService() {
+        ServerServiceDefinition generated = ComputeServiceGrpc.bindService(this);
+        MethodDescriptor<WatchInstanceRequest, InstanceEvent> watch = ComputeServiceGrpc.getWatchInstanceMethod();
+        MethodDescriptor<WatchInstanceRequest, EncodedEvent> encodedWatch =
+                watch.toBuilder(watch.getRequestMarshaller(), EncodedEvent.MARSHALLER).build();
+        ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(ComputeServiceGrpc.SERVICE_NAME)
+                .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor());
+        List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+        for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+            if (method.getMethodDescriptor().getFullMethodName().equals(watch.getFullMethodName())) {
+                descriptor.addMethod(encodedWatch);
+                methods.add(ServerMethodDefinition.create(encodedWatch, ServerCalls.asyncServerStreamingCall(
+                        (WatchInstanceRequest request, StreamObserver<EncodedEvent> response) ->
+                                watchInstanceEncoded(request, response))));
+            } else {
+                descriptor.addMethod(method.getMethodDescriptor());
+                methods.add(method);
+            }
+        }
+        ServerServiceDefinition.Builder bound = ServerServiceDefinition.builder(descriptor.build());
+        methods.forEach(bound::addMethod);
+        return bound.build();
+    }
+
+    private void watchInstanceEncoded(WatchInstanceRequest request, StreamObserver<EncodedEvent> response) {
         try {
             streams.track(new WatchStream(useCases.watches(), wireEvents, ApiMapper.toWatch(request),
-                    (ServerCallStreamObserver<InstanceEvent>) response));
+                    (ServerCallStreamObserver<EncodedEvent>) response));
         } catch (RuntimeException e) {
             response.onError(StatusMapper.toStatus(e));
         }

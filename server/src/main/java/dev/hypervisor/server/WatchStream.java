@@ -1,6 +1,5 @@
 package dev.hypervisor.server;
 
-import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.watch.InstanceWatch;
 import dev.hypervisor.core.watch.WatchRequest;
@@ -17,13 +16,13 @@ final class WatchStream implements StreamRegistry.Closeable {
 
     private final Watches watches;
     private final WireEvents wire;
-    private final ServerCallStreamObserver<InstanceEvent> call;
+    private final ServerCallStreamObserver<EncodedEvent> call;
     private final AtomicInteger wip = new AtomicInteger();
     private final InstanceWatch watch;
     private volatile boolean done;
     private volatile Runnable closedAction = () -> { };
 
-    WatchStream(Watches watches, WireEvents wire, WatchRequest request, ServerCallStreamObserver<InstanceEvent> call) {
+    WatchStream(Watches watches, WireEvents wire, WatchRequest request, ServerCallStreamObserver<EncodedEvent> call) {
         this.watches = watches;
         this.wire = wire;
         this.call = call;
@@ -41,7 +40,7 @@ final class WatchStream implements StreamRegistry.Closeable {
         do {
             try {
                 while (!done && call.isReady()) {
-                    InstanceEvent next = poll();
+                    EncodedEvent next = poll();
                     if (next == null) {
                         break;
                     }
@@ -61,7 +60,7 @@ final class WatchStream implements StreamRegistry.Closeable {
         } while (wip.decrementAndGet() != 0);
     }
 
-    private InstanceEvent poll() {
+    private EncodedEvent poll() {
         var event = watch.poll();
         return event == null ? null : wire.toWire(event);
     }

@@ -1,40 +1,42 @@
 package dev.hypervisor.server;
 
-import dev.hypervisor.api.v1.InstanceEvent;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Converts an instance event to its wire form once for all the watchers that receive it
- * (keyed by type, revision and instance), so a change fanned out to a thousand streams is
- * built once. Bookmarks are per stream and not cached.
+ * Converts an instance event to its wire form, serialized, once for all the watchers that
+ * receive it (keyed by type, revision and instance), so a change fanned out to a thousand
+ * streams is built and encoded once. Bookmarks are per stream and not cached.
  */
 final class WireEvents {
 
     private static final int CAPACITY = 4096;
 
-    private final Map<String, InstanceEvent> recent = new LinkedHashMap<>(CAPACITY, 0.75f, true) {
+    private final Map<Key, EncodedEvent> recent = new LinkedHashMap<>(CAPACITY, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, InstanceEvent> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Key, EncodedEvent> eldest) {
             return size() > CAPACITY;
         }
     };
 
-    InstanceEvent toWire(dev.hypervisor.core.watch.InstanceEvent event) {
+    EncodedEvent toWire(dev.hypervisor.core.watch.InstanceEvent event) {
         if (event.instance() == null) {
-            return ApiMapper.toProto(event);
+            return EncodedEvent.of(ApiMapper.toProto(event));
         }
-        String key = event.type().name() + event.revision() + event.instance().id();
+        // A record key, not a concatenated string: this runs once per watcher per event.
+        Key key = new Key(event.type(), event.revision(), event.instance().id());
         synchronized (recent) {
-            InstanceEvent cached = recent.get(key);
+            EncodedEvent cached = recent.get(key);
             if (cached != null) {
                 return cached;
             }
         }
-        InstanceEvent wire = ApiMapper.toProto(event);
+        EncodedEvent wire = EncodedEvent.of(ApiMapper.toProto(event));
         synchronized (recent) {
             recent.put(key, wire);
         }
         return wire;
     }
+
+    private record Key(dev.hypervisor.core.watch.InstanceEvent.Type type, long revision, String instanceId) {}
 }

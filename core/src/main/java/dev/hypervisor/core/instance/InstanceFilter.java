@@ -18,8 +18,17 @@ public record InstanceFilter(InstanceType type, InstanceState state, String node
         return (type == null || instance.type() == type)
                 && (state == null || instance.state() == state)
                 && (nodeId.isEmpty() || nodeId.equals(instance.nodeId()))
-                && labels.entrySet().stream().allMatch(
-                        e -> Objects.equals(instance.metadata().labels().get(e.getKey()), e.getValue()));
+                && labelsMatch(instance.metadata().labels());
+    }
+
+    // A loop, not a stream: a watch runs this for every watcher on every change.
+    private boolean labelsMatch(Map<String, String> instanceLabels) {
+        for (Map.Entry<String, String> wanted : labels.entrySet()) {
+            if (!Objects.equals(instanceLabels.get(wanted.getKey()), wanted.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A stable description, so a page token can be tied to the filters it was made for. */

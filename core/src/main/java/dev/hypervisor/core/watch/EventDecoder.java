@@ -20,9 +20,9 @@ final class EventDecoder {
 
     private final Clock clock;
     private final InstanceRepository repository;
-    private final Map<String, InstanceEvent> recent = new LinkedHashMap<>(CAPACITY, 0.75f, true) {
+    private final Map<Change, InstanceEvent> recent = new LinkedHashMap<>(CAPACITY, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, InstanceEvent> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Change, InstanceEvent> eldest) {
             return size() > CAPACITY;
         }
     };
@@ -37,7 +37,9 @@ final class EventDecoder {
         if (!event.key().startsWith(InstanceRepository.INSTANCES)) {
             return null;
         }
-        String cacheKey = event.type().name() + event.revision() + event.key();
+        // A record key, not a concatenated string: this runs once per watcher per change, and
+        // the key's String hash is already cached, so a lookup allocates one small object.
+        Change cacheKey = new Change(event.type(), event.revision(), event.key());
         synchronized (recent) {
             InstanceEvent cached = recent.get(cacheKey);
             if (cached != null) {
@@ -50,6 +52,8 @@ final class EventDecoder {
         }
         return decoded;
     }
+
+    private record Change(WatchEvent.Type type, long revision, String key) {}
 
     private static InstanceEvent convert(Instance stored, WatchEvent event, Instant now) {
         if (event.type() == WatchEvent.Type.DELETE) {

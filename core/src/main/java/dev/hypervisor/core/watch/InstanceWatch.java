@@ -104,7 +104,9 @@ public final class InstanceWatch implements WatchListener, AutoCloseable {
                     break;
                 }
                 queue.add(converted);
-                lastOffered = clock.instant();
+                // The event's own time (when it was decoded, once for all watchers), not a
+                // clock read per watcher: only the bookmark timer uses it.
+                lastOffered = converted.time();
             }
         }
         onAvailable.run();

@@ -39,12 +39,11 @@ final class Subscription implements Watch {
         return closed;
     }
 
-    /** A committed revision's events (all keys); on the dispatcher thread. */
-    void offerLive(List<WatchEvent> revision) {
+    /** A committed revision's events under this watch's prefix (shared, unmodifiable); on the dispatcher thread. */
+    void offerLive(List<WatchEvent> mine) {
         if (closed) {
             return;
         }
-        List<WatchEvent> mine = revision.stream().filter(e -> e.key().startsWith(prefix)).toList();
         if (mine.isEmpty()) {
             return;
         }

@@ -10,7 +10,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,14 +79,27 @@ final class WatchHub {
         try {
             dispatcher.execute(() -> {
                 for (List<WatchEvent> revision : committed) {
+                    // Filtered once per prefix, not once per watch: a thousand watches of
+                    // /instances/ share one list.
+                    Map<String, List<WatchEvent>> byPrefix = new HashMap<>();
                     for (Subscription s : subscriptions) {
-                        s.offerLive(revision);
+                        s.offerLive(byPrefix.computeIfAbsent(s.prefix, p -> underPrefix(revision, p)));
                     }
                 }
             });
         } catch (RejectedExecutionException e) {
             // Closing: the watches are being ended anyway.
         }
+    }
+
+    private static List<WatchEvent> underPrefix(List<WatchEvent> revision, String prefix) {
+        List<WatchEvent> matching = new ArrayList<>();
+        for (WatchEvent e : revision) {
+            if (e.key().startsWith(prefix)) {
+                matching.add(e);
+            }
+        }
+        return Collections.unmodifiableList(matching);
     }
 
     private void replay(Subscription s, long afterRevision) {
