@@ -82,9 +82,19 @@ final class QemuProcesses {
         return status;
     }
 
-    /** Why QEMU died, as it said in its log: the last non-empty line, else a plain statement. */
+    /** Appended to QEMU's log before each start, so that a death is explained from this run's lines only. */
+    static final String START_MARK = "hypervisord: starting QEMU";
+
+    static void markStart(VmDirs dirs) throws IOException {
+        Files.writeString(dirs.qemuLog(), START_MARK + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** Why QEMU died, as it said in its log this run: the last non-empty line, else a plain statement. */
     static String deathReason(VmDirs dirs) {
-        String tail = logTail(dirs.qemuLog(), 2048).strip();
+        String tail = logTail(dirs.qemuLog(), 2048);
+        int mark = tail.lastIndexOf(START_MARK);
+        tail = (mark < 0 ? tail : tail.substring(mark + START_MARK.length())).strip();
         String last = tail.isEmpty() ? "" : tail.substring(tail.lastIndexOf('\n') + 1).strip();
         return last.isEmpty() ? "QEMU exited without a shutdown (killed?)" : "QEMU exited: " + last;
     }

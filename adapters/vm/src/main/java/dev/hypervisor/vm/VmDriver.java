@@ -73,6 +73,8 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
     private final Map<String, RunningVm> running = new ConcurrentHashMap<>();
     // VMs being stopped, killed or deleted on purpose: their exits are not news.
     private final Set<String> halting = ConcurrentHashMap.newKeySet();
+    // When each VM was last killed (System.nanoTime), so that a start racing with a kill yields to it.
+    private final Map<String, Long> killedAt = new ConcurrentHashMap<>();
     private volatile ExitListener exitListener = (id, status) -> { };
 
     private VmDriver(VmOptions options, ImageStore images, DiskImages diskImages, Networks networks) {
@@ -161,6 +163,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
     @Override
     public void start(Instance instance) {
         VmDirs dirs = dirs(instance);
+        long begun = System.nanoTime();
         try {
             Optional<Long> pid = QemuProcesses.livePid(dirs);
             if (pid.isPresent()) {
@@ -175,6 +178,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
             }
             List<String> arguments = List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
             List<String> command = QemuCommand.withAccelerator(arguments, KvmProbe.accelerator(options));
+            QemuProcesses.markStart(dirs);
             Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dirs.qemuLog().toFile())).start();
             // It returns once the VM is set up and QEMU has daemonized, or fails with the reason in its log.
@@ -183,11 +187,15 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
                 throw new DriverException("QEMU did not start within 60 s");
             }
             if (qemu.exitValue() != 0) {
-                throw new DriverException("QEMU failed to start: "
-                        + QemuProcesses.logTail(dirs.qemuLog(), 1024).strip());
+                throw new DriverException("QEMU failed to start: " + QemuProcesses.deathReason(dirs));
             }
             long started = Long.parseLong(Files.readString(dirs.pidFile()).strip());
             QemuProcesses.recordStart(dirs, started);
+            Long killed = killedAt.get(instance.id());
+            if (killed != null && killed - begun > 0) {
+                halt(instance, Duration.ZERO); // a kill came while QEMU was starting: it wins
+                throw new DriverException("killed while starting");
+            }
             attached(instance, started);
             LOG.info("VM {} runs as QEMU pid {}", instance.id(), started);
         } catch (IOException | NumberFormatException e) {
@@ -205,6 +213,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
 
     @Override
     public void kill(Instance instance) {
+        killedAt.put(instance.id(), System.nanoTime());
         halt(instance, Duration.ZERO);
     }
 
@@ -263,6 +272,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
             images.release(id);
             deleteTree(dirs.dir());
             usage.forget(id);
+            killedAt.remove(id);
         } catch (IOException | UncheckedIOException e) {
             throw new DriverException("removing the VM failed: " + e.getMessage(), e);
         } finally {
