@@ -4,6 +4,7 @@ import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.NetworkCounters;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.core.network.TapAttachment;
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +27,12 @@ final class LoopbackNetworks implements Networks {
             throw new UncheckedIOException(e);
         }
         return new NetworkAttachment("none", "/var/run/netns/" + name, "", 0, "", List.of(), List.of());
+    }
+
+    /** Loopback only, as on network {@code none}: no TAP, no address. */
+    @Override
+    public TapAttachment attachTap(Instance instance) {
+        return new TapAttachment("", new NetworkAttachment("none", "", "", 0, "", List.of(), List.of()));
     }
 
     @Override

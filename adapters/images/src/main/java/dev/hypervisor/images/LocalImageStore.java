@@ -1,6 +1,7 @@
 package dev.hypervisor.images;
 
 import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.image.DiskImages;
 import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.ImagePage;
 import dev.hypervisor.core.image.ImageQuery;
@@ -253,6 +254,11 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
     /** Run defaults and writable root filesystems of the container images stored here. */
     public RootFilesystems rootFilesystems() {
         return new ImageRootFilesystems(records, content, snapshots);
+    }
+
+    /** The base disks of the disk images stored here. */
+    public DiskImages diskImages() {
+        return new ImageDiskImages(records, content);
     }
 
     /** The stored image a name (as typed, canonical, or a digest) refers to. */

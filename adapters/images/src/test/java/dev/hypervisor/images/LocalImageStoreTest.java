@@ -246,6 +246,27 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void aDiskImageGivesItsStoredDiskAsTheBaseDiskOfAVm() throws Exception {
+        ImageInfo image = images.pull(ref("demo/containerdisk:v1"), "", PullListener.NONE);
+
+        Path base = images.diskImages().baseDisk(image.digest());
+
+        assertThat(base).hasSameBinaryContentAs(shared.resolve("disk.qcow2"));
+        assertThat(images.diskImages().format(image.digest())).isEqualTo("qcow2");
+    }
+
+    @Test
+    void aContainerImageOrAnUnknownDigestHasNoBaseDisk() {
+        ImageInfo container = images.pull(ref("demo/app:v1"), "", PullListener.NONE);
+
+        assertThatThrownBy(() -> images.diskImages().baseDisk(container.digest()))
+                .isInstanceOfSatisfying(DomainException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION));
+        assertThatThrownBy(() -> images.diskImages().format("sha256:" + "0".repeat(64)))
+                .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    @Test
     void listPagesWithTokensAndFiltersByReference() {
         images.pull(ref("demo/app:v1"), "", PullListener.NONE);
         images.pull(ref("demo/containerdisk:v1"), "", PullListener.NONE);

@@ -6,6 +6,7 @@ import dev.hypervisor.core.instance.NetworkSpec;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.NetworkCounters;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.core.network.TapAttachment;
 import dev.hypervisor.core.store.Store;
 import java.util.List;
 import org.slf4j.Logger;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * {@code default} puts each instance in its own network namespace with a veth pair into the
  * node's bridge, an address from the store-kept {@link Ipam}, and a default route via the
  * bridge's gateway address (NATed to the host's default route); {@code none} is a namespace
- * with loopback only. Everything on the host is named after the instance id, so a restarted
+ * with loopback only. VMs get a TAP device on the bridge instead of a namespace, and the same
+ * IPAM address for the guest to configure. Everything on the host is named after the instance id, so a restarted
  * daemon finds it again.
  */
 public final class BridgeNetwork implements Networks {
@@ -86,16 +88,42 @@ public final class BridgeNetwork implements Networks {
         }
     }
 
+    @Override
+    public TapAttachment attachTap(Instance instance) {
+        String networkId = networkIdOf(instance);
+        switch (networkId) {
+            case NetworkSpec.NONE -> {
+                return new TapAttachment("", new NetworkAttachment(networkId, "", "", 0, "", List.of(), List.of()));
+            }
+            case NetworkSpec.DEFAULT -> {
+                String address = ipam.allocate(instance.id(), requestedAddress(instance));
+                if (!bridge.exists()) {
+                    LOG.warn("bridge {} disappeared; making it again", bridge.name());
+                    bridge.ensure();
+                }
+                InstanceTap tap = new InstanceTap(instance.id());
+                tap.ensure(bridge.name());
+                HostDns dns = HostDns.read(options.hostResolvConf());
+                return new TapAttachment(tap.name(), new NetworkAttachment(networkId, "", address,
+                        options.subnet().prefixLength(), options.subnet().gateway(), dns.nameservers(),
+                        dns.searchDomains()));
+            }
+            default -> throw DomainException.notFound("network " + networkId);
+        }
+    }
+
     /** Whatever network the instance names: removal must also work for a spec it cannot attach. */
     @Override
     public void detach(Instance instance) {
         new InstanceNamespace(instance.id()).remove();
+        new InstanceTap(instance.id()).remove();
         ipam.release(instance.id());
     }
 
     @Override
     public NetworkCounters counters(Instance instance) {
-        return new InstanceNamespace(instance.id()).counters();
+        InstanceTap tap = new InstanceTap(instance.id());
+        return tap.exists() ? tap.counters() : new InstanceNamespace(instance.id()).counters();
     }
 
     /**

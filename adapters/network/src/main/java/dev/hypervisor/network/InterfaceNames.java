@@ -9,17 +9,18 @@ import java.util.HexFormat;
 /**
  * The host-side names of one instance's network plumbing, derived from its id alone so that
  * they can be found again after a restart without storing them: the namespace
- * {@code hv-<tag>} and the host end of the veth pair {@code hv<tag>}, where the tag is at
- * most 13 characters, since Linux interface names are at most 15.
+ * {@code hv-<tag>}, the host end of the veth pair {@code hv<tag>} and a VM's TAP device
+ * {@code ht<tag>}, where the tag is at most 13 characters, since Linux interface names are at
+ * most 15.
  */
-record InterfaceNames(String namespace, String hostVeth) {
+record InterfaceNames(String namespace, String hostVeth, String tap) {
 
     static final Path NETNS_DIR = Path.of("/var/run/netns");
     private static final int TAG_LENGTH = 13;
 
     static InterfaceNames of(String instanceId) {
         String tag = tag(instanceId);
-        return new InterfaceNames("hv-" + tag, "hv" + tag);
+        return new InterfaceNames("hv-" + tag, "hv" + tag, "ht" + tag);
     }
 
     /** The nsfs bind mount that {@code ip netns add} makes. */

@@ -9,6 +9,7 @@ import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.NetworkSpec;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.NetworkCounters;
+import dev.hypervisor.core.network.TapAttachment;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.network.testing.TestNetwork;
@@ -145,6 +146,59 @@ class BridgeNetworkTest {
     }
 
     @Test
+    void aVmGetsATapOnTheBridgeAndAnAddressFromTheSameIpam() throws IOException {
+        Instance container = test.instance();
+        Instance vm = test.instance();
+        NetworkAttachment other = network.attachNamespace(container);
+
+        TapAttachment attached = network.attachTap(vm);
+
+        assertThat(attached.tapName()).isEqualTo(InterfaceNames.of(vm.id()).tap()).hasSizeLessThanOrEqualTo(15);
+        assertThat(bridgeOf(attached.tapName())).isEqualTo(test.options().bridgeName());
+        assertThat(run("ip", "-o", "link", "show", attached.tapName())).contains("UP");
+        assertThat(attached.network().ipAddress()).isNotEqualTo(other.ipAddress()).matches(test.subnet()::isAssignable);
+        assertThat(attached.network().gateway()).isEqualTo(test.subnet().gateway());
+        assertThat(attached.network().prefixLength()).isEqualTo(24);
+        assertThat(attached.network().namespacePath()).isEmpty();
+        assertThat(InterfaceNames.of(vm.id()).namespacePath()).doesNotExist();
+    }
+
+    @Test
+    void attachingATapAgainReturnsTheSameAttachmentAndRemakesAMissingTap() throws IOException {
+        Instance vm = test.instance();
+        TapAttachment first = network.attachTap(vm);
+
+        assertThat(network.attachTap(vm)).isEqualTo(first);
+        run("ip", "link", "del", first.tapName());
+        assertThat(test.reopen().attachTap(vm)).isEqualTo(first);
+        assertThat(bridgeOf(first.tapName())).isEqualTo(test.options().bridgeName());
+    }
+
+    @Test
+    void detachRemovesTheTapAndFreesItsAddress() {
+        Instance vm = test.instance();
+        TapAttachment attached = network.attachTap(vm);
+
+        network.detach(vm);
+        network.detach(vm);
+
+        assertThat(Path.of("/sys/class/net", attached.tapName())).doesNotExist();
+        assertThat(store.range("/ipam/default/", "", 10).kvs()).isEmpty();
+        assertThat(network.counters(vm)).isEqualTo(NetworkCounters.ZERO);
+    }
+
+    @Test
+    void aVmOnNoneGetsNoTapAndNoAddress() {
+        Instance vm = test.instance(NetworkSpec.NONE, "");
+
+        TapAttachment attached = network.attachTap(vm);
+
+        assertThat(attached.hasTap()).isFalse();
+        assertThat(attached.network().hasAddress()).isFalse();
+        assertThat(Path.of("/sys/class/net", InterfaceNames.of(vm.id()).tap())).doesNotExist();
+    }
+
+    @Test
     void countersGrowWithTrafficInBothDirections() {
         Instance instance = test.instance();
         NetworkAttachment attached = network.attachNamespace(instance);
@@ -199,6 +253,10 @@ class BridgeNetworkTest {
         String comment = "hypervisord " + test.options().bridgeName();
         return (run("iptables", "-w", "-t", "nat", "-S") + "\n" + run("iptables", "-w", "-S")).lines()
                 .filter(line -> line.contains(comment)).toList();
+    }
+
+    private static String bridgeOf(String device) throws IOException {
+        return Files.readSymbolicLink(Path.of("/sys/class/net", device, "master")).getFileName().toString();
     }
 
     private static boolean hostHasDefaultRoute() {

@@ -18,6 +18,7 @@ class InterfaceNamesTest {
             InterfaceNames names = InterfaceNames.of(ids.next());
             assertThat(names.hostVeth()).hasSizeLessThanOrEqualTo(15).startsWith("hv");
             assertThat(names.namespace()).isEqualTo("hv-" + names.hostVeth().substring(2));
+            assertThat(names.tap()).hasSizeLessThanOrEqualTo(15).isEqualTo("ht" + names.hostVeth().substring(2));
             veths.add(names.hostVeth());
         }
         assertThat(veths).hasSize(1000);

@@ -21,9 +21,17 @@ public interface Networks {
      */
     NetworkAttachment attachNamespace(Instance instance);
 
-    /** Removes the instance's namespace and host interfaces and frees its address. Idempotent. */
+    /**
+     * Gives a VM a TAP device on its network's bridge, for QEMU to open as the VM's NIC, and an
+     * address for the guest to configure (the same IPAM as {@link #attachNamespace}). Idempotent:
+     * calling it again returns the same attachment and makes a missing TAP again. Errors as
+     * {@link #attachNamespace}. On {@code none} there is no TAP and no address.
+     */
+    TapAttachment attachTap(Instance instance);
+
+    /** Removes the instance's namespace and host interfaces (veth or TAP) and frees its address. Idempotent. */
     void detach(Instance instance);
 
-    /** Bytes the instance received and sent on its network since it was attached; zero when detached. */
+    /** Bytes the instance received and sent on its network (veth or TAP) since it was attached; zero when detached. */
     NetworkCounters counters(Instance instance);
 }

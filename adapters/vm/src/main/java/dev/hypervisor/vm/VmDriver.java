@@ -1,0 +1,421 @@
+package dev.hypervisor.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hypervisor.core.driver.ConsoleOutput;
+import dev.hypervisor.core.driver.ConsoleSession;
+import dev.hypervisor.core.driver.ConsoleSource;
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.driver.DriverException;
+import dev.hypervisor.core.driver.ExitListener;
+import dev.hypervisor.core.driver.InstanceStats;
+import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.driver.RuntimeStatus;
+import dev.hypervisor.core.driver.StatsSource;
+import dev.hypervisor.core.image.DiskImages;
+import dev.hypervisor.core.image.ImageInfo;
+import dev.hypervisor.core.image.ImageStore;
+import dev.hypervisor.core.image.PullListener;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.network.NetworkCounters;
+import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.core.network.TapAttachment;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@code INSTANCE_TYPE_VM} instances as QEMU q35 guests: a qcow2 overlay on the image's
+ * base disk, a cloud-init seed, a TAP on the instance's network, KVM when the host's KVM boots
+ * a kernel and TCG otherwise. QEMU daemonizes (a VM outlives the daemon) and the driver holds
+ * its QMP socket and serial console while it runs ({@link RunningVm} explains how a guest's
+ * power-off is told from QEMU dying). Everything lives under the options' root in a directory
+ * named by the instance id, so each step looks at the real world first and can be repeated.
+ *
+ * <p>Per-instance inputs beyond the spec: {@code spec.kernel} is a kernel file on this node for
+ * direct kernel boot, with the annotations {@value #INITRD_ANNOTATION} (an initrd file) and
+ * {@value #CMDLINE_ANNOTATION} (the command line, default {@value #DEFAULT_CMDLINE});
+ * {@value CloudInitSeed#USER_DATA_ANNOTATION} is the cloud-init user-data.
+ */
+public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoCloseable {
+
+    public static final String INITRD_ANNOTATION = "hypervisor.dev/initrd";
+    public static final String CMDLINE_ANNOTATION = "hypervisor.dev/kernel-cmdline";
+    public static final String DEFAULT_CMDLINE = "console=ttyS0";
+
+    private static final Logger LOG = LoggerFactory.getLogger(VmDriver.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration POLL = Duration.ofMillis(20);
+    private static final Duration QUIT_WAIT = Duration.ofSeconds(5);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
+    private final VmOptions options;
+    private final ImageStore images;
+    private final DiskImages diskImages;
+    private final Networks networks;
+    private final VmDisks disks;
+    private final ProcessUsage usage = new ProcessUsage();
+    private final Map<String, RunningVm> running = new ConcurrentHashMap<>();
+    // VMs being stopped, killed or deleted on purpose: their exits are not news.
+    private final Set<String> halting = ConcurrentHashMap.newKeySet();
+    // When each VM was last killed (System.nanoTime), so that a start racing with a kill yields to it.
+    private final Map<String, Long> killedAt = new ConcurrentHashMap<>();
+    private volatile ExitListener exitListener = (id, status) -> { };
+
+    private VmDriver(VmOptions options, ImageStore images, DiskImages diskImages, Networks networks) {
+        this.options = options;
+        this.images = images;
+        this.diskImages = diskImages;
+        this.networks = networks;
+        this.disks = new VmDisks(options.qemuImg());
+    }
+
+    /** Checks that QEMU and its tools are installed; VMs still running from before are re-attached by {@link #recover}. */
+    public static VmDriver open(VmOptions options, ImageStore images, DiskImages diskImages, Networks networks) {
+        for (Path binary : List.of(options.qemu(), options.qemuImg(), options.genisoimage())) {
+            if (!Files.isExecutable(binary)) {
+                throw new IllegalStateException(binary + " is not installed (apt-get install qemu-system-x86 "
+                        + "qemu-utils genisoimage)");
+            }
+        }
+        try {
+            Files.createDirectories(options.root());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up VMs under " + options.root() + ": " + e.getMessage(), e);
+        }
+        return new VmDriver(options, images, diskImages, networks);
+    }
+
+    @Override
+    public InstanceType type() {
+        return InstanceType.VM;
+    }
+
+    @Override
+    public void setExitListener(ExitListener listener) {
+        this.exitListener = listener;
+    }
+
+    @Override
+    public Provisioned prepare(Instance instance) {
+        VmDirs dirs = dirs(instance);
+        try {
+            Files.createDirectories(dirs.dir());
+            ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE);
+            if (image.kind() != ImageInfo.Kind.DISK) {
+                throw new DriverException("image " + instance.spec().image() + " is a "
+                        + image.kind().name().toLowerCase() + " image; a VM needs a disk image");
+            }
+            List<QemuCommand.Disk> files = disks.ensure(dirs, instance.spec().disks(),
+                    diskImages.baseDisk(image.digest()), diskImages.format(image.digest()));
+            TapAttachment network = networks.attachTap(instance);
+            String mac = QemuCommand.macOf(instance.id());
+            Map<String, String> annotations = instance.metadata().annotations();
+            CloudInitSeed.write(options.genisoimage(), dirs, instance.id(), instance.name(),
+                    annotations.getOrDefault(CloudInitSeed.USER_DATA_ANNOTATION, ""), network.network(), mac);
+            QemuCommand command = new QemuCommand(instance.name(), instance.spec().cpuCores(),
+                    instance.spec().memoryBytes(), files, Optional.of(dirs.seedIso()),
+                    network.hasTap() ? Optional.of(network.tapName()) : Optional.empty(), mac, kernel(instance));
+            Path temp = dirs.commandFile().resolveSibling("qemu.args.tmp");
+            Files.write(temp, JSON.writeValueAsBytes(command.arguments(options.qemu(), dirs)));
+            Files.move(temp, dirs.commandFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return new Provisioned(network.network().ipAddress());
+        } catch (IllegalArgumentException e) {
+            throw new DriverException(e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            throw new DriverException("preparing the VM failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<QemuCommand.Kernel> kernel(Instance instance) {
+        String kernel = instance.spec().kernel();
+        if (kernel == null || kernel.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> annotations = instance.metadata().annotations();
+        Optional<Path> initrd = Optional.ofNullable(annotations.get(INITRD_ANNOTATION)).filter(s -> !s.isEmpty())
+                .map(Path::of);
+        for (Path file : Stream.concat(Stream.of(Path.of(kernel)), initrd.stream()).toList()) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + " is no file on this node (spec.kernel and the "
+                        + INITRD_ANNOTATION + " annotation name files on the node)");
+            }
+        }
+        return Optional.of(new QemuCommand.Kernel(Path.of(kernel), initrd,
+                annotations.getOrDefault(CMDLINE_ANNOTATION, DEFAULT_CMDLINE)));
+    }
+
+    @Override
+    public void start(Instance instance) {
+        VmDirs dirs = dirs(instance);
+        long begun = System.nanoTime();
+        try {
+            Optional<Long> pid = QemuProcesses.livePid(dirs);
+            if (pid.isPresent()) {
+                attached(instance, pid.get());
+                return;
+            }
+            if (!Files.exists(dirs.commandFile())) {
+                prepare(instance);
+            }
+            for (Path leftover : List.of(dirs.pidFile(), dirs.qmpSocket(), dirs.consoleSocket(), dirs.exitFile())) {
+                Files.deleteIfExists(leftover);
+            }
+            List<String> arguments = List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
+            List<String> command = QemuCommand.withAccelerator(arguments, KvmProbe.accelerator(options));
+            QemuProcesses.markStart(dirs);
+            Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dirs.qemuLog().toFile())).start();
+            // It returns once the VM is set up and QEMU has daemonized, or fails with the reason in its log.
+            if (!qemu.waitFor(60, TimeUnit.SECONDS)) {
+                qemu.destroyForcibly();
+                throw new DriverException("QEMU did not start within 60 s");
+            }
+            if (qemu.exitValue() != 0) {
+                throw new DriverException("QEMU failed to start: " + QemuProcesses.deathReason(dirs));
+            }
+            long started = Long.parseLong(Files.readString(dirs.pidFile()).strip());
+            QemuProcesses.recordStart(dirs, started);
+            Long killed = killedAt.get(instance.id());
+            if (killed != null && killed - begun > 0) {
+                halt(instance, Duration.ZERO); // a kill came while QEMU was starting: it wins
+                throw new DriverException("killed while starting");
+            }
+            attached(instance, started);
+            LOG.info("VM {} runs as QEMU pid {}", instance.id(), started);
+        } catch (IOException | NumberFormatException e) {
+            throw new DriverException("starting the VM failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted starting the VM", e);
+        }
+    }
+
+    @Override
+    public void stop(Instance instance, Duration timeout) {
+        halt(instance, timeout);
+    }
+
+    @Override
+    public void kill(Instance instance) {
+        killedAt.put(instance.id(), System.nanoTime());
+        halt(instance, Duration.ZERO);
+    }
+
+    /** Presses the power button and waits up to {@code grace}, then quits QEMU, then SIGKILLs it. */
+    private void halt(Instance instance, Duration grace) {
+        String id = instance.id();
+        VmDirs dirs = dirs(instance);
+        halting.add(id);
+        try {
+            Optional<Long> pid = QemuProcesses.livePid(dirs);
+            if (pid.isEmpty()) {
+                return;
+            }
+            RunningVm vm = attachedOrNull(instance, pid.get());
+            if (vm != null && !grace.isZero()) {
+                try {
+                    vm.powerdown();
+                    awaitDead(pid.get(), dirs, grace);
+                } catch (IOException e) {
+                    LOG.info("power button of {} failed ({}); quitting it", id, e.getMessage());
+                }
+            }
+            if (vm != null && QemuProcesses.alive(pid.get(), dirs) && vm.quit()) {
+                awaitDead(pid.get(), dirs, QUIT_WAIT);
+            }
+            if (QemuProcesses.alive(pid.get(), dirs)) {
+                ProcessHandle.of(pid.get()).ifPresent(ProcessHandle::destroyForcibly);
+                if (!awaitDead(pid.get(), dirs, KILL_WAIT)) {
+                    throw new DriverException("QEMU did not die within " + KILL_WAIT.toSeconds() + " s of SIGKILL");
+                }
+            }
+            if (vm != null) {
+                vm.awaitGone(KILL_WAIT.toMillis());
+            }
+            QemuProcesses.recordExitIfAbsent(dirs, RuntimeStatus.exited(0, ""));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted stopping the VM", e);
+        } finally {
+            running.remove(id);
+            halting.remove(id);
+        }
+    }
+
+    @Override
+    public void destroy(Instance instance) {
+        String id = instance.id();
+        VmDirs dirs = dirs(instance);
+        halting.add(id);
+        try {
+            if (QemuProcesses.livePid(dirs).isPresent()) {
+                kill(instance);
+            }
+            Optional.ofNullable(running.remove(id)).ifPresent(RunningVm::close);
+            networks.detach(instance);
+            images.release(id);
+            deleteTree(dirs.dir());
+            usage.forget(id);
+            killedAt.remove(id);
+        } catch (IOException | UncheckedIOException e) {
+            throw new DriverException("removing the VM failed: " + e.getMessage(), e);
+        } finally {
+            halting.remove(id);
+        }
+    }
+
+    /** Re-attaches to a QEMU still running; one whose guest powered off meanwhile is ended and reported so. */
+    @Override
+    public RuntimeStatus recover(Instance instance) {
+        VmDirs dirs = dirs(instance);
+        Optional<Long> pid = QemuProcesses.livePid(dirs);
+        if (pid.isPresent()) {
+            try {
+                attached(instance, pid.get());
+            } catch (IOException e) {
+                throw new DriverException("re-attaching to the VM failed: " + e.getMessage(), e);
+            }
+            if (QemuProcesses.recordedExit(dirs).isPresent()) { // it had powered off: quit follows
+                awaitDead(pid.get(), dirs, QUIT_WAIT);
+            }
+        }
+        return inspect(instance);
+    }
+
+    @Override
+    public RuntimeStatus inspect(Instance instance) {
+        VmDirs dirs = dirs(instance);
+        if (QemuProcesses.livePid(dirs).isPresent()) {
+            return RuntimeStatus.RUNNING;
+        }
+        Optional<RuntimeStatus> recorded = QemuProcesses.recordedExit(dirs);
+        if (recorded.isPresent()) {
+            return recorded.get();
+        }
+        if (halting.contains(instance.id())) {
+            return RuntimeStatus.exited(0, "");
+        }
+        // It ran and nobody saw it end: it died while no daemon watched (a powered-off guest would still be there).
+        return QemuProcesses.everStarted(dirs)
+                ? RuntimeStatus.exited(1, QemuProcesses.deathReason(dirs)) : RuntimeStatus.ABSENT;
+    }
+
+    @Override
+    public InstanceStats stats(Instance instance) {
+        VmDirs dirs = dirs(instance);
+        long pid = QemuProcesses.livePid(dirs).orElseThrow(() -> new DriverException("the VM is not running"));
+        try {
+            RunningVm vm = attached(instance, pid);
+            ProcessUsage.Sample sample = usage.sample(instance.id(), pid);
+            long read = 0;
+            long written = 0;
+            for (JsonNode device : vm.execute("query-blockstats")) {
+                read += device.path("stats").path("rd_bytes").asLong();
+                written += device.path("stats").path("wr_bytes").asLong();
+            }
+            NetworkCounters net = networks.counters(instance);
+            return new InstanceStats(instance.id(), sample.cpuPercent(), sample.cpuNanos(), sample.residentBytes(),
+                    instance.spec().memoryBytes(), read, written, net.rxBytes(), net.txBytes(), Instant.now());
+        } catch (IOException e) {
+            throw new DriverException("sampling the VM failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ConsoleSession attach(Instance instance, ConsoleOutput output) {
+        Optional<Long> pid = QemuProcesses.livePid(dirs(instance));
+        if (pid.isEmpty()) {
+            throw new DriverException("the VM is not running");
+        }
+        try {
+            return attached(instance, pid.get()).attachConsole(output);
+        } catch (IOException e) {
+            throw new DriverException("attaching to the VM's console failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The driver's hold on the running QEMU, made if this daemon has none yet. */
+    private RunningVm attached(Instance instance, long pid) throws IOException {
+        String id = instance.id();
+        synchronized (running) {
+            RunningVm vm = running.get(id);
+            if (vm != null && vm.pid() == pid) {
+                return vm;
+            }
+            if (vm != null) {
+                vm.close();
+            }
+            vm = RunningVm.attach(dirs(instance), pid, () -> halting.contains(id), status -> {
+                running.remove(id);
+                exitListener.onExit(id, status);
+            });
+            running.put(id, vm);
+            return vm;
+        }
+    }
+
+    private RunningVm attachedOrNull(Instance instance, long pid) {
+        try {
+            return attached(instance, pid);
+        } catch (IOException e) {
+            LOG.warn("no QMP to VM {} ({}); it will be killed", instance.id(), e.getMessage());
+            return null;
+        }
+    }
+
+    private static boolean awaitDead(long pid, VmDirs dirs, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (QemuProcesses.alive(pid, dirs)) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DriverException("interrupted");
+            }
+        }
+        return true;
+    }
+
+    private VmDirs dirs(Instance instance) {
+        return new VmDirs(options.root(), instance.id());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** Lets go of every running VM; they keep running for the next daemon to {@link #recover}. */
+    @Override
+    public void close() {
+        synchronized (running) {
+            running.values().forEach(RunningVm::close);
+            running.clear();
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package dev.hypervisor.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hypervisor.core.driver.ConsoleOutput;
+import dev.hypervisor.core.driver.ConsoleSession;
+import dev.hypervisor.core.driver.InstanceStats;
+import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.driver.RuntimeStatus;
+import dev.hypervisor.core.instance.Instance;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The VM driver against a real QEMU under TCG booting a Debian kernel with a busybox initramfs. */
+class VmDriverTest {
+
+    private static final Duration BOOT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path tmp;
+    static VmFixture fixture;
+    VmDriver driver;
+    final Map<String, RuntimeStatus> exits = new ConcurrentHashMap<>();
+    final List<Instance> made = new ArrayList<>();
+
+    @BeforeAll
+    static void startFixture() throws IOException {
+        fixture = VmFixture.start(tmp);
+    }
+
+    @AfterAll
+    static void stopFixture() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @BeforeEach
+    void openDriver() {
+        driver = open();
+    }
+
+    private VmDriver open() {
+        VmDriver opened = fixture.driver();
+        opened.setExitListener(exits::put);
+        return opened;
+    }
+
+    @AfterEach
+    void destroyEverything() throws IOException {
+        for (Instance instance : made) {
+            driver.destroy(instance);
+            assertThat(fixture.options().root().resolve(instance.id())).doesNotExist();
+            assertThat(Path.of("/sys/class/net", tapOf(instance))).doesNotExist();
+        }
+        driver.close();
+        assertThat(qemusUnder(fixture.options().root())).as("QEMU processes left behind").isEmpty();
+    }
+
+    private Instance boot(boolean honoursPowerButton, Screen screen) {
+        Instance instance = fixture.instance(honoursPowerButton);
+        made.add(instance);
+        Provisioned provisioned = driver.prepare(instance);
+        assertThat(provisioned.ipAddress()).matches(fixture.network.subnet()::isAssignable);
+        driver.start(instance);
+        driver.attach(instance, screen);
+        screen.await(GuestInitramfs.READY, BOOT);
+        return instance;
+    }
+
+    @Test
+    void bootsToTheConsoleAnswersTypedCommandsAndCountsItsDiskIo() {
+        Screen screen = new Screen();
+        Instance instance = boot(true, screen);
+
+        ConsoleSession session = driver.attach(instance, new Screen());
+        session.resize(50, 200); // a serial line has no size: accepted, no effect
+        session.write("echo answer-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
+        screen.await("answer-42", Duration.ofSeconds(20));
+
+        session.write("dd if=/dev/zero of=/dev/sda bs=64k count=32 conv=fsync && echo dd-done\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        screen.await("dd-done", Duration.ofSeconds(30));
+        InstanceStats stats = driver.stats(instance);
+        assertThat(stats.diskWriteBytes()).isGreaterThanOrEqualTo(2L << 20);
+        assertThat(stats.diskReadBytes()).isPositive(); // the kernel read the partition tables
+        assertThat(stats.memoryUsageBytes()).isPositive();
+        assertThat(stats.memoryLimitBytes()).isEqualTo(256L << 20);
+        assertThat(stats.cpuTimeNanos()).isPositive();
+        session.write("ls /sys/block\n".getBytes(StandardCharsets.US_ASCII));
+        screen.await("sdb", Duration.ofSeconds(10)); // the data disk is there too
+        session.close();
+
+        Screen late = new Screen();
+        driver.attach(instance, late).close();
+        assertThat(late.text()).as("a new viewer is replayed the scrollback").contains(GuestInitramfs.READY, "answer-42");
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        driver.start(instance); // idempotent
+        assertThat(Path.of("/sys/class/net", tapOf(instance), "master")).exists();
+    }
+
+    @Test
+    void aGuestThatHonoursThePowerButtonStopsGracefullyAndItsExitIsNoNews() {
+        Screen screen = new Screen();
+        Instance instance = boot(true, screen);
+
+        long started = System.nanoTime();
+        driver.stop(instance, Duration.ofSeconds(60));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+        assertThat(screen.text()).contains("POWER-BUTTON");
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(0, ""));
+        assertThat(exits).doesNotContainKey(instance.id());
+        screen.awaitEnd(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aGuestThatIgnoresThePowerButtonIsQuitAfterTheTimeout() {
+        Instance instance = boot(false, new Screen());
+
+        long started = System.nanoTime();
+        driver.stop(instance, Duration.ofSeconds(3));
+
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(3)).isLessThan(Duration.ofSeconds(15));
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(0, ""));
+        assertThat(exits).doesNotContainKey(instance.id());
+    }
+
+    @Test
+    void aRestartedDaemonReattachesAndSeesTheGuestPowerItselfOff() {
+        Instance instance = boot(false, new Screen());
+        driver.close(); // the daemon goes; QEMU stays
+
+        driver = open();
+        assertThat(driver.recover(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        Screen screen = new Screen();
+        ConsoleSession session = driver.attach(instance, screen);
+        assertThat(screen.text()).contains(GuestInitramfs.READY);
+        session.write("echo still-$((2+3))\n".getBytes(StandardCharsets.US_ASCII));
+        screen.await("still-5", Duration.ofSeconds(20));
+
+        session.write("poweroff\n".getBytes(StandardCharsets.US_ASCII));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> exits.containsKey(instance.id()));
+        assertThat(exits.get(instance.id())).isEqualTo(RuntimeStatus.exited(0, ""));
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(0, ""));
+        screen.awaitEnd(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aQemuKilledFromOutsideIsAnErrorAndKillEndsAStartingVmAtOnce() throws Exception {
+        Instance instance = fixture.instance(true);
+        made.add(instance);
+        driver.prepare(instance);
+        driver.start(instance);
+        long pid = Long.parseLong(Files.readString(fixture.options().root().resolve(instance.id()).resolve("run")).strip());
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> exits.containsKey(instance.id()));
+        assertThat(exits.get(instance.id()).exitCode()).isEqualTo(1);
+        assertThat(exits.get(instance.id()).reason()).startsWith("QEMU exited");
+        assertThat(driver.inspect(instance)).isEqualTo(exits.get(instance.id()));
+
+        driver.start(instance);
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        long started = System.nanoTime();
+        driver.kill(instance);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(0, ""));
+        assertThat(exits.get(instance.id()).exitCode()).as("the kill was no news").isEqualTo(1);
+    }
+
+    private static String tapOf(Instance instance) {
+        String tail = instance.id().substring("inst-".length());
+        return "ht" + (tail.length() <= 13 ? tail : tail.substring(tail.length() - 13));
+    }
+
+    private static List<Long> qemusUnder(Path root) throws IOException {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> {
+                        try {
+                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                                    .contains(root.toString());
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .map(p -> Long.parseLong(p.getFileName().toString())).toList();
+        }
+    }
+
+    /** A viewer that keeps all it is shown. */
+    static final class Screen implements ConsoleOutput {
+        private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        private volatile String end;
+
+        @Override
+        public synchronized void onData(byte[] data) {
+            seen.writeBytes(data);
+        }
+
+        @Override
+        public void onEnd(String reason) {
+            end = reason;
+        }
+
+        synchronized String text() {
+            return seen.toString(StandardCharsets.UTF_8);
+        }
+
+        void await(String marker, Duration timeout) {
+            org.awaitility.Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50))
+                    .until(() -> text().contains(marker));
+        }
+
+        void awaitEnd(Duration timeout) {
+            org.awaitility.Awaitility.await().atMost(timeout).until(() -> end != null);
+        }
+    }
+}
