@@ -434,6 +434,9 @@ public abstract class StoreContract {
         int commitsEach = 150;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         RecordingListener rec = new RecordingListener();
+        // Half way, writers wait for the watch: on a busy machine they could otherwise all be
+        // done before it starts, and the catch-up would race nothing.
+        java.util.concurrent.CountDownLatch watching = new java.util.concurrent.CountDownLatch(1);
         Watch watch;
         long revisionWhenWatching;
         try {
@@ -442,6 +445,9 @@ public abstract class StoreContract {
                 int writer = t;
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < commitsEach; i++) {
+                        if (i == commitsEach / 2 && !watching.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                            throw new AssertionError("the watch never started");
+                        }
                         // Every other write lands outside the watched prefix.
                         String key = (i % 2 == 0 ? "/w/" : "/x/") + writer + "-" + i;
                         long rev = put(key, "v");
@@ -449,6 +455,7 @@ public abstract class StoreContract {
                             watchedRevisions.add(rev);
                         }
                     }
+                    return null;
                 }));
             }
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -457,6 +464,7 @@ public abstract class StoreContract {
             }
             watch = store.watch("/w/", 50, rec);
             revisionWhenWatching = store.revision();
+            watching.countDown();
             for (Future<?> f : done) {
                 f.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             }
