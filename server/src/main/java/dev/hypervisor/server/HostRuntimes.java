@@ -9,6 +9,8 @@ import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.network.BridgeNetwork;
 import dev.hypervisor.network.NetworkOptions;
+import dev.hypervisor.vm.VmDriver;
+import dev.hypervisor.vm.VmOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -29,12 +31,14 @@ final class HostRuntimes {
     private final ImageOptions imageOptions;
     private final NetworkOptions networkOptions;
     private final ContainerOptions containerOptions;
+    private final VmOptions vmOptions;
     private final String nodeId;
     private LocalImageStore images;
     private BridgeNetwork network;
 
     HostRuntimes(Path dataDir, String nodeId, ImageOptions imageOptions, NetworkOptions networkOptions,
-            ContainerOptions containerOptions) {
+            ContainerOptions containerOptions, VmOptions vmOptions) {
+        this.vmOptions = vmOptions;
         this.dataDir = dataDir;
         this.nodeId = nodeId;
         this.imageOptions = imageOptions;
@@ -62,6 +66,23 @@ final class HostRuntimes {
             return Optional.of(ContainerDriver.open(containerOptions, store0, store0.rootFilesystems(), network(store)));
         } catch (RuntimeException e) {
             LOG.warn("containers are unavailable: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    synchronized Optional<Driver> vms(Store store, Optional<ImageStore> unused) {
+        for (Path binary : new Path[] {vmOptions.qemu(), vmOptions.qemuImg(), vmOptions.genisoimage()}) {
+            if (!Files.isExecutable(binary)) {
+                LOG.warn("VMs are unavailable: {} is not installed (apt-get install qemu-system-x86 qemu-utils genisoimage)",
+                        binary);
+                return Optional.empty();
+            }
+        }
+        try {
+            LocalImageStore store0 = imageStore(store);
+            return Optional.of(VmDriver.open(vmOptions, store0, store0.diskImages(), network(store)));
+        } catch (RuntimeException e) {
+            LOG.warn("VMs are unavailable: {}", e.getMessage());
             return Optional.empty();
         }
     }

@@ -4,6 +4,7 @@ import dev.hypervisor.container.ContainerOptions;
 import dev.hypervisor.core.usecase.Limits;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.network.NetworkOptions;
+import dev.hypervisor.vm.VmOptions;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +66,10 @@ public final class Hypervisord implements Callable<Integer> {
             description = "OCI runtime for containers: runc, crun, or a path. Default: ${DEFAULT-VALUE}")
     String ociRuntime;
 
+    @Option(names = "--accelerator", defaultValue = "auto",
+            description = "How VMs run: kvm, tcg, or auto (KVM when a short probe boots a guest with it). Default: ${DEFAULT-VALUE}")
+    String accelerator;
+
     @Option(names = "--shutdown-grace", defaultValue = "10", description = "Seconds in-flight calls get on SIGTERM. Default: ${DEFAULT-VALUE}")
     int graceSeconds;
 
@@ -109,10 +114,11 @@ public final class Hypervisord implements Callable<Integer> {
             containers = containers.withRuntime(ociRuntime.contains("/")
                     ? Path.of(ociRuntime) : ContainerOptions.which(ociRuntime).orElse(Path.of(ociRuntime)));
         }
+        VmOptions vms = VmOptions.defaults(dataDir.resolve("vms")).withAccelerator(accelerator(accelerator));
         HostRuntimes runtimes = new HostRuntimes(dataDir, node, imageOptions,
-                NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet), containers);
+                NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet), containers, vms);
         config = config.withImageStore(runtimes::imageStore)
-                .withDriverFactories(List.of(runtimes::containers));
+                .withDriverFactories(List.of(runtimes::containers, runtimes::vms));
         if (metricsListen.equals("off")) {
             config = config.withMetrics("", -1);
         } else {
@@ -137,6 +143,15 @@ public final class Hypervisord implements Callable<Integer> {
         daemon.awaitTermination();
         stopped.await();
         return 0;
+    }
+
+    private static VmOptions.Accelerator accelerator(String value) {
+        try {
+            return VmOptions.Accelerator.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
+                    "--accelerator: expected kvm, tcg or auto, got " + value);
+        }
     }
 
     /** A HOST:PORT option value. */

@@ -20,6 +20,7 @@ final class WatchStream implements StreamRegistry.Closeable {
     private final AtomicInteger wip = new AtomicInteger();
     private final InstanceWatch watch;
     private volatile boolean done;
+    private volatile boolean shuttingDown;
     private volatile Runnable closedAction = () -> { };
 
     WatchStream(Watches watches, WireEvents wire, WatchRequest request, ServerCallStreamObserver<EncodedEvent> call) {
@@ -39,6 +40,11 @@ final class WatchStream implements StreamRegistry.Closeable {
         }
         do {
             try {
+                if (shuttingDown && !done) {
+                    finish();
+                    endForShutdown();
+                    continue;
+                }
                 while (!done && call.isReady()) {
                     EncodedEvent next = poll();
                     if (next == null) {
@@ -76,16 +82,24 @@ final class WatchStream implements StreamRegistry.Closeable {
         closedAction.run();
     }
 
+    /**
+     * Ends the stream with UNAVAILABLE. The call is not thread-safe, so the end goes through
+     * {@link #drain}, which runs on one thread at a time: called straight from the shutdown
+     * thread, it could meet an event being sent and be lost, leaving the server to wait out
+     * its grace period and cancel the stream.
+     */
     @Override
     public void shutdown() {
-        if (!done) {
-            finish();
-            try {
-                call.onError(Status.UNAVAILABLE.withDescription("hypervisord is shutting down; resume the watch"
-                        + " with after_revision set to the last revision received").asRuntimeException());
-            } catch (IllegalStateException alreadyClosed) {
-                // the client went away first
-            }
+        shuttingDown = true;
+        drain();
+    }
+
+    private void endForShutdown() {
+        try {
+            call.onError(Status.UNAVAILABLE.withDescription("hypervisord is shutting down; resume the watch"
+                    + " with after_revision set to the last revision received").asRuntimeException());
+        } catch (IllegalStateException alreadyClosed) {
+            // the client went away first
         }
     }
 

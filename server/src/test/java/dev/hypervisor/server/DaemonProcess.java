@@ -79,6 +79,9 @@ final class DaemonProcess implements AutoCloseable {
                 "--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString(),
                 "--metrics-listen", "127.0.0.1:" + metricsPort, "--node-id", "e2e-node"));
         command.addAll(List.of("--registry-config", isolatedRegistryConfig(dataDir).toString()));
+        if (!List.of(extraArgs).contains("--image-catalog")) {
+            command.addAll(List.of("--image-catalog", isolatedCatalog(dataDir).toString()));
+        }
         command.addAll(List.of(extraArgs));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -99,6 +102,28 @@ final class DaemonProcess implements AutoCloseable {
         try {
             Path file = dataDir.resolveSibling(dataDir.getFileName() + "-registries.json");
             Files.writeString(file, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Points every shipped alias that names a URL (ubuntu-22.04, debian-12...) at a closed
+     * loopback port, for the same reason: a test creating the spec's VM must not download it.
+     */
+    private static Path isolatedCatalog(Path dataDir) {
+        try (var shipped = DaemonProcess.class.getResourceAsStream("/image-catalog.json")) {
+            var aliases = new com.fasterxml.jackson.databind.ObjectMapper().readTree(shipped).path("aliases");
+            var isolated = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            var entries = isolated.putObject("aliases");
+            aliases.fields().forEachRemaining(alias -> {
+                if (alias.getValue().path("source").asText().startsWith("http")) {
+                    entries.putObject(alias.getKey()).put("source", "http://127.0.0.1:9/" + alias.getKey() + ".img");
+                }
+            });
+            Path file = dataDir.resolveSibling(dataDir.getFileName() + "-catalog.json");
+            Files.writeString(file, isolated.toString());
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
