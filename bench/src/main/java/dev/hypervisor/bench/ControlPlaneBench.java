@@ -38,27 +38,8 @@ public final class ControlPlaneBench {
     }
 
     public static void main(String[] args) {
-        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
-            System.out.print(BenchOptions.USAGE);
-            return;
-        }
-        BenchOptions options;
-        try {
-            options = BenchOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        int code;
-        try {
-            code = new ControlPlaneBench(options).run();
-        } catch (Exception e) {
-            System.err.println("control-plane benchmark failed: " + e);
-            e.printStackTrace();
-            code = 2;
-        }
-        System.exit(code);
+        BenchMain.main("control-plane", BenchOptions.USAGE, args, BenchOptions::parse,
+                options -> new ControlPlaneBench(options).run());
     }
 
     private int run() throws Exception {

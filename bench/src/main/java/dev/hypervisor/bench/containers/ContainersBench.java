@@ -5,6 +5,7 @@ import dev.hypervisor.api.v1.PullImageProgress;
 import dev.hypervisor.api.v1.PullImageRequest;
 import dev.hypervisor.bench.DaemonUnderTest;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.bench.images.BenchImages;
 import dev.hypervisor.container.ContainerOptions;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -48,29 +48,10 @@ public final class ContainersBench {
     }
 
     public static void main(String[] args) {
-        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-            System.out.print(ContainersOptions.USAGE);
-            return;
-        }
-        ContainersOptions options;
-        try {
-            options = ContainersOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        int code;
-        try {
-            code = new ContainersBench(options).run();
-        } catch (Exception e) {
-            System.err.println("containers benchmark failed: " + e);
-            e.printStackTrace();
-            code = 2;
-        }
-        System.exit(code);
+        BenchMain.main("containers", ContainersOptions.USAGE, args, ContainersOptions::parse,
+                options -> new ContainersBench(options).run());
     }
 
     private int run() throws Exception {

@@ -1,13 +1,13 @@
 package dev.hypervisor.bench.images;
 
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.images.testing.RegistryServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -34,29 +34,8 @@ public final class ImagesBench {
     }
 
     public static void main(String[] args) {
-        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-            System.out.print(ImagesOptions.USAGE);
-            return;
-        }
-        ImagesOptions options;
-        try {
-            options = ImagesOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        // Before any logger exists: the image store's info lines would drown the progress lines.
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        int code;
-        try {
-            code = new ImagesBench(options).run();
-        } catch (Exception e) {
-            System.err.println("images benchmark failed: " + e);
-            e.printStackTrace();
-            code = 2;
-        }
-        System.exit(code);
+        BenchMain.main("images", ImagesOptions.USAGE, args, ImagesOptions::parse,
+                options -> new ImagesBench(options).run());
     }
 
     private int run() throws Exception {
