@@ -3,11 +3,10 @@ package dev.hypervisor.container;
 import dev.hypervisor.core.driver.ConsoleOutput;
 import dev.hypervisor.core.driver.ConsoleSession;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.newsclub.net.unix.AFSocketType;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -117,8 +116,9 @@ final class ContainerConsole implements ConsoleSession {
         if (rows <= 0 || cols <= 0) {
             return;
         }
-        // conmon keeps the FIFO open for reading, so opening it for writing does not block.
-        try (OutputStream ctl = Files.newOutputStream(dirs.ctlFifo(), StandardOpenOption.WRITE)) {
+        // Opened read-write: on Linux that never blocks, even if conmon (the reader) is gone,
+        // where a write-only open of a FIFO would wait for a reader forever.
+        try (RandomAccessFile ctl = new RandomAccessFile(dirs.ctlFifo().toFile(), "rw")) {
             ctl.write((RESIZE_EVENT + " " + rows + " " + cols + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             LOG.debug("resizing the console of {} failed: {}", dirs.id(), e.toString());
