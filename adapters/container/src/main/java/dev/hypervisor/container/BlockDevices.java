@@ -30,6 +30,9 @@ final class BlockDevices {
                 if (name.startsWith("ram") || name.startsWith("zram")) {
                     continue; // memory-backed, not disk I/O
                 }
+                if (Files.readString(entry.resolve("size")).strip().equals("0")) {
+                    continue; // nothing behind it, such as a loop device with no file attached
+                }
                 String[] numbers = Files.readString(entry.resolve("dev")).strip().split(":");
                 devices.add(new Device(Long.parseLong(numbers[0]), Long.parseLong(numbers[1])));
             }
