@@ -14,6 +14,16 @@ ensure_build_tools
 apt_install procps docker-registry skopeo qemu-utils busybox-static attr apache2-utils \
   runc conmon iproute2 iptables e2fsprogs iputils-ping qemu-system-x86 genisoimage
 
+# The VM tests boot Debian's cloud kernel: fetch its package once (apt-get download, no install).
+guest_kernels=/var/cache/hypervisor-vm-test
+if [[ ! -d $guest_kernels/kernel/boot ]] && ! compgen -G "$guest_kernels/download/linux-image-*-cloud-amd64_*.deb" >/dev/null; then
+  apt_lists
+  kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/^ *Depends: \(linux-image-.*\)$/\1/p' | head -1)
+  log "fetching $kernel_pkg for the VM tests"
+  mkdir -p "$guest_kernels/download"
+  (cd "$guest_kernels/download" && apt-get download -qq "$kernel_pkg")
+fi
+
 log "mvn verify"
 mvn -B verify
 

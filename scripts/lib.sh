@@ -20,6 +20,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# apt's package lists, for apt-cache and apt-get download (a fresh image may ship none).
+apt_lists() {
+  if [[ $apt_updated == no ]] && ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    apt_updated=yes
+  fi
+}
+
 ensure_build_tools() {
   if ! command -v java >/dev/null || ! java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-9])'; then
     apt_install openjdk-17-jdk-headless

@@ -22,6 +22,8 @@ record BenchOptions(
         Path workDir,
         boolean keep) {
 
+    static final int MAX_COUNT = 10_000_000;
+
     static final String USAGE = """
             usage: bench/run.sh control-plane [--quick] [options]
               --quick                 small sizes for a smoke run (defaults below are the full sizes)
@@ -50,24 +52,22 @@ record BenchOptions(
         boolean keep = parsed.keep();
         Map<String, String> values = parsed.values();
         BenchOptions options = new BenchOptions(quick,
-                integer(values, "--instances", quick ? 10_000 : 100_000),
-                integer(values, "--small-instances", 1_000),
-                integer(values, "--latency-calls", quick ? 1_000 : 5_000),
-                integer(values, "--rounds", quick ? 2 : 3),
+                BenchArgs.integer(values, "--instances", quick ? 10_000 : 100_000, MAX_COUNT),
+                BenchArgs.integer(values, "--small-instances", 1_000, MAX_COUNT),
+                BenchArgs.integer(values, "--latency-calls", quick ? 1_000 : 5_000, MAX_COUNT),
+                BenchArgs.integer(values, "--rounds", quick ? 2 : 3, MAX_COUNT),
                 decimal(values, "--throughput-seconds", quick ? 1 : 3),
-                integer(values, "--callers", 16),
-                integer(values, "--pages", quick ? 100 : 400),
+                BenchArgs.integer(values, "--callers", 16, MAX_COUNT),
+                BenchArgs.integer(values, "--pages", quick ? 100 : 400, MAX_COUNT),
                 decimal(values, "--create-seconds", quick ? 3 : 10),
-                integer(values, "--create-clients", 64),
-                integer(values, "--watchers", quick ? 100 : 1_000),
-                integer(values, "--watch-channels", 10),
-                integer(values, "--watch-creates", quick ? 50 : 200),
+                BenchArgs.integer(values, "--create-clients", 64, MAX_COUNT),
+                BenchArgs.integer(values, "--watchers", quick ? 100 : 1_000, MAX_COUNT),
+                BenchArgs.integer(values, "--watch-channels", 10, MAX_COUNT),
+                BenchArgs.integer(values, "--watch-creates", quick ? 50 : 200, MAX_COUNT),
                 decimal(values, "--watch-rate", 20),
                 Path.of(text(values, "--work-dir", "bench/target/control-plane")),
                 keep);
-        if (!values.isEmpty()) {
-            throw new IllegalArgumentException("unknown option " + values.keySet().iterator().next() + "\n" + USAGE);
-        }
+        BenchArgs.requireAllUsed(values, USAGE);
         return options;
     }
 
@@ -75,23 +75,6 @@ record BenchOptions(
         String value = values.remove(name);
         return value == null ? fallback : value;
     }
-
-    private static int integer(Map<String, String> values, String name, int fallback) {
-        String value = values.remove(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int parsed = Integer.parseInt(value);
-            if (parsed < 1 || parsed > 10_000_000) {
-                throw new NumberFormatException();
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": expected a positive integer, got " + value);
-        }
-    }
-
     private static double decimal(Map<String, String> values, String name, double fallback) {
         String value = values.remove(name);
         if (value == null) {

@@ -7,13 +7,9 @@ import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.ListInstancesRequest;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code bench/run.sh control-plane}: runs hypervisord (with a no-op driver) as a separate JVM,
@@ -43,7 +39,7 @@ public final class ControlPlaneBench {
     }
 
     private int run() throws Exception {
-        Path work = prepareWorkDir(options.workDir());
+        Path work = WorkDir.prepare(options.workDir(), MARKER);
         System.out.printf(Locale.ROOT, "control-plane benchmark%s: %d cores, load average %s, work dir %s%n",
                 options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
         log.progress("populating %d and %d instances", options.smallStore(), options.largeStore());
@@ -64,7 +60,7 @@ public final class ControlPlaneBench {
                 + " with an empty store.%ntotal time %.0fs; other processes may have used the CPU meanwhile"
                 + " (load average now %s).%n", options.smallStore(), log.seconds(), RunLog.loadAverage());
         if (!options.keep()) {
-            deleteTree(work);
+            WorkDir.delete(work);
         }
         return report.allPass() ? 0 : 1;
     }
@@ -155,30 +151,4 @@ public final class ControlPlaneBench {
         }
     }
 
-    /** The work dir, emptied; refuses a non-empty directory this benchmark did not make. */
-    private static Path prepareWorkDir(Path dir) throws IOException {
-        Path work = dir.toAbsolutePath().normalize();
-        if (Files.isDirectory(work)) {
-            try (Stream<Path> entries = Files.list(work)) {
-                if (entries.findAny().isPresent() && !Files.exists(work.resolve(MARKER))) {
-                    throw new IllegalArgumentException(work + " is not empty and was not made by this benchmark");
-                }
-            }
-            deleteTree(work);
-        }
-        Files.createDirectories(work);
-        Files.createFile(work.resolve(MARKER));
-        return work;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -11,7 +11,6 @@ import dev.hypervisor.network.BridgeNetwork;
 import dev.hypervisor.network.NetworkOptions;
 import dev.hypervisor.vm.VmDriver;
 import dev.hypervisor.vm.VmOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -54,35 +53,26 @@ final class HostRuntimes {
     }
 
     synchronized Optional<Driver> containers(Store store, Optional<ImageStore> unused) {
-        for (Path binary : new Path[] {containerOptions.runtime(), containerOptions.conmon()}) {
-            if (!Files.isExecutable(binary)) {
-                LOG.warn("containers are unavailable: {} is not installed (apt-get install {})", binary,
-                        binary.getFileName());
-                return Optional.empty();
-            }
-        }
-        try {
-            LocalImageStore store0 = imageStore(store);
-            return Optional.of(ContainerDriver.open(containerOptions, store0, store0.rootFilesystems(), network(store)));
-        } catch (RuntimeException e) {
-            LOG.warn("containers are unavailable: {}", e.getMessage());
-            return Optional.empty();
-        }
+        return open("containers", () -> {
+            ContainerDriver.requireTools(containerOptions); // before the bridge is made for nothing
+            LocalImageStore images = imageStore(store);
+            return ContainerDriver.open(containerOptions, images, images.rootFilesystems(), network(store));
+        });
     }
 
     synchronized Optional<Driver> vms(Store store, Optional<ImageStore> unused) {
-        for (Path binary : new Path[] {vmOptions.qemu(), vmOptions.qemuImg(), vmOptions.genisoimage()}) {
-            if (!Files.isExecutable(binary)) {
-                LOG.warn("VMs are unavailable: {} is not installed (apt-get install qemu-system-x86 qemu-utils genisoimage)",
-                        binary);
-                return Optional.empty();
-            }
-        }
+        return open("VMs", () -> {
+            VmDriver.requireTools(vmOptions);
+            LocalImageStore images = imageStore(store);
+            return VmDriver.open(vmOptions, images, images.diskImages(), network(store));
+        });
+    }
+
+    private static Optional<Driver> open(String what, java.util.function.Supplier<Driver> opener) {
         try {
-            LocalImageStore store0 = imageStore(store);
-            return Optional.of(VmDriver.open(vmOptions, store0, store0.diskImages(), network(store)));
+            return Optional.of(opener.get());
         } catch (RuntimeException e) {
-            LOG.warn("VMs are unavailable: {}", e.getMessage());
+            LOG.warn("{} are unavailable: {}", what, e.getMessage());
             return Optional.empty();
         }
     }

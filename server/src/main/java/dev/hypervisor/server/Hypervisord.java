@@ -2,6 +2,7 @@ package dev.hypervisor.server;
 
 import dev.hypervisor.container.ContainerOptions;
 import dev.hypervisor.core.usecase.Limits;
+import dev.hypervisor.host.Executables;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.network.NetworkOptions;
 import dev.hypervisor.vm.VmOptions;
@@ -112,7 +113,7 @@ public final class Hypervisord implements Callable<Integer> {
         ContainerOptions containers = ContainerOptions.defaults(dataDir.resolve("containers"));
         if (!ociRuntime.equals("runc")) {
             containers = containers.withRuntime(ociRuntime.contains("/")
-                    ? Path.of(ociRuntime) : ContainerOptions.which(ociRuntime).orElse(Path.of(ociRuntime)));
+                    ? Path.of(ociRuntime) : Executables.findOr(ociRuntime, Path.of(ociRuntime)));
         }
         VmOptions vms = VmOptions.defaults(dataDir.resolve("vms")).withAccelerator(accelerator(accelerator));
         HostRuntimes runtimes = new HostRuntimes(dataDir, node, imageOptions,

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.hypervisor.api.v1.ConsoleInput;
-import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.GetInstanceRequest;
@@ -30,14 +29,10 @@ import dev.hypervisor.core.driver.TestDriver;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -247,60 +242,42 @@ class ComputeServiceTest {
     }
 
     @Test
+    void aRuntimeThatCannotAnswerIsUnavailableNotInternal() {
+        String id = hv.blocking.createInstance(container("web").build()).getId();
+        awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        containers.failRuntimeAccess("cgroup /hypervisord/" + id + " is gone");
+        try {
+            assertThatThrownBy(() -> hv.blocking.getInstanceStats(GetInstanceStatsRequest.newBuilder().setInstanceId(id).build()))
+                    .hasMessage("UNAVAILABLE: stats of " + id + ": cgroup /hypervisord/" + id + " is gone");
+        } finally {
+            containers.failRuntimeAccess(null);
+        }
+    }
+
+    @Test
     void consoleAttachesSendsInputAndResizesAndDetachLeavesTheInstanceRunning() throws Exception {
         String id = hv.blocking.createInstance(container("web").build()).getId();
         awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        StreamObserver<ConsoleInput> input = hv.async.attachConsole(new StreamObserver<>() {
-            @Override
-            public void onNext(ConsoleOutput value) {
-                synchronized (seen) {
-                    seen.writeBytes(value.getData().toByteArray());
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                error.set(t);
-            }
-
-            @Override
-            public void onCompleted() { }
-        });
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = hv.async.attachConsole(viewer);
         input.onNext(ConsoleInput.newBuilder().setInstanceId(id)
                 .setResize(TerminalSize.newBuilder().setRows(40).setCols(120)).build());
         input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8("echo hi\n")).build());
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            synchronized (seen) {
-                return seen.toString(StandardCharsets.UTF_8).contains("echo hi");
-            }
-        });
-        assertThat(seen.toString(StandardCharsets.UTF_8)).startsWith("welcome").contains("resized 40x120");
+        await().atMost(Duration.ofSeconds(5)).until(() -> viewer.text().contains("echo hi"));
+        assertThat(viewer.text()).startsWith("welcome").contains("resized 40x120");
         input.onCompleted();
         await().atMost(Duration.ofSeconds(5)).until(() -> containers.calls().contains("detach " + id));
-        assertThat(error.get()).isNull();
+        assertThat(viewer.error()).isNull();
         assertThat(get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
     }
 
     @Test
     void consoleOfAMissingInstanceIsNotFound() throws Exception {
-        CopyOnWriteArrayList<Throwable> errors = new CopyOnWriteArrayList<>();
-        StreamObserver<ConsoleInput> input = hv.async.attachConsole(new StreamObserver<>() {
-            @Override
-            public void onNext(ConsoleOutput value) { }
-
-            @Override
-            public void onError(Throwable t) {
-                errors.add(t);
-            }
-
-            @Override
-            public void onCompleted() { }
-        });
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = hv.async.attachConsole(viewer);
         input.onNext(ConsoleInput.newBuilder().setInstanceId("inst-missing").build());
-        await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
-        assertThat(Status.fromThrowable(errors.get(0)).getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        await().atMost(Duration.ofSeconds(5)).until(() -> viewer.error() != null);
+        assertThat(Status.fromThrowable(viewer.error()).getCode()).isEqualTo(Status.Code.NOT_FOUND);
     }
 
     @Test

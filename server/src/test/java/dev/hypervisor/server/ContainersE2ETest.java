@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.hypervisor.api.v1.ConsoleInput;
-import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.GetInstanceRequest;
@@ -19,21 +18,18 @@ import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.NetworkSpec;
 import dev.hypervisor.api.v1.StopInstanceRequest;
 import dev.hypervisor.api.v1.TerminalSize;
+import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.images.registry.MediaTypes.Compression;
 import dev.hypervisor.images.testing.LayerTree;
 import dev.hypervisor.images.testing.OciImageBuilder;
 import dev.hypervisor.images.testing.RegistryServer;
-import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.network.testing.TestNetwork;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,35 +151,15 @@ class ContainersE2ETest {
         Instance shell = daemon.blocking().createInstance(container("shell", "sh").build());
         awaitState(shell.getId(), InstanceState.INSTANCE_STATE_RUNNING);
 
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(new StreamObserver<>() {
-            @Override
-            public void onNext(ConsoleOutput value) {
-                synchronized (seen) {
-                    seen.writeBytes(value.getData().toByteArray());
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                error.set(t);
-            }
-
-            @Override
-            public void onCompleted() { }
-        });
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
         input.onNext(ConsoleInput.newBuilder().setInstanceId(shell.getId())
                 .setResize(TerminalSize.newBuilder().setRows(33).setCols(101)).build());
         input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8("stty size; echo $((7*6))x\n")).build());
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            synchronized (seen) {
-                String text = seen.toString(StandardCharsets.UTF_8);
-                return text.contains("33 101") && text.contains("42x");
-            }
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> viewer.text().contains("33 101") && viewer.text().contains("42x"));
         input.onCompleted();
-        assertThat(error.get()).isNull();
+        assertThat(viewer.error()).isNull();
 
         InstanceStats stats = daemon.blocking().getInstanceStats(
                 GetInstanceStatsRequest.newBuilder().setInstanceId(shell.getId()).build());
@@ -235,28 +211,11 @@ class ContainersE2ETest {
 
     /** Types a token into the container's pty and waits for the terminal to echo it. */
     private static boolean echo(String id, String token) {
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(new StreamObserver<>() {
-            @Override
-            public void onNext(ConsoleOutput value) {
-                synchronized (seen) {
-                    seen.writeBytes(value.getData().toByteArray());
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) { }
-
-            @Override
-            public void onCompleted() { }
-        });
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
         input.onNext(ConsoleInput.newBuilder().setInstanceId(id).setData(ByteString.copyFromUtf8(token)).build());
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> {
-                synchronized (seen) {
-                    return seen.toString(StandardCharsets.UTF_8).contains(token);
-                }
-            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> viewer.text().contains(token));
             return true;
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return false;

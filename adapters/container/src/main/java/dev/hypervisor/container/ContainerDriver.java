@@ -19,6 +19,8 @@ import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.host.Executables;
+import dev.hypervisor.host.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -28,13 +30,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,17 +83,17 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
     /** Checks that the runtime and conmon are there, and starts watching for exits. */
     public static ContainerDriver open(ContainerOptions options, ImageStore images, RootFilesystems rootFilesystems,
             Networks networks) {
-        for (Path binary : List.of(options.runtime(), options.conmon())) {
-            if (!Files.isExecutable(binary)) {
-                throw new IllegalStateException(binary + " is not installed (apt-get install "
-                        + binary.getFileName() + ")");
-            }
-        }
+        requireTools(options);
         try {
             return new ContainerDriver(options, images, rootFilesystems, networks);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up containers under " + options.root() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** IllegalStateException naming the missing binary and its package, before anything is set up on the host. */
+    public static void requireTools(ContainerOptions options) {
+        Executables.require(options.runtimeName() + " conmon", options.runtime(), options.conmon());
     }
 
     @Override
@@ -227,7 +227,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             rootFilesystems.remove(id);
             networks.detach(instance);
             Files.deleteIfExists(dirs.exitFile());
-            deleteTree(dirs.dir());
+            FileTrees.delete(dirs.dir()); // never into a volume left mounted: that would empty it
             prepared.remove(id);
             cgroups.forget(id);
         } catch (IOException | UncheckedIOException e) {
@@ -403,17 +403,6 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.write(temp, content);
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 
     private static void sleep(Duration duration) {

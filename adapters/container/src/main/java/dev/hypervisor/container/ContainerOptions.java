@@ -1,8 +1,7 @@
 package dev.hypervisor.container;
 
-import java.nio.file.Files;
+import dev.hypervisor.host.Executables;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * How this node runs containers.
@@ -15,8 +14,8 @@ import java.util.Optional;
 public record ContainerOptions(Path root, Path runtime, Path conmon, long pidsLimit) {
 
     public static ContainerOptions defaults(Path root) {
-        return new ContainerOptions(root, which("runc").orElse(Path.of("/usr/sbin/runc")),
-                which("conmon").orElse(Path.of("/usr/bin/conmon")), 4096);
+        return new ContainerOptions(root, Executables.findOr("runc", Path.of("/usr/sbin/runc")),
+                Executables.findOr("conmon", Path.of("/usr/bin/conmon")), 4096);
     }
 
     public ContainerOptions withRuntime(Path newRuntime) {
@@ -26,19 +25,5 @@ public record ContainerOptions(Path root, Path runtime, Path conmon, long pidsLi
     /** The runtime's name as it calls itself (runc, crun). */
     public String runtimeName() {
         return runtime.getFileName().toString();
-    }
-
-    /** The first executable of that name on the PATH (or in the sbin directories, which root's PATH may lack). */
-    public static Optional<Path> which(String name) {
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin";
-        for (String dir : path.split(":")) {
-            if (!dir.isEmpty()) {
-                Path candidate = Path.of(dir, name);
-                if (Files.isExecutable(candidate)) {
-                    return Optional.of(candidate);
-                }
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -249,7 +249,7 @@ class ContainerDriverTest {
     }
 
     @Test
-    void anImageWithoutACommandIsRefusedClearly() {
+    void aCommandThatDoesNotExistFailsTheStartNamingIt() {
         Instance instance = fixture.instance(List.of("/no/such/binary"));
         made.add(instance);
         driver.prepare(instance);

@@ -9,6 +9,7 @@ import dev.hypervisor.core.instance.NetworkSpec;
 import dev.hypervisor.core.instance.Placement;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.core.store.Store;
+import dev.hypervisor.host.Executables;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.images.registry.MediaTypes.Compression;
@@ -87,7 +88,7 @@ final class ContainerFixture implements AutoCloseable {
             throw new IllegalStateException("container tests need root (CI runs as root)");
         }
         for (String tool : List.of("runc", "conmon", "ip", "mkfs.ext4")) {
-            if (ContainerOptions.which(tool).isEmpty()) {
+            if (Executables.find(tool).isEmpty()) {
                 throw new IllegalStateException(tool + " is missing: ./test.sh installs runc, conmon, iproute2, e2fsprogs");
             }
         }

@@ -21,6 +21,8 @@ import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.NetworkCounters;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.core.network.TapAttachment;
+import dev.hypervisor.host.Executables;
+import dev.hypervisor.host.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,7 +30,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,18 +88,19 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
 
     /** Checks that QEMU and its tools are installed; VMs still running from before are re-attached by {@link #recover}. */
     public static VmDriver open(VmOptions options, ImageStore images, DiskImages diskImages, Networks networks) {
-        for (Path binary : List.of(options.qemu(), options.qemuImg(), options.genisoimage())) {
-            if (!Files.isExecutable(binary)) {
-                throw new IllegalStateException(binary + " is not installed (apt-get install qemu-system-x86 "
-                        + "qemu-utils genisoimage)");
-            }
-        }
+        requireTools(options);
         try {
             Files.createDirectories(options.root());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up VMs under " + options.root() + ": " + e.getMessage(), e);
         }
         return new VmDriver(options, images, diskImages, networks);
+    }
+
+    /** IllegalStateException naming the missing binary and its package, before anything is set up on the host. */
+    public static void requireTools(VmOptions options) {
+        Executables.require("qemu-system-x86 qemu-utils genisoimage", options.qemu(), options.qemuImg(),
+                options.genisoimage());
     }
 
     @Override
@@ -270,7 +272,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
             Optional.ofNullable(running.remove(id)).ifPresent(RunningVm::close);
             networks.detach(instance);
             images.release(id);
-            deleteTree(dirs.dir());
+            FileTrees.delete(dirs.dir());
             usage.forget(id);
             killedAt.remove(id);
         } catch (IOException | UncheckedIOException e) {
@@ -397,17 +399,6 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
 
     private VmDirs dirs(Instance instance) {
         return new VmDirs(options.root(), instance.id());
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 
     /** Lets go of every running VM; they keep running for the next daemon to {@link #recover}. */

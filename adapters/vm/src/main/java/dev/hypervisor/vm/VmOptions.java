@@ -1,6 +1,6 @@
 package dev.hypervisor.vm;
 
-import java.nio.file.Files;
+import dev.hypervisor.host.Executables;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -23,7 +23,9 @@ public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Ac
     public enum Accelerator { AUTO, KVM, TCG }
 
     public static VmOptions defaults(Path root) {
-        return new VmOptions(root, which("qemu-system-x86_64"), which("qemu-img"), which("genisoimage"),
+        return new VmOptions(root, Executables.findOr("qemu-system-x86_64", Path.of("/usr/bin/qemu-system-x86_64")),
+                Executables.findOr("qemu-img", Path.of("/usr/bin/qemu-img")),
+                Executables.findOr("genisoimage", Path.of("/usr/bin/genisoimage")),
                 Accelerator.AUTO, Optional.empty(), Duration.ofSeconds(10));
     }
 
@@ -33,14 +35,5 @@ public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Ac
 
     public VmOptions withProbeKernel(Path kernel, Duration timeout) {
         return new VmOptions(root, qemu, qemuImg, genisoimage, accelerator, Optional.of(kernel), timeout);
-    }
-
-    private static Path which(String name) {
-        for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/bin:/usr/sbin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-                return Path.of(dir, name);
-            }
-        }
-        return Path.of("/usr/bin", name);
     }
 }

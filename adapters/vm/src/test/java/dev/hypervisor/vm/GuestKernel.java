@@ -15,14 +15,15 @@ import java.util.stream.Stream;
 
 /**
  * A Debian kernel for test guests, from Debian's own package (no internet needed beyond the
- * Debian mirror): a {@code linux-image-*-amd64} .deb already in apt's cache, else the one
- * {@code linux-image-cloud-amd64} depends on, fetched with {@code apt-get download}. Unpacked
- * once into {@value #CACHE} and reused by every later run.
+ * Debian mirror): the cloud kernel {@code linux-image-cloud-amd64} depends on, as test.sh
+ * fetches it into {@code download/} beside {@value #CACHE}, or as apt's cache holds it, else
+ * fetched here with {@code apt-get download}. Only the cloud flavour: the guest's initramfs
+ * loads its modules by name. Unpacked once into {@value #CACHE} and reused by every later run.
  */
 record GuestKernel(Path vmlinuz, Path modules) {
 
     static final Path CACHE = Path.of("/var/cache/hypervisor-vm-test/kernel");
-    private static final Pattern VERSIONED = Pattern.compile("linux-image-[0-9][^_]*-amd64_.*\\.deb");
+    private static final Pattern CLOUD_KERNEL = Pattern.compile("linux-image-[0-9][^_]*-cloud-amd64_.*\\.deb");
 
     static synchronized GuestKernel get() throws IOException {
         Optional<GuestKernel> cached = find(CACHE);
@@ -68,12 +69,17 @@ record GuestKernel(Path vmlinuz, Path modules) {
 
     private static Path debianPackage() throws IOException {
         List<Path> debs = new ArrayList<>();
-        try (DirectoryStream<Path> archives = Files.newDirectoryStream(Path.of("/var/cache/apt/archives"), "*.deb")) {
-            archives.forEach(deb -> {
-                if (VERSIONED.matcher(deb.getFileName().toString()).matches()) {
-                    debs.add(deb);
-                }
-            });
+        for (Path dir : List.of(CACHE.resolveSibling("download"), Path.of("/var/cache/apt/archives"))) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (DirectoryStream<Path> archives = Files.newDirectoryStream(dir, "*.deb")) {
+                archives.forEach(deb -> {
+                    if (CLOUD_KERNEL.matcher(deb.getFileName().toString()).matches()) {
+                        debs.add(deb);
+                    }
+                });
+            }
         }
         if (!debs.isEmpty()) {
             return debs.stream().max(Comparator.naturalOrder()).get();

@@ -5,7 +5,6 @@ import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.InstanceSpec;
-import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.NetworkSpec;
 import dev.hypervisor.api.v1.WatchInstanceRequest;

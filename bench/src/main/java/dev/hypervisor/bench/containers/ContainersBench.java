@@ -3,26 +3,24 @@ package dev.hypervisor.bench.containers;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.PullImageProgress;
 import dev.hypervisor.api.v1.PullImageRequest;
+import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.DaemonUnderTest;
 import dev.hypervisor.bench.Report;
-import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.RunLog;
+import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.bench.images.BenchImages;
-import dev.hypervisor.container.ContainerOptions;
+import dev.hypervisor.host.Executables;
 import dev.hypervisor.images.testing.RegistryServer;
 import dev.hypervisor.server.Hypervisord;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code bench/run.sh containers}: the production hypervisord with its real container driver
@@ -56,11 +54,11 @@ public final class ContainersBench {
 
     private int run() throws Exception {
         for (String tool : TOOLS) {
-            if (ContainerOptions.which(tool).isEmpty()) {
+            if (Executables.find(tool).isEmpty()) {
                 throw new IllegalStateException(tool + " is not installed (bench/run.sh containers installs what it needs)");
             }
         }
-        Path work = prepareWorkDir(options.workDir());
+        Path work = WorkDir.prepare(options.workDir(), MARKER);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
         String subnet = "10.215." + random.nextInt(256) + ".0/24";
@@ -149,7 +147,7 @@ public final class ContainersBench {
                 + " the CPU meanwhile (load average now %s).%n",
                 podman[0].map(PodmanBaseline::describe).orElse("podman (n/a)"), log.seconds(), RunLog.loadAverage());
         if (!options.keep()) {
-            deleteTree(work);
+            WorkDir.delete(work);
         }
         return report.allPass() ? 0 : 1;
     }
@@ -169,30 +167,4 @@ public final class ContainersBench {
         log.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
     }
 
-    /** The work dir, emptied; refuses a non-empty directory this benchmark did not make. */
-    private static Path prepareWorkDir(Path dir) throws IOException {
-        Path work = dir.toAbsolutePath().normalize();
-        if (Files.isDirectory(work)) {
-            try (Stream<Path> entries = Files.list(work)) {
-                if (entries.findAny().isPresent() && !Files.exists(work.resolve(MARKER))) {
-                    throw new IllegalArgumentException(work + " is not empty and was not made by this benchmark");
-                }
-            }
-            deleteTree(work);
-        }
-        Files.createDirectories(work);
-        Files.createFile(work.resolve(MARKER));
-        return work;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

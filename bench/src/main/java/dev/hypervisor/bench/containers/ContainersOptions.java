@@ -26,32 +26,14 @@ record ContainersOptions(boolean quick, int latencySamples, int concurrent, int 
         boolean quick = parsed.quick();
         Map<String, String> values = parsed.values();
         ContainersOptions options = new ContainersOptions(quick,
-                integer(values, "--latency-samples", quick ? 10 : 40, 1000),
-                integer(values, "--concurrent", quick ? 10 : 50, 200),
-                integer(values, "--rounds", quick ? 1 : 3, 20),
-                integer(values, "--idle", quick ? 20 : 100, 500),
+                BenchArgs.integer(values, "--latency-samples", quick ? 10 : 40, 1000),
+                BenchArgs.integer(values, "--concurrent", quick ? 10 : 50, 200),
+                BenchArgs.integer(values, "--rounds", quick ? 1 : 3, 20),
+                BenchArgs.integer(values, "--idle", quick ? 20 : 100, 500),
                 Path.of(values.getOrDefault("--work-dir", "bench/target/containers")),
                 parsed.keep());
         values.remove("--work-dir");
-        if (!values.isEmpty()) {
-            throw new IllegalArgumentException("unknown option " + values.keySet().iterator().next() + "\n" + USAGE);
-        }
+        BenchArgs.requireAllUsed(values, USAGE);
         return options;
-    }
-
-    private static int integer(Map<String, String> values, String name, int fallback, int max) {
-        String value = values.remove(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int parsed = Integer.parseInt(value);
-            if (parsed < 1 || parsed > max) {
-                throw new NumberFormatException();
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": expected an integer from 1 to " + max + ", got " + value);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.network.BridgeNetwork;
@@ -13,7 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * Removes what a run put on the host, whether or not the daemon is still alive: containers
@@ -117,13 +117,8 @@ final class HostLeftovers {
     }
 
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            WorkDir.delete(dir);
         } catch (IOException e) {
             System.err.println("warning: cannot remove " + dir + ": " + e.getMessage());
         }

@@ -1,7 +1,7 @@
 package dev.hypervisor.bench.containers;
 
 import dev.hypervisor.bench.images.HostProcesses;
-import dev.hypervisor.container.ContainerOptions;
+import dev.hypervisor.host.Executables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ final class PodmanBaseline {
      * empty, with the reason in {@code why}, when podman is missing or cannot pull here.
      */
     static Optional<PodmanBaseline> open(Path dir, Path runRoot, String image, StringBuilder why) {
-        if (ContainerOptions.which("podman").isEmpty()) {
+        if (Executables.find("podman").isEmpty()) {
             why.append("podman is not installed (apt-get install podman)");
             return Optional.empty();
         }

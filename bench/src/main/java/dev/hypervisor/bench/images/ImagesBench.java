@@ -1,10 +1,10 @@
 package dev.hypervisor.bench.images;
 
-import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.BenchMain;
+import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.RunLog;
+import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.images.testing.RegistryServer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +46,7 @@ public final class ImagesBench {
                         + " (bench/run.sh images installs them)");
             }
         }
-        Path work = prepareWorkDir(options.workDir());
+        Path work = WorkDir.prepare(options.workDir(), MARKER);
         System.out.printf(Locale.ROOT, "images benchmark%s: %d cores, load average %s, work dir %s%n",
                 options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
         RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
@@ -77,24 +77,8 @@ public final class ImagesBench {
                 + "the registry's blobs are warm in the page cache for both sides; total time %.0fs; other processes may"
                 + " have used the CPU meanwhile (load average now %s).%n", log.seconds(), RunLog.loadAverage());
         if (!options.keep()) {
-            TreeTally.delete(work);
+            WorkDir.delete(work);
         }
         return table.allPass() ? 0 : 1;
-    }
-
-    /** The work dir, emptied; refuses a non-empty directory this benchmark did not make. */
-    private static Path prepareWorkDir(Path dir) throws IOException {
-        Path work = dir.toAbsolutePath().normalize();
-        if (Files.isDirectory(work)) {
-            try (Stream<Path> entries = Files.list(work)) {
-                if (entries.findAny().isPresent() && !Files.exists(work.resolve(MARKER))) {
-                    throw new IllegalArgumentException(work + " is not empty and was not made by this benchmark");
-                }
-            }
-            TreeTally.delete(work);
-        }
-        Files.createDirectories(work);
-        Files.createFile(work.resolve(MARKER));
-        return work;
     }
 }

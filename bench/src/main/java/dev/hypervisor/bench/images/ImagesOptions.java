@@ -26,32 +26,14 @@ record ImagesOptions(boolean quick, int imageMib, int rounds, int layerMib, int 
         boolean keep = parsed.keep();
         Map<String, String> values = parsed.values();
         ImagesOptions options = new ImagesOptions(quick,
-                integer(values, "--image-mib", quick ? 30 : 200, 4096),
-                integer(values, "--rounds", quick ? 1 : 5, 100),
-                integer(values, "--layer-mib", quick ? 200 : 1024, 16384),
-                integer(values, "--child-heap-mib", 256, 16384),
+                BenchArgs.integer(values, "--image-mib", quick ? 30 : 200, 4096),
+                BenchArgs.integer(values, "--rounds", quick ? 1 : 5, 100),
+                BenchArgs.integer(values, "--layer-mib", quick ? 200 : 1024, 16384),
+                BenchArgs.integer(values, "--child-heap-mib", 256, 16384),
                 Path.of(values.getOrDefault("--work-dir", "bench/target/images")),
                 keep);
         values.remove("--work-dir");
-        if (!values.isEmpty()) {
-            throw new IllegalArgumentException("unknown option " + values.keySet().iterator().next() + "\n" + USAGE);
-        }
+        BenchArgs.requireAllUsed(values, USAGE);
         return options;
-    }
-
-    private static int integer(Map<String, String> values, String name, int fallback, int max) {
-        String value = values.remove(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int parsed = Integer.parseInt(value);
-            if (parsed < 1 || parsed > max) {
-                throw new NumberFormatException();
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": expected an integer from 1 to " + max + ", got " + value);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.hypervisor.bench.images;
 
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.core.image.PullListener.Phase;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
@@ -89,7 +90,7 @@ final class PullUnpackRace {
         if (tally) {
             tally(dir);
         }
-        TreeTally.delete(dir);
+        WorkDir.delete(dir);
         return timing;
     }
 

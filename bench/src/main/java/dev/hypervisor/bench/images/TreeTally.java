@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** The regular files under a directory and their total size: what a pull left on disk. */
 record TreeTally(long files, long bytes) {
@@ -32,17 +30,5 @@ record TreeTally(long files, long bytes) {
 
     TreeTally plus(TreeTally other) {
         return new TreeTally(files + other.files, bytes + other.bytes);
-    }
-
-    /** Deletes {@code dir} and everything under it, links not followed. */
-    static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

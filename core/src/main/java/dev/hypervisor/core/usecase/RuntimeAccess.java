@@ -4,6 +4,7 @@ import dev.hypervisor.core.driver.ConsoleOutput;
 import dev.hypervisor.core.driver.ConsoleSession;
 import dev.hypervisor.core.driver.ConsoleSource;
 import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.DriverRegistry;
 import dev.hypervisor.core.driver.InstanceStats;
 import dev.hypervisor.core.driver.StatsSource;
@@ -15,6 +16,8 @@ import dev.hypervisor.core.instance.InstanceState;
 /**
  * GetInstanceStats and AttachConsole: route to the instance's driver when it has the
  * capability and the instance runs; otherwise FAILED_PRECONDITION saying which is missing.
+ * A runtime failing to answer (a cgroup or socket gone with a process that just exited) is
+ * UNAVAILABLE with the runtime's words: worth a retry, and not a bug of the daemon.
  */
 public final class RuntimeAccess {
 
@@ -32,7 +35,11 @@ public final class RuntimeAccess {
             throw DomainException.failedPrecondition(
                     "the runtime for INSTANCE_TYPE_" + instance.type() + " does not report stats");
         }
-        return source.stats(instance);
+        try {
+            return source.stats(instance);
+        } catch (DriverException e) {
+            throw DomainException.unavailable("stats of " + instanceId + ": " + e.getMessage(), e);
+        }
     }
 
     public ConsoleSession attach(String instanceId, ConsoleOutput output) {
@@ -42,7 +49,11 @@ public final class RuntimeAccess {
             throw DomainException.failedPrecondition(
                     "the runtime for INSTANCE_TYPE_" + instance.type() + " has no console");
         }
-        return source.attach(instance, output);
+        try {
+            return source.attach(instance, output);
+        } catch (DriverException e) {
+            throw DomainException.unavailable("console of " + instanceId + ": " + e.getMessage(), e);
+        }
     }
 
     private Instance running(String instanceId, String what) {

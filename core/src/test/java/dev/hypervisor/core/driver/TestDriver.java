@@ -30,6 +30,7 @@ public final class TestDriver implements Driver, StatsSource, ConsoleSource {
     private volatile String failPrepare;
     private volatile RuntimeException prepareBug;
     private volatile String failStart;
+    private volatile String failRuntime;
     private volatile boolean ignoreGracefulStop;
     private volatile CountDownLatch startGate;
 
@@ -130,12 +131,18 @@ public final class TestDriver implements Driver, StatsSource, ConsoleSource {
 
     @Override
     public InstanceStats stats(Instance instance) {
+        if (failRuntime != null) {
+            throw new DriverException(failRuntime);
+        }
         return new InstanceStats(instance.id(), 12.5f, 1_000_000, 64L << 20, instance.spec().memoryBytes(),
                 4096, 8192, 100, 200, Instant.now());
     }
 
     @Override
     public ConsoleSession attach(Instance instance, ConsoleOutput output) {
+        if (failRuntime != null) {
+            throw new DriverException(failRuntime);
+        }
         output.onData("welcome\r\n".getBytes());
         return new ConsoleSession() {
             private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
@@ -189,6 +196,11 @@ public final class TestDriver implements Driver, StatsSource, ConsoleSource {
     /** Makes prepare throw something that is not a DriverException, as a buggy driver would. */
     public void failPrepareWith(RuntimeException bug) {
         this.prepareBug = bug;
+    }
+
+    /** Makes stats and attach fail as a runtime does when the instance's process just went away. */
+    public void failRuntimeAccess(String message) {
+        this.failRuntime = message;
     }
 
     public void failStart(String message) {

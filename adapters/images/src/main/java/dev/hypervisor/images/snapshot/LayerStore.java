@@ -1,5 +1,6 @@
 package dev.hypervisor.images.snapshot;
 
+import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.images.unpack.LayerUnpacker;
 import dev.hypervisor.images.unpack.UnpackResult;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.hypervisor.images.snapshot;
 
+import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

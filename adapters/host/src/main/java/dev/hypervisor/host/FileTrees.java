@@ -1,4 +1,4 @@
-package dev.hypervisor.images.snapshot;
+package dev.hypervisor.host;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -11,7 +11,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 /** Sizes and deletes directory trees without following symlinks or crossing into another mount. */
-final class FileTrees {
+public final class FileTrees {
 
     private FileTrees() {}
 
@@ -20,7 +20,7 @@ final class FileTrees {
      * (each inode once). Refuses to enter a directory on another filesystem: a mount left inside a
      * rootfs (a volume, /proc) must not be emptied by a cleanup.
      */
-    static long delete(Path root) throws IOException {
+    public static long delete(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return 0;
         }
