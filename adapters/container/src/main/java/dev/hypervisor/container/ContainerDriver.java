@@ -1,5 +1,6 @@
 package dev.hypervisor.container;
 
+import dev.hypervisor.core.image.ProcessSpec;
 import dev.hypervisor.core.driver.ConsoleOutput;
 import dev.hypervisor.core.driver.ConsoleSession;
 import dev.hypervisor.core.driver.ConsoleSource;

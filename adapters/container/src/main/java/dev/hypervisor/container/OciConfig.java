@@ -1,5 +1,6 @@
 package dev.hypervisor.container;
 
+import dev.hypervisor.core.image.ProcessSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

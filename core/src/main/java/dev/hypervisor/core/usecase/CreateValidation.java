@@ -67,7 +67,7 @@ public final class CreateValidation {
         List<DiskSpec> disks = validateDisks(spec.disks());
         NetworkSpec network = validateNetwork(spec.network());
         String kernel = validateKernel(command.type(), spec.kernel());
-        validateContainerOnly(command.type(), spec);
+        validateProcess(command.type(), spec);
         return new InstanceSpec(spec.image(), cpus, memory, disks, network, kernel, spec.command(), spec.env());
     }
 
@@ -146,13 +146,13 @@ public final class CreateValidation {
         return kernel;
     }
 
-    private void validateContainerOnly(InstanceType type, InstanceSpec spec) {
-        if (type != InstanceType.CONTAINER) {
+    private void validateProcess(InstanceType type, InstanceSpec spec) {
+        if (type == InstanceType.VM) {
             if (!spec.command().isEmpty()) {
-                throw invalidArgument("spec.command", "only containers take a command");
+                throw invalidArgument("spec.command", "only containers and microVMs take a command");
             }
             if (!spec.env().isEmpty()) {
-                throw invalidArgument("spec.env", "only containers take environment variables");
+                throw invalidArgument("spec.env", "only containers and microVMs take environment variables");
             }
             return;
         }

@@ -115,7 +115,7 @@ class CreateValidationTest {
     }
 
     @Test
-    void commandAndEnvOnlyForContainers() {
+    void commandAndEnvOnlyForContainersAndMicroVms() {
         rejects(command("v", InstanceType.VM,
                 new InstanceSpec("i", 1, 1 << 28, List.of(), null, "", List.of("sh"), Map.of())), "spec.command");
         rejects(command("v", InstanceType.VM,
@@ -124,6 +124,13 @@ class CreateValidationTest {
                 new InstanceSpec("i", 1, 1 << 28, List.of(), null, "", List.of(), Map.of("1A", "b"))), "spec.env");
         rejects(command("c", InstanceType.CONTAINER,
                 new InstanceSpec("i", 1, 1 << 28, List.of(), null, "/vmlinuz", List.of(), Map.of())), "spec.kernel");
+        rejects(command("m", InstanceType.MICROVM,
+                new InstanceSpec("i", 1, 1 << 28, List.of(), null, "/vmlinuz", List.of(), Map.of("1A", "b"))), "spec.env");
+        InstanceSpec microVm = validation.validate(command("m", InstanceType.MICROVM,
+                new InstanceSpec("i", 1, 1 << 28, List.of(), null, "/vmlinuz", List.of("sh", "-c", "exit 3"),
+                        Map.of("A", "b"))));
+        assertThat(microVm.command()).containsExactly("sh", "-c", "exit 3");
+        assertThat(microVm.env()).containsEntry("A", "b");
     }
 
     @Test

@@ -1,6 +1,5 @@
-package dev.hypervisor.container;
+package dev.hypervisor.core.image;
 
-import dev.hypervisor.core.image.ContainerConfig;
 import dev.hypervisor.core.instance.InstanceSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,15 +7,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The container's main process, as podman and Docker derive it: the image's entrypoint
+ * The main process of an instance booted from a container image (a container, or the
+ * workload of a microVM), as podman and Docker derive it: the image's entrypoint
  * followed by {@code spec.command} (or, without one, the image's cmd); the image's
  * environment with {@code spec.env} over it; the image's working directory and user.
  */
-record ProcessSpec(List<String> args, List<String> env, String cwd, String user, String stopSignal) {
+public record ProcessSpec(List<String> args, List<String> env, String cwd, String user, String stopSignal) {
 
-    static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    public static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    static ProcessSpec of(ContainerConfig image, InstanceSpec spec, String hostname) {
+    public static ProcessSpec of(ContainerConfig image, InstanceSpec spec, String hostname) {
         List<String> args = new ArrayList<>(image.entrypoint());
         args.addAll(spec.command().isEmpty() ? image.cmd() : spec.command());
         if (args.isEmpty()) {
