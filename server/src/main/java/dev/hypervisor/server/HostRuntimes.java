@@ -68,6 +68,15 @@ final class HostRuntimes {
         });
     }
 
+    synchronized Optional<Driver> microVms(Store store, Optional<ImageStore> unused) {
+        return open("microVMs", () -> {
+            VmDriver.requireMicroVmTools(vmOptions);
+            LocalImageStore images = imageStore(store);
+            return VmDriver.openMicroVms(vmOptions.withRoot(dataDir.resolve("microvms")), images,
+                    images.rootFilesystems(), network(store));
+        });
+    }
+
     private static Optional<Driver> open(String what, java.util.function.Supplier<Driver> opener) {
         try {
             return Optional.of(opener.get());

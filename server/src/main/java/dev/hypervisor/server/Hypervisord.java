@@ -42,7 +42,9 @@ public final class Hypervisord implements Callable<Integer> {
             description = "Largest spec.memory_bytes accepted. Default: ${DEFAULT-VALUE} (256 GiB)")
     long maxMemoryBytes;
 
-    @Option(names = "--default-kernel", defaultValue = "", description = "Kernel for microVMs that name none.")
+    @Option(names = "--default-kernel", defaultValue = "",
+            description = "Kernel for microVMs that name none: a bzImage path on this host (its modules beside it"
+                    + " or under /lib/modules) or a kernel image reference. Default: none (spec.kernel is required).")
     String defaultKernel;
 
     @Option(names = "--relist-interval", defaultValue = "10", description = "Seconds between relists of running instances. Default: ${DEFAULT-VALUE}")
@@ -119,7 +121,7 @@ public final class Hypervisord implements Callable<Integer> {
         HostRuntimes runtimes = new HostRuntimes(dataDir, node, imageOptions,
                 NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet), containers, vms);
         config = config.withImageStore(runtimes::imageStore)
-                .withDriverFactories(List.of(runtimes::containers, runtimes::vms));
+                .withDriverFactories(List.of(runtimes::containers, runtimes::vms, runtimes::microVms));
         if (metricsListen.equals("off")) {
             config = config.withMetrics("", -1);
         } else {

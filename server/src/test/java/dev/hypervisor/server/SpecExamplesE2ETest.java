@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real daemon as a process, exactly as shipped (containers and VMs, no microVMs yet): every grpcurl
+ * The real daemon as a process, exactly as shipped (containers, VMs and microVMs): every grpcurl
  * example of the spec, parsed from the spec, gets a definite answer and never UNKNOWN;
  * reflection, health and metrics answer; SIGTERM ends streams cleanly and exits 0.
  */
@@ -106,11 +106,7 @@ class SpecExamplesE2ETest {
             Message request = parse(example.method(), example.json());
             Status.Code code = call(request);
             Status.Code expected = switch (example.method()) {
-                // Containers and VMs run here; microVMs have no runtime yet: an honest refusal, not a fake success.
-                case "CreateInstance" -> ((CreateInstanceRequest) request).getType()
-                        == dev.hypervisor.api.v1.InstanceType.INSTANCE_TYPE_MICROVM
-                        ? Status.Code.FAILED_PRECONDITION : Status.Code.OK;
-                case "ListInstances" -> Status.Code.OK;
+                case "CreateInstance", "ListInstances" -> Status.Code.OK;
                 default -> Status.Code.NOT_FOUND; // inst-xyz789 does not exist
             };
             assertThat(code).as(example.method() + " " + example.json()).isEqualTo(expected);
@@ -118,15 +114,32 @@ class SpecExamplesE2ETest {
     }
 
     @Test
-    void aMicrovmNamesTheMissingRuntime() {
+    void aMicrovmWithoutAKernelOnANodeWithoutADefaultIsInvalidNamingTheField() {
         CreateInstanceRequest request = CreateInstanceRequest.newBuilder().setName("micro")
+                .setType(dev.hypervisor.api.v1.InstanceType.INSTANCE_TYPE_MICROVM)
+                .setSpec(dev.hypervisor.api.v1.InstanceSpec.newBuilder().setImage("busybox").setCpuCores(1)
+                        .setMemoryBytes(128L << 20))
+                .build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> daemon.blocking().createInstance(request))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains("spec.kernel");
+                });
+    }
+
+    @Test
+    void aMicrovmIsAcceptedAndEndsInErrorNamingTheImageItCouldNotPull() throws Exception {
+        CreateInstanceRequest request = CreateInstanceRequest.newBuilder().setName("micro-offline")
                 .setType(dev.hypervisor.api.v1.InstanceType.INSTANCE_TYPE_MICROVM)
                 .setSpec(dev.hypervisor.api.v1.InstanceSpec.newBuilder().setImage("busybox").setCpuCores(1)
                         .setMemoryBytes(128L << 20).setKernel("/boot/vmlinuz"))
                 .build();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> daemon.blocking().createInstance(request))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
-                        .isEqualTo("no runtime for INSTANCE_TYPE_MICROVM on node e2e-node"));
+        dev.hypervisor.api.v1.Instance created = daemon.blocking().createInstance(request);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> daemon.blocking()
+                .getInstance(dev.hypervisor.api.v1.GetInstanceRequest.newBuilder().setInstanceId(created.getId()).build())
+                .getState() == dev.hypervisor.api.v1.InstanceState.INSTANCE_STATE_ERROR);
+        assertThat(daemon.blocking().getInstance(dev.hypervisor.api.v1.GetInstanceRequest.newBuilder()
+                .setInstanceId(created.getId()).build()).getErrorMessage()).startsWith("image busybox: ");
     }
 
     @Test

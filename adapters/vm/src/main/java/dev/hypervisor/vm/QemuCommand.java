@@ -30,20 +30,11 @@ record QemuCommand(String name, int cpus, long memoryBytes, List<Disk> disks, Op
 
     /** The arguments without the accelerator: those are written at prepare, the accelerator added at start. */
     List<String> arguments(Path qemu, VmDirs dirs) {
-        List<String> args = new ArrayList<>(List.of(qemu.toString(),
-                "-name", name.replace(",", ",,"),
-                "-machine", "q35",
-                "-smp", Integer.toString(Math.max(1, cpus)),
-                "-m", Math.max(16, memoryBytes >> 20) + "M",
-                "-nodefaults", "-display", "none", "-no-shutdown",
-                "-qmp", "unix:" + dirs.qmpSocket() + ",server=on,wait=off",
-                "-chardev", "socket,id=serial0,path=" + dirs.consoleSocket() + ",server=on,wait=off,logfile="
-                        + dirs.consoleLog() + ",logappend=on",
-                "-serial", "chardev:serial0",
-                "-device", "virtio-scsi-pci,id=scsi0"));
+        List<String> args = head(qemu, dirs, name, "q35", cpus, memoryBytes);
+        args.addAll(List.of("-device", "virtio-scsi-pci,id=scsi0"));
         for (int i = 0; i < disks.size(); i++) {
             Disk disk = disks.get(i);
-            String drive = "file=" + disk.file().toString().replace(",", ",,") + ",if=none,id=disk" + i + ",format=qcow2";
+            String drive = "file=" + escape(disk.file()) + ",if=none,id=disk" + i + ",format=qcow2";
             String device = "scsi-hd,drive=disk" + i + ",bus=scsi0.0,scsi-id=" + i + ",lun=0";
             if (disk.ssd()) {
                 drive += ",discard=unmap,detect-zeroes=unmap";
@@ -55,23 +46,56 @@ record QemuCommand(String name, int cpus, long memoryBytes, List<Disk> disks, Op
             args.addAll(List.of("-drive", drive, "-device", device));
         }
         seedIso.ifPresent(iso -> args.addAll(List.of(
-                "-drive", "file=" + iso.toString().replace(",", ",,") + ",if=none,id=seed,media=cdrom,readonly=on",
+                "-drive", "file=" + escape(iso) + ",if=none,id=seed,media=cdrom,readonly=on",
                 "-device", "ide-cd,drive=seed")));
         tap.ifPresent(ifname -> args.addAll(List.of(
                 "-netdev", "tap,id=net0,ifname=" + ifname + ",script=no,downscript=no",
                 "-device", "virtio-net-pci,netdev=net0,mac=" + mac)));
-        kernel.ifPresent(k -> {
-            args.addAll(List.of("-kernel", k.kernel().toString()));
-            k.initrd().ifPresent(initrd -> args.addAll(List.of("-initrd", initrd.toString())));
-            args.addAll(List.of("-append", k.commandLine()));
-        });
-        args.addAll(List.of("-D", dirs.qemuLog().toString(), "-daemonize", "-pidfile", dirs.pidFile().toString()));
+        kernel.ifPresent(k -> args.addAll(kernelArguments(k)));
+        args.addAll(tail(dirs));
         return args;
+    }
+
+    /** What every machine starts with: name, machine, CPUs, memory, no default devices, QMP, the serial console. */
+    static List<String> head(Path qemu, VmDirs dirs, String name, String machine, int cpus, long memoryBytes) {
+        return new ArrayList<>(List.of(qemu.toString(),
+                "-name", name.replace(",", ",,"),
+                "-machine", machine,
+                "-smp", Integer.toString(Math.max(1, cpus)),
+                "-m", Math.max(16, memoryBytes >> 20) + "M",
+                "-nodefaults", "-no-user-config", "-display", "none", "-no-shutdown",
+                "-qmp", "unix:" + dirs.qmpSocket() + ",server=on,wait=off",
+                "-chardev", "socket,id=serial0,path=" + dirs.consoleSocket() + ",server=on,wait=off,logfile="
+                        + dirs.consoleLog() + ",logappend=on",
+                "-serial", "chardev:serial0"));
+    }
+
+    static List<String> kernelArguments(Kernel kernel) {
+        List<String> args = new ArrayList<>(List.of("-kernel", kernel.kernel().toString()));
+        kernel.initrd().ifPresent(initrd -> args.addAll(List.of("-initrd", initrd.toString())));
+        args.addAll(List.of("-append", kernel.commandLine()));
+        return args;
+    }
+
+    /** What every machine ends with: QEMU's log, daemonizing, the pid file. */
+    static List<String> tail(VmDirs dirs) {
+        return List.of("-D", dirs.qemuLog().toString(), "-daemonize", "-pidfile", dirs.pidFile().toString());
+    }
+
+    /** A file name as a value in QEMU's comma-separated options. */
+    static String escape(Path file) {
+        return file.toString().replace(",", ",,");
     }
 
     /** The command line to run under {@code accelerator} ({@code kvm} or {@code tcg}). */
     static List<String> withAccelerator(List<String> arguments, String accelerator) {
         List<String> all = new ArrayList<>(arguments);
+        int machine = all.indexOf("-machine");
+        int append = all.indexOf("-append");
+        if (accelerator.equals("tcg") && machine >= 0 && all.get(machine + 1).startsWith("microvm") && append >= 0) {
+            // Without HPET or PM timer, TSC calibration under TCG sometimes never ends: give the kernel the rate.
+            all.set(append + 1, all.get(append + 1) + " " + MicroVmCommand.TCG_TSC);
+        }
         all.addAll(List.of("-accel", accelerator));
         if (accelerator.equals("kvm")) {
             all.addAll(List.of("-cpu", "host")); // TCG keeps QEMU's default model, which it emulates fastest

@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,7 @@ final class RunningVm implements AutoCloseable {
 
     private final VmDirs dirs;
     private final long pid;
+    private final Function<String, RuntimeStatus> poweredOff;
     private final BooleanSupplier halting;
     private final Consumer<RuntimeStatus> onExit;
     private final CountDownLatch gone = new CountDownLatch(1);
@@ -35,21 +37,24 @@ final class RunningVm implements AutoCloseable {
     private volatile Qmp qmp;
     private volatile SerialConsole console;
 
-    private RunningVm(VmDirs dirs, long pid, BooleanSupplier halting, Consumer<RuntimeStatus> onExit) {
+    private RunningVm(VmDirs dirs, long pid, Function<String, RuntimeStatus> poweredOff, BooleanSupplier halting,
+            Consumer<RuntimeStatus> onExit) {
         this.dirs = dirs;
         this.pid = pid;
+        this.poweredOff = poweredOff;
         this.halting = halting;
         this.onExit = onExit;
     }
 
     /**
-     * Connects to the QEMU with this pid. {@code halting} says whether the driver is stopping it
+     * Connects to the QEMU with this pid. {@code poweredOff} tells how a run ended whose guest
+     * powered off (given QEMU's reason); {@code halting} says whether the driver is stopping it
      * (its exit is then no news); {@code onExit} is told the recorded exit once QEMU is gone
      * on its own.
      */
-    static RunningVm attach(VmDirs dirs, long pid, BooleanSupplier halting, Consumer<RuntimeStatus> onExit)
-            throws IOException {
-        RunningVm vm = new RunningVm(dirs, pid, halting, onExit);
+    static RunningVm attach(VmDirs dirs, long pid, Function<String, RuntimeStatus> poweredOff,
+            BooleanSupplier halting, Consumer<RuntimeStatus> onExit) throws IOException {
+        RunningVm vm = new RunningVm(dirs, pid, poweredOff, halting, onExit);
         vm.console = SerialConsole.connect(dirs);
         try {
             vm.qmp = Qmp.connect(dirs.qmpSocket(), dirs.id(), vm::onEvent, vm::onQmpClosed);
@@ -105,9 +110,7 @@ final class RunningVm implements AutoCloseable {
 
     /** Records the guest's own power-off and ends QEMU (off this thread: the reply comes through it). */
     private void guestPoweredOff(String reason) {
-        RuntimeStatus status = reason.equals("guest-panic")
-                ? RuntimeStatus.exited(1, "the guest kernel panicked") : RuntimeStatus.exited(0, "");
-        QemuProcesses.recordExitIfAbsent(dirs, status);
+        QemuProcesses.recordExitIfAbsent(dirs, poweredOff.apply(reason));
         LOG.info("VM {} powered off ({}); quitting its QEMU", dirs.id(), reason);
         Thread quitter = new Thread(this::quit, "quit-" + dirs.id());
         quitter.setDaemon(true);

@@ -58,6 +58,11 @@ record VmDirs(Path root, String id) {
         return dir().resolve("seed");
     }
 
+    /** A microVM's config disk: its settings, and the exit status its init records (see MicroVmConfig). */
+    Path configDisk() {
+        return dir().resolve("config.img");
+    }
+
     Path seedIso() {
         return dir().resolve("seed.iso");
     }

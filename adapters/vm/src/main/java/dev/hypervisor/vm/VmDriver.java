@@ -13,14 +13,12 @@ import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.driver.StatsSource;
 import dev.hypervisor.core.image.DiskImages;
-import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.ImageStore;
-import dev.hypervisor.core.image.PullListener;
+import dev.hypervisor.core.image.RootFilesystems;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.NetworkCounters;
 import dev.hypervisor.core.network.Networks;
-import dev.hypervisor.core.network.TapAttachment;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
 import java.io.IOException;
@@ -36,22 +34,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs {@code INSTANCE_TYPE_VM} instances as QEMU q35 guests: a qcow2 overlay on the image's
- * base disk, a cloud-init seed, a TAP on the instance's network, KVM when the host's KVM boots
- * a kernel and TCG otherwise. QEMU daemonizes (a VM outlives the daemon) and the driver holds
+ * Runs QEMU guests: q35 VMs ({@link Q35Machine}) and microVMs ({@link MicroVmMachine}), one
+ * driver per machine type. QEMU daemonizes (a guest outlives the daemon) and the driver holds
  * its QMP socket and serial console while it runs ({@link RunningVm} explains how a guest's
- * power-off is told from QEMU dying). Everything lives under the options' root in a directory
- * named by the instance id, so each step looks at the real world first and can be repeated.
- *
- * <p>Per-instance inputs beyond the spec: {@code spec.kernel} is a kernel file on this node for
- * direct kernel boot, with the annotations {@value #INITRD_ANNOTATION} (an initrd file) and
- * {@value #CMDLINE_ANNOTATION} (the command line, default {@value #DEFAULT_CMDLINE});
- * {@value CloudInitSeed#USER_DATA_ANNOTATION} is the cloud-init user-data.
+ * power-off is told from QEMU dying); KVM when the host's KVM boots a kernel, TCG otherwise.
+ * Everything lives under the options' root in a directory named by the instance id, so each
+ * step looks at the real world first and can be repeated.
  */
 public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoCloseable {
 
@@ -66,10 +58,8 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
     private final VmOptions options;
-    private final ImageStore images;
-    private final DiskImages diskImages;
+    private final Machine machine;
     private final Networks networks;
-    private final VmDisks disks;
     private final ProcessUsage usage = new ProcessUsage();
     private final Map<String, RunningVm> running = new ConcurrentHashMap<>();
     // VMs being stopped, killed or deleted on purpose: their exits are not news.
@@ -78,23 +68,33 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
     private final Map<String, Long> killedAt = new ConcurrentHashMap<>();
     private volatile ExitListener exitListener = (id, status) -> { };
 
-    private VmDriver(VmOptions options, ImageStore images, DiskImages diskImages, Networks networks) {
+    private VmDriver(VmOptions options, Machine machine, Networks networks) {
         this.options = options;
-        this.images = images;
-        this.diskImages = diskImages;
+        this.machine = machine;
         this.networks = networks;
-        this.disks = new VmDisks(options.qemuImg());
     }
 
-    /** Checks that QEMU and its tools are installed; VMs still running from before are re-attached by {@link #recover}. */
+    /** The VM driver; checks that QEMU and its tools are installed. VMs still running are re-attached by {@link #recover}. */
     public static VmDriver open(VmOptions options, ImageStore images, DiskImages diskImages, Networks networks) {
         requireTools(options);
+        return open(options, new Q35Machine(options, images, diskImages, networks), networks);
+    }
+
+    /** The microVM driver; checks that QEMU, e2fsprogs and a static busybox are installed. */
+    public static VmDriver openMicroVms(VmOptions options, ImageStore images, RootFilesystems rootFilesystems,
+            Networks networks) {
+        requireMicroVmTools(options);
+        return open(options, new MicroVmMachine(options, images, rootFilesystems, networks), networks);
+    }
+
+    private static VmDriver open(VmOptions options, Machine machine, Networks networks) {
         try {
             Files.createDirectories(options.root());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot set up VMs under " + options.root() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot set up " + machine.type() + " instances under " + options.root()
+                    + ": " + e.getMessage(), e);
         }
-        return new VmDriver(options, images, diskImages, networks);
+        return new VmDriver(options, machine, networks);
     }
 
     /** IllegalStateException naming the missing binary and its package, before anything is set up on the host. */
@@ -103,9 +103,19 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
                 options.genisoimage());
     }
 
+    /** IllegalStateException naming what is missing, before anything is set up on the host. */
+    public static void requireMicroVmTools(VmOptions options) {
+        Executables.require("qemu-system-x86 qemu-utils e2fsprogs", options.qemu(), options.qemuImg(), options.mkfs());
+        try {
+            MicroVmInitramfs.requireStaticBusybox();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /bin/busybox: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public InstanceType type() {
-        return InstanceType.VM;
+        return machine.type();
     }
 
     @Override
@@ -118,48 +128,16 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
         VmDirs dirs = dirs(instance);
         try {
             Files.createDirectories(dirs.dir());
-            ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE);
-            if (image.kind() != ImageInfo.Kind.DISK) {
-                throw new DriverException("image " + instance.spec().image() + " is a "
-                        + image.kind().name().toLowerCase() + " image; a VM needs a disk image");
-            }
-            List<QemuCommand.Disk> files = disks.ensure(dirs, instance.spec().disks(),
-                    diskImages.baseDisk(image.digest()), diskImages.format(image.digest()));
-            TapAttachment network = networks.attachTap(instance);
-            String mac = QemuCommand.macOf(instance.id());
-            Map<String, String> annotations = instance.metadata().annotations();
-            CloudInitSeed.write(options.genisoimage(), dirs, instance.id(), instance.name(),
-                    annotations.getOrDefault(CloudInitSeed.USER_DATA_ANNOTATION, ""), network.network(), mac);
-            QemuCommand command = new QemuCommand(instance.name(), instance.spec().cpuCores(),
-                    instance.spec().memoryBytes(), files, Optional.of(dirs.seedIso()),
-                    network.hasTap() ? Optional.of(network.tapName()) : Optional.empty(), mac, kernel(instance));
+            Machine.Prepared prepared = machine.prepare(instance, dirs);
             Path temp = dirs.commandFile().resolveSibling("qemu.args.tmp");
-            Files.write(temp, JSON.writeValueAsBytes(command.arguments(options.qemu(), dirs)));
+            Files.write(temp, JSON.writeValueAsBytes(prepared.arguments()));
             Files.move(temp, dirs.commandFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return new Provisioned(network.network().ipAddress());
+            return new Provisioned(prepared.ipAddress());
         } catch (IllegalArgumentException e) {
             throw new DriverException(e.getMessage(), e);
         } catch (IOException | UncheckedIOException e) {
-            throw new DriverException("preparing the VM failed: " + e.getMessage(), e);
+            throw new DriverException("preparing the " + noun() + " failed: " + e.getMessage(), e);
         }
-    }
-
-    private static Optional<QemuCommand.Kernel> kernel(Instance instance) {
-        String kernel = instance.spec().kernel();
-        if (kernel == null || kernel.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, String> annotations = instance.metadata().annotations();
-        Optional<Path> initrd = Optional.ofNullable(annotations.get(INITRD_ANNOTATION)).filter(s -> !s.isEmpty())
-                .map(Path::of);
-        for (Path file : Stream.concat(Stream.of(Path.of(kernel)), initrd.stream()).toList()) {
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException(file + " is no file on this node (spec.kernel and the "
-                        + INITRD_ANNOTATION + " annotation name files on the node)");
-            }
-        }
-        return Optional.of(new QemuCommand.Kernel(Path.of(kernel), initrd,
-                annotations.getOrDefault(CMDLINE_ANNOTATION, DEFAULT_CMDLINE)));
     }
 
     @Override
@@ -178,6 +156,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
             for (Path leftover : List.of(dirs.pidFile(), dirs.qmpSocket(), dirs.consoleSocket(), dirs.exitFile())) {
                 Files.deleteIfExists(leftover);
             }
+            machine.beforeBoot(dirs);
             List<String> arguments = List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
             List<String> command = QemuCommand.withAccelerator(arguments, KvmProbe.accelerator(options));
             QemuProcesses.markStart(dirs);
@@ -270,8 +249,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
                 kill(instance);
             }
             Optional.ofNullable(running.remove(id)).ifPresent(RunningVm::close);
-            networks.detach(instance);
-            images.release(id);
+            machine.release(instance);
             FileTrees.delete(dirs.dir());
             usage.forget(id);
             killedAt.remove(id);
@@ -363,7 +341,9 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
             if (vm != null) {
                 vm.close();
             }
-            vm = RunningVm.attach(dirs(instance), pid, () -> halting.contains(id), status -> {
+            VmDirs dirs = dirs(instance);
+            vm = RunningVm.attach(dirs, pid, reason -> machine.poweredOff(dirs, reason), () -> halting.contains(id),
+                    status -> {
                 running.remove(id);
                 exitListener.onExit(id, status);
             });
@@ -399,6 +379,10 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
 
     private VmDirs dirs(Instance instance) {
         return new VmDirs(options.root(), instance.id());
+    }
+
+    private String noun() {
+        return machine.type() == InstanceType.MICROVM ? "microVM" : "VM";
     }
 
     /** Lets go of every running VM; they keep running for the next daemon to {@link #recover}. */

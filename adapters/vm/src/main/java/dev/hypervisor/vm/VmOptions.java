@@ -12,11 +12,12 @@ import java.util.Optional;
  * @param qemu the {@code qemu-system-x86_64} binary
  * @param qemuImg the {@code qemu-img} binary
  * @param genisoimage the {@code genisoimage} binary that writes cloud-init seeds
+ * @param mkfs the {@code mkfs.ext4} binary that writes microVM root filesystems
  * @param accelerator KVM, TCG, or AUTO: KVM when a probe boots a kernel under it (cached under the root)
  * @param probeKernel the kernel AUTO boots to probe KVM; empty: the host's own under {@code /boot}
  * @param probeTimeout how long the KVM probe may take to show the kernel booting
  */
-public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Accelerator accelerator,
+public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Path mkfs, Accelerator accelerator,
         Optional<Path> probeKernel, Duration probeTimeout) {
 
     /** What executes a VM's CPUs. */
@@ -26,14 +27,20 @@ public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Ac
         return new VmOptions(root, Executables.findOr("qemu-system-x86_64", Path.of("/usr/bin/qemu-system-x86_64")),
                 Executables.findOr("qemu-img", Path.of("/usr/bin/qemu-img")),
                 Executables.findOr("genisoimage", Path.of("/usr/bin/genisoimage")),
+                Executables.findOr("mkfs.ext4", Path.of("/sbin/mkfs.ext4")),
                 Accelerator.AUTO, Optional.empty(), Duration.ofSeconds(10));
     }
 
     public VmOptions withAccelerator(Accelerator newAccelerator) {
-        return new VmOptions(root, qemu, qemuImg, genisoimage, newAccelerator, probeKernel, probeTimeout);
+        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, newAccelerator, probeKernel, probeTimeout);
+    }
+
+    /** The same, keeping instances (and caches) under {@code newRoot}: microVMs live beside VMs, not among them. */
+    public VmOptions withRoot(Path newRoot) {
+        return new VmOptions(newRoot, qemu, qemuImg, genisoimage, mkfs, accelerator, probeKernel, probeTimeout);
     }
 
     public VmOptions withProbeKernel(Path kernel, Duration timeout) {
-        return new VmOptions(root, qemu, qemuImg, genisoimage, accelerator, Optional.of(kernel), timeout);
+        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, accelerator, Optional.of(kernel), timeout);
     }
 }

@@ -1,0 +1,42 @@
+package dev.hypervisor.vm;
+
+import dev.hypervisor.core.driver.RuntimeStatus;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceType;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What differs between the QEMU machines {@link VmDriver} runs (q35 VMs, microVMs): how an
+ * instance's disks, files and command line are made, and what a guest's power-off means.
+ * Everything else (starting, QMP, console, stop, stats, live restore) is the driver's, once.
+ */
+interface Machine {
+
+    InstanceType type();
+
+    /**
+     * Provisions what the instance boots from under {@code dirs} (image, disks, network) and
+     * returns its QEMU command line without the accelerator. Repeatable: keeps what exists.
+     */
+    Prepared prepare(Instance instance, VmDirs dirs) throws IOException;
+
+    /** Called before every boot of a prepared instance. */
+    default void beforeBoot(VmDirs dirs) throws IOException {
+    }
+
+    /** How a run ended whose guest powered itself off; {@code reason} is QEMU's SHUTDOWN reason. */
+    RuntimeStatus poweredOff(VmDirs dirs, String reason);
+
+    /** Lets go of what {@link #prepare} took outside the instance's directory (images, addresses). */
+    void release(Instance instance);
+
+    /** A prepared instance: its command line and its address on its network (empty without one). */
+    record Prepared(List<String> arguments, String ipAddress) {}
+
+    /** A guest that powered off: a clean power-off unless QEMU saw it panic. */
+    static RuntimeStatus poweredOff(String reason) {
+        return reason.equals("guest-panic")
+                ? RuntimeStatus.exited(1, "the guest kernel panicked") : RuntimeStatus.exited(0, "");
+    }
+}

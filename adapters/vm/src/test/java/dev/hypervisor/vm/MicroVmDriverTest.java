@@ -1,0 +1,222 @@
+package dev.hypervisor.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hypervisor.core.driver.ConsoleSession;
+import dev.hypervisor.core.driver.DriverException;
+import dev.hypervisor.core.driver.InstanceStats;
+import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.driver.RuntimeStatus;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.host.HostCommand;
+import dev.hypervisor.vm.VmDriverTest.Screen;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** microVMs for real: the busybox image from the loopback registry, Debian's kernel, QEMU microvm under TCG. */
+class MicroVmDriverTest {
+
+    private static final Duration BOOT = Duration.ofSeconds(60);
+    /** A workload that honours SIGTERM (the trap runs once the running sleep ends). */
+    private static final List<String> TERMINABLE = List.of("sh", "-c",
+            "trap 'echo got-term; exit 0' TERM; echo workload-up; while true; do sleep 0.2; done");
+
+    @TempDir
+    static Path tmp;
+    static MicroVmFixture fixture;
+    VmDriver driver;
+    final Map<String, RuntimeStatus> exits = new ConcurrentHashMap<>();
+    final List<Instance> made = new ArrayList<>();
+
+    @BeforeAll
+    static void startFixture() throws IOException {
+        fixture = MicroVmFixture.start(tmp);
+    }
+
+    @AfterAll
+    static void stopFixture() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @BeforeEach
+    void openDriver() {
+        driver = open();
+    }
+
+    private VmDriver open() {
+        VmDriver opened = fixture.driver();
+        opened.setExitListener(exits::put);
+        return opened;
+    }
+
+    @AfterEach
+    void destroyEverything() throws IOException {
+        for (Instance instance : made) {
+            driver.destroy(instance);
+            assertThat(fixture.options().root().resolve(instance.id())).doesNotExist();
+        }
+        driver.close();
+        assertThat(qemusUnder(fixture.options().root())).as("QEMU processes left behind").isEmpty();
+    }
+
+    private Instance boot(List<String> command, Screen screen, String marker) {
+        Instance instance = fixture.instance(command);
+        made.add(instance);
+        Provisioned provisioned = driver.prepare(instance);
+        assertThat(provisioned.ipAddress()).matches(fixture.network.subnet()::isAssignable);
+        driver.start(instance);
+        driver.attach(instance, screen);
+        screen.await(marker, BOOT);
+        return instance;
+    }
+
+    @Test
+    void runsTheImagesShellOnTheConsoleWithItsEnvHostnameAddressAndDisks() throws Exception {
+        Screen screen = new Screen();
+        Instance instance = boot(List.of(), screen, "#"); // the image's cmd: sh, on the serial console
+        Provisioned again = driver.prepare(instance); // repeatable: same address, nothing made twice
+        ConsoleSession session = driver.attach(instance, new Screen());
+        session.resize(40, 120); // accepted, no effect on a serial line
+        type(session, "echo answer-$((6*7)) $GREETING $FROM_IMAGE $(hostname) $$");
+        screen.await("answer-42 hello yes " + instance.name() + " ", Duration.ofSeconds(20));
+        assertThat(screen.text()).as("the workload is not PID 1: the init is").doesNotContain("answer-42 hello yes "
+                + instance.name() + " 1\r");
+
+        type(session, "cat /sys/block/vd*/serial; echo; grep -c ' / ext4 ' /proc/mounts; cat /etc/resolv.conf");
+        screen.await("data", Duration.ofSeconds(20));
+        screen.await("nameserver", Duration.ofSeconds(20));
+
+        HostCommand.run(null, List.of("ping", "-c", "1", "-W", "20", again.ipAddress())); // the address answers
+
+        type(session, "dd if=/dev/zero of=/big bs=64k count=64 conv=fsync && echo dd-done");
+        screen.await("dd-done", Duration.ofSeconds(60));
+        InstanceStats stats = driver.stats(instance);
+        assertThat(stats.diskWriteBytes()).isGreaterThanOrEqualTo(4L << 20);
+        assertThat(stats.diskReadBytes()).isPositive();
+        assertThat(stats.cpuTimeNanos()).isPositive();
+        assertThat(stats.memoryLimitBytes()).isEqualTo(128L << 20);
+        assertThat(stats.networkRxBytes() + stats.networkTxBytes()).as("the ping moved bytes").isPositive();
+        session.close();
+
+        Screen late = new Screen();
+        driver.attach(instance, late).close();
+        assertThat(late.text()).as("a new viewer is replayed the scrollback").contains("answer-42");
+        driver.start(instance); // idempotent
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
+    }
+
+    @Test
+    void aWorkloadThatExitsPowersTheMicroVmOffWithItsExitCode() {
+        Screen screen = new Screen();
+        Instance instance = boot(List.of("sh", "-c", "echo bye-from-workload; exit 7"), screen, "bye-from-workload");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> exits.containsKey(instance.id()));
+        assertThat(exits.get(instance.id())).isEqualTo(RuntimeStatus.exited(7, ""));
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(7, ""));
+
+        // A clean exit is 0.
+        Instance zero = fixture.instance(List.of("true"));
+        made.add(zero);
+        driver.prepare(zero);
+        driver.start(zero);
+        await().atMost(BOOT).until(() -> exits.containsKey(zero.id()));
+        assertThat(exits.get(zero.id())).isEqualTo(RuntimeStatus.exited(0, ""));
+    }
+
+    @Test
+    void theStopSignalEndsTheWorkloadGracefullyAndAStartBootsItAgain() {
+        Screen screen = new Screen();
+        Instance instance = boot(TERMINABLE, screen, "workload-up");
+
+        long started = System.nanoTime();
+        driver.stop(instance, Duration.ofSeconds(60));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+        assertThat(screen.text()).contains("got-term");
+        assertThat(driver.inspect(instance).phase()).isEqualTo(RuntimeStatus.Phase.EXITED);
+        assertThat(exits).doesNotContainKey(instance.id());
+
+        Screen second = new Screen();
+        driver.start(instance);
+        driver.attach(instance, second);
+        await().atMost(BOOT).until(() -> second.text().split("workload-up", -1).length > 2); // replay + new boot
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
+    }
+
+    @Test
+    void aWorkloadIgnoringTheStopSignalIsForcedOffAfterTheTimeout() {
+        Instance instance = boot(List.of("sh", "-c", "trap '' TERM; echo ignoring; while true; do sleep 1; done"),
+                new Screen(), "ignoring");
+
+        long started = System.nanoTime();
+        driver.stop(instance, Duration.ofSeconds(3));
+
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(3)).isLessThan(Duration.ofSeconds(15));
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(0, ""));
+        assertThat(exits).doesNotContainKey(instance.id());
+    }
+
+    @Test
+    void aRestartedDaemonReattachesAndSeesTheWorkloadExit() {
+        Screen screen = new Screen();
+        Instance instance = boot(List.of(), screen, "#");
+        driver.close(); // the daemon goes; QEMU stays
+
+        driver = open();
+        assertThat(driver.recover(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        Screen after = new Screen();
+        ConsoleSession session = driver.attach(instance, after);
+        type(session, "echo still-$((2+3))");
+        after.await("still-5", Duration.ofSeconds(20));
+        type(session, "exit 4");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> exits.containsKey(instance.id()));
+        assertThat(exits.get(instance.id())).isEqualTo(RuntimeStatus.exited(4, ""));
+    }
+
+    @Test
+    void aKernelThatIsNoFileFailsPrepareNamingIt() {
+        Instance broken = fixture.instance(List.of("true"), "/nonexistent/vmlinuz");
+        made.add(broken);
+        assertThatThrownBy(() -> driver.prepare(broken)).isInstanceOf(DriverException.class)
+                .hasMessageContaining("/nonexistent/vmlinuz");
+    }
+
+    private static void type(ConsoleSession session, String line) {
+        session.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static List<Long> qemusUnder(Path root) throws IOException {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> {
+                        try {
+                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                                    .contains(root.toString());
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .map(p -> Long.parseLong(p.getFileName().toString())).toList();
+        }
+    }
+}

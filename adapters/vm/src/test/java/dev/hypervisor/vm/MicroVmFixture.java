@@ -1,0 +1,110 @@
+package dev.hypervisor.vm;
+
+import dev.hypervisor.core.instance.DiskSpec;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceSpec;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.instance.Metadata;
+import dev.hypervisor.core.instance.NetworkSpec;
+import dev.hypervisor.core.instance.Placement;
+import dev.hypervisor.core.store.Store;
+import dev.hypervisor.host.Executables;
+import dev.hypervisor.images.ImageOptions;
+import dev.hypervisor.images.LocalImageStore;
+import dev.hypervisor.images.registry.MediaTypes.Compression;
+import dev.hypervisor.images.testing.LayerTree;
+import dev.hypervisor.images.testing.OciImageBuilder;
+import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.network.testing.TestNetwork;
+import dev.hypervisor.store.sqlite.SqliteStore;
+import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What microVM tests run on: a busybox image in a real registry on loopback, the real image
+ * store over a real SQLite file, a test bridge, and Debian's cloud kernel (its modules
+ * beside it, as {@link GuestKernel} unpacks the package). Everything under TCG.
+ */
+final class MicroVmFixture implements AutoCloseable {
+
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    final Path dir;
+    final GuestKernel kernel;
+    final RegistryServer registry;
+    final Store store;
+    final TestNetwork network;
+    final LocalImageStore images;
+    final String image;
+
+    private MicroVmFixture(Path dir, GuestKernel kernel, RegistryServer registry, Store store, TestNetwork network,
+            LocalImageStore images, String image) {
+        this.dir = dir;
+        this.kernel = kernel;
+        this.registry = registry;
+        this.store = store;
+        this.network = network;
+        this.images = images;
+        this.image = image;
+    }
+
+    static MicroVmFixture start(Path dir) throws IOException {
+        VmFixture.requireHost();
+        if (Executables.find("mkfs.ext4").isEmpty()) {
+            throw new IllegalStateException("mkfs.ext4 is missing: apt-get install e2fsprogs");
+        }
+        GuestKernel kernel = GuestKernel.get();
+        RegistryServer registry = RegistryServer.start(Files.createDirectories(dir.resolve("registry")));
+        OciImageBuilder.busyboxImage()
+                .env("FROM_IMAGE=yes")
+                .layer(LayerTree.create().applets("hostname", "ifconfig", "dd", "sync", "ping"), Compression.GZIP)
+                .writeTo(dir.resolve("layout"), "busybox")
+                .push(registry.host() + "/library/busybox:test");
+        Store store = SqliteStore.open(dir.resolve("state.db"), SqliteStoreOptions.defaults());
+        TestNetwork network = TestNetwork.open(store);
+        LocalImageStore images = LocalImageStore.open(dir.resolve("images"), store, ImageOptions.defaults(), "node-1");
+        return new MicroVmFixture(dir, kernel, registry, store, network, images,
+                registry.host() + "/library/busybox:test");
+    }
+
+    VmOptions options() {
+        return VmOptions.defaults(dir.resolve("microvms")).withAccelerator(VmOptions.Accelerator.TCG);
+    }
+
+    VmDriver driver() {
+        return VmDriver.openMicroVms(options(), images, images.rootFilesystems(), network.network());
+    }
+
+    /** A 1-vCPU, 128 MiB microVM of the busybox image running {@code command}, on the test bridge. */
+    Instance instance(List<String> command) {
+        return instance(command, kernel.vmlinuz().toString());
+    }
+
+    Instance instance(List<String> command, String kernelPath) {
+        int n = SEQUENCE.incrementAndGet();
+        String id = "inst-m" + Long.toString(System.nanoTime() % 1_000_000_000L, 36) + n;
+        InstanceSpec spec = new InstanceSpec(image, 1, 128L << 20,
+                List.of(new DiskSpec("root", 256L << 20, "ssd", true), new DiskSpec("data", 16L << 20, "hdd", false)),
+                new NetworkSpec(NetworkSpec.DEFAULT, ""), kernelPath, command,
+                Map.of("GREETING", "hello"));
+        return Instance.newInstance(id, "micro-" + n, InstanceType.MICROVM, spec, Metadata.EMPTY,
+                new Placement("", "", ""), "node-1", Instant.now());
+    }
+
+    @Override
+    public void close() {
+        try {
+            network.close();
+        } finally {
+            images.close();
+            store.close();
+            registry.close();
+        }
+    }
+}
