@@ -10,6 +10,7 @@ import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.ExitListener;
 import dev.hypervisor.core.driver.InstanceStats;
 import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.driver.Resettable;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.driver.StatsSource;
 import dev.hypervisor.core.image.DiskImages;
@@ -53,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * {@value #CMDLINE_ANNOTATION} (the command line, default {@value #DEFAULT_CMDLINE});
  * {@value CloudInitSeed#USER_DATA_ANNOTATION} is the cloud-init user-data.
  */
-public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoCloseable {
+public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleSource, AutoCloseable {
 
     public static final String INITRD_ANNOTATION = "hypervisor.dev/initrd";
     public static final String CMDLINE_ANNOTATION = "hypervisor.dev/kernel-cmdline";
@@ -258,6 +259,26 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
             running.remove(id);
             halting.remove(id);
         }
+    }
+
+    /** QMP {@code system_reset} of a running guest; false when QEMU is gone or its guest already powered off. */
+    @Override
+    public boolean reset(Instance instance) {
+        VmDirs dirs = dirs(instance);
+        Optional<Long> pid = QemuProcesses.livePid(dirs);
+        if (pid.isEmpty() || QemuProcesses.recordedExit(dirs).isPresent()) {
+            return false;
+        }
+        try {
+            attached(instance, pid.get()).reset();
+        } catch (IOException e) {
+            if (!QemuProcesses.alive(pid.get(), dirs)) {
+                return false; // it died meanwhile: the caller starts it
+            }
+            throw new DriverException("resetting the VM failed: " + e.getMessage(), e);
+        }
+        LOG.info("VM {} reset (QEMU pid {})", instance.id(), pid.get());
+        return true;
     }
 
     @Override

@@ -116,6 +116,31 @@ class VmDriverTest {
     }
 
     @Test
+    void aResetRebootsTheGuestInTheSameQemu() {
+        Screen screen = new Screen();
+        Instance instance = boot(false, screen);
+        long pid = QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id())).orElseThrow();
+
+        assertThat(driver.reset(instance)).isTrue();
+
+        await().atMost(BOOT).pollInterval(Duration.ofMillis(100))
+                .until(() -> occurrences(screen.text(), GuestInitramfs.READY) == 2);
+        assertThat(QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id()))).contains(pid);
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        assertThat(exits).doesNotContainKey(instance.id());
+        driver.kill(instance);
+        assertThat(driver.reset(instance)).as("a stopped VM is not reset but started").isFalse();
+    }
+
+    private static int occurrences(String text, String marker) {
+        int count = 0;
+        for (int at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    @Test
     void aGuestThatHonoursThePowerButtonStopsGracefullyAndItsExitIsNoNews() {
         Screen screen = new Screen();
         Instance instance = boot(true, screen);
