@@ -24,6 +24,7 @@ import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.core.network.TapAttachment;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
+import dev.hypervisor.host.InstanceCgroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -48,6 +49,8 @@ import org.slf4j.LoggerFactory;
  * its QMP socket and serial console while it runs ({@link RunningVm} explains how a guest's
  * power-off is told from QEMU dying). Everything lives under the options' root in a directory
  * named by the instance id, so each step looks at the real world first and can be repeated.
+ * QEMU runs in the instance's own cgroup ({@link InstanceCgroups}, for accounting, no limits),
+ * joined before it execs and removed with the VM.
  *
  * <p>Per-instance inputs beyond the spec: {@code spec.kernel} is a kernel file on this node for
  * direct kernel boot, with the annotations {@value #INITRD_ANNOTATION} (an initrd file) and
@@ -71,6 +74,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     private final DiskImages diskImages;
     private final Networks networks;
     private final VmDisks disks;
+    private final InstanceCgroups cgroups = InstanceCgroups.detect();
     private final ProcessUsage usage = new ProcessUsage();
     private final Map<String, RunningVm> running = new ConcurrentHashMap<>();
     // VMs being stopped, killed or deleted on purpose: their exits are not news.
@@ -180,7 +184,9 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
                 Files.deleteIfExists(leftover);
             }
             List<String> arguments = List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
-            List<String> command = QemuCommand.withAccelerator(arguments, KvmProbe.accelerator(options));
+            List<String> command = cgroups.joining(instance.id(),
+                    QemuCommand.withAccelerator(arguments, KvmProbe.accelerator(options)));
+            cgroups.create(instance.id());
             QemuProcesses.markStart(dirs);
             Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dirs.qemuLog().toFile())).start();
@@ -291,6 +297,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
                 kill(instance);
             }
             Optional.ofNullable(running.remove(id)).ifPresent(RunningVm::close);
+            cgroups.remove(id, KILL_WAIT.toMillis());
             networks.detach(instance);
             images.release(id);
             FileTrees.delete(dirs.dir());
@@ -303,13 +310,20 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
         }
     }
 
-    /** Re-attaches to a QEMU still running; one whose guest powered off meanwhile is ended and reported so. */
+    /**
+     * Re-attaches to a QEMU still running, in its cgroup (one started without it is moved in);
+     * one whose guest powered off meanwhile is ended and reported so.
+     */
     @Override
     public RuntimeStatus recover(Instance instance) {
         VmDirs dirs = dirs(instance);
         Optional<Long> pid = QemuProcesses.livePid(dirs);
         if (pid.isPresent()) {
             try {
+                if (!cgroups.contains(instance.id(), pid.get())) {
+                    cgroups.attach(instance.id(), pid.get());
+                    LOG.info("VM {} (QEMU pid {}) moved into its cgroup", instance.id(), pid.get());
+                }
                 attached(instance, pid.get());
             } catch (IOException e) {
                 throw new DriverException("re-attaching to the VM failed: " + e.getMessage(), e);

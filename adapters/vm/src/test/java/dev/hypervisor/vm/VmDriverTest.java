@@ -9,6 +9,7 @@ import dev.hypervisor.core.driver.InstanceStats;
 import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.host.InstanceCgroups;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VmDriverTest {
 
     private static final Duration BOOT = Duration.ofSeconds(60);
+    private static final InstanceCgroups CGROUPS = InstanceCgroups.detect();
 
     @TempDir
     static Path tmp;
@@ -67,6 +69,7 @@ class VmDriverTest {
         for (Instance instance : made) {
             driver.destroy(instance);
             assertThat(fixture.options().root().resolve(instance.id())).doesNotExist();
+            assertThat(CGROUPS.dirs(instance.id())).allSatisfy(dir -> assertThat(dir).doesNotExist());
             assertThat(Path.of("/sys/class/net", tapOf(instance))).doesNotExist();
         }
         driver.close();
@@ -106,6 +109,10 @@ class VmDriverTest {
         session.write("ls /sys/block\n".getBytes(StandardCharsets.US_ASCII));
         screen.await("sdb", Duration.ofSeconds(10)); // the data disk is there too
         session.close();
+
+        long pid = QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id())).orElseThrow();
+        assertThat(CGROUPS.dirs(instance.id())).isNotEmpty().allSatisfy(dir ->
+                assertThat(InstanceCgroups.pids(dir)).as("QEMU is in its cgroup " + dir).containsExactly(pid));
 
         Screen late = new Screen();
         driver.attach(instance, late).close();
@@ -169,12 +176,18 @@ class VmDriverTest {
     }
 
     @Test
-    void aRestartedDaemonReattachesAndSeesTheGuestPowerItselfOff() {
+    void aRestartedDaemonReattachesAndSeesTheGuestPowerItselfOff() throws IOException {
         Instance instance = boot(false, new Screen());
         driver.close(); // the daemon goes; QEMU stays
+        long pid = QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id())).orElseThrow();
+        for (Path dir : CGROUPS.dirs(instance.id())) { // as if an older daemon had started it outside its cgroup
+            Files.writeString(dir.getParent().getParent().resolve("cgroup.procs"), Long.toString(pid));
+        }
+        assertThat(CGROUPS.contains(instance.id(), pid)).isFalse();
 
         driver = open();
         assertThat(driver.recover(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        assertThat(CGROUPS.contains(instance.id(), pid)).as("re-found in its cgroup").isTrue();
         Screen screen = new Screen();
         ConsoleSession session = driver.attach(instance, screen);
         assertThat(screen.text()).contains(GuestInitramfs.READY);
