@@ -10,6 +10,7 @@ import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.host.InstanceCgroups;
+import dev.hypervisor.vm.testing.GuestInitramfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
