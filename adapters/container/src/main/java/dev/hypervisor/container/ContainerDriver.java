@@ -20,8 +20,10 @@ import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.host.CgroupStats;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
+import dev.hypervisor.host.InstanceCgroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +79,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         Files.createDirectories(ContainerDirs.runtimeState(options.root()));
         this.runtime = new OciRuntime(options.runtime(), ContainerDirs.runtimeState(options.root()));
         this.conmon = new Conmon(options.conmon(), runtime);
-        this.cgroups = CgroupStats.detect();
+        this.cgroups = new CgroupStats(InstanceCgroups.detect());
         this.exits = new ExitMonitor(ContainerDirs.exitDir(options.root()), this::onExitFile);
     }
 

@@ -21,6 +21,11 @@ interface Machine {
      */
     Prepared prepare(Instance instance, VmDirs dirs) throws IOException;
 
+    /** Whether a forced restart resets the guest in place (QMP system_reset) rather than killing and starting it. */
+    default boolean resettable() {
+        return true;
+    }
+
     /** Called before every boot of a prepared instance. */
     default void beforeBoot(VmDirs dirs) throws IOException {
     }

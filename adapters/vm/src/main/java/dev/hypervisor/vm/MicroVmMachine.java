@@ -191,6 +191,12 @@ final class MicroVmMachine implements Machine {
         }
     }
 
+    /** No: under -no-reboot a reset is a power-off (as a reboot ends a Firecracker VM); a forced restart boots anew. */
+    @Override
+    public boolean resettable() {
+        return false;
+    }
+
     @Override
     public void beforeBoot(VmDirs dirs) throws IOException {
         MicroVmConfig.clearExit(dirs.configDisk());

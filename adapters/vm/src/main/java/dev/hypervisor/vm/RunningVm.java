@@ -85,6 +85,11 @@ final class RunningVm implements AutoCloseable {
         qmp.execute("system_powerdown");
     }
 
+    /** Presses the reset button: the guest reboots, QEMU and its console, disks and TAP stay. */
+    void reset() throws IOException {
+        qmp.execute("system_reset");
+    }
+
     /** Asks QEMU to exit at once; false when QMP no longer answers. */
     boolean quit() {
         try {

@@ -10,6 +10,7 @@ import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.ExitListener;
 import dev.hypervisor.core.driver.InstanceStats;
 import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.driver.Resettable;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.driver.StatsSource;
 import dev.hypervisor.core.image.DiskImages;
@@ -21,6 +22,7 @@ import dev.hypervisor.core.network.NetworkCounters;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
+import dev.hypervisor.host.InstanceCgroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -43,9 +45,11 @@ import org.slf4j.LoggerFactory;
  * its QMP socket and serial console while it runs ({@link RunningVm} explains how a guest's
  * power-off is told from QEMU dying); KVM when the host's KVM boots a kernel, TCG otherwise.
  * Everything lives under the options' root in a directory named by the instance id, so each
- * step looks at the real world first and can be repeated.
+ * step looks at the real world first and can be repeated. QEMU runs in the instance's own
+ * cgroup ({@link InstanceCgroups}, for accounting, no limits), joined before it execs and
+ * removed with the instance.
  */
-public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoCloseable {
+public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleSource, AutoCloseable {
 
     public static final String INITRD_ANNOTATION = "hypervisor.dev/initrd";
     public static final String CMDLINE_ANNOTATION = "hypervisor.dev/kernel-cmdline";
@@ -60,6 +64,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
     private final VmOptions options;
     private final Machine machine;
     private final Networks networks;
+    private final InstanceCgroups cgroups = InstanceCgroups.detect();
     private final ProcessUsage usage = new ProcessUsage();
     private final Map<String, RunningVm> running = new ConcurrentHashMap<>();
     // VMs being stopped, killed or deleted on purpose: their exits are not news.
@@ -158,7 +163,9 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
             }
             machine.beforeBoot(dirs);
             List<String> arguments = List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
-            List<String> command = QemuCommand.withAccelerator(arguments, KvmProbe.accelerator(options));
+            List<String> command = cgroups.joining(instance.id(),
+                    QemuCommand.withAccelerator(arguments, KvmProbe.accelerator(options)));
+            cgroups.create(instance.id());
             QemuProcesses.markStart(dirs);
             Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dirs.qemuLog().toFile())).start();
@@ -239,6 +246,29 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
         }
     }
 
+    /** QMP {@code system_reset} of a running guest; false when QEMU is gone or its guest already powered off. */
+    @Override
+    public boolean reset(Instance instance) {
+        if (!machine.resettable()) {
+            return false; // the caller kills and starts it
+        }
+        VmDirs dirs = dirs(instance);
+        Optional<Long> pid = QemuProcesses.livePid(dirs);
+        if (pid.isEmpty() || QemuProcesses.recordedExit(dirs).isPresent()) {
+            return false;
+        }
+        try {
+            attached(instance, pid.get()).reset();
+        } catch (IOException e) {
+            if (!QemuProcesses.alive(pid.get(), dirs)) {
+                return false; // it died meanwhile: the caller starts it
+            }
+            throw new DriverException("resetting the VM failed: " + e.getMessage(), e);
+        }
+        LOG.info("VM {} reset (QEMU pid {})", instance.id(), pid.get());
+        return true;
+    }
+
     @Override
     public void destroy(Instance instance) {
         String id = instance.id();
@@ -249,6 +279,7 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
                 kill(instance);
             }
             Optional.ofNullable(running.remove(id)).ifPresent(RunningVm::close);
+            cgroups.remove(id, KILL_WAIT.toMillis());
             machine.release(instance);
             FileTrees.delete(dirs.dir());
             usage.forget(id);
@@ -260,13 +291,20 @@ public final class VmDriver implements Driver, StatsSource, ConsoleSource, AutoC
         }
     }
 
-    /** Re-attaches to a QEMU still running; one whose guest powered off meanwhile is ended and reported so. */
+    /**
+     * Re-attaches to a QEMU still running, in its cgroup (one started without it is moved in);
+     * one whose guest powered off meanwhile is ended and reported so.
+     */
     @Override
     public RuntimeStatus recover(Instance instance) {
         VmDirs dirs = dirs(instance);
         Optional<Long> pid = QemuProcesses.livePid(dirs);
         if (pid.isPresent()) {
             try {
+                if (!cgroups.contains(instance.id(), pid.get())) {
+                    cgroups.attach(instance.id(), pid.get());
+                    LOG.info("VM {} (QEMU pid {}) moved into its cgroup", instance.id(), pid.get());
+                }
                 attached(instance, pid.get());
             } catch (IOException e) {
                 throw new DriverException("re-attaching to the VM failed: " + e.getMessage(), e);

@@ -2,6 +2,7 @@ package dev.hypervisor.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hypervisor.vm.testing.GuestKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

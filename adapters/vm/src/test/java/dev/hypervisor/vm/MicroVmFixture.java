@@ -18,6 +18,7 @@ import dev.hypervisor.images.testing.RegistryServer;
 import dev.hypervisor.network.testing.TestNetwork;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import dev.hypervisor.vm.testing.GuestKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

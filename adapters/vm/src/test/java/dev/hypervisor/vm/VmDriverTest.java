@@ -9,6 +9,8 @@ import dev.hypervisor.core.driver.InstanceStats;
 import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.host.InstanceCgroups;
+import dev.hypervisor.vm.testing.GuestInitramfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VmDriverTest {
 
     private static final Duration BOOT = Duration.ofSeconds(60);
+    private static final InstanceCgroups CGROUPS = InstanceCgroups.detect();
 
     @TempDir
     static Path tmp;
@@ -67,6 +70,7 @@ class VmDriverTest {
         for (Instance instance : made) {
             driver.destroy(instance);
             assertThat(fixture.options().root().resolve(instance.id())).doesNotExist();
+            assertThat(CGROUPS.dirs(instance.id())).allSatisfy(dir -> assertThat(dir).doesNotExist());
             assertThat(Path.of("/sys/class/net", tapOf(instance))).doesNotExist();
         }
         driver.close();
@@ -107,12 +111,41 @@ class VmDriverTest {
         screen.await("sdb", Duration.ofSeconds(10)); // the data disk is there too
         session.close();
 
+        long pid = QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id())).orElseThrow();
+        assertThat(CGROUPS.dirs(instance.id())).isNotEmpty().allSatisfy(dir ->
+                assertThat(InstanceCgroups.pids(dir)).as("QEMU is in its cgroup " + dir).containsExactly(pid));
+
         Screen late = new Screen();
         driver.attach(instance, late).close();
         assertThat(late.text()).as("a new viewer is replayed the scrollback").contains(GuestInitramfs.READY, "answer-42");
         assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
         driver.start(instance); // idempotent
         assertThat(Path.of("/sys/class/net", tapOf(instance), "master")).exists();
+    }
+
+    @Test
+    void aResetRebootsTheGuestInTheSameQemu() {
+        Screen screen = new Screen();
+        Instance instance = boot(false, screen);
+        long pid = QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id())).orElseThrow();
+
+        assertThat(driver.reset(instance)).isTrue();
+
+        await().atMost(BOOT).pollInterval(Duration.ofMillis(100))
+                .until(() -> occurrences(screen.text(), GuestInitramfs.READY) == 2);
+        assertThat(QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id()))).contains(pid);
+        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        assertThat(exits).doesNotContainKey(instance.id());
+        driver.kill(instance);
+        assertThat(driver.reset(instance)).as("a stopped VM is not reset but started").isFalse();
+    }
+
+    private static int occurrences(String text, String marker) {
+        int count = 0;
+        for (int at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+            count++;
+        }
+        return count;
     }
 
     @Test
@@ -144,12 +177,18 @@ class VmDriverTest {
     }
 
     @Test
-    void aRestartedDaemonReattachesAndSeesTheGuestPowerItselfOff() {
+    void aRestartedDaemonReattachesAndSeesTheGuestPowerItselfOff() throws IOException {
         Instance instance = boot(false, new Screen());
         driver.close(); // the daemon goes; QEMU stays
+        long pid = QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id())).orElseThrow();
+        for (Path dir : CGROUPS.dirs(instance.id())) { // as if an older daemon had started it outside its cgroup
+            Files.writeString(dir.getParent().getParent().resolve("cgroup.procs"), Long.toString(pid));
+        }
+        assertThat(CGROUPS.contains(instance.id(), pid)).isFalse();
 
         driver = open();
         assertThat(driver.recover(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        assertThat(CGROUPS.contains(instance.id(), pid)).as("re-found in its cgroup").isTrue();
         Screen screen = new Screen();
         ConsoleSession session = driver.attach(instance, screen);
         assertThat(screen.text()).contains(GuestInitramfs.READY);

@@ -15,6 +15,8 @@ import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.network.testing.TestNetwork;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import dev.hypervisor.vm.testing.GuestInitramfs;
+import dev.hypervisor.vm.testing.GuestKernel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

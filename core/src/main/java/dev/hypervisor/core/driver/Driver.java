@@ -11,7 +11,8 @@ import java.time.Duration;
  * it again after a crash at any point. Methods block until done and report failures as
  * {@link DriverException}. {@link #kill} may be called concurrently with {@link #stop} or
  * {@link #start} of the same instance and must make them return promptly. Optional
- * capabilities are separate interfaces: {@link StatsSource}, {@link ConsoleSource}.
+ * capabilities are separate interfaces: {@link StatsSource}, {@link ConsoleSource},
+ * {@link Resettable}.
  */
 public interface Driver {
 

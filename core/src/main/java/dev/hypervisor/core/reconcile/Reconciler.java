@@ -17,8 +17,10 @@ import dev.hypervisor.core.store.WatchEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,6 +44,9 @@ public final class Reconciler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
 
+    private static final Set<InstanceState> TRANSIENT = EnumSet.of(InstanceState.CREATING, InstanceState.STARTING,
+            InstanceState.STOPPING, InstanceState.RESTARTING);
+
     private final InstanceRepository repository;
     private final DriverRegistry drivers;
     private final Clock clock;
@@ -55,10 +60,14 @@ public final class Reconciler implements AutoCloseable {
     private volatile Watch watch;
     private volatile Instant lastRelist;
 
-    /** Per instance: whether a worker runs for it, whether it must run again, and whether a kill was sent. */
+    /**
+     * Per instance: whether a worker runs for it, whether it must run again, the revision whose
+     * step (one with work to do) is in flight, and whether a kill was sent.
+     */
     private static final class Slot {
         boolean running;
         boolean dirty;
+        long steppingRevision;
         long killedAtRevision;
     }
 
@@ -142,14 +151,19 @@ public final class Reconciler implements AutoCloseable {
         enqueue(instance.id());
     }
 
-    /** A forced stop recorded while a step is in flight: kill once per forced revision. */
+    /**
+     * A forced stop recorded while a step of an earlier intent is in flight: kill once per
+     * forced revision. Not while the worker merely looks at a RUNNING instance (the kill would
+     * land on what the forced step itself starts), nor over the forced revision's own step.
+     */
     private boolean needsKill(Instance instance) {
         Slot slot = slots.get(instance.id());
         if (slot == null) {
             return false;
         }
         synchronized (slot) {
-            if (!slot.running || slot.killedAtRevision != 0) {
+            if (!slot.running || slot.killedAtRevision != 0 || slot.steppingRevision == 0
+                    || slot.steppingRevision >= instance.revision()) {
                 return false;
             }
             slot.killedAtRevision = instance.revision();
@@ -176,7 +190,7 @@ public final class Reconciler implements AutoCloseable {
                 slot.dirty = false;
             }
             try {
-                reconcileOnce(instanceId);
+                reconcileOnce(instanceId, slot);
             } catch (RuntimeException e) {
                 LOG.error("reconcile {} failed", instanceId, e);
             }
@@ -191,7 +205,7 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    private void reconcileOnce(String instanceId) {
+    private void reconcileOnce(String instanceId, Slot slot) {
         Optional<Instance> found = repository.find(instanceId);
         if (found.isEmpty()) {
             exits.remove(instanceId);
@@ -215,6 +229,11 @@ public final class Reconciler implements AutoCloseable {
             return;
         }
         Step.Outcome outcome;
+        if (instance.deleting() || TRANSIENT.contains(instance.state())) {
+            synchronized (slot) {
+                slot.steppingRevision = instance.revision();
+            }
+        }
         try {
             outcome = step.run(instance, driver.get());
         } catch (DriverException e) {
@@ -223,6 +242,10 @@ public final class Reconciler implements AutoCloseable {
             // A bug in a driver or adapter must not leave the instance stuck in a transient state.
             LOG.error("reconcile step of {} failed unexpectedly", instanceId, e);
             outcome = Step.Outcome.failed(instance, "internal error: " + e, clock.instant());
+        } finally {
+            synchronized (slot) {
+                slot.steppingRevision = 0;
+            }
         }
         switch (outcome.kind()) {
             case NOTHING -> { }

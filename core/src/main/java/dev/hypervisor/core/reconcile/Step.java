@@ -3,6 +3,7 @@ package dev.hypervisor.core.reconcile;
 import dev.hypervisor.core.driver.Driver;
 import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.driver.Resettable;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.image.PullListener;
@@ -19,7 +20,9 @@ import java.util.Optional;
 /**
  * The one step an instance's state and intent call for, carried out with its driver: the
  * plan of the reconciler. Every step is idempotent (drivers check the real world first), so
- * running it again after a crash repairs whatever was half done.
+ * running it again after a crash repairs whatever was half done. A forced restart resets in
+ * place where the driver is {@link Resettable} (a VM's reset button) and kills and starts
+ * elsewhere; a reset repeated after a crash only reboots the guest once more.
  */
 final class Step {
 
@@ -84,6 +87,9 @@ final class Step {
                         instance.forceStop() ? "killed" : "stopped", now()));
             }
             case RESTARTING -> {
+                if (instance.forceStop() && driver instanceof Resettable resettable && resettable.reset(instance)) {
+                    yield Outcome.save(Lifecycle.transition(instance, InstanceState.RUNNING, "reset", now()));
+                }
                 halt(instance, driver);
                 driver.start(instance);
                 yield Outcome.save(Lifecycle.transition(instance, InstanceState.RUNNING, "restarted", now()));

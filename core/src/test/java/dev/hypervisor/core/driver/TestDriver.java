@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * block in start, or to report an exit. Its console echoes input; its stats are fixed.
  * Lives in test sources only: the daemon never registers it.
  */
-public final class TestDriver implements Driver, StatsSource, ConsoleSource {
+public class TestDriver implements Driver, StatsSource, ConsoleSource {
 
     private final InstanceType type;
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
@@ -183,6 +183,11 @@ public final class TestDriver implements Driver, StatsSource, ConsoleSource {
 
     public boolean isRunning(String instanceId) {
         return running.containsKey(instanceId);
+    }
+
+    /** Adds a call to {@link #calls()}, for subclasses with more capabilities. */
+    protected void record(String call) {
+        calls.add(call);
     }
 
     public List<String> calls() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.hypervisor.core.driver.DriverRegistry;
+import dev.hypervisor.core.driver.ResettableTestDriver;
 import dev.hypervisor.core.driver.TestDriver;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
@@ -33,7 +34,8 @@ class InstanceFlowTest {
     private final InMemoryStore store = new InMemoryStore();
     private final InstanceRepository repository = new InstanceRepository(store);
     private final TestDriver containers = new TestDriver(InstanceType.CONTAINER);
-    private final DriverRegistry drivers = new DriverRegistry("node-1", List.of(containers));
+    private final ResettableTestDriver vms = new ResettableTestDriver(InstanceType.VM);
+    private final DriverRegistry drivers = new DriverRegistry("node-1", List.of(containers, vms));
     private final Clock clock = Clock.systemUTC();
     private final RequestLog requests = new RequestLog(store, clock);
     private final CreateInstance create = new CreateInstance(repository, requests,
@@ -78,12 +80,12 @@ class InstanceFlowTest {
 
     @Test
     void createOfATypeWithoutRuntimeIsFailedPreconditionNamingTypeAndNode() {
-        CreateCommand vm = new CreateCommand("vm", InstanceType.VM,
-                new InstanceSpec("ubuntu-22.04", 1, 1L << 30, List.of(), null, "", List.of(), Map.of()),
+        CreateCommand microvm = new CreateCommand("vm", InstanceType.MICROVM,
+                new InstanceSpec("busybox", 1, 1L << 30, List.of(), null, "/boot/vmlinuz", List.of(), Map.of()),
                 Metadata.EMPTY, Placement.ANY, "", "fp");
-        assertThatThrownBy(() -> create.execute(vm))
+        assertThatThrownBy(() -> create.execute(microvm))
                 .isInstanceOf(DomainException.class)
-                .hasMessage("no runtime for INSTANCE_TYPE_VM on node node-1");
+                .hasMessage("no runtime for INSTANCE_TYPE_MICROVM on node node-1");
         assertThat(queries.list(InstanceFilter.ALL, 0, "").instances()).isEmpty();
     }
 
@@ -160,6 +162,41 @@ class InstanceFlowTest {
         assertThat(change.restart(id, false, 0, "", "r").state()).isEqualTo(InstanceState.RESTARTING);
         awaitState(id, InstanceState.RUNNING);
         assertThat(containers.calls().stream().filter(c -> c.equals("start " + id))).hasSize(2);
+    }
+
+    @Test
+    void aForcedRestartResetsWhereTheRuntimeCanAndKillsAndStartsWhereItCannot() {
+        String vm = create.execute(new CreateCommand("vm", InstanceType.VM,
+                new InstanceSpec("disk", 1, 64L << 20, List.of(), null, "", List.of(), Map.of()),
+                new Metadata(Map.of(), Map.of()), Placement.ANY, "", "fp-vm")).id();
+        String container = create.execute(container("web", "")).id();
+        awaitState(vm, InstanceState.RUNNING);
+        awaitState(container, InstanceState.RUNNING);
+
+        change.restart(vm, true, 0, "", "rv");
+        change.restart(container, true, 0, "", "rc");
+
+        assertThat(awaitState(vm, InstanceState.RUNNING).reason()).isEqualTo("reset");
+        assertThat(vms.calls()).containsSubsequence("start " + vm, "reset " + vm)
+                .doesNotContain("kill " + vm).filteredOn(c -> c.equals("start " + vm)).hasSize(1);
+        assertThat(awaitState(container, InstanceState.RUNNING).reason()).isEqualTo("restarted");
+        assertThat(containers.calls()).containsSubsequence("start " + container, "kill " + container,
+                "start " + container);
+    }
+
+    @Test
+    void aForcedRestartOfAnInstanceThatIsGoneAtTheResetStartsIt() {
+        String vm = create.execute(new CreateCommand("vm", InstanceType.VM,
+                new InstanceSpec("disk", 1, 64L << 20, List.of(), null, "", List.of(), Map.of()),
+                new Metadata(Map.of(), Map.of()), Placement.ANY, "", "fp-vm")).id();
+        awaitState(vm, InstanceState.RUNNING);
+        vms.vanishAtReset();
+
+        change.restart(vm, true, 0, "", "rv");
+
+        assertThat(awaitState(vm, InstanceState.RUNNING).reason()).isEqualTo("restarted");
+        assertThat(vms.calls()).containsSubsequence("reset-not-running " + vm, "start " + vm);
+        assertThat(vms.isRunning(vm)).isTrue();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.hypervisor.vm;
+package dev.hypervisor.vm.testing;
 
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
@@ -20,12 +20,12 @@ import java.util.stream.Stream;
  * fetched here with {@code apt-get download}. Only the cloud flavour: the guest's initramfs
  * loads its modules by name. Unpacked once into {@value #CACHE} and reused by every later run.
  */
-record GuestKernel(Path vmlinuz, Path modules) {
+public record GuestKernel(Path vmlinuz, Path modules) {
 
-    static final Path CACHE = Path.of("/var/cache/hypervisor-vm-test/kernel");
+    public static final Path CACHE = Path.of("/var/cache/hypervisor-vm-test/kernel");
     private static final Pattern CLOUD_KERNEL = Pattern.compile("linux-image-[0-9][^_]*-cloud-amd64_.*\\.deb");
 
-    static synchronized GuestKernel get() throws IOException {
+    public static synchronized GuestKernel get() throws IOException {
         Optional<GuestKernel> cached = find(CACHE);
         if (cached.isPresent()) {
             return cached.get();
@@ -41,7 +41,7 @@ record GuestKernel(Path vmlinuz, Path modules) {
     }
 
     /** The module file of {@code name} (with or without its .ko), anywhere under the kernel's tree. */
-    Path module(String name) throws IOException {
+    public Path module(String name) throws IOException {
         String file = name.replace('-', '_') + ".ko";
         try (Stream<Path> all = Files.walk(modules)) {
             return all.filter(p -> p.getFileName().toString().replace('-', '_').equals(file)).findFirst()

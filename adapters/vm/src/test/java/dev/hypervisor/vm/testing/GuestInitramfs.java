@@ -1,4 +1,4 @@
-package dev.hypervisor.vm;
+package dev.hypervisor.vm.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,10 +20,10 @@ import java.util.zip.GZIPOutputStream;
  * {@value #IGNORE_POWER_BUTTON}, it loads the ACPI button and evdev drivers and powers off on
  * the first input event, which is the power button: that is how it honours ACPI shutdown.
  */
-final class GuestInitramfs {
+public final class GuestInitramfs {
 
-    static final String READY = "GUEST-READY";
-    static final String IGNORE_POWER_BUTTON = "hvtest.powerbutton=ignore";
+    public static final String READY = "GUEST-READY";
+    public static final String IGNORE_POWER_BUTTON = "hvtest.powerbutton=ignore";
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static final List<String> DISK_MODULES = List.of("virtio_pci", "virtio_scsi", "sd_mod");
     private static final List<String> BUTTON_MODULES = List.of("button", "evdev");
@@ -58,7 +58,7 @@ final class GuestInitramfs {
 
     private GuestInitramfs() {}
 
-    static void write(GuestKernel kernel, Path target) throws IOException {
+    public static void write(GuestKernel kernel, Path target) throws IOException {
         if (!Files.isExecutable(BUSYBOX) || !isStatic(BUSYBOX)) {
             throw new IllegalStateException("a static /bin/busybox is required: apt-get install busybox-static");
         }

@@ -1,4 +1,4 @@
-package dev.hypervisor.container;
+package dev.hypervisor.host;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,42 +10,39 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Resource usage of a container from its cgroup ({@code /hypervisord/<id>}, as the OCI config
- * names it), on cgroup v1 (one hierarchy per controller) or v2 (one unified tree).
+ * Resource usage of an instance from its cgroup ({@link InstanceCgroups}: {@code /hypervisord/<id>},
+ * as a container's OCI config names it), on cgroup v1 (one hierarchy per controller) or v2 (one
+ * unified tree).
  *
  * <p>CPU percent is the usage between this sample and the previous one of the same container
  * (in percent of one core); the first sample of a container measures over a short interval.
  * Memory usage leaves out the inactive page cache, as {@code docker stats} and podman do.
  */
-final class CgroupStats {
+public final class CgroupStats {
 
-    private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
     private static final long FIRST_INTERVAL_MILLIS = 200;
     private static final long UNLIMITED_V1 = 0x7FFFFFFFFFFFF000L;
 
     /** One reading: cumulative counters plus the CPU percent since the last reading. */
-    record Sample(float cpuPercent, long cpuNanos, long memoryBytes, long memoryLimitBytes, long readBytes,
+    public record Sample(float cpuPercent, long cpuNanos, long memoryBytes, long memoryLimitBytes, long readBytes,
             long writeBytes) {}
 
     private record CpuReading(long cpuNanos, long atNanos) {}
 
+    private final InstanceCgroups cgroups;
     private final boolean unified;
     private final Map<String, CpuReading> lastCpu = new ConcurrentHashMap<>();
 
-    private CgroupStats(boolean unified) {
-        this.unified = unified;
+    public CgroupStats(InstanceCgroups cgroups) {
+        this.cgroups = cgroups;
+        this.unified = cgroups.unified();
     }
 
-    /** v2 when the unified hierarchy is mounted at /sys/fs/cgroup itself, v1 otherwise. */
-    static CgroupStats detect() {
-        return new CgroupStats(Files.exists(CGROUP_ROOT.resolve("cgroup.controllers")));
-    }
-
-    boolean unified() {
+    public boolean unified() {
         return unified;
     }
 
-    Sample sample(String id) throws IOException {
+    public Sample sample(String id) throws IOException {
         long cpu = cpuNanos(id);
         long now = System.nanoTime();
         CpuReading previous = lastCpu.get(id);
@@ -62,7 +59,7 @@ final class CgroupStats {
         return new Sample(percent, cpu, memoryBytes(id), memoryLimit(id), io[0], io[1]);
     }
 
-    void forget(String id) {
+    public void forget(String id) {
         lastCpu.remove(id);
     }
 
@@ -123,12 +120,12 @@ final class CgroupStats {
         return new long[] {read, write};
     }
 
-    private static Path v1(String controller, String id) {
-        return CGROUP_ROOT.resolve(controller).resolve("hypervisord").resolve(id);
+    private Path v1(String controller, String id) {
+        return cgroups.v1(controller, id);
     }
 
-    private static Path v2(String id) {
-        return CGROUP_ROOT.resolve("hypervisord").resolve(id);
+    private Path v2(String id) {
+        return cgroups.v2(id);
     }
 
     private static long number(Path file) throws IOException {

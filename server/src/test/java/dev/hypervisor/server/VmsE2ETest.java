@@ -1,0 +1,237 @@
+package dev.hypervisor.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import com.sun.net.httpserver.HttpServer;
+import dev.hypervisor.api.v1.ConsoleInput;
+import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.DeleteInstanceRequest;
+import dev.hypervisor.api.v1.DiskSpec;
+import dev.hypervisor.api.v1.GetInstanceRequest;
+import dev.hypervisor.api.v1.GetInstanceStatsRequest;
+import dev.hypervisor.api.v1.Instance;
+import dev.hypervisor.api.v1.InstanceSpec;
+import dev.hypervisor.api.v1.InstanceState;
+import dev.hypervisor.api.v1.InstanceStats;
+import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.api.v1.Metadata;
+import dev.hypervisor.api.v1.RestartInstanceRequest;
+import dev.hypervisor.api.v1.StopInstanceRequest;
+import dev.hypervisor.core.store.InMemoryStore;
+import dev.hypervisor.host.InstanceCgroups;
+import dev.hypervisor.network.testing.TestNetwork;
+import dev.hypervisor.vm.VmDriver;
+import dev.hypervisor.vm.testing.GuestDisk;
+import dev.hypervisor.vm.testing.GuestInitramfs;
+import dev.hypervisor.vm.testing.GuestKernel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A VM through the API of a real hypervisord process: its disk image is a qcow2 file served
+ * over HTTP on loopback and pulled by the images code, QEMU runs under TCG booting Debian's
+ * cloud kernel with a busybox initramfs (direct kernel boot), on a bridge of the test's own.
+ */
+class VmsE2ETest {
+
+    private static final String MARKER = "disk-from-http-" + Long.toString(System.nanoTime(), 36);
+    private static final Duration BOOT = Duration.ofSeconds(90);
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failure leaves the daemon's log behind
+    static Path tmp;
+    static HttpServer http;
+    static GuestKernel kernel;
+    static Path initramfs;
+    static TestNetwork network;
+    static DaemonProcess daemon;
+
+    @BeforeAll
+    static void start() throws IOException {
+        kernel = GuestKernel.get();
+        initramfs = tmp.resolve("initramfs.gz");
+        GuestInitramfs.write(kernel, initramfs);
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        GuestDisk.write(www.resolve("disk.qcow2"), MARKER);
+        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/disk.qcow2", exchange -> {
+            Path file = www.resolve("disk.qcow2");
+            exchange.sendResponseHeaders(200, Files.size(file));
+            try (OutputStream body = exchange.getResponseBody()) {
+                Files.copy(file, body);
+            }
+        });
+        http.start();
+        network = TestNetwork.open(new InMemoryStore());
+        daemon = startDaemon();
+    }
+
+    static DaemonProcess startDaemon() {
+        return DaemonProcess.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
+                "--subnet", network.subnet().toString(), "--accelerator", "tcg");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            removeAllInstances(); // a failed test must not leave QEMU running on the host
+            daemon.close();
+        }
+        if (http != null) {
+            http.stop(0);
+        }
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    @Test
+    void aVmFromADiskUrlBootsResetsOutlivesADaemonKillAndStopsOnThePowerButton() throws Exception {
+        String image = "http://127.0.0.1:" + http.getAddress().getPort() + "/disk.qcow2";
+        Instance created = daemon.blocking().createInstance(CreateInstanceRequest.newBuilder().setName("e2e-vm")
+                .setType(InstanceType.INSTANCE_TYPE_VM)
+                .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(256L << 20)
+                        .addDisks(DiskSpec.newBuilder().setName("root").setSizeBytes(64L << 20).setType("ssd").setBoot(true))
+                        .setKernel(kernel.vmlinuz().toString()))
+                .setMetadata(Metadata.newBuilder()
+                        .putAnnotations(VmDriver.INITRD_ANNOTATION, initramfs.toString())
+                        .putAnnotations(VmDriver.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"))
+                .build());
+        assertThat(created.getState()).isEqualTo(InstanceState.INSTANCE_STATE_CREATING);
+        String id = created.getId();
+        assertThat(awaitState(id, InstanceState.INSTANCE_STATE_RUNNING).getIpAddress()).isNotEmpty();
+
+        // The pulled image is the guest's boot disk; the guest reads and writes it.
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = attach(id, viewer);
+        awaitText(viewer, GuestInitramfs.READY, BOOT);
+        type(input, "mkdir -p /mnt && mount /dev/sda /mnt && cat /mnt/" + GuestDisk.MARKER_FILE
+                + " && dd if=/dev/zero of=/mnt/fill bs=64k count=16 conv=fsync 2>/dev/null && echo written-$((6*7))");
+        awaitText(viewer, "written-42", Duration.ofSeconds(30));
+        assertThat(viewer.text()).contains(MARKER);
+        InstanceStats stats = daemon.blocking().getInstanceStats(
+                GetInstanceStatsRequest.newBuilder().setInstanceId(id).build());
+        assertThat(stats.getDiskReadBytes()).as("the guest read its disk").isPositive();
+        assertThat(stats.getDiskWriteBytes()).as("the guest wrote 1 MiB").isGreaterThanOrEqualTo(1L << 20);
+        assertThat(stats.getMemoryUsageBytes()).isPositive();
+        long pid = qemuPid(id);
+        assertThat(InstanceCgroups.detect().contains(id, pid)).as("QEMU runs in its cgroup").isTrue();
+
+        // A forced restart resets the guest: it boots again in the same QEMU.
+        daemon.blocking().restartInstance(RestartInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
+        await().atMost(BOOT).until(() -> occurrences(viewer.text(), GuestInitramfs.READY) == 2);
+        awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        assertThat(qemuPid(id)).isEqualTo(pid);
+        input.onCompleted();
+
+        // The daemon dies without a word; the VM runs on and the next daemon re-attaches.
+        daemon.kill9();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+        daemon = startDaemon();
+        assertThat(get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+        ConsoleViewer after = new ConsoleViewer();
+        StreamObserver<ConsoleInput> again = attach(id, after);
+        type(again, "echo again-$((2+3))");
+        awaitText(after, "again-5", Duration.ofSeconds(30));
+        assertThat(after.text()).as("the scrollback survived").contains(MARKER);
+        assertThat(qemuPid(id)).isEqualTo(pid);
+
+        // Stop presses the power button, which this guest's init honours.
+        daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setTimeoutSeconds(60).build());
+        long stopping = System.nanoTime();
+        awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
+        assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(Duration.ofSeconds(30));
+        assertThat(after.text()).contains("POWER-BUTTON");
+        await().atMost(Duration.ofSeconds(10)) // gone, once whoever inherited the daemonized QEMU has reaped it
+                .until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        again.onCompleted();
+
+        delete(id);
+        assertThat(tmp.resolve("data/vms").resolve(id)).doesNotExist();
+        assertThat(InstanceCgroups.detect().dirs(id)).allSatisfy(dir -> assertThat(dir).doesNotExist());
+    }
+
+    /** Waits for the text on the console; a timeout shows what the console did show. */
+    private static void awaitText(ConsoleViewer viewer, String text, Duration timeout) {
+        try {
+            await().atMost(timeout).until(() -> viewer.text().contains(text));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no " + text + " on the console within " + timeout + "; it showed:\n"
+                    + viewer.text(), e);
+        }
+    }
+
+    private static StreamObserver<ConsoleInput> attach(String id, ConsoleViewer viewer) {
+        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
+        input.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
+        return input;
+    }
+
+    private static void type(StreamObserver<ConsoleInput> input, String line) {
+        input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8(line + "\n")).build());
+    }
+
+    private static long qemuPid(String id) throws IOException {
+        return Long.parseLong(Files.readString(tmp.resolve("data/vms").resolve(id).resolve("run")).strip());
+    }
+
+    private static int occurrences(String text, String marker) {
+        int count = 0;
+        for (int at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    private static Instance get(String id) {
+        return daemon.blocking().getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build());
+    }
+
+    private static Instance awaitState(String id, InstanceState state) {
+        await().atMost(BOOT).until(() -> get(id).getState() == state);
+        return get(id);
+    }
+
+    private static void removeAllInstances() {
+        try {
+            for (Instance instance : daemon.blocking().listInstances(
+                    dev.hypervisor.api.v1.ListInstancesRequest.newBuilder().setPageSize(1000).build()).getInstancesList()) {
+                daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(instance.getId())
+                        .setForce(true).build());
+                awaitGone(instance.getId());
+            }
+        } catch (RuntimeException e) {
+            System.err.println("cleaning up VMs after the test failed: " + e);
+        }
+    }
+
+    private static void delete(String id) {
+        daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(id).build());
+        awaitGone(id);
+    }
+
+    private static void awaitGone(String id) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            try {
+                get(id);
+                return false;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode() == Status.Code.NOT_FOUND;
+            }
+        });
+    }
+}
