@@ -1,0 +1,251 @@
+package dev.hypervisor.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.hypervisor.api.v1.ConsoleInput;
+import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.DeleteInstanceRequest;
+import dev.hypervisor.api.v1.GetInstanceRequest;
+import dev.hypervisor.api.v1.GetInstanceStatsRequest;
+import dev.hypervisor.api.v1.Instance;
+import dev.hypervisor.api.v1.InstanceSpec;
+import dev.hypervisor.api.v1.InstanceState;
+import dev.hypervisor.api.v1.InstanceStats;
+import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.api.v1.RestartInstanceRequest;
+import dev.hypervisor.api.v1.StopInstanceRequest;
+import dev.hypervisor.core.store.InMemoryStore;
+import dev.hypervisor.host.HostCommand;
+import dev.hypervisor.images.registry.MediaTypes.Compression;
+import dev.hypervisor.images.testing.LayerTree;
+import dev.hypervisor.images.testing.OciImageBuilder;
+import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.network.testing.TestNetwork;
+import dev.hypervisor.vm.testing.GuestKernel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * MicroVMs through the API of a real hypervisord process under TCG: the busybox image and the
+ * kernel both come from a registry on loopback (the kernel as an image holding
+ * {@code /boot/vmlinuz-R} and its modules, named by {@code --default-kernel}), on a bridge of
+ * the test's own.
+ */
+class MicroVmsE2ETest {
+
+    private static final Duration BOOT = Duration.ofSeconds(90);
+    /** The modules a microVM needs from Debian's cloud kernel, and what they depend on. */
+    private static final Set<String> MODULES = Set.of("virtio", "virtio_ring", "virtio_mmio", "virtio_blk",
+            "virtio_net", "failover", "net_failover", "button", "evdev");
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failure leaves the daemon's log behind
+    static Path tmp;
+    static RegistryServer registry;
+    static String image;
+    static TestNetwork network;
+    static DaemonProcess daemon;
+
+    @BeforeAll
+    static void start() throws IOException {
+        GuestKernel kernel = GuestKernel.get();
+        registry = RegistryServer.start(Files.createDirectories(tmp.resolve("registry")));
+        OciImageBuilder.busyboxImage()
+                .layer(LayerTree.create().applets("hostname", "ping"), Compression.GZIP)
+                .writeTo(tmp.resolve("layout"), "busybox")
+                .push(registry.host() + "/library/busybox:micro");
+        image = registry.host() + "/library/busybox:micro";
+        LayerTree kernelTree = LayerTree.create().dir("boot")
+                .file("boot/" + kernel.vmlinuz().getFileName(), kernel.vmlinuz(), 0644);
+        Path modulesRoot = kernel.modules().getParent().getParent().getParent(); // X of X/lib/modules/R
+        try (Stream<Path> files = Files.walk(kernel.modules())) {
+            for (Path file : files.toList()) {
+                String relative = modulesRoot.relativize(file).toString();
+                if (Files.isDirectory(file)) {
+                    kernelTree.dir(relative);
+                } else if (MODULES.contains(file.getFileName().toString().replace(".ko", ""))) {
+                    kernelTree.file(relative, file, 0644);
+                }
+            }
+        }
+        OciImageBuilder.image().layer(kernelTree, Compression.GZIP)
+                .writeTo(tmp.resolve("kernel-layout"), "kernel")
+                .push(registry.host() + "/library/kernel:micro");
+        network = TestNetwork.open(new InMemoryStore());
+        daemon = startDaemon();
+    }
+
+    static DaemonProcess startDaemon() {
+        return DaemonProcess.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
+                "--subnet", network.subnet().toString(), "--accelerator", "tcg",
+                "--default-kernel", registry.host() + "/library/kernel:micro");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            removeAllInstances(); // a failed test must not leave QEMU running on the host
+            daemon.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    private static CreateInstanceRequest microVm(String name, String... command) {
+        return CreateInstanceRequest.newBuilder().setName(name).setType(InstanceType.INSTANCE_TYPE_MICROVM)
+                .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(128L << 20)
+                        .addAllCommand(List.of(command)).putEnv("GREETING", "hello"))
+                .build();
+    }
+
+    @Test
+    void aMicroVmRunsItsShellAnswersOnItsAddressOutlivesADaemonKillAndEndsWithItsExitCode() throws Exception {
+        Instance created = daemon.blocking().createInstance(microVm("e2e-micro"));
+        assertThat(created.getState()).isEqualTo(InstanceState.INSTANCE_STATE_CREATING);
+        String id = created.getId();
+        Instance running = awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        assertThat(running.getSpec().getKernel()).isEqualTo(registry.host() + "/library/kernel:micro");
+
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = attach(id, viewer);
+        awaitText(viewer, "/ # ", BOOT); // typed earlier, a line would answer the shell's cursor query
+        type(input, "echo micro-$((6*7)) $GREETING $(hostname)");
+        awaitText(viewer, "micro-42 hello e2e-micro", BOOT);
+        HostCommand.run(null, List.of("ping", "-c", "1", "-W", "20", running.getIpAddress()));
+        InstanceStats stats = daemon.blocking().getInstanceStats(
+                GetInstanceStatsRequest.newBuilder().setInstanceId(id).build());
+        assertThat(stats.getDiskReadBytes()).as("the guest read its root disk").isPositive();
+        assertThat(stats.getNetworkRxBytes() + stats.getNetworkTxBytes()).isPositive();
+        assertThat(stats.getMemoryUsageBytes()).isPositive();
+        long pid = qemuPid(id);
+        input.onCompleted();
+
+        // The daemon dies without a word; the microVM runs on and the next daemon re-attaches.
+        daemon.kill9();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+        daemon = startDaemon();
+        assertThat(get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+        ConsoleViewer after = new ConsoleViewer();
+        StreamObserver<ConsoleInput> again = attach(id, after);
+        type(again, "echo again-$((2+3))");
+        awaitText(after, "again-5", Duration.ofSeconds(30));
+        assertThat(after.text()).as("the scrollback survived").contains("micro-42");
+
+        // A forced restart boots it anew (a microVM does not reset in place).
+        daemon.blocking().restartInstance(RestartInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
+        await().atMost(BOOT).until(() -> qemuPid(id) != pid && get(id).getState() == InstanceState.INSTANCE_STATE_RUNNING);
+        again.onCompleted();
+        ConsoleViewer third = new ConsoleViewer();
+        StreamObserver<ConsoleInput> last = attach(id, third);
+        await().atMost(BOOT).until(() -> third.text().split("built-in shell", -1).length > 2); // the second boot's shell
+        type(last, "echo third-$((1+1))");
+        awaitText(third, "third-2", BOOT);
+
+        // The workload's exit is the microVM's: it powers off and reports the code.
+        type(last, "exit 5");
+        Instance exited = awaitState(id, InstanceState.INSTANCE_STATE_ERROR);
+        assertThat(exited.getErrorMessage()).isEqualTo("exited with code 5");
+        last.onCompleted();
+        delete(id);
+        assertThat(tmp.resolve("data/microvms").resolve(id)).doesNotExist();
+    }
+
+    @Test
+    void aStopEndsAWorkloadThatHonoursSigtermAndACleanExitIsStopped() {
+        String id = daemon.blocking().createInstance(microVm("e2e-term", "sh", "-c",
+                "trap 'echo got-term; exit 0' TERM; echo up; while true; do sleep 0.2; done")).getId();
+        awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = attach(id, viewer);
+        awaitText(viewer, "up", BOOT);
+        daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setTimeoutSeconds(60).build());
+        awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
+        awaitText(viewer, "got-term", Duration.ofSeconds(5));
+        input.onCompleted();
+
+        String done = daemon.blocking().createInstance(microVm("e2e-done", "sh", "-c", "echo done")).getId();
+        assertThat(awaitState(done, InstanceState.INSTANCE_STATE_STOPPED).getErrorMessage()).isEmpty();
+        delete(id);
+        delete(done);
+    }
+
+    /** Waits for the text on the console; a timeout shows what the console did show. */
+    private static void awaitText(ConsoleViewer viewer, String text, Duration timeout) {
+        try {
+            await().atMost(timeout).until(() -> viewer.text().contains(text));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no " + text + " on the console within " + timeout + " (stream error: "
+                    + viewer.error() + "); it showed:\n" + viewer.text(), e);
+        }
+    }
+
+    private static StreamObserver<ConsoleInput> attach(String id, ConsoleViewer viewer) {
+        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
+        input.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
+        return input;
+    }
+
+    private static void type(StreamObserver<ConsoleInput> input, String line) {
+        input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8(line + "\n")).build());
+    }
+
+    private static long qemuPid(String id) throws IOException {
+        return Long.parseLong(Files.readString(tmp.resolve("data/microvms").resolve(id).resolve("run")).strip());
+    }
+
+    private static Instance get(String id) {
+        return daemon.blocking().getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build());
+    }
+
+    private static Instance awaitState(String id, InstanceState state) {
+        await().atMost(BOOT).until(() -> get(id).getState() == state);
+        return get(id);
+    }
+
+    private static void removeAllInstances() {
+        try {
+            for (Instance instance : daemon.blocking().listInstances(
+                    dev.hypervisor.api.v1.ListInstancesRequest.newBuilder().setPageSize(1000).build()).getInstancesList()) {
+                daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(instance.getId())
+                        .setForce(true).build());
+                awaitGone(instance.getId());
+            }
+        } catch (RuntimeException e) {
+            System.err.println("cleaning up microVMs after the test failed: " + e);
+        }
+    }
+
+    private static void delete(String id) {
+        daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(id).build());
+        awaitGone(id);
+    }
+
+    private static void awaitGone(String id) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            try {
+                get(id);
+                return false;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode() == Status.Code.NOT_FOUND;
+            }
+        });
+    }
+}
