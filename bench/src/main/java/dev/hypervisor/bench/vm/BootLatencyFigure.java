@@ -5,6 +5,8 @@ import dev.hypervisor.bench.Report;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -39,16 +41,16 @@ final class BootLatencyFigure {
         Percentiles rawReady = new Percentiles(samples);
         Percentiles acknowledged = new Percentiles(samples);
         Percentiles toRunning = new Percentiles(samples);
-        String oursLine = "";
-        String rawLine = "";
+        Map<String, Integer> oursLines = new TreeMap<>();
+        Map<String, Integer> rawLines = new TreeMap<>();
         for (int i = 0; i < WARM_UP + samples; i++) {
             boolean measured = i >= WARM_UP;
             for (int k = 0; k < 2; k++) {
                 if ((i + k) % 2 == 0) {
                     ApiVms.Boot boot = api.createAndBoot("boot-" + i, BOOT_TIMEOUT);
                     api.deleteAll(List.of(boot.id()), BOOT_TIMEOUT);
-                    oursLine = boot.line();
                     if (measured) {
+                        oursLines.merge(boot.line(), 1, Integer::sum);
                         ours.add(boot.firstLine() - boot.sent());
                         oursReady.add(boot.ready() - boot.sent());
                         acknowledged.add(boot.acknowledged() - boot.sent());
@@ -57,8 +59,8 @@ final class BootLatencyFigure {
                 } else {
                     long[] times = direct.boot(marker, BOOT_TIMEOUT);
                     direct.kill();
-                    rawLine = direct.firstLine();
                     if (measured) {
+                        rawLines.merge(direct.firstLine(), 1, Integer::sum);
                         raw.add(times[1] - times[0]);
                         rawReady.add(times[2] - times[0]);
                     }
@@ -69,17 +71,24 @@ final class BootLatencyFigure {
                         i - WARM_UP + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50())));
             }
         }
-        long target = (long) (MAX_RATIO * raw.p50()) + SLACK_NANOS;
-        report.add(new Report.Row("1 CreateInstance->first console line p50 vs QEMU started directly",
-                Report.millis(ours.p50()), Report.millis(raw.p50()), (double) ours.p50() / raw.p50(),
-                "<= 1.10x + 200 ms (" + Report.millis(target) + ")", ours.p50() <= target));
-        report.note("figure 1: %d samples per side after %d warm-up; first line ours \"%s\", baseline \"%s\".",
-                samples, WARM_UP, oursLine, rawLine);
+        add(report, "1 CreateInstance->first console line p50 vs QEMU started directly", ours.p50(), raw.p50());
+        add(report, "1 CreateInstance->" + marker + " (init's line) p50 vs QEMU started directly", oursReady.p50(),
+                rawReady.p50());
+        report.note("figure 1: %d samples per side after %d warm-up; first lines (times seen) ours %s, baseline %s."
+                + " The kernel's line only shows in some boots, so the first line's time is bimodal; the %s row is"
+                + " the steady one.", samples, WARM_UP, oursLines, rawLines, marker);
         report.note("figure 1: ours, p50 as the client saw it: CreateInstance acknowledged %s, RUNNING event %s"
                 + " (image, overlays, seed, TAP, cgroup, QEMU daemonized), first line %s, %s %s; baseline first line %s,"
                 + " %s %s.", Report.millis(acknowledged.p50()), Report.millis(toRunning.p50()), Report.millis(ours.p50()),
                 marker, Report.millis(oursReady.p50()), Report.millis(raw.p50()), marker, Report.millis(rawReady.p50()));
-        report.note("figure 1: per side min / p50 / max: ours %s; QEMU %s.", spread(ours), spread(raw));
+        report.note("figure 1: per side min / p50 / max, first line: ours %s, QEMU %s; %s: ours %s, QEMU %s.",
+                spread(ours), spread(raw), marker, spread(oursReady), spread(rawReady));
+    }
+
+    private static void add(Report report, String figure, long ours, long baseline) {
+        long target = (long) (MAX_RATIO * baseline) + SLACK_NANOS;
+        report.add(new Report.Row(figure, Report.millis(ours), Report.millis(baseline), (double) ours / baseline,
+                "<= 1.10x + 200 ms (" + Report.millis(target) + ")", ours <= target));
     }
 
     private static String spread(Percentiles p) {

@@ -51,7 +51,8 @@ final class DirectQemu {
         // -daemonize: it returns once the VM is set up, with the console socket listening.
         if (!qemu.waitFor(60, TimeUnit.SECONDS) || qemu.exitValue() != 0) {
             qemu.destroyForcibly();
-            throw new IllegalStateException("QEMU started directly failed; see " + log);
+            throw new IllegalStateException("QEMU started directly failed (" + log + "):\n" + tail(log)
+                    + tail(vmDir.resolve("qemu.log")));
         }
         pid = Long.parseLong(Files.readString(vmDir.resolve("qemu.pid")).strip());
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -88,7 +89,19 @@ final class DirectQemu {
         return pid;
     }
 
-    /** SIGKILLs QEMU and waits until it is gone, so that its TAP and disks are free for the next start. */
+    private static String tail(Path file) {
+        try {
+            String text = Files.readString(file);
+            return text.substring(Math.max(0, text.length() - 2000));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * SIGKILLs QEMU and waits until it is reaped, so that its TAP and disks are free for the next
+     * start: a dying process drops its memory (and so its command line) before its files.
+     */
     void kill() throws InterruptedException {
         SocketChannel channel = console;
         if (channel != null) {
@@ -104,18 +117,10 @@ final class DirectQemu {
         }
         ProcessHandle.of(target).ifPresent(ProcessHandle::destroyForcibly);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (running(target) && System.nanoTime() < deadline) {
+        // After -daemonize its parent is init, which reaps it.
+        while (Files.exists(Path.of("/proc", Long.toString(target))) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         pid = 0;
-    }
-
-    /** Alive and not a zombie (a zombie's cmdline is empty); its parent is init after -daemonize. */
-    private static boolean running(long pid) {
-        try {
-            return Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")).length > 0;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }
