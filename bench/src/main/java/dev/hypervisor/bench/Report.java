@@ -78,8 +78,17 @@ public final class Report {
         }
     }
 
-    /** PASS or FAIL; "n/a" for a passing row whose baseline could not be measured here (the notes say why). */
+    /** A row's target when the figure has none: it is printed for information, with "-" as its result. */
+    public static final String PRINTED = "printed";
+
+    /**
+     * PASS or FAIL; "n/a" for a passing row whose baseline could not be measured here (the notes
+     * say why); "-" for a figure that is only {@link #PRINTED}.
+     */
     private static String verdict(Row r) {
+        if (r.target().equals(PRINTED)) {
+            return "-";
+        }
         if (r.baseline().equals("n/a") && Double.isNaN(r.ratio())) {
             return "n/a";
         }

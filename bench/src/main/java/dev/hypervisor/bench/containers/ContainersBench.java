@@ -5,6 +5,7 @@ import dev.hypervisor.api.v1.PullImageProgress;
 import dev.hypervisor.api.v1.PullImageRequest;
 import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.HostLeftovers;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.bench.WorkDir;

@@ -1,6 +1,5 @@
-package dev.hypervisor.bench.containers;
+package dev.hypervisor.bench;
 
-import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.network.BridgeNetwork;
@@ -17,12 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Removes what a run put on the host, whether or not the daemon is still alive: containers
- * left in the daemon's or the baseline's runc state roots, the network namespaces of the
- * instances it created, mounts under the work dir, and the daemon's bridge with its iptables
+ * left in the daemon's or the baseline's runc state roots, the network namespaces and TAP
+ * devices of the instances it created, mounts under the work dir, and the daemon's bridge with its iptables
  * rules. Every step is idempotent and only touches names this run made, so it is safe both
  * after a clean run and in a shutdown hook.
  */
-final class HostLeftovers {
+public final class HostLeftovers {
 
     private final Path workDir;
     private final String bridge;
@@ -33,23 +32,23 @@ final class HostLeftovers {
     private volatile boolean done;
 
     /** {@code outsideDir}: a directory of this run outside the work dir, removed with everything below it. */
-    HostLeftovers(Path workDir, String bridge, String subnet, Path outsideDir) {
+    public HostLeftovers(Path workDir, String bridge, String subnet, Path outsideDir) {
         this.workDir = workDir.toAbsolutePath().normalize();
         this.outsideDir = outsideDir.toAbsolutePath().normalize();
         this.bridge = bridge;
         this.subnet = subnet;
     }
 
-    synchronized void runcRoot(Path root) {
+    public synchronized void runcRoot(Path root) {
         runcRoots.add(root);
     }
 
-    void instances(Collection<String> ids) {
+    public void instances(Collection<String> ids) {
         instanceIds.addAll(ids);
     }
 
     /** Cleans up once; later calls do nothing. */
-    synchronized void removeAll() {
+    public synchronized void removeAll() {
         if (done) {
             return;
         }
@@ -61,6 +60,10 @@ final class HostLeftovers {
             String namespace = namespaceOf(id);
             if (Files.exists(Path.of("/var/run/netns", namespace))) {
                 call("ip", "netns", "del", namespace);
+            }
+            String tap = tapOf(id);
+            if (Files.exists(Path.of("/sys/class/net", tap))) {
+                call("ip", "link", "del", tap);
             }
         }
         unmountUnder(workDir);
@@ -92,6 +95,12 @@ final class HostLeftovers {
     static String namespaceOf(String id) {
         String bare = id.startsWith("inst-") ? id.substring(5) : id;
         return "hv-" + (bare.length() <= 13 ? bare : bare.substring(bare.length() - 13));
+    }
+
+    /** Mirrors the network adapter's naming of a VM's TAP ("ht" + the id's last 13 characters after "inst-"). */
+    static String tapOf(String id) {
+        String bare = id.startsWith("inst-") ? id.substring(5) : id;
+        return "ht" + (bare.length() <= 13 ? bare : bare.substring(bare.length() - 13));
     }
 
     /** Lazily unmounts every mount point below {@code dir}, deepest first (rootfs overlays a killed daemon left). */

@@ -1,0 +1,83 @@
+package dev.hypervisor.bench.vm;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Stamps (in {@link System#nanoTime()}) when a console's output first holds a complete line with
+ * something visible on it, and when it first holds a marker. Both sides of the benchmark feed
+ * their console bytes through one of these, so "first line" means the same on both.
+ */
+final class ConsoleClock {
+
+    private final String marker;
+    private final StringBuilder text = new StringBuilder();
+    private final CompletableFuture<Long> firstLine = new CompletableFuture<>();
+    private final CompletableFuture<Long> markerSeen = new CompletableFuture<>();
+    private volatile String line = "";
+
+    ConsoleClock(String marker) {
+        this.marker = marker;
+    }
+
+    synchronized void onData(byte[] data) {
+        long now = System.nanoTime();
+        text.append(new String(data, StandardCharsets.UTF_8));
+        if (!firstLine.isDone()) {
+            int start = 0;
+            for (int nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+                String candidate = text.substring(start, nl).replaceAll("\\p{Cntrl}|\u001b\\[[0-9;?]*[A-Za-z]", "").strip();
+                if (!candidate.isEmpty()) {
+                    line = candidate;
+                    firstLine.complete(now);
+                    break;
+                }
+                start = nl + 1;
+            }
+        }
+        if (!markerSeen.isDone() && text.indexOf(marker) >= 0) {
+            markerSeen.complete(now);
+        }
+    }
+
+    void fail(String why) {
+        IllegalStateException e = new IllegalStateException(why);
+        firstLine.completeExceptionally(e);
+        markerSeen.completeExceptionally(e);
+    }
+
+    long awaitFirstLine(Duration timeout) {
+        return await(firstLine, "the first console line", timeout);
+    }
+
+    long awaitMarker(Duration timeout) {
+        return await(markerSeen, marker + " on the console", timeout);
+    }
+
+    /** The first line, without control characters. */
+    String firstLineText() {
+        return line;
+    }
+
+    synchronized String text() {
+        return text.toString();
+    }
+
+    private long await(CompletableFuture<Long> future, String what, Duration timeout) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no " + what + " within " + timeout.toSeconds() + " s; the console showed:\n"
+                    + text());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for " + what, e);
+        }
+    }
+}
