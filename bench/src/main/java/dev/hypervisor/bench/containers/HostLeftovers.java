@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * rules. Every step is idempotent and only touches names this run made, so it is safe both
  * after a clean run and in a shutdown hook.
  */
-final class HostLeftovers {
+public final class HostLeftovers {
 
     private final Path workDir;
     private final String bridge;
@@ -33,7 +33,7 @@ final class HostLeftovers {
     private volatile boolean done;
 
     /** {@code outsideDir}: a directory of this run outside the work dir, removed with everything below it. */
-    HostLeftovers(Path workDir, String bridge, String subnet, Path outsideDir) {
+    public HostLeftovers(Path workDir, String bridge, String subnet, Path outsideDir) {
         this.workDir = workDir.toAbsolutePath().normalize();
         this.outsideDir = outsideDir.toAbsolutePath().normalize();
         this.bridge = bridge;
@@ -44,12 +44,12 @@ final class HostLeftovers {
         runcRoots.add(root);
     }
 
-    void instances(Collection<String> ids) {
+    public void instances(Collection<String> ids) {
         instanceIds.addAll(ids);
     }
 
     /** Cleans up once; later calls do nothing. */
-    synchronized void removeAll() {
+    public synchronized void removeAll() {
         if (done) {
             return;
         }
