@@ -3,6 +3,7 @@
 #   bench/run.sh control-plane [--quick] [options]   (--help lists the options)
 #   bench/run.sh images [--quick] [options]          (installs docker-registry, skopeo, umoci when missing)
 #   bench/run.sh containers [--quick] [options]      (installs runc, conmon, podman and the image tools when missing)
+#   bench/run.sh microvm [--quick] [options]         (installs QEMU, e2fsprogs and the image tools when missing)
 # Builds the project first if bench/target/lib is missing. Exit code: 0 all figures pass,
 # 1 a figure misses its target, 2 usage error or broken run.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$root"
 source scripts/lib.sh
 
 usage() {
-  echo "usage: bench/run.sh control-plane|images|containers [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
+  echo "usage: bench/run.sh control-plane|images|containers|microvm [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
   exit 2
 }
 
@@ -33,6 +34,12 @@ case "$benchmark" in
     # The real container driver's runtime and monitor, the baselines (plain runc, podman), the
     # loopback registry and the busybox the image is built from, and jcmd for the daemon's heap.
     apt_install runc conmon podman docker-registry skopeo umoci busybox-static iptables iproute2
+    ;;
+  microvm)
+    main=dev.hypervisor.bench.microvms.MicroVmsBench
+    # QEMU and mkfs.ext4 (the driver's and the baselines'), the loopback registry, the busybox the
+    # images and the initramfs are built from, umoci for the baseline's tree, and the daemon's bridge tools.
+    apt_install qemu-system-x86 qemu-utils e2fsprogs docker-registry skopeo umoci busybox-static iptables iproute2
     ;;
   *) usage ;;
 esac
