@@ -4,6 +4,7 @@
 #   bench/run.sh images [--quick] [options]          (installs docker-registry, skopeo, umoci when missing)
 #   bench/run.sh containers [--quick] [options]      (installs runc, conmon, podman and the image tools when missing)
 #   bench/run.sh vm [--quick] [options]              (installs QEMU, genisoimage, e2fsprogs, busybox-static when missing)
+#   bench/run.sh microvm [--quick] [options]         (installs QEMU, e2fsprogs and the image tools when missing)
 # Builds the project first if bench/target/lib is missing. Exit code: 0 all figures pass,
 # 1 a figure misses its target, 2 usage error or broken run.
 set -euo pipefail
@@ -12,7 +13,7 @@ cd "$root"
 source scripts/lib.sh
 
 usage() {
-  echo "usage: bench/run.sh control-plane|images|containers|vm [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
+  echo "usage: bench/run.sh control-plane|images|containers|vm|microvm [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
   exit 2
 }
 
@@ -40,6 +41,12 @@ case "$benchmark" in
     # The real VM driver's tools, and what the guest is built from (as test.sh: the kernel
     # package comes from the Debian mirror through apt-get download).
     apt_install qemu-system-x86 qemu-utils genisoimage e2fsprogs busybox-static iptables iproute2
+    ;;
+  microvm)
+    main=dev.hypervisor.bench.microvms.MicroVmsBench
+    # QEMU and mkfs.ext4 (the driver's and the baselines'), the loopback registry, the busybox the
+    # images and the initramfs are built from, umoci for the baseline's tree, and the daemon's bridge tools.
+    apt_install qemu-system-x86 qemu-utils e2fsprogs docker-registry skopeo umoci busybox-static iptables iproute2
     ;;
   *) usage ;;
 esac

@@ -10,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** What a process holds in memory, read from /proc and, for a JVM, through jcmd. */
-final class ProcessMemory {
+public final class ProcessMemory {
 
     // SerialGC's heap_info: "def new generation   total 19648K, used 5234K [...]", the same for "tenured generation".
     private static final Pattern GENERATION = Pattern.compile("(?:new|tenured) generation\\s+total \\d+K, used (\\d+)K");
@@ -19,11 +19,11 @@ final class ProcessMemory {
     private ProcessMemory() {}
 
     /** Proportional set size from /proc/PID/smaps_rollup: shared pages are split among the processes that map them. */
-    static long pssBytes(long pid) throws IOException {
+    public static long pssBytes(long pid) throws IOException {
         return number(Path.of("/proc", Long.toString(pid), "smaps_rollup"), "Pss:") * 1024;
     }
 
-    static long rssBytes(long pid) throws IOException {
+    public static long rssBytes(long pid) throws IOException {
         return number(Path.of("/proc", Long.toString(pid), "status"), "VmRSS:") * 1024;
     }
 

@@ -37,6 +37,20 @@ public final class BenchImages {
     }
 
     /**
+     * busybox plus one gzip layer of {@code files} random files of {@code fileMib} MiB each under
+     * /srv/random, tagged "random" in the layout: a root filesystem of about that size that
+     * compression cannot shrink.
+     */
+    public Pushed busyboxWithRandomFiles(int files, int fileMib) throws IOException {
+        LayerTree tree = LayerTree.create().dir("srv").dir("srv/random");
+        for (int i = 0; i < files; i++) {
+            tree.randomFile("srv/random/r" + i + ".bin", (long) fileMib << 20, 31 + i);
+        }
+        return push(OciImageBuilder.busyboxImage().layer(tree, Compression.GZIP).writeTo(layout, "random"),
+                "bench/random:v1");
+    }
+
+    /**
      * About {@code mib} MiB compressed in five layers: busybox; many small text files (1-8 KiB,
      * a hundred per MiB of image); three large random files (55%); medium files half text, half
      * random (8-64 KiB, ten per MiB); and an uncompressed layer of configuration files and one random file (5%).

@@ -1,0 +1,146 @@
+package dev.hypervisor.bench.microvms;
+
+import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.containers.ProcessMemory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Figure 3: N microVMs of 64 MiB running at once, each running a workload that prints a line
+ * and sleeps. Every one must reach RUNNING and its first line. Then, once they have idled
+ * {@value #SETTLE_SECONDS} s, the host memory of each QEMU: PSS (shared pages split among the
+ * QEMUs that map them) minus the guest's memory_bytes, and RSS; beside one QEMU started
+ * directly with the same command line ({@link DirectQemu}) while the N still run, idled the
+ * same way. Guest RAM the guest never touched takes no host memory, so PSS minus memory_bytes
+ * can be negative. When 64 MiB microVMs do not come up (a kernel too big for them), the memory
+ * is measured at {@code --fallback-mib} instead, and the rows say so.
+ */
+final class DensityFigure {
+
+    private static final int SETTLE_SECONDS = 10;
+    private static final double MAX_RATIO = 1.1;
+    private static final long SLACK_BYTES = 2L << 20;
+
+    private final DaemonUnderTest daemon;
+    private final ApiMicroVms api;
+    private final String image;
+    private final Path work;
+    private final Consumer<String> progress;
+
+    DensityFigure(DaemonUnderTest daemon, ApiMicroVms api, String image, Path work, Consumer<String> progress) {
+        this.daemon = daemon;
+        this.api = api;
+        this.image = image;
+        this.work = work;
+        this.progress = progress;
+    }
+
+    void run(int n, int mib, int fallbackMib, Report report) throws Exception {
+        if (!attempt(n, mib, true, report) && fallbackMib > 0 && fallbackMib != mib) {
+            progress.accept(String.format(Locale.ROOT, "figure 3: %d MiB microVMs did not come up; measuring memory at %d MiB",
+                    mib, fallbackMib));
+            attempt(n, fallbackMib, false, report);
+        }
+    }
+
+    /** Runs n microVMs of {@code mib}; adds the rows; returns whether all came up. */
+    private boolean attempt(int n, int mib, boolean required, Report report) throws Exception {
+        long memory = (long) mib << 20;
+        String size = mib + " MiB";
+        long daemonRssBefore = daemon.rssBytes();
+        List<String> ids = new ArrayList<>();
+        long directPid = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120L + 30L * n);
+        try {
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                ids.add(api.create("dense-" + mib + "-" + i, image, memory, 0));
+            }
+            int lines = 0;
+            StringBuilder missing = new StringBuilder();
+            for (String id : ids) {
+                long seen = ConsoleLine.await(api.consoleLog(id), ApiMicroVms.MARKER, deadline,
+                        () -> !api.failure(id).isEmpty());
+                if (seen > 0) {
+                    api.awaitRunning(id, Duration.ofSeconds(30)); // RUNNING is reported once QEMU runs: before the line
+                    lines++;
+                } else if (missing.length() < 600) {
+                    String why = api.failure(id);
+                    missing.append(' ').append(id).append(" (").append(why.isEmpty() ? "no first line in time" : why)
+                            .append(')');
+                }
+            }
+            long allUp = System.nanoTime() - start;
+            progress.accept(String.format(Locale.ROOT, "figure 3: %d/%d microVMs of %s printed their first line, in %s",
+                    lines, n, size, Report.seconds(allUp)));
+            if (required || lines < n) {
+                report.add(new Report.Row("3 microVMs of " + size + " running at once (RUNNING and first line)",
+                        lines + "/" + n, n + "/" + n, Double.NaN, "all " + n, lines == n));
+            }
+            if (lines < n) {
+                report.note("figure 3: %s microVMs that did not come up:%s", size, missing);
+                return false;
+            }
+            Thread.sleep(TimeUnit.SECONDS.toMillis(SETTLE_SECONDS));
+
+            progress.accept("figure 3: one QEMU started directly with the same command line, beside them");
+            DirectQemu direct = DirectQemu.of(api.dir(ids.get(0)), api.qemuPid(ids.get(0)),
+                    work.resolve("density-template-" + mib));
+            DirectQemu.Boot boot = direct.boot(work.resolve("density-direct-" + mib), ApiMicroVms.MARKER,
+                    TimeUnit.SECONDS.toNanos(120));
+            directPid = boot.pid();
+            if (boot.nanos() < 0) {
+                throw new IllegalStateException("figure 3: the direct QEMU printed no first line within 120 s");
+            }
+            Thread.sleep(TimeUnit.SECONDS.toMillis(SETTLE_SECONDS));
+
+            long pss = 0;
+            long rss = 0;
+            long minPss = Long.MAX_VALUE;
+            long maxPss = 0;
+            for (String id : ids) {
+                long pid = api.qemuPid(id);
+                long p = ProcessMemory.pssBytes(pid);
+                pss += p;
+                rss += ProcessMemory.rssBytes(pid);
+                minPss = Math.min(minPss, p);
+                maxPss = Math.max(maxPss, p);
+            }
+            long directPss = ProcessMemory.pssBytes(directPid);
+            long directRss = ProcessMemory.rssBytes(directPid);
+            long beyond = pss / n - memory;
+            long directBeyond = directPss - memory;
+            long daemonRssAfter = daemon.rssBytes();
+            String of = required ? "" : " (at " + size + ", see notes)";
+            report.add(new Report.Row("3 host memory per microVM beyond memory_bytes: QEMU PSS - " + size + ", mean of "
+                    + n + of, signed(beyond), signed(directBeyond),
+                    directBeyond == 0 ? Double.NaN : (double) beyond / directBeyond, "<= 1.10x + 2 MiB",
+                    beyond <= MAX_RATIO * Math.max(0, directBeyond) + SLACK_BYTES));
+            report.add(new Report.Row("3 QEMU PSS / RSS per microVM, mean of " + n + of,
+                    Report.mebibytes(pss / n) + " / " + Report.mebibytes(rss / n),
+                    Report.mebibytes(directPss) + " / " + Report.mebibytes(directRss), (double) pss / n / directPss,
+                    "(printed)", true));
+            report.note("figure 3: %d microVMs of %s up (RUNNING and first line) %s after the first create; QEMU PSS min %s,"
+                    + " max %s; the daemon's RSS %s -> %s with them running (its own JVM, not per QEMU).", n, size,
+                    Report.seconds(allUp), Report.mebibytes(minPss), Report.mebibytes(maxPss),
+                    Report.mebibytes(daemonRssBefore), Report.mebibytes(daemonRssAfter));
+            return true;
+        } finally {
+            if (directPid > 0) {
+                DirectQemu.kill(directPid);
+            }
+            progress.accept("figure 3: deleting " + ids.size() + " microVMs");
+            api.deleteAll(ids, Duration.ofSeconds(60L + 10L * ids.size()));
+        }
+    }
+
+    private static String signed(long bytes) {
+        return String.format(Locale.ROOT, "%+.1f MiB", bytes / (1024.0 * 1024));
+    }
+}
