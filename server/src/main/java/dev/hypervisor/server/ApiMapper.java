@@ -38,7 +38,8 @@ public final class ApiMapper {
         Metadata metadata = new Metadata(request.getMetadata().getLabelsMap(), request.getMetadata().getAnnotationsMap());
         Placement placement = new Placement(request.getPreferredNodeId(), request.getRegion(), request.getZone());
         return new CreateCommand(request.getName(), type(request.getTypeValue(), "type", true), domainSpec, metadata,
-                placement, request.getRequestId(), Fingerprint.of(request.toBuilder().clearRequestId().build()));
+                placement, request.getRequestId(),
+                Fingerprint.ifRetryable(request.getRequestId(), () -> request.toBuilder().clearRequestId().build()));
     }
 
     static InstanceFilter toFilter(ListInstancesRequest request) {

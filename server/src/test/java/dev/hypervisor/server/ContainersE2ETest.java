@@ -140,7 +140,8 @@ class ContainersE2ETest {
         Instance alone = daemon.blocking().createInstance(container("alone", "sh", "-c",
                 "test \"$(ls /sys/class/net)\" = lo").setSpec(InstanceSpec.newBuilder().setImage(image)
                 .setNetwork(NetworkSpec.newBuilder().setNetworkId("none"))
-                .addAllCommand(List.of("sh", "-c", "test \"$(ls /sys/class/net)\" = lo"))).build());
+                .addAllCommand(List.of("sh", "-c", "test \"$(ls /sys/class/net)\" = lo"
+                        + " && test \"$(cat /sys/class/net/lo/flags)\" = 0x9"))).build()); // lo, and up
         Instance done = awaitState(alone.getId(), InstanceState.INSTANCE_STATE_STOPPED);
         assertThat(done.getIpAddress()).isEmpty();
         delete(alone.getId());

@@ -38,10 +38,12 @@ final class Conmon {
 
     /** Creates the container under a new conmon; returns the container's init pid once it is created. */
     long create(ContainerDirs dirs, String name) throws IOException {
-        // head takes conmon's first report off the sync pipe and prints it; the shell exits after
-        // it, so the report is in our pipe before the process we started ends.
+        // The shell's own read takes conmon's first report off the sync pipe and prints it (no
+        // head process to fork and exec); the shell exits after it, so the report is in our
+        // pipe before the process we started ends.
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-                "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | head -n 1", dirs.dir().resolve("conmon.err").toString()));
+                "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | { IFS= read -r report; printf '%s\\n' \"$report\"; }",
+                dirs.dir().resolve("conmon.err").toString()));
         command.addAll(arguments(dirs, name));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

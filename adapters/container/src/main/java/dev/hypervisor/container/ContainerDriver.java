@@ -18,6 +18,7 @@ import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.image.RootFilesystems;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.instance.NetworkSpec;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.host.CgroupStats;
@@ -124,7 +125,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
                         + image.kind().name().toLowerCase() + " image; a container needs a container image");
             }
             Path rootfs = rootFilesystems.create(instance.id(), image.digest());
-            NetworkAttachment network = networks.attachNamespace(instance);
+            NetworkAttachment network = loopbackOnly(instance) ? LOOPBACK_ONLY : networks.attachNamespace(instance);
             EtcFiles.write(dirs, instance.name(), network);
             List<OciConfig.Volume> volumes = Volumes.prepare(dirs, instance.spec().disks());
             ContainerConfig config = rootFilesystems.config(image.digest());
@@ -135,7 +136,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
                     network.namespacePath(), dirs, volumes, !cgroups.unified());
             writeAtomically(dirs.config(), OciConfig.serialize(OciConfig.build(input)));
             writeAtomically(dirs.dir().resolve(STOP_SIGNAL_FILE), process.stopSignal().getBytes(StandardCharsets.UTF_8));
-            prepared.put(instance.id(), new Prepared(network.ipAddress(), rootfs, Path.of(network.namespacePath()),
+            prepared.put(instance.id(), new Prepared(network.ipAddress(), rootfs,
+                    network.namespacePath().isEmpty() ? null : Path.of(network.namespacePath()),
                     volumes.stream().map(OciConfig.Volume::hostPath).toList()));
             return new Provisioned(network.ipAddress());
         } catch (IllegalArgumentException e) {
@@ -280,11 +282,26 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         }
     }
 
-    /** What a prepared container stands on; all of it must still exist for a repeated prepare to be a no-op. */
+    /**
+     * On network {@code none} the OCI runtime makes the container's network namespace itself
+     * (a network namespace without a path), and runc brings its loopback up. That is exactly
+     * the loopback-only namespace the network would make, without the two {@code ip} processes
+     * per create (and one per delete) that a named namespace on the host costs.
+     */
+    private static boolean loopbackOnly(Instance instance) {
+        NetworkSpec network = instance.spec().network();
+        return network != null && NetworkSpec.NONE.equals(network.networkId());
+    }
+
+    private static final NetworkAttachment LOOPBACK_ONLY =
+            new NetworkAttachment(NetworkSpec.NONE, "", "", 0, "", List.of(), List.of());
+
+    /** What a prepared container stands on (no namespace: the runtime's own); all of it must still exist for a repeated prepare to be a no-op. */
     private record Prepared(String ipAddress, Path rootfs, Path namespace, List<Path> volumes) {
         boolean stillThere(ContainerDirs dirs) {
             try {
-                if (!Files.exists(dirs.config()) || !Files.exists(namespace) || !Volumes.mounted(rootfs)) {
+                if (!Files.exists(dirs.config()) || (namespace != null && !Files.exists(namespace))
+                        || !Volumes.mounted(rootfs)) {
                     return false;
                 }
                 for (Path volume : volumes) {

@@ -14,8 +14,8 @@ import java.util.List;
  * The OCI runtime config ({@code config.json}) of a container, with the defaults podman and
  * Docker apply: Docker's default capability set, masked and read-only {@code /proc} and
  * {@code /sys} paths, no-new-privileges, a default seccomp profile, pid/mount/ipc/uts
- * namespaces of its own and the network namespace the network made for it, CPU quota,
- * memory and pids limits in its own cgroup.
+ * namespaces of its own and the network namespace the network made for it (a new one on
+ * network {@code none}), CPU quota, memory and pids limits in its own cgroup.
  */
 final class OciConfig {
 
@@ -152,7 +152,9 @@ final class OciConfig {
         }
         ObjectNode network = namespaces.addObject();
         network.put("type", "network");
-        network.put("path", in.networkNamespace());
+        if (!in.networkNamespace().isEmpty()) {
+            network.put("path", in.networkNamespace()); // else a new one, loopback only (runc brings lo up)
+        }
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
         linux.set("seccomp", SECCOMP.deepCopy());

@@ -84,6 +84,18 @@ class ContainerDriverTest {
     }
 
     @Test
+    void onNetworkNoneTheRuntimeMakesTheNamespaceWithLoopbackUpAndTheHostGetsNone() throws Exception {
+        Instance instance = run(List.of("sh", "-c",
+                "echo \"nets=$(ls /sys/class/net) flags=$(cat /sys/class/net/lo/flags)\""));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> exits.containsKey(instance.id()));
+        assertThat(exits.get(instance.id())).isEqualTo(RuntimeStatus.exited(0, ""));
+        assertThat(new String(ConsoleLog.tail(tmp.resolve("containers").resolve(instance.id()).resolve("console.log")),
+                StandardCharsets.UTF_8)).contains("nets=lo flags=0x9"); // IFF_LOOPBACK | IFF_UP
+        assertThat(java.nio.file.Path.of("/var/run/netns", LoopbackNetworks.name(instance))).doesNotExist();
+    }
+
+    @Test
     void startIsIdempotentAndInspectSeesItRunning() {
         Instance instance = run(List.of("sleep", "1000"));
         driver.start(instance);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -24,7 +25,7 @@ final class ImageRecords {
     static final String REFS = "/imagerefs/";
     static final String USERS = "/imageusers/";
     private static final int MAX_ATTEMPTS = 16;
-    private final java.util.concurrent.ConcurrentHashMap<String, Object> updateLocks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Pending> updates = new ConcurrentHashMap<>();
 
     private final Store store;
 
@@ -79,23 +80,110 @@ final class ImageRecords {
         throw DomainException.aborted("image record " + pulled.digest() + " kept changing; retry");
     }
 
-    /** Applies {@code change} to a record with a compare-and-swap, retrying on a lost race. */
+    /**
+     * Applies {@code change} to a record with a compare-and-swap, retrying on a lost race;
+     * returns the record as committed (with this change, and perhaps others made with it).
+     *
+     * <p>Fifty instances created at once from one image all mark it used. Racing would fail
+     * all but one compare-and-swap per round, and taking turns costs one durable commit each,
+     * in a row (measured: the turns serialized 50 concurrent creates behind 50 fsyncs). So
+     * changes to one record combine: whoever finds no commit of that record in flight commits
+     * every change queued so far in one transaction; the others wait for it, and the next
+     * waiter left over leads the next round.
+     */
     ImageRecord update(String digest, UnaryOperator<ImageRecord> change, UnaryOperator<Txn> extra) {
-        // Fifty instances created at once from one image all mark it used: taking turns here
-        // costs one commit each, where racing would fail all but one compare-and-swap per round
-        // and exhaust the attempts. The retries remain for writers outside this process.
-        synchronized (updateLocks.computeIfAbsent(digest, d -> new Object())) {
-            for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-                KeyValue kv = store.get(IMAGES + digest).orElseThrow(() -> DomainException.notFound("image " + digest));
-                ImageRecord next = change.apply(RecordCodec.decode(kv.value(), ImageRecord.class));
-                Txn txn = Txn.create().ifModRevision(IMAGES + digest, kv.modRevision())
-                        .put(IMAGES + digest, RecordCodec.encode(next));
-                if (store.commitAndWait(extra.apply(txn)).succeeded()) {
-                    return next;
+        Change mine = new Change(change, extra);
+        Pending pending = updates.computeIfAbsent(digest, d -> new Pending());
+        List<Change> batch;
+        synchronized (pending) {
+            pending.queue.add(mine);
+            while (pending.committing && mine.outcome == null) {
+                try {
+                    pending.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw DomainException.unavailable("interrupted while updating image record " + digest, e);
                 }
             }
+            if (mine.outcome != null) {
+                return mine.result();
+            }
+            pending.committing = true;
+            batch = new ArrayList<>(pending.queue);
+            pending.queue.clear();
         }
-        throw DomainException.aborted("image record " + digest + " kept changing; retry");
+        try {
+            commitTogether(digest, batch);
+        } catch (RuntimeException e) {
+            batch.stream().filter(c -> c.outcome == null).forEach(c -> c.outcome = e);
+        } finally {
+            synchronized (pending) {
+                pending.committing = false;
+                pending.notifyAll();
+            }
+        }
+        return mine.result();
+    }
+
+    /** One record's changes: those queued, and whether a commit of them is in flight. */
+    private static final class Pending {
+        final List<Change> queue = new ArrayList<>();
+        boolean committing;
+    }
+
+    /** A queued change; its outcome (the committed record or the failure) is set under the Pending's lock. */
+    private static final class Change {
+        final UnaryOperator<ImageRecord> change;
+        final UnaryOperator<Txn> extra;
+        Object outcome;
+
+        Change(UnaryOperator<ImageRecord> change, UnaryOperator<Txn> extra) {
+            this.change = change;
+            this.extra = extra;
+        }
+
+        ImageRecord result() {
+            if (outcome instanceof RuntimeException e) {
+                throw e;
+            }
+            return (ImageRecord) outcome;
+        }
+    }
+
+    /** Commits the changes in one transaction; if it cannot, one by one, so one bad change fails alone. */
+    private void commitTogether(String digest, List<Change> batch) {
+        if (batch.size() > 1) {
+            ImageRecord together = tryCommit(digest, batch, 1);
+            if (together != null) {
+                batch.forEach(c -> c.outcome = together);
+                return;
+            }
+        }
+        for (Change c : batch) {
+            ImageRecord alone = tryCommit(digest, List.of(c), MAX_ATTEMPTS);
+            c.outcome = alone != null ? alone
+                    : DomainException.aborted("image record " + digest + " kept changing; retry");
+        }
+    }
+
+    /** The committed record, or null when every attempt lost its compare-and-swap. */
+    private ImageRecord tryCommit(String digest, List<Change> changes, int attempts) {
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            KeyValue kv = store.get(IMAGES + digest).orElseThrow(() -> DomainException.notFound("image " + digest));
+            ImageRecord next = RecordCodec.decode(kv.value(), ImageRecord.class);
+            for (Change c : changes) {
+                next = c.change.apply(next);
+            }
+            Txn txn = Txn.create().ifModRevision(IMAGES + digest, kv.modRevision())
+                    .put(IMAGES + digest, RecordCodec.encode(next));
+            for (Change c : changes) {
+                txn = c.extra.apply(txn);
+            }
+            if (store.commitAndWait(txn).succeeded()) {
+                return next;
+            }
+        }
+        return null;
     }
 
     /** Removes a reference; when it was the last and nothing uses the image, the record goes too. */

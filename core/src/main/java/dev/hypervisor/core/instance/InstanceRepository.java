@@ -46,14 +46,22 @@ public final class InstanceRepository {
      * however many consumers see the change. Callers must not assume a fresh object.
      */
     public Instance decode(WatchEvent event) {
-        String cacheKey = event.revision() + event.key();
+        return decodeShared(event.key(), event.value(), event.revision());
+    }
+
+    /**
+     * Decodes through the shared cache: the reconciler re-reads a record right after its
+     * watch decoded that very revision, so the read usually costs no second decode.
+     */
+    private Instance decodeShared(String key, byte[] value, long revision) {
+        String cacheKey = revision + key;
         synchronized (decoded) {
             Instance cached = decoded.get(cacheKey);
             if (cached != null) {
                 return cached;
             }
         }
-        Instance instance = decode(event.value(), event.revision());
+        Instance instance = decode(value, revision);
         synchronized (decoded) {
             decoded.put(cacheKey, instance);
         }
@@ -73,7 +81,7 @@ public final class InstanceRepository {
     }
 
     public Optional<Instance> find(String id) {
-        return store.get(key(id)).map(InstanceRepository::decode);
+        return store.get(key(id)).map(kv -> decodeShared(kv.key(), kv.value(), kv.modRevision()));
     }
 
     /** The instance, or NOT_FOUND. */

@@ -36,7 +36,7 @@ class SqliteStoreTest extends DurableStoreContract {
     }
 
     @Test
-    void writerUsesWalWithFullSync() {
+    void writerUsesWalWithFullSyncAndKeepsStatementJournalsInMemory() {
         List<String> pragmas = await(sqlite().onWriterThread(s -> {
             try (Statement st = s.connection().createStatement()) {
                 var jm = st.executeQuery("PRAGMA journal_mode");
@@ -44,11 +44,14 @@ class SqliteStoreTest extends DurableStoreContract {
                 String mode = jm.getString(1);
                 var sync = st.executeQuery("PRAGMA synchronous");
                 sync.next();
-                return List.of(mode, sync.getString(1));
+                var temp = st.executeQuery("PRAGMA temp_store");
+                temp.next();
+                return List.of(mode, sync.getString(1), temp.getString(1));
             }
         }));
 
-        assertThat(pragmas).containsExactly("wal", "2"); // 2 = FULL
+        // 2 = FULL; temp_store 2 = MEMORY (the savepoints' statement journals)
+        assertThat(pragmas).containsExactly("wal", "2", "2");
     }
 
     @Test
