@@ -97,8 +97,9 @@ public final class Hypervisord implements Callable<Integer> {
         // them through posix_spawn of jspawnhelper, which then execs the tool: one exec more
         // per process. vfork execs the tool directly: 0.64 instead of 1.13 ms per spawn
         // measured here with a daemon-sized heap. Read once, when the first process starts;
-        // an explicit -Djdk.lang.Process.launchMechanism wins.
-        if (System.getProperty("jdk.lang.Process.launchMechanism") == null) {
+        // an explicit -Djdk.lang.Process.launchMechanism wins. Newer JDKs deprecate VFORK (25 warns
+        // on stderr and it is to be removed), so only the JDKs that support it quietly get it.
+        if (System.getProperty("jdk.lang.Process.launchMechanism") == null && Runtime.version().feature() <= 21) {
             System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
         }
         return new CommandLine(new Hypervisord(customizer)).execute(args);
