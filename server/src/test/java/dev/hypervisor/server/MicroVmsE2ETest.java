@@ -3,11 +3,8 @@ package dev.hypervisor.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
-import dev.hypervisor.api.v1.DeleteInstanceRequest;
-import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.GetInstanceStatsRequest;
 import dev.hypervisor.api.v1.Instance;
 import dev.hypervisor.api.v1.InstanceSpec;
@@ -24,8 +21,6 @@ import dev.hypervisor.images.testing.OciImageBuilder;
 import dev.hypervisor.images.testing.RegistryServer;
 import dev.hypervisor.network.testing.TestNetwork;
 import dev.hypervisor.vm.testing.GuestKernel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,6 +54,7 @@ class MicroVmsE2ETest {
     static String image;
     static TestNetwork network;
     static DaemonProcess daemon;
+    static final E2eInstances INSTANCES = new E2eInstances(() -> daemon, BOOT);
 
     @BeforeAll
     static void start() throws IOException {
@@ -98,7 +94,7 @@ class MicroVmsE2ETest {
     @AfterAll
     static void stop() {
         if (daemon != null) {
-            removeAllInstances(); // a failed test must not leave QEMU running on the host
+            INSTANCES.removeAll(); // a failed test must not leave QEMU running on the host
             daemon.close();
         }
         if (registry != null) {
@@ -121,14 +117,14 @@ class MicroVmsE2ETest {
         Instance created = daemon.blocking().createInstance(microVm("e2e-micro"));
         assertThat(created.getState()).isEqualTo(InstanceState.INSTANCE_STATE_CREATING);
         String id = created.getId();
-        Instance running = awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        Instance running = INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
         assertThat(running.getSpec().getKernel()).isEqualTo(registry.host() + "/library/kernel:micro");
 
         ConsoleViewer viewer = new ConsoleViewer();
-        StreamObserver<ConsoleInput> input = attach(id, viewer);
-        awaitText(viewer, "/ # ", BOOT); // typed earlier, a line would answer the shell's cursor query
-        type(input, "echo micro-$((6*7)) $GREETING $(hostname)");
-        awaitText(viewer, "micro-42 hello e2e-micro", BOOT);
+        StreamObserver<ConsoleInput> input = INSTANCES.attach(id, viewer);
+        E2eInstances.awaitText(viewer, "/ # ", BOOT); // typed earlier, a line would answer the shell's cursor query
+        E2eInstances.type(input, "echo micro-$((6*7)) $GREETING $(hostname)");
+        E2eInstances.awaitText(viewer, "micro-42 hello e2e-micro", BOOT);
         HostCommand.run(null, List.of("ping", "-c", "1", "-W", "20", running.getIpAddress()));
         InstanceStats stats = daemon.blocking().getInstanceStats(
                 GetInstanceStatsRequest.newBuilder().setInstanceId(id).build());
@@ -142,29 +138,29 @@ class MicroVmsE2ETest {
         daemon.kill9();
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
         daemon = startDaemon();
-        assertThat(get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+        assertThat(INSTANCES.get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
         ConsoleViewer after = new ConsoleViewer();
-        StreamObserver<ConsoleInput> again = attach(id, after);
-        type(again, "echo again-$((2+3))");
-        awaitText(after, "again-5", Duration.ofSeconds(30));
+        StreamObserver<ConsoleInput> again = INSTANCES.attach(id, after);
+        E2eInstances.type(again, "echo again-$((2+3))");
+        E2eInstances.awaitText(after, "again-5", Duration.ofSeconds(30));
         assertThat(after.text()).as("the scrollback survived").contains("micro-42");
 
         // A forced restart boots it anew (a microVM does not reset in place).
         daemon.blocking().restartInstance(RestartInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
-        await().atMost(BOOT).until(() -> qemuPid(id) != pid && get(id).getState() == InstanceState.INSTANCE_STATE_RUNNING);
+        await().atMost(BOOT).until(() -> qemuPid(id) != pid && INSTANCES.get(id).getState() == InstanceState.INSTANCE_STATE_RUNNING);
         again.onCompleted();
         ConsoleViewer third = new ConsoleViewer();
-        StreamObserver<ConsoleInput> last = attach(id, third);
+        StreamObserver<ConsoleInput> last = INSTANCES.attach(id, third);
         await().atMost(BOOT).until(() -> third.text().split("built-in shell", -1).length > 2); // the second boot's shell
-        type(last, "echo third-$((1+1))");
-        awaitText(third, "third-2", BOOT);
+        E2eInstances.type(last, "echo third-$((1+1))");
+        E2eInstances.awaitText(third, "third-2", BOOT);
 
         // The workload's exit is the microVM's: it powers off and reports the code.
-        type(last, "exit 5");
-        Instance exited = awaitState(id, InstanceState.INSTANCE_STATE_ERROR);
+        E2eInstances.type(last, "exit 5");
+        Instance exited = INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_ERROR);
         assertThat(exited.getErrorMessage()).isEqualTo("exited with code 5");
         last.onCompleted();
-        delete(id);
+        INSTANCES.delete(id);
         assertThat(tmp.resolve("data/microvms").resolve(id)).doesNotExist();
     }
 
@@ -172,80 +168,22 @@ class MicroVmsE2ETest {
     void aStopEndsAWorkloadThatHonoursSigtermAndACleanExitIsStopped() {
         String id = daemon.blocking().createInstance(microVm("e2e-term", "sh", "-c",
                 "trap 'echo got-term; exit 0' TERM; echo up; while true; do sleep 0.2; done")).getId();
-        awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
         ConsoleViewer viewer = new ConsoleViewer();
-        StreamObserver<ConsoleInput> input = attach(id, viewer);
-        awaitText(viewer, "up", BOOT);
+        StreamObserver<ConsoleInput> input = INSTANCES.attach(id, viewer);
+        E2eInstances.awaitText(viewer, "up", BOOT);
         daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setTimeoutSeconds(60).build());
-        awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
-        awaitText(viewer, "got-term", Duration.ofSeconds(5));
+        INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
+        E2eInstances.awaitText(viewer, "got-term", Duration.ofSeconds(5));
         input.onCompleted();
 
         String done = daemon.blocking().createInstance(microVm("e2e-done", "sh", "-c", "echo done")).getId();
-        assertThat(awaitState(done, InstanceState.INSTANCE_STATE_STOPPED).getErrorMessage()).isEmpty();
-        delete(id);
-        delete(done);
-    }
-
-    /** Waits for the text on the console; a timeout shows what the console did show. */
-    private static void awaitText(ConsoleViewer viewer, String text, Duration timeout) {
-        try {
-            await().atMost(timeout).until(() -> viewer.text().contains(text));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("no " + text + " on the console within " + timeout + " (stream error: "
-                    + viewer.error() + "); it showed:\n" + viewer.text(), e);
-        }
-    }
-
-    private static StreamObserver<ConsoleInput> attach(String id, ConsoleViewer viewer) {
-        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
-        input.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
-        return input;
-    }
-
-    private static void type(StreamObserver<ConsoleInput> input, String line) {
-        input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8(line + "\n")).build());
+        assertThat(INSTANCES.awaitState(done, InstanceState.INSTANCE_STATE_STOPPED).getErrorMessage()).isEmpty();
+        INSTANCES.delete(id);
+        INSTANCES.delete(done);
     }
 
     private static long qemuPid(String id) throws IOException {
         return Long.parseLong(Files.readString(tmp.resolve("data/microvms").resolve(id).resolve("run")).strip());
-    }
-
-    private static Instance get(String id) {
-        return daemon.blocking().getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build());
-    }
-
-    private static Instance awaitState(String id, InstanceState state) {
-        await().atMost(BOOT).until(() -> get(id).getState() == state);
-        return get(id);
-    }
-
-    private static void removeAllInstances() {
-        try {
-            for (Instance instance : daemon.blocking().listInstances(
-                    dev.hypervisor.api.v1.ListInstancesRequest.newBuilder().setPageSize(1000).build()).getInstancesList()) {
-                daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(instance.getId())
-                        .setForce(true).build());
-                awaitGone(instance.getId());
-            }
-        } catch (RuntimeException e) {
-            System.err.println("cleaning up microVMs after the test failed: " + e);
-        }
-    }
-
-    private static void delete(String id) {
-        daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(id).build());
-        awaitGone(id);
-    }
-
-    private static void awaitGone(String id) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            try {
-                get(id);
-                return false;
-            } catch (StatusRuntimeException e) {
-                return e.getStatus().getCode() == Status.Code.NOT_FOUND;
-            }
-        });
     }
 }

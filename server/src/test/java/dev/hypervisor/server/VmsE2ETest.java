@@ -3,13 +3,10 @@ package dev.hypervisor.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
-import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.DiskSpec;
-import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.GetInstanceStatsRequest;
 import dev.hypervisor.api.v1.Instance;
 import dev.hypervisor.api.v1.InstanceSpec;
@@ -26,8 +23,6 @@ import dev.hypervisor.vm.VmDriver;
 import dev.hypervisor.vm.testing.GuestDisk;
 import dev.hypervisor.vm.testing.GuestInitramfs;
 import dev.hypervisor.vm.testing.GuestKernel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -59,6 +54,7 @@ class VmsE2ETest {
     static Path initramfs;
     static TestNetwork network;
     static DaemonProcess daemon;
+    static final E2eInstances INSTANCES = new E2eInstances(() -> daemon, BOOT);
 
     @BeforeAll
     static void start() throws IOException {
@@ -88,7 +84,7 @@ class VmsE2ETest {
     @AfterAll
     static void stop() {
         if (daemon != null) {
-            removeAllInstances(); // a failed test must not leave QEMU running on the host
+            INSTANCES.removeAll(); // a failed test must not leave QEMU running on the host
             daemon.close();
         }
         if (http != null) {
@@ -113,15 +109,15 @@ class VmsE2ETest {
                 .build());
         assertThat(created.getState()).isEqualTo(InstanceState.INSTANCE_STATE_CREATING);
         String id = created.getId();
-        assertThat(awaitState(id, InstanceState.INSTANCE_STATE_RUNNING).getIpAddress()).isNotEmpty();
+        assertThat(INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING).getIpAddress()).isNotEmpty();
 
         // The pulled image is the guest's boot disk; the guest reads and writes it.
         ConsoleViewer viewer = new ConsoleViewer();
-        StreamObserver<ConsoleInput> input = attach(id, viewer);
-        awaitText(viewer, GuestInitramfs.READY, BOOT);
-        type(input, "mkdir -p /mnt && mount /dev/sda /mnt && cat /mnt/" + GuestDisk.MARKER_FILE
+        StreamObserver<ConsoleInput> input = INSTANCES.attach(id, viewer);
+        E2eInstances.awaitText(viewer, GuestInitramfs.READY, BOOT);
+        E2eInstances.type(input, "mkdir -p /mnt && mount /dev/sda /mnt && cat /mnt/" + GuestDisk.MARKER_FILE
                 + " && dd if=/dev/zero of=/mnt/fill bs=64k count=16 conv=fsync 2>/dev/null && echo written-$((6*7))");
-        awaitText(viewer, "written-42", Duration.ofSeconds(30));
+        E2eInstances.awaitText(viewer, "written-42", Duration.ofSeconds(30));
         assertThat(viewer.text()).contains(MARKER);
         InstanceStats stats = daemon.blocking().getInstanceStats(
                 GetInstanceStatsRequest.newBuilder().setInstanceId(id).build());
@@ -133,8 +129,8 @@ class VmsE2ETest {
 
         // A forced restart resets the guest: it boots again in the same QEMU.
         daemon.blocking().restartInstance(RestartInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
-        await().atMost(BOOT).until(() -> occurrences(viewer.text(), GuestInitramfs.READY) == 2);
-        awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        await().atMost(BOOT).until(() -> E2eInstances.occurrences(viewer.text(), GuestInitramfs.READY) == 2);
+        INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
         assertThat(qemuPid(id)).isEqualTo(pid);
         input.onCompleted();
 
@@ -142,96 +138,30 @@ class VmsE2ETest {
         daemon.kill9();
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
         daemon = startDaemon();
-        assertThat(get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+        assertThat(INSTANCES.get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
         ConsoleViewer after = new ConsoleViewer();
-        StreamObserver<ConsoleInput> again = attach(id, after);
-        type(again, "echo again-$((2+3))");
-        awaitText(after, "again-5", Duration.ofSeconds(30));
+        StreamObserver<ConsoleInput> again = INSTANCES.attach(id, after);
+        E2eInstances.type(again, "echo again-$((2+3))");
+        E2eInstances.awaitText(after, "again-5", Duration.ofSeconds(30));
         assertThat(after.text()).as("the scrollback survived").contains(MARKER);
         assertThat(qemuPid(id)).isEqualTo(pid);
 
         // Stop presses the power button, which this guest's init honours.
         daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setTimeoutSeconds(60).build());
         long stopping = System.nanoTime();
-        awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
+        INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
         assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(Duration.ofSeconds(30));
         assertThat(after.text()).contains("POWER-BUTTON");
         await().atMost(Duration.ofSeconds(10)) // gone, once whoever inherited the daemonized QEMU has reaped it
                 .until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         again.onCompleted();
 
-        delete(id);
+        INSTANCES.delete(id);
         assertThat(tmp.resolve("data/vms").resolve(id)).doesNotExist();
         assertThat(InstanceCgroups.detect().dirs(id)).allSatisfy(dir -> assertThat(dir).doesNotExist());
     }
 
-    /** Waits for the text on the console; a timeout shows what the console did show. */
-    private static void awaitText(ConsoleViewer viewer, String text, Duration timeout) {
-        try {
-            await().atMost(timeout).until(() -> viewer.text().contains(text));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("no " + text + " on the console within " + timeout + "; it showed:\n"
-                    + viewer.text(), e);
-        }
-    }
-
-    private static StreamObserver<ConsoleInput> attach(String id, ConsoleViewer viewer) {
-        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
-        input.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
-        return input;
-    }
-
-    private static void type(StreamObserver<ConsoleInput> input, String line) {
-        input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8(line + "\n")).build());
-    }
-
     private static long qemuPid(String id) throws IOException {
         return Long.parseLong(Files.readString(tmp.resolve("data/vms").resolve(id).resolve("run")).strip());
-    }
-
-    private static int occurrences(String text, String marker) {
-        int count = 0;
-        for (int at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
-            count++;
-        }
-        return count;
-    }
-
-    private static Instance get(String id) {
-        return daemon.blocking().getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build());
-    }
-
-    private static Instance awaitState(String id, InstanceState state) {
-        await().atMost(BOOT).until(() -> get(id).getState() == state);
-        return get(id);
-    }
-
-    private static void removeAllInstances() {
-        try {
-            for (Instance instance : daemon.blocking().listInstances(
-                    dev.hypervisor.api.v1.ListInstancesRequest.newBuilder().setPageSize(1000).build()).getInstancesList()) {
-                daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(instance.getId())
-                        .setForce(true).build());
-                awaitGone(instance.getId());
-            }
-        } catch (RuntimeException e) {
-            System.err.println("cleaning up VMs after the test failed: " + e);
-        }
-    }
-
-    private static void delete(String id) {
-        daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(id).build());
-        awaitGone(id);
-    }
-
-    private static void awaitGone(String id) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            try {
-                get(id);
-                return false;
-            } catch (StatusRuntimeException e) {
-                return e.getStatus().getCode() == Status.Code.NOT_FOUND;
-            }
-        });
     }
 }

@@ -9,14 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
@@ -117,8 +111,9 @@ final class MicroVmInitramfs {
             return target;
         }
         Files.createDirectories(cache);
-        Map<String, Path> available = kernel.modules().isPresent() ? modules(kernel.modules().get()) : Map.of();
-        List<String> order = loadOrder(available, MODULES);
+        KernelModules available = kernel.modules().isPresent()
+                ? KernelModules.index(kernel.modules().get()) : KernelModules.none();
+        List<String> order = available.loadOrder(MODULES);
         Path temp = target.resolveSibling(target.getFileName() + ".tmp");
         try (OutputStream file = Files.newOutputStream(temp);
                 CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(new GZIPOutputStream(file),
@@ -129,7 +124,7 @@ final class MicroVmInitramfs {
             file(cpio, "init", INIT.getBytes(StandardCharsets.UTF_8), 0755);
             file(cpio, "bin/busybox", Files.readAllBytes(BUSYBOX), 0755);
             for (String module : order) {
-                file(cpio, "lib/modules/" + module + ".ko", Files.readAllBytes(available.get(module)), 0644);
+                file(cpio, "lib/modules/" + module + ".ko", Files.readAllBytes(available.file(module)), 0644);
             }
             file(cpio, "lib/modules/load.order", (String.join("\n", order) + "\n").getBytes(StandardCharsets.UTF_8),
                     0644);
@@ -142,50 +137,6 @@ final class MicroVmInitramfs {
         if (!Files.isExecutable(BUSYBOX) || !isStatic(BUSYBOX)) {
             throw new IllegalStateException("microVMs need a static /bin/busybox for their init: apt-get install busybox-static");
         }
-    }
-
-    /** The modules and what they depend on (each module's {@code depends=} modinfo), dependencies first. */
-    static List<String> loadOrder(Map<String, Path> available, List<String> wanted) throws IOException {
-        Set<String> order = new LinkedHashSet<>();
-        for (String module : wanted) {
-            visit(available, module, order, new LinkedHashSet<>());
-        }
-        return new ArrayList<>(order);
-    }
-
-    private static void visit(Map<String, Path> available, String module, Set<String> order, Set<String> path)
-            throws IOException {
-        Path file = available.get(module);
-        if (file == null || order.contains(module) || !path.add(module)) {
-            return; // built in (or not for this kernel), already placed, or a cycle
-        }
-        for (String dependency : depends(file)) {
-            visit(available, dependency.replace('-', '_'), order, path);
-        }
-        order.add(module);
-    }
-
-    /** Uncompressed modules by name ({@code -} read as {@code _}, as modprobe does). */
-    static Map<String, Path> modules(Path dir) throws IOException {
-        Map<String, Path> modules = new LinkedHashMap<>();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.filter(p -> p.getFileName().toString().endsWith(".ko")).forEach(p -> {
-                String name = p.getFileName().toString();
-                modules.putIfAbsent(name.substring(0, name.length() - 3).replace('-', '_'), p);
-            });
-        }
-        return modules;
-    }
-
-    private static List<String> depends(Path module) throws IOException {
-        String text = new String(Files.readAllBytes(module), StandardCharsets.ISO_8859_1);
-        int at = text.indexOf("\0depends=");
-        if (at < 0) {
-            return List.of();
-        }
-        int start = at + "\0depends=".length();
-        String value = text.substring(start, text.indexOf('\0', start));
-        return value.isEmpty() ? List.of() : List.of(value.split(","));
     }
 
     private static String key(KernelFiles kernel) throws IOException {

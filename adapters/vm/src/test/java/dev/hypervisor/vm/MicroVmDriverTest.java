@@ -74,7 +74,7 @@ class MicroVmDriverTest {
             assertThat(fixture.options().root().resolve(instance.id())).doesNotExist();
         }
         driver.close();
-        assertThat(qemusUnder(fixture.options().root())).as("QEMU processes left behind").isEmpty();
+        assertThat(VmDriverTest.qemusUnder(fixture.options().root())).as("QEMU processes left behind").isEmpty();
     }
 
     private Instance boot(List<String> command, Screen screen, String marker) {
@@ -203,20 +203,5 @@ class MicroVmDriverTest {
 
     private static void type(ConsoleSession session, String line) {
         session.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static List<Long> qemusUnder(Path root) throws IOException {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(p -> {
-                        try {
-                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
-                                    .contains(root.toString());
-                        } catch (IOException e) {
-                            return false;
-                        }
-                    })
-                    .map(p -> Long.parseLong(p.getFileName().toString())).toList();
-        }
     }
 }

@@ -232,7 +232,8 @@ class VmDriverTest {
         return "ht" + (tail.length() <= 13 ? tail : tail.substring(tail.length() - 13));
     }
 
-    private static List<Long> qemusUnder(Path root) throws IOException {
+    /** The QEMU processes whose command line names a file under {@code root}. */
+    static List<Long> qemusUnder(Path root) throws IOException {
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
                     .filter(p -> {

@@ -1,5 +1,6 @@
 package dev.hypervisor.vm.testing;
 
+import dev.hypervisor.vm.KernelModules;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -83,34 +83,16 @@ public final class GuestInitramfs {
         Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** The modules and what they depend on (from each module's {@code depends=} modinfo), dependencies first. */
+    /** The modules and what they depend on, dependencies first; each one wanted must be in the kernel's tree. */
     static List<String> loadOrder(GuestKernel kernel, List<String> wanted) throws IOException {
-        Set<String> order = new LinkedHashSet<>();
+        KernelModules modules = KernelModules.index(kernel.modules());
         for (String module : wanted) {
-            visit(kernel, module, order, new LinkedHashSet<>());
+            if (!modules.has(module)) {
+                throw new IllegalStateException("the guest kernel has no module " + module
+                        + " (built in, or another kernel flavour?)");
+            }
         }
-        return new ArrayList<>(order);
-    }
-
-    private static void visit(GuestKernel kernel, String module, Set<String> order, Set<String> path) throws IOException {
-        if (order.contains(module) || !path.add(module)) {
-            return;
-        }
-        for (String dependency : depends(kernel.module(module))) {
-            visit(kernel, dependency, order, path);
-        }
-        order.add(module);
-    }
-
-    private static List<String> depends(Path module) throws IOException {
-        String text = new String(Files.readAllBytes(module), StandardCharsets.ISO_8859_1);
-        int at = text.indexOf("\0depends=");
-        if (at < 0) {
-            return List.of();
-        }
-        int start = at + "\0depends=".length();
-        String value = text.substring(start, text.indexOf('\0', start));
-        return value.isEmpty() ? List.of() : List.of(value.split(","));
+        return modules.loadOrder(wanted);
     }
 
     private static boolean isStatic(Path binary) throws IOException {
