@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl create}: builds a CreateInstanceRequest from flags and, with --wait, waits until it runs. */
-@Command(name = "create", description = "Create an instance; a container's command follows '--'.")
+@Command(name = "create", description = "Create an instance; a container's or microVM's command follows '--'.")
 final class CreateCommand implements Callable<Integer> {
 
   @ParentCommand
