@@ -36,15 +36,19 @@ wanted=(
   # microvm's devices: virtio-mmio, found through ACPI (acpi=on) or the command line.
   VIRTIO_MENU VIRTIO_MMIO VIRTIO_MMIO_CMDLINE_DEVICES VIRTIO_BLK NETDEVICES NET_CORE VIRTIO_NET
   # Power: ACPI (microvm is reduced hardware: GED), the power button as an input event device.
-  ACPI ACPI_BUTTON INPUT INPUT_EVDEV
+  # ACPI needs PCI on x86 (without it ACPICA installs no PCI_Config region handler and loads no
+  # table: no power button, no devices); the command line's pci=off keeps it from probing.
+  ACPI ACPI_BUTTON INPUT INPUT_EVDEV PCI
   # Networking for the workload.
   NET INET PACKET UNIX
   # What userspace (busybox and a container's workload) expects of the kernel.
   MULTIUSER FUTEX EPOLL SIGNALFD TIMERFD EVENTFD POSIX_TIMERS FILE_LOCKING SYSVIPC FHANDLE
   INOTIFY_USER ADVISE_SYSCALLS MEMBARRIER BINFMT_ELF BINFMT_SCRIPT
 )
-# Off: no modules (everything is built in), no VGA console, no other decompressors for the initramfs.
-unwanted=(MODULES VT RD_BZIP2 RD_LZMA RD_XZ RD_LZO RD_LZ4 RD_ZSTD KERNEL_XZ HZ_250)
+# Off: no modules (everything is built in), no VGA console, no other decompressors for the
+# initramfs, no laptop ACPI drivers.
+unwanted=(MODULES VT RD_BZIP2 RD_LZMA RD_XZ RD_LZO RD_LZ4 RD_ZSTD KERNEL_XZ HZ_250
+  ACPI_AC ACPI_BATTERY ACPI_FAN ACPI_THERMAL)
 # Values: the release's suffix, one UART (ttyS0), up to 64 vCPUs.
 values=(--set-str LOCALVERSION "$localversion" --disable LOCALVERSION_AUTO --set-val SERIAL_8250_NR_UARTS 1
   --set-val SERIAL_8250_RUNTIME_UARTS 1 --set-val NR_CPUS 64)
