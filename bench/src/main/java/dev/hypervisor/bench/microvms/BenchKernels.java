@@ -14,8 +14,8 @@ import java.util.function.Consumer;
  * The kernels the benchmark boots, by the name an option gives: {@code debian} is Debian's
  * cloud kernel ({@link GuestKernel}, with its modules), {@code small} the microVM kernel that
  * {@code scripts/microvm-kernel.sh} builds from Debian's linux-source with everything built in
- * (the script is run, and builds it when its cache is missing or stale: 5 to 10 minutes on 2
- * cores; it is the only kernel whose microVMs boot in 64 MiB), anything else a bzImage on
+ * (the script is run, and builds it when its cache is missing or stale: about 4 minutes on 2
+ * cores; its microVMs boot in 64 MiB, and in half the time of Debian's under TCG), anything else a bzImage on
  * this machine.
  */
 final class BenchKernels {
@@ -55,7 +55,7 @@ final class BenchKernels {
         if (!Files.isRegularFile(SCRIPT)) {
             throw new IllegalStateException(SCRIPT + " is missing: run the benchmark from the repository root");
         }
-        progress.accept("small kernel: " + SCRIPT + " (builds it when missing: 5 to 10 minutes on 2 cores)");
+        progress.accept("small kernel: " + SCRIPT + " (builds it when missing: about 4 minutes on 2 cores)");
         long start = System.nanoTime();
         Process script = new ProcessBuilder(List.of("bash", SCRIPT.toString()))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();

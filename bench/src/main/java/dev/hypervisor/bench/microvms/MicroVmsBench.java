@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench/run.sh microvm}: the production hypervisord with its real microVM driver (QEMU
- * microvm under TCG; Debian's cloud kernel, and a small one built from Debian's source for the
- * 64 MiB microVMs of figure 3: {@link BenchKernels}) in a separate JVM, driven over loopback gRPC, every
+ * microvm under TCG, by default the small kernel scripts/microvm-kernel.sh builds from Debian's
+ * source, or Debian's cloud kernel for figures 1 and 2: {@link BenchKernels}) in a separate JVM, driven over loopback gRPC, every
  * figure of the microVM issue printed beside the same QEMU command line started directly (and
  * plain {@code mkfs.ext4 -d}) in the same run.
  */

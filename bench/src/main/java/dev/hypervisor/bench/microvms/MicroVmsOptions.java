@@ -22,10 +22,10 @@ record MicroVmsOptions(boolean quick, int samples, int boots, int bootTimeoutSec
               --density N           microVMs running at once (figure 3)                       [20; quick 5]
               --density-mib N       their memory_bytes in MiB                                 [64]
               --fallback-mib N      if those do not come up, measure memory at this size too  [96]
-              --kernel K            the daemon's default kernel, booted by figures 1 and 2:   [debian]
-                                    debian (Debian's cloud kernel and its modules), small (the
-                                    one scripts/microvm-kernel.sh builds, run to build it when
-                                    missing: 5-10 minutes on 2 cores) or a bzImage path
+              --kernel K            the daemon's default kernel, booted by figures 1 and 2:   [small]
+                                    small (the one scripts/microvm-kernel.sh builds, run to
+                                    build it when missing: about 4 minutes on 2 cores), debian
+                                    (Debian's cloud kernel and its modules) or a bzImage path
               --density-kernel K    the kernel figure 3's microVMs boot (spec.kernel), as above [small]
                                     (Debian's does not boot in 64 MiB)
               --work-dir DIR        daemon data dir, registry, baseline copies, logs          [bench/target/microvm]
@@ -49,7 +49,7 @@ record MicroVmsOptions(boolean quick, int samples, int boots, int bootTimeoutSec
                 BenchArgs.integer(values, "--density", quick ? 5 : 20, 100),
                 BenchArgs.integer(values, "--density-mib", 64, 4096),
                 BenchArgs.integer(values, "--fallback-mib", 96, 4096),
-                values.getOrDefault("--kernel", BenchKernels.DEBIAN),
+                values.getOrDefault("--kernel", BenchKernels.SMALL),
                 values.getOrDefault("--density-kernel", BenchKernels.SMALL),
                 Path.of(values.getOrDefault("--work-dir", "bench/target/microvm")),
                 parsed.keep());
