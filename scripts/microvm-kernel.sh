@@ -11,7 +11,7 @@
 # holds a kernel built from the same config fragment, source package version and compiler. A
 # clean build took 3 min 22 s on 2 cores shared with a test suite (unpacking 10 s, make -j2
 # bzImage 188 s), giving a 2.5 MB bzImage; the source is unpacked under $MICROVM_KERNEL_BUILD_DIR
-# (default /var/tmp/hypervisor-microvm-kernel, about 1.3 GB), kept for a faster rebuild.
+# (default /var/tmp/hypervisor-microvm-kernel, 1.6 GB with the objects), kept for a faster rebuild.
 # Needs root for apt-get (skipped when everything is installed).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
