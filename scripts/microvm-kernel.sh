@@ -54,10 +54,15 @@ unwanted=(MODULES VT RD_BZIP2 RD_LZMA RD_XZ RD_LZO RD_LZ4 RD_ZSTD KERNEL_XZ HZ_2
 values=(--set-str LOCALVERSION "$localversion" --disable LOCALVERSION_AUTO --set-val SERIAL_8250_NR_UARTS 1
   --set-val SERIAL_8250_RUNTIME_UARTS 1 --set-val NR_CPUS 64)
 
-apt_install build-essential bc flex bison libelf-dev libssl-dev cpio linux-source-6.1
+apt_install build-essential bc flex bison libelf-dev libssl-dev cpio xz-utils linux-source-6.1
 source_version="$(dpkg-query -W -f='${Version}' linux-source-6.1)"
 tarball=/usr/src/linux-source-6.1.tar.xz
 [[ -f $tarball ]] || { echo "microvm-kernel: $tarball is missing (linux-source-6.1 $source_version)" >&2; exit 1; }
+
+# One build at a time (the benchmark runs this script too): a second run waits, then finds the cache.
+mkdir -p "$build_root"
+exec 9>"$build_root/.lock"
+flock 9
 
 # The cache key: this fragment, the source package's version and the compiler's.
 hash="$(printf '%s\n' "${wanted[@]}" -- "${unwanted[@]}" -- "${values[@]}" "$source_version" "$(gcc --version | head -1)" \
@@ -73,7 +78,6 @@ src="$build_root/linux-source-6.1"
 if [[ ! -f $src/.unpacked-$source_version ]]; then
   log "unpacking $tarball into $build_root"
   rm -rf "$src"
-  mkdir -p "$build_root"
   tar -xJf "$tarball" -C "$build_root"
   touch "$src/.unpacked-$source_version"
 fi
