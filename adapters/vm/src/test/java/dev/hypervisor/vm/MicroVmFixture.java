@@ -25,29 +25,45 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What microVM tests run on: a busybox image in a real registry on loopback, the real image
  * store over a real SQLite file, a test bridge, and Debian's cloud kernel (its modules
  * beside it, as {@link GuestKernel} unpacks the package). Everything under TCG.
+ *
+ * <p>Another kernel and memory size, for trying a kernel against the whole driver test: the
+ * system property {@value #KERNEL_PROPERTY} (or the environment variable {@value #KERNEL_ENV}) names
+ * a bzImage, e.g. the one {@code scripts/microvm-kernel.sh} builds, and {@value #MEMORY_PROPERTY}
+ * (or {@value #MEMORY_ENV}) the microVMs' memory in MiB (default 128):
+ * {@code mvn -B -o -pl adapters/vm -am test -Dtest=MicroVmDriverTest -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dhv.microvm.kernel=/var/cache/hypervisor-microvm-kernel/boot/vmlinuz-6.1.192-hv-microvm -Dhv.microvm.memory-mib=64}.
  */
 final class MicroVmFixture implements AutoCloseable {
 
+    static final String KERNEL_PROPERTY = "hv.microvm.kernel";
+    static final String KERNEL_ENV = "HV_MICROVM_KERNEL";
+    static final String MEMORY_PROPERTY = "hv.microvm.memory-mib";
+    static final String MEMORY_ENV = "HV_MICROVM_MEMORY_MIB";
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     final Path dir;
-    final GuestKernel kernel;
+    /** The bzImage the microVMs boot: Debian's cloud kernel unless {@value #KERNEL_PROPERTY} names another. */
+    final Path kernel;
+    /** The microVMs' memory_bytes: 128 MiB unless {@value #MEMORY_PROPERTY} says otherwise. */
+    final long memoryBytes;
     final RegistryServer registry;
     final Store store;
     final TestNetwork network;
     final LocalImageStore images;
     final String image;
 
-    private MicroVmFixture(Path dir, GuestKernel kernel, RegistryServer registry, Store store, TestNetwork network,
-            LocalImageStore images, String image) {
+    private MicroVmFixture(Path dir, Path kernel, long memoryBytes, RegistryServer registry, Store store,
+            TestNetwork network, LocalImageStore images, String image) {
         this.dir = dir;
         this.kernel = kernel;
+        this.memoryBytes = memoryBytes;
         this.registry = registry;
         this.store = store;
         this.network = network;
@@ -60,7 +76,14 @@ final class MicroVmFixture implements AutoCloseable {
         if (Executables.find("mkfs.ext4").isEmpty()) {
             throw new IllegalStateException("mkfs.ext4 is missing: apt-get install e2fsprogs");
         }
-        GuestKernel kernel = GuestKernel.get();
+        Path kernel = setting(KERNEL_PROPERTY, KERNEL_ENV).map(Path::of).orElse(null);
+        if (kernel == null) {
+            kernel = GuestKernel.get().vmlinuz();
+        } else if (!Files.isRegularFile(kernel)) {
+            throw new IllegalStateException(KERNEL_PROPERTY + " names " + kernel
+                    + ", which is no file (scripts/microvm-kernel.sh builds one)");
+        }
+        long memoryBytes = Long.parseLong(setting(MEMORY_PROPERTY, MEMORY_ENV).orElse("128")) << 20;
         RegistryServer registry = RegistryServer.start(Files.createDirectories(dir.resolve("registry")));
         OciImageBuilder.busyboxImage()
                 .env("FROM_IMAGE=yes")
@@ -70,8 +93,16 @@ final class MicroVmFixture implements AutoCloseable {
         Store store = SqliteStore.open(dir.resolve("state.db"), SqliteStoreOptions.defaults());
         TestNetwork network = TestNetwork.open(store);
         LocalImageStore images = LocalImageStore.open(dir.resolve("images"), store, ImageOptions.defaults(), "node-1");
-        return new MicroVmFixture(dir, kernel, registry, store, network, images,
+        return new MicroVmFixture(dir, kernel, memoryBytes, registry, store, network, images,
                 registry.host() + "/library/busybox:test");
+    }
+
+    private static Optional<String> setting(String property, String env) {
+        String value = System.getProperty(property, "");
+        if (value.isBlank()) {
+            value = System.getenv().getOrDefault(env, "");
+        }
+        return value.isBlank() ? Optional.empty() : Optional.of(value.strip());
     }
 
     VmOptions options() {
@@ -82,15 +113,15 @@ final class MicroVmFixture implements AutoCloseable {
         return VmDriver.openMicroVms(options(), images, images.rootFilesystems(), network.network());
     }
 
-    /** A 1-vCPU, 128 MiB microVM of the busybox image running {@code command}, on the test bridge. */
+    /** A 1-vCPU microVM of {@link #memoryBytes} of the busybox image running {@code command}, on the test bridge. */
     Instance instance(List<String> command) {
-        return instance(command, kernel.vmlinuz().toString());
+        return instance(command, kernel.toString());
     }
 
     Instance instance(List<String> command, String kernelPath) {
         int n = SEQUENCE.incrementAndGet();
         String id = "inst-m" + Long.toString(System.nanoTime() % 1_000_000_000L, 36) + n;
-        InstanceSpec spec = new InstanceSpec(image, 1, 128L << 20,
+        InstanceSpec spec = new InstanceSpec(image, 1, memoryBytes,
                 List.of(new DiskSpec("root", 256L << 20, "ssd", true), new DiskSpec("data", 16L << 20, "hdd", false)),
                 new NetworkSpec(NetworkSpec.DEFAULT, ""), kernelPath, command,
                 Map.of("GREETING", "hello"));

@@ -127,10 +127,18 @@ final class ApiMicroVms {
      * per image digest and size). Returns its id.
      */
     String create(String name, String image, long memoryBytes, long bootDiskBytes) {
+        return create(name, image, memoryBytes, bootDiskBytes, "");
+    }
+
+    /** As above, booting {@code kernel} (a bzImage on the node) rather than the daemon's default kernel when not empty. */
+    String create(String name, String image, long memoryBytes, long bootDiskBytes, String kernel) {
         InstanceSpec.Builder spec = InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(memoryBytes)
                 .setNetwork(NetworkSpec.newBuilder().setNetworkId("none")).addAllCommand(WORKLOAD);
         if (bootDiskBytes > 0) {
             spec.addDisks(DiskSpec.newBuilder().setName("root").setSizeBytes(bootDiskBytes).setType("ssd").setBoot(true));
+        }
+        if (!kernel.isEmpty()) {
+            spec.setKernel(kernel);
         }
         String id = stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                 .createInstance(CreateInstanceRequest.newBuilder().setName(name)

@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * QEMUs that map them) minus the guest's memory_bytes, and RSS; beside one QEMU started
  * directly with the same command line ({@link DirectQemu}) while the N still run, idled the
  * same way. Guest RAM the guest never touched takes no host memory, so PSS minus memory_bytes
- * can be negative. When 64 MiB microVMs do not come up (a kernel too big for them), the memory
+ * can be negative. They boot the kernel given ({@code --density-kernel}: by default the small one
+ * of scripts/microvm-kernel.sh). When 64 MiB microVMs do not come up (a kernel too big for them), the memory
  * is measured at {@code --fallback-mib} instead, and the rows say so.
  */
 final class DensityFigure {
@@ -30,13 +31,17 @@ final class DensityFigure {
     private final DaemonUnderTest daemon;
     private final ApiMicroVms api;
     private final String image;
+    private final Path kernel;
     private final Path work;
     private final Consumer<String> progress;
 
-    DensityFigure(DaemonUnderTest daemon, ApiMicroVms api, String image, Path work, Consumer<String> progress) {
+    /** {@code kernel}: the bzImage these microVMs boot (their spec.kernel). */
+    DensityFigure(DaemonUnderTest daemon, ApiMicroVms api, String image, Path kernel, Path work,
+            Consumer<String> progress) {
         this.daemon = daemon;
         this.api = api;
         this.image = image;
+        this.kernel = kernel;
         this.work = work;
         this.progress = progress;
     }
@@ -60,7 +65,7 @@ final class DensityFigure {
         try {
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                ids.add(api.create("dense-" + mib + "-" + i, image, memory, 0));
+                ids.add(api.create("dense-" + mib + "-" + i, image, memory, 0, kernel.toString()));
             }
             int lines = 0;
             StringBuilder missing = new StringBuilder();
@@ -127,9 +132,9 @@ final class DensityFigure {
                     Report.mebibytes(directPss) + " / " + Report.mebibytes(directRss), (double) pss / n / directPss,
                     "(printed)", true));
             report.note("figure 3: %d microVMs of %s up (RUNNING and first line) %s after the first create; QEMU PSS min %s,"
-                    + " max %s; the daemon's RSS %s -> %s with them running (its own JVM, not per QEMU).", n, size,
+                    + " max %s; the daemon's RSS %s -> %s with them running (its own JVM, not per QEMU); kernel %s.", n, size,
                     Report.seconds(allUp), Report.mebibytes(minPss), Report.mebibytes(maxPss),
-                    Report.mebibytes(daemonRssBefore), Report.mebibytes(daemonRssAfter));
+                    Report.mebibytes(daemonRssBefore), Report.mebibytes(daemonRssAfter), kernel);
             return true;
         } finally {
             if (directPid > 0) {

@@ -14,7 +14,6 @@ import dev.hypervisor.bench.images.HostProcesses;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.images.testing.RegistryServer;
 import dev.hypervisor.server.Hypervisord;
-import dev.hypervisor.vm.testing.GuestKernel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -29,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench/run.sh microvm}: the production hypervisord with its real microVM driver (QEMU
- * microvm under TCG, Debian's cloud kernel) in a separate JVM, driven over loopback gRPC, every
+ * microvm under TCG, by default the small kernel scripts/microvm-kernel.sh builds from Debian's
+ * source, or Debian's cloud kernel for figures 1 and 2: {@link BenchKernels}) in a separate JVM, driven over loopback gRPC, every
  * figure of the microVM issue printed beside the same QEMU command line started directly (and
  * plain {@code mkfs.ext4 -d}) in the same run.
  */
@@ -64,14 +64,17 @@ public final class MicroVmsBench {
                 throw new IllegalStateException(tool + " is not installed (bench/run.sh microvm installs what it needs)");
             }
         }
-        GuestKernel kernel = GuestKernel.get();
+        BenchKernels kernels = new BenchKernels(log::progress);
+        Path kernel = kernels.resolve(options.kernel());
+        Path densityKernel = kernels.resolve(options.densityKernel());
         Path work = WorkDir.prepare(options.workDir(), MARKER);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
         String subnet = "10.216." + random.nextInt(256) + ".0/24";
-        System.out.printf(Locale.ROOT, "microvm benchmark%s: %d cores, load average %s, work dir %s, kernel %s, TCG%n",
-                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(),
-                work, kernel.vmlinuz());
+        System.out.printf(Locale.ROOT, "microvm benchmark%s: %d cores, load average %s, work dir %s, kernel %s (%d KiB),"
+                + " figure 3's kernel %s (%d KiB), TCG%n", options.quick() ? " (--quick)" : "",
+                Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work, kernel, Files.size(kernel) / 1024,
+                densityKernel, Files.size(densityKernel) / 1024);
         Path data = work.resolve("daemon/data");
         HostLeftovers leftovers = new HostLeftovers(work, bridge, subnet, work.resolve("run"));
         RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
@@ -104,7 +107,7 @@ public final class MicroVmsBench {
             try (DaemonUnderTest daemon = DaemonUnderTest.start("microvm", Hypervisord.class.getName(),
                     List.of("--data-dir", data.toString(), "--node-id", "bench-node", "--bridge", bridge,
                             "--subnet", subnet, "--registry-config", registryConfig.toString(),
-                            "--accelerator", "tcg", "--default-kernel", kernel.vmlinuz().toString()),
+                            "--accelerator", "tcg", "--default-kernel", kernel.toString()),
                     work.resolve("daemon/daemon.log"), START_TIMEOUT_SECONDS)) {
                 try {
                     pull(daemon, busybox);
@@ -122,7 +125,7 @@ public final class MicroVmsBench {
                             .run(options.rootfsRounds(), report);
                     daemon.awaitQuiet(30);
                     log.progress("figure 3: %d microVMs of %d MiB at once", options.density(), options.densityMib());
-                    new DensityFigure(daemon, api[0], busybox, work, log::progress)
+                    new DensityFigure(daemon, api[0], busybox, densityKernel, work, log::progress)
                             .run(options.density(), options.densityMib(), options.fallbackMib(), report);
                 } finally {
                     if (api[0] != null && !api[0].live().isEmpty()) {

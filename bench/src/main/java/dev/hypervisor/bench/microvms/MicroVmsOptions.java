@@ -6,7 +6,8 @@ import java.util.Map;
 
 /** The sizes of one microVM run: the issue's full sizes, or small ones with {@code --quick}. */
 record MicroVmsOptions(boolean quick, int samples, int boots, int bootTimeoutSeconds, int rootfsRounds,
-        int randomFiles, int density, int densityMib, int fallbackMib, Path workDir, boolean keep) {
+        int randomFiles, int density, int densityMib, int fallbackMib, String kernel, String densityKernel, Path workDir,
+        boolean keep) {
 
     static final String USAGE = """
             usage: bench/run.sh microvm [--quick] [options]
@@ -21,6 +22,12 @@ record MicroVmsOptions(boolean quick, int samples, int boots, int bootTimeoutSec
               --density N           microVMs running at once (figure 3)                       [20; quick 5]
               --density-mib N       their memory_bytes in MiB                                 [64]
               --fallback-mib N      if those do not come up, measure memory at this size too  [96]
+              --kernel K            the daemon's default kernel, booted by figures 1 and 2:   [small]
+                                    small (the one scripts/microvm-kernel.sh builds, run to
+                                    build it when missing: about 4 minutes on 2 cores), debian
+                                    (Debian's cloud kernel and its modules) or a bzImage path
+              --density-kernel K    the kernel figure 3's microVMs boot (spec.kernel), as above [small]
+                                    (Debian's does not boot in 64 MiB)
               --work-dir DIR        daemon data dir, registry, baseline copies, logs          [bench/target/microvm]
               --keep                keep the work dir afterwards
             """;
@@ -42,12 +49,16 @@ record MicroVmsOptions(boolean quick, int samples, int boots, int bootTimeoutSec
                 BenchArgs.integer(values, "--density", quick ? 5 : 20, 100),
                 BenchArgs.integer(values, "--density-mib", 64, 4096),
                 BenchArgs.integer(values, "--fallback-mib", 96, 4096),
+                values.getOrDefault("--kernel", BenchKernels.SMALL),
+                values.getOrDefault("--density-kernel", BenchKernels.SMALL),
                 Path.of(values.getOrDefault("--work-dir", "bench/target/microvm")),
                 parsed.keep());
         if (options.randomFiles() < 1) {
             throw new IllegalArgumentException("--random-mib: at least 8");
         }
         values.remove("--work-dir");
+        values.remove("--kernel");
+        values.remove("--density-kernel");
         BenchArgs.requireAllUsed(values, USAGE);
         return options;
     }
