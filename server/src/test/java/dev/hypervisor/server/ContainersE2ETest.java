@@ -7,8 +7,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
-import dev.hypervisor.api.v1.DeleteInstanceRequest;
-import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.GetInstanceStatsRequest;
 import dev.hypervisor.api.v1.Instance;
 import dev.hypervisor.api.v1.InstanceSpec;
@@ -51,6 +49,7 @@ class ContainersE2ETest {
     static String image;
     static TestNetwork network;
     static DaemonProcess daemon;
+    static final E2eInstances INSTANCES = new E2eInstances(() -> daemon, Duration.ofSeconds(60));
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,7 +72,7 @@ class ContainersE2ETest {
     @AfterAll
     static void stop() {
         if (daemon != null) {
-            removeAllInstances(); // a failed test must not leave containers running on the host
+            INSTANCES.removeAll(); // a failed test must not leave containers running on the host
             daemon.close();
         }
         if (registry != null) {
@@ -90,45 +89,36 @@ class ContainersE2ETest {
                         .addAllCommand(List.of(command)));
     }
 
-    private static Instance get(String id) {
-        return daemon.blocking().getInstance(GetInstanceRequest.newBuilder().setInstanceId(id).build());
-    }
-
-    private static Instance awaitState(String id, InstanceState state) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> get(id).getState() == state);
-        return get(id);
-    }
-
     @Test
     void theSpecsContainerExampleServesHttpToAnotherContainerOverTheBridge() {
         // The spec's example with busybox httpd in place of nginx.
         Instance web = daemon.blocking().createInstance(
                 container("web-server", "httpd", "-f", "-p", "80", "-h", "/www").build());
         assertThat(web.getState()).isEqualTo(InstanceState.INSTANCE_STATE_CREATING);
-        Instance running = awaitState(web.getId(), InstanceState.INSTANCE_STATE_RUNNING);
+        Instance running = INSTANCES.awaitState(web.getId(), InstanceState.INSTANCE_STATE_RUNNING);
         String subnet = network.subnet().toString();
         assertThat(running.getIpAddress()).startsWith(subnet.substring(0, subnet.lastIndexOf('.')));
 
         Instance client = daemon.blocking().createInstance(container("web-client", "sh", "-c",
                 "wget -q -O - http://" + running.getIpAddress() + "/index.html | grep -q 'hello from busybox httpd'")
                 .build());
-        Instance done = awaitState(client.getId(), InstanceState.INSTANCE_STATE_STOPPED);
+        Instance done = INSTANCES.awaitState(client.getId(), InstanceState.INSTANCE_STATE_STOPPED);
         assertThat(done.getIpAddress()).isNotEqualTo(running.getIpAddress()).isNotEmpty();
         InstanceStats served = daemon.blocking().getInstanceStats(
                 GetInstanceStatsRequest.newBuilder().setInstanceId(web.getId()).build());
         assertThat(served.getNetworkRxBytes()).as("request bytes in").isPositive();
         assertThat(served.getNetworkTxBytes()).as("page bytes out").isGreaterThan(200);
 
-        delete(web.getId());
-        delete(client.getId());
+        INSTANCES.delete(web.getId());
+        INSTANCES.delete(client.getId());
     }
 
     @Test
     void aFailingMainProcessEndsInErrorWithItsExitCode() {
         Instance failing = daemon.blocking().createInstance(container("exits-4", "sh", "-c", "exit 4").build());
-        Instance failed = awaitState(failing.getId(), InstanceState.INSTANCE_STATE_ERROR);
+        Instance failed = INSTANCES.awaitState(failing.getId(), InstanceState.INSTANCE_STATE_ERROR);
         assertThat(failed.getErrorMessage()).isEqualTo("exited with code 4");
-        delete(failing.getId());
+        INSTANCES.delete(failing.getId());
     }
 
     @Test
@@ -142,15 +132,15 @@ class ContainersE2ETest {
                 .setNetwork(NetworkSpec.newBuilder().setNetworkId("none"))
                 .addAllCommand(List.of("sh", "-c", "test \"$(ls /sys/class/net)\" = lo"
                         + " && test \"$(cat /sys/class/net/lo/flags)\" = 0x9"))).build()); // lo, and up
-        Instance done = awaitState(alone.getId(), InstanceState.INSTANCE_STATE_STOPPED);
+        Instance done = INSTANCES.awaitState(alone.getId(), InstanceState.INSTANCE_STATE_STOPPED);
         assertThat(done.getIpAddress()).isEmpty();
-        delete(alone.getId());
+        INSTANCES.delete(alone.getId());
     }
 
     @Test
     void consoleAndStatsThroughTheApi() throws Exception {
         Instance shell = daemon.blocking().createInstance(container("shell", "sh").build());
-        awaitState(shell.getId(), InstanceState.INSTANCE_STATE_RUNNING);
+        INSTANCES.awaitState(shell.getId(), InstanceState.INSTANCE_STATE_RUNNING);
 
         ConsoleViewer viewer = new ConsoleViewer();
         StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
@@ -165,8 +155,8 @@ class ContainersE2ETest {
         InstanceStats stats = daemon.blocking().getInstanceStats(
                 GetInstanceStatsRequest.newBuilder().setInstanceId(shell.getId()).build());
         assertThat(stats.getMemoryUsageBytes()).isPositive();
-        assertThat(get(shell.getId()).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
-        delete(shell.getId());
+        assertThat(INSTANCES.get(shell.getId()).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+        INSTANCES.delete(shell.getId());
     }
 
     @Test
@@ -177,8 +167,8 @@ class ContainersE2ETest {
         }
         String shortLived = daemon.blocking().createInstance(container("short-lived", "sh", "-c",
                 "while [ ! -f /tmp/go ]; do sleep 0.1; done; exit 9").build()).getId();
-        ids.forEach(id -> awaitState(id, InstanceState.INSTANCE_STATE_RUNNING));
-        awaitState(shortLived, InstanceState.INSTANCE_STATE_RUNNING);
+        ids.forEach(id -> INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING));
+        INSTANCES.awaitState(shortLived, InstanceState.INSTANCE_STATE_RUNNING);
 
         daemon.kill9();
         // While the daemon is down, tell the short-lived container to exit (its rootfs is on the host).
@@ -193,9 +183,9 @@ class ContainersE2ETest {
         daemon = startDaemon();
 
         for (String id : ids) {
-            assertThat(get(id).getState()).as(id).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+            assertThat(INSTANCES.get(id).getState()).as(id).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
         }
-        Instance exited = awaitState(shortLived, InstanceState.INSTANCE_STATE_ERROR);
+        Instance exited = INSTANCES.awaitState(shortLived, InstanceState.INSTANCE_STATE_ERROR);
         assertThat(exited.getErrorMessage()).isEqualTo("exited with code 9");
 
         for (String id : List.of(ids.get(0), ids.get(10), ids.get(19))) {
@@ -205,9 +195,9 @@ class ContainersE2ETest {
         for (String id : ids) {
             daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
         }
-        ids.forEach(id -> awaitState(id, InstanceState.INSTANCE_STATE_STOPPED));
-        ids.forEach(ContainersE2ETest::delete);
-        delete(shortLived);
+        ids.forEach(id -> INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_STOPPED));
+        ids.forEach(INSTANCES::delete);
+        INSTANCES.delete(shortLived);
     }
 
     /** Types a token into the container's pty and waits for the terminal to echo it. */
@@ -223,28 +213,5 @@ class ContainersE2ETest {
         } finally {
             input.onCompleted();
         }
-    }
-
-    private static void removeAllInstances() {
-        try {
-            for (Instance instance : daemon.blocking().listInstances(
-                    dev.hypervisor.api.v1.ListInstancesRequest.newBuilder().setPageSize(1000).build()).getInstancesList()) {
-                delete(instance.getId()); // deleting stops a running container first
-            }
-        } catch (RuntimeException e) {
-            System.err.println("cleaning up containers after the test failed: " + e);
-        }
-    }
-
-    private static void delete(String id) {
-        daemon.blocking().deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(id).build());
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            try {
-                get(id);
-                return false;
-            } catch (io.grpc.StatusRuntimeException e) {
-                return e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND;
-            }
-        });
     }
 }

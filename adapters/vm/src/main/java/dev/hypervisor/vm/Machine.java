@@ -26,6 +26,11 @@ interface Machine {
         return true;
     }
 
+    /** The command line written at prepare, completed for {@code accelerator} ({@code kvm} or {@code tcg}) at start. */
+    default List<String> forAccelerator(List<String> arguments, String accelerator) {
+        return QemuCommand.withAccelerator(arguments, accelerator);
+    }
+
     /** Called before every boot of a prepared instance. */
     default void beforeBoot(VmDirs dirs) throws IOException {
     }

@@ -105,11 +105,11 @@ final class MicroVmInitramfs {
 
     /** The initramfs for this kernel, built when not cached yet. */
     synchronized Path forKernel(KernelFiles kernel) throws IOException {
-        requireStaticBusybox();
         Path target = cache.resolve(key(kernel) + ".cpio.gz");
         if (Files.exists(target)) {
             return target;
         }
+        requireStaticBusybox();
         Files.createDirectories(cache);
         KernelModules available = kernel.modules().isPresent()
                 ? KernelModules.index(kernel.modules().get()) : KernelModules.none();

@@ -90,12 +90,6 @@ record QemuCommand(String name, int cpus, long memoryBytes, List<Disk> disks, Op
     /** The command line to run under {@code accelerator} ({@code kvm} or {@code tcg}). */
     static List<String> withAccelerator(List<String> arguments, String accelerator) {
         List<String> all = new ArrayList<>(arguments);
-        int machine = all.indexOf("-machine");
-        int append = all.indexOf("-append");
-        if (accelerator.equals("tcg") && machine >= 0 && all.get(machine + 1).startsWith("microvm") && append >= 0) {
-            // Without HPET or PM timer, TSC calibration under TCG sometimes never ends: give the kernel the rate.
-            all.set(append + 1, all.get(append + 1) + " " + MicroVmCommand.TCG_TSC);
-        }
         all.addAll(List.of("-accel", accelerator));
         if (accelerator.equals("kvm")) {
             all.addAll(List.of("-cpu", "host")); // TCG keeps QEMU's default model, which it emulates fastest

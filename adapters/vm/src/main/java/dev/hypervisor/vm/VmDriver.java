@@ -138,7 +138,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             Files.write(temp, JSON.writeValueAsBytes(prepared.arguments()));
             Files.move(temp, dirs.commandFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return new Provisioned(prepared.ipAddress());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new DriverException(e.getMessage(), e);
         } catch (IOException | UncheckedIOException e) {
             throw new DriverException("preparing the " + noun() + " failed: " + e.getMessage(), e);
@@ -164,7 +164,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             machine.beforeBoot(dirs);
             List<String> arguments = List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
             List<String> command = cgroups.joining(instance.id(),
-                    QemuCommand.withAccelerator(arguments, KvmProbe.accelerator(options)));
+                    machine.forAccelerator(arguments, KvmProbe.accelerator(options)));
             cgroups.create(instance.id());
             QemuProcesses.markStart(dirs);
             Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
@@ -185,12 +185,12 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
                 throw new DriverException("killed while starting");
             }
             attached(instance, started);
-            LOG.info("VM {} runs as QEMU pid {}", instance.id(), started);
+            LOG.info("{} {} runs as QEMU pid {}", noun(), instance.id(), started);
         } catch (IOException | NumberFormatException e) {
-            throw new DriverException("starting the VM failed: " + e.getMessage(), e);
+            throw new DriverException("starting the " + noun() + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DriverException("interrupted starting the VM", e);
+            throw new DriverException("interrupted starting the " + noun(), e);
         }
     }
 
@@ -239,7 +239,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             QemuProcesses.recordExitIfAbsent(dirs, RuntimeStatus.exited(0, ""));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DriverException("interrupted stopping the VM", e);
+            throw new DriverException("interrupted stopping the " + noun(), e);
         } finally {
             running.remove(id);
             halting.remove(id);
@@ -285,7 +285,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             usage.forget(id);
             killedAt.remove(id);
         } catch (IOException | UncheckedIOException e) {
-            throw new DriverException("removing the VM failed: " + e.getMessage(), e);
+            throw new DriverException("removing the " + noun() + " failed: " + e.getMessage(), e);
         } finally {
             halting.remove(id);
         }
@@ -307,7 +307,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
                 }
                 attached(instance, pid.get());
             } catch (IOException e) {
-                throw new DriverException("re-attaching to the VM failed: " + e.getMessage(), e);
+                throw new DriverException("re-attaching to the " + noun() + " failed: " + e.getMessage(), e);
             }
             if (QemuProcesses.recordedExit(dirs).isPresent()) { // it had powered off: quit follows
                 awaitDead(pid.get(), dirs, QUIT_WAIT);
@@ -337,7 +337,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     @Override
     public InstanceStats stats(Instance instance) {
         VmDirs dirs = dirs(instance);
-        long pid = QemuProcesses.livePid(dirs).orElseThrow(() -> new DriverException("the VM is not running"));
+        long pid = QemuProcesses.livePid(dirs).orElseThrow(() -> new DriverException("the " + noun() + " is not running"));
         try {
             RunningVm vm = attached(instance, pid);
             ProcessUsage.Sample sample = usage.sample(instance.id(), pid);
@@ -351,7 +351,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             return new InstanceStats(instance.id(), sample.cpuPercent(), sample.cpuNanos(), sample.residentBytes(),
                     instance.spec().memoryBytes(), read, written, net.rxBytes(), net.txBytes(), Instant.now());
         } catch (IOException e) {
-            throw new DriverException("sampling the VM failed: " + e.getMessage(), e);
+            throw new DriverException("sampling the " + noun() + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -359,12 +359,12 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     public ConsoleSession attach(Instance instance, ConsoleOutput output) {
         Optional<Long> pid = QemuProcesses.livePid(dirs(instance));
         if (pid.isEmpty()) {
-            throw new DriverException("the VM is not running");
+            throw new DriverException("the " + noun() + " is not running");
         }
         try {
             return attached(instance, pid.get()).attachConsole(output);
         } catch (IOException e) {
-            throw new DriverException("attaching to the VM's console failed: " + e.getMessage(), e);
+            throw new DriverException("attaching to the " + noun() + "'s console failed: " + e.getMessage(), e);
         }
     }
 

@@ -94,7 +94,7 @@ class MicroVmDriverTest {
     @Test
     void runsTheImagesShellOnTheConsoleWithItsEnvHostnameAddressAndDisks() throws Exception {
         Screen screen = new Screen();
-        Instance instance = boot(List.of(), screen, "#"); // the image's cmd: sh, on the serial console
+        Instance instance = boot(List.of(), screen, "/ # "); // the image's cmd: sh, on the serial console
         Provisioned again = driver.prepare(instance); // repeatable: same address, nothing made twice
         ConsoleSession session = driver.attach(instance, new Screen());
         session.resize(40, 120); // accepted, no effect on a serial line
@@ -181,7 +181,7 @@ class MicroVmDriverTest {
     @Test
     void aRestartedDaemonReattachesAndSeesTheWorkloadExit() {
         Screen screen = new Screen();
-        Instance instance = boot(List.of(), screen, "#");
+        Instance instance = boot(List.of(), screen, "/ # ");
         driver.close(); // the daemon goes; QEMU stays
 
         driver = open();
