@@ -1,5 +1,8 @@
 package dev.hypervisor.bench;
 
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.PullImageProgress;
+import dev.hypervisor.api.v1.PullImageRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
@@ -10,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -109,6 +113,21 @@ public final class DaemonUnderTest implements AutoCloseable {
         } finally {
             serving.countDown();
         }
+    }
+
+    /** PullImage of {@code image} to its end, so that every create finds it cached; fails unless it ends DONE. */
+    public void pullImage(String image, RunLog log) {
+        long start = System.nanoTime();
+        Iterator<PullImageProgress> progress = ComputeServiceGrpc.newBlockingStub(channel())
+                .withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder().setImage(image).build());
+        PullImageProgress last = null;
+        while (progress.hasNext()) {
+            last = progress.next();
+        }
+        if (last == null || last.getPhase() != PullImageProgress.Phase.DONE) {
+            throw new IllegalStateException("PullImage of " + image + " ended in " + (last == null ? "nothing" : last.getPhase()));
+        }
+        log.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
     }
 
     public String name() {

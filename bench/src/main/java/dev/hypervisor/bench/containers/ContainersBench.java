@@ -1,8 +1,5 @@
 package dev.hypervisor.bench.containers;
 
-import dev.hypervisor.api.v1.ComputeServiceGrpc;
-import dev.hypervisor.api.v1.PullImageProgress;
-import dev.hypervisor.api.v1.PullImageRequest;
 import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.DaemonUnderTest;
 import dev.hypervisor.bench.HostLeftovers;
@@ -16,12 +13,10 @@ import dev.hypervisor.server.Hypervisord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench/run.sh containers}: the production hypervisord with its real container driver
@@ -107,7 +102,7 @@ public final class ContainersBench {
                             "--subnet", subnet, "--registry-config", registryConfig.toString()),
                     work.resolve("daemon/daemon.log"), START_TIMEOUT_SECONDS)) {
                 try {
-                    pull(daemon, image);
+                    daemon.pullImage(image, log);
                     api[0] = new ApiContainers(daemon, image, 4);
                     daemon.awaitQuiet(30);
                     log.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples());
@@ -152,20 +147,4 @@ public final class ContainersBench {
         }
         return report.allPass() ? 0 : 1;
     }
-
-    /** PullImage once, so that every create finds the image cached. */
-    private void pull(DaemonUnderTest daemon, String image) {
-        long start = System.nanoTime();
-        Iterator<PullImageProgress> progress = ComputeServiceGrpc.newBlockingStub(daemon.channel())
-                .withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder().setImage(image).build());
-        PullImageProgress last = null;
-        while (progress.hasNext()) {
-            last = progress.next();
-        }
-        if (last == null || last.getPhase() != PullImageProgress.Phase.DONE) {
-            throw new IllegalStateException("PullImage of " + image + " ended in " + (last == null ? "nothing" : last.getPhase()));
-        }
-        log.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
-    }
-
 }

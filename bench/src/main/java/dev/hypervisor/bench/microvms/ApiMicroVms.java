@@ -4,27 +4,19 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.DiskSpec;
-import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.InstanceSpec;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.NetworkSpec;
-import dev.hypervisor.api.v1.WatchInstanceRequest;
 import dev.hypervisor.bench.DaemonUnderTest;
-import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
+import dev.hypervisor.bench.InstanceEvents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * MicroVMs through the daemon's API (network "none", 1 vCPU), with one WatchInstance stream
@@ -40,86 +32,20 @@ final class ApiMicroVms {
 
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
 
-    private static final class Track {
-        final CompletableFuture<Long> running = new CompletableFuture<>();
-        final CompletableFuture<Long> deleted = new CompletableFuture<>();
-        /** Why it stopped running (ERROR, STOPPED or deleted), even after it was RUNNING. */
-        final CompletableFuture<String> ended = new CompletableFuture<>();
-    }
-
     private final ComputeServiceGrpc.ComputeServiceBlockingStub stub;
     private final Path root;
-    private final Map<String, Track> tracks = new ConcurrentHashMap<>();
+    private final InstanceEvents events;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
-    private volatile String streamFailure = "";
 
     /** {@code root}: the daemon's microVM root, {@code <data dir>/microvms}. */
     ApiMicroVms(DaemonUnderTest daemon, Path root) throws InterruptedException {
         this.stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
         this.root = root;
-        CountDownLatch established = new CountDownLatch(1);
-        ComputeServiceGrpc.newStub(daemon.channel()).watchInstance(WatchInstanceRequest.newBuilder()
-                .setType(InstanceType.INSTANCE_TYPE_MICROVM).setSendInitial(true).build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(InstanceEvent event) {
-                        long now = System.nanoTime();
-                        if (event.getType() == InstanceEvent.Type.BOOKMARK) {
-                            established.countDown();
-                        } else {
-                            record(event, now);
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        fail(Status.fromThrowable(t).toString());
-                        established.countDown();
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        fail("the server ended the watch");
-                        established.countDown();
-                    }
-                });
-        if (!established.await(30, TimeUnit.SECONDS) || !streamFailure.isEmpty()) {
-            throw new IllegalStateException("the WatchInstance stream did not start: " + streamFailure);
-        }
+        this.events = new InstanceEvents(daemon, InstanceType.INSTANCE_TYPE_MICROVM);
     }
 
-    private void record(InstanceEvent event, long now) {
-        var instance = event.getInstance();
-        Track track = track(instance.getId());
-        if (event.getType() == InstanceEvent.Type.DELETED) {
-            track.deleted.complete(now);
-            track.ended.complete(instance.getId() + " was deleted");
-            track.running.completeExceptionally(new IllegalStateException(instance.getId() + " was deleted"));
-            return;
-        }
-        switch (instance.getState()) {
-            case INSTANCE_STATE_RUNNING -> track.running.complete(now);
-            case INSTANCE_STATE_ERROR, INSTANCE_STATE_STOPPED -> {
-                String why = instance.getId() + " went " + instance.getState() + ": " + instance.getErrorMessage();
-                track.ended.complete(why);
-                track.running.completeExceptionally(new IllegalStateException(why));
-            }
-            default -> { }
-        }
-    }
 
-    private Track track(String id) {
-        return tracks.computeIfAbsent(id, k -> new Track());
-    }
 
-    private void fail(String why) {
-        streamFailure = why.isEmpty() ? "stream failed" : why;
-        IllegalStateException e = new IllegalStateException("WatchInstance failed: " + streamFailure);
-        tracks.values().forEach(t -> {
-            t.running.completeExceptionally(e);
-            t.deleted.completeExceptionally(e);
-            t.ended.complete(e.getMessage());
-        });
-    }
 
     /**
      * Sends CreateInstance for a microVM of {@code image} running {@link #WORKLOAD}; with
@@ -150,12 +76,12 @@ final class ApiMicroVms {
 
     /** The nanoTime at which the RUNNING event of {@code id} arrived; throws if it failed or did not come in time. */
     long awaitRunning(String id, Duration timeout) {
-        return await(track(id).running, id + " to be RUNNING", timeout);
+        return events.awaitRunning(id, timeout);
     }
 
     /** Why the microVM will never run its workload (it went ERROR or STOPPED, or was deleted); empty while it may. */
     String failure(String id) {
-        return track(id).ended.getNow("");
+        return events.failure(id);
     }
 
     /** The microVM's files: console.log, qemu.args, qemu.pid, its disks. */
@@ -179,9 +105,8 @@ final class ApiMicroVms {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         for (String id : ids) {
-            await(track(id).deleted, id + " to be deleted", Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            events.awaitDeleted(id, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             live.remove(id);
-            tracks.remove(id);
         }
     }
 
@@ -190,16 +115,4 @@ final class ApiMicroVms {
         return List.copyOf(live);
     }
 
-    private static long await(CompletableFuture<Long> future, String what, Duration timeout) {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("timed out after " + timeout.toSeconds() + "s waiting for " + what);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + what + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for " + what, e);
-        }
-    }
 }

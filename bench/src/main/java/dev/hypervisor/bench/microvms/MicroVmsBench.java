@@ -1,8 +1,5 @@
 package dev.hypervisor.bench.microvms;
 
-import dev.hypervisor.api.v1.ComputeServiceGrpc;
-import dev.hypervisor.api.v1.PullImageProgress;
-import dev.hypervisor.api.v1.PullImageRequest;
 import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.DaemonUnderTest;
 import dev.hypervisor.bench.Report;
@@ -20,11 +17,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench/run.sh microvm}: the production hypervisord with its real microVM driver (QEMU
@@ -110,8 +105,8 @@ public final class MicroVmsBench {
                             "--accelerator", "tcg", "--default-kernel", kernel.toString()),
                     work.resolve("daemon/daemon.log"), START_TIMEOUT_SECONDS)) {
                 try {
-                    pull(daemon, busybox);
-                    pull(daemon, big);
+                    daemon.pullImage(busybox, log);
+                    daemon.pullImage(big, log);
                     api[0] = new ApiMicroVms(daemon, data.resolve("microvms"));
                     daemon.awaitQuiet(30);
                     log.progress("figure 1: boot to the first line, %d samples per side, %d boots in all",
@@ -154,21 +149,6 @@ public final class MicroVmsBench {
             WorkDir.delete(work);
         }
         return report.allPass() ? 0 : 1;
-    }
-
-    /** PullImage once, so that every create finds the image cached. */
-    private void pull(DaemonUnderTest daemon, String image) {
-        long start = System.nanoTime();
-        Iterator<PullImageProgress> progress = ComputeServiceGrpc.newBlockingStub(daemon.channel())
-                .withDeadlineAfter(300, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder().setImage(image).build());
-        PullImageProgress last = null;
-        while (progress.hasNext()) {
-            last = progress.next();
-        }
-        if (last == null || last.getPhase() != PullImageProgress.Phase.DONE) {
-            throw new IllegalStateException("PullImage of " + image + " ended in " + (last == null ? "nothing" : last.getPhase()));
-        }
-        log.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
     }
 
     /** SIGKILLs every QEMU whose command line names a file under {@code dir}: this run's, and nobody else's. */

@@ -6,25 +6,19 @@ import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.GetInstanceRequest;
-import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.StopInstanceRequest;
-import dev.hypervisor.api.v1.WatchInstanceRequest;
 import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.InstanceEvents;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * VMs through the daemon's API: one WatchInstance stream (opened first) stamps each VM's
@@ -43,8 +37,7 @@ final class ApiVms {
     private final ComputeServiceGrpc.ComputeServiceBlockingStub stub;
     private final CreateInstanceRequest template;
     private final String readyMarker;
-    private final Map<String, CompletableFuture<Long>> running = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<Long>> deleted = new ConcurrentHashMap<>();
+    private final InstanceEvents events;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
 
     ApiVms(DaemonUnderTest daemon, CreateInstanceRequest template, String readyMarker) throws InterruptedException {
@@ -52,47 +45,7 @@ final class ApiVms {
         this.stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
         this.template = template;
         this.readyMarker = readyMarker;
-        CountDownLatch established = new CountDownLatch(1);
-        ComputeServiceGrpc.newStub(daemon.channel()).watchInstance(WatchInstanceRequest.newBuilder()
-                .setType(InstanceType.INSTANCE_TYPE_VM).setSendInitial(true).build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(InstanceEvent event) {
-                        long now = System.nanoTime();
-                        if (event.getType() == InstanceEvent.Type.BOOKMARK) {
-                            established.countDown();
-                            return;
-                        }
-                        String id = event.getInstance().getId();
-                        if (event.getType() == InstanceEvent.Type.DELETED) {
-                            future(deleted, id).complete(now);
-                        } else if (event.getInstance().getState() == InstanceState.INSTANCE_STATE_RUNNING) {
-                            future(running, id).complete(now);
-                        } else if (event.getInstance().getState() == InstanceState.INSTANCE_STATE_ERROR) {
-                            future(running, id).completeExceptionally(new IllegalStateException(
-                                    id + " went ERROR: " + event.getInstance().getErrorMessage()));
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        IllegalStateException e = new IllegalStateException("WatchInstance failed: " + Status.fromThrowable(t));
-                        running.values().forEach(f -> f.completeExceptionally(e));
-                        deleted.values().forEach(f -> f.completeExceptionally(e));
-                        established.countDown();
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        onError(Status.UNAVAILABLE.withDescription("the server ended the watch").asException());
-                    }
-                });
-        if (!established.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the WatchInstance stream did not start");
-        }
-    }
-
-    private static CompletableFuture<Long> future(Map<String, CompletableFuture<Long>> map, String id) {
-        return map.computeIfAbsent(id, k -> new CompletableFuture<>());
+        this.events = new InstanceEvents(daemon, InstanceType.INSTANCE_TYPE_VM);
     }
 
     /** Creates a VM, waits for RUNNING, attaches to its console and waits for the first line and the ready marker. */
@@ -101,7 +54,7 @@ final class ApiVms {
         String id = blocking().createInstance(template.toBuilder().setName(name).build()).getId();
         long acknowledged = System.nanoTime();
         live.add(id);
-        long runningAt = await(future(running, id), id + " to be RUNNING", timeout);
+        long runningAt = events.awaitRunning(id, timeout);
         ConsoleClock clock = new ConsoleClock(readyMarker);
         StreamObserver<ConsoleInput> input = ComputeServiceGrpc.newStub(daemon.channel()).attachConsole(
                 new StreamObserver<ConsoleOutput>() {
@@ -152,15 +105,13 @@ final class ApiVms {
                 if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
                     throw e;
                 }
-                future(deleted, id).complete(System.nanoTime());
+                events.deletedAlready(id);
             }
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         for (String id : ids) {
-            await(future(deleted, id), id + " to be deleted", Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            events.awaitDeleted(id, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             live.remove(id);
-            running.remove(id);
-            deleted.remove(id);
         }
     }
 
@@ -173,16 +124,4 @@ final class ApiVms {
         return stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static long await(CompletableFuture<Long> future, String what, Duration timeout) {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("timed out after " + timeout.toSeconds() + "s waiting for " + what);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + what + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for " + what, e);
-        }
-    }
 }

@@ -1,14 +1,11 @@
 package dev.hypervisor.bench.vm;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DiskSpec;
 import dev.hypervisor.api.v1.InstanceSpec;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.Metadata;
-import dev.hypervisor.api.v1.PullImageProgress;
-import dev.hypervisor.api.v1.PullImageRequest;
 import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.DaemonUnderTest;
 import dev.hypervisor.bench.HostLeftovers;
@@ -27,11 +24,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench/run.sh vm}: the production hypervisord with its real VM driver in a separate
@@ -130,7 +125,7 @@ public final class VmBench {
                             "--accelerator", options.accelerator()),
                     work.resolve("daemon/daemon.log"), 120)) {
                 try {
-                    pull(daemon, image);
+                    daemon.pullImage(image, log);
                     api[0] = new ApiVms(daemon, template(image, kernel.vmlinuz(), initramfs), GuestInitramfs.READY);
                     log.progress("reference VM: boot it, read the QEMU command line hypervisord ran, stop it");
                     ApiVms.Boot reference = api[0].createAndBoot("reference", Duration.ofSeconds(300));
@@ -190,20 +185,5 @@ public final class VmBench {
                         .putAnnotations(VmDriver.INITRD_ANNOTATION, initramfs.toString())
                         .putAnnotations(VmDriver.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"))
                 .build();
-    }
-
-    /** PullImage once, so that every create finds the disk image cached. */
-    private void pull(DaemonUnderTest daemon, String image) {
-        long start = System.nanoTime();
-        Iterator<PullImageProgress> progress = ComputeServiceGrpc.newBlockingStub(daemon.channel())
-                .withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder().setImage(image).build());
-        PullImageProgress last = null;
-        while (progress.hasNext()) {
-            last = progress.next();
-        }
-        if (last == null || last.getPhase() != PullImageProgress.Phase.DONE) {
-            throw new IllegalStateException("PullImage of " + image + " ended in " + (last == null ? "nothing" : last.getPhase()));
-        }
-        log.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
     }
 }
