@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * Decides between KVM and TCG. {@code /dev/kvm} existing is not enough: nested KVM on some
  * hosts accepts {@code -accel kvm} and then hangs once a guest kernel starts. So the probe
  * boots a real kernel (no root disk: it runs until it panics looking for one) under KVM and
- * needs to see it get far into its boot within the timeout. The verdict is cached in a file
- * under the root, because the probe costs seconds; delete the file to probe again.
+ * needs to see it get far into its boot within the timeout. The verdict is cached in the
+ * options' verdict file, one per node for VMs and microVMs alike, because the probe costs
+ * seconds; delete the file to probe again. One probe at a time.
  */
 final class KvmProbe {
 
@@ -32,7 +33,7 @@ final class KvmProbe {
     private KvmProbe() {}
 
     /** {@code kvm} or {@code tcg} for this node, per the options and the cached or fresh probe. */
-    static String accelerator(VmOptions options) {
+    static synchronized String accelerator(VmOptions options) {
         switch (options.accelerator()) {
             case KVM -> {
                 return "kvm";
@@ -42,7 +43,7 @@ final class KvmProbe {
             }
             default -> { }
         }
-        Path cache = options.root().resolve(CACHE_FILE);
+        Path cache = options.verdictFile();
         try {
             String cached = Files.readString(cache).strip();
             if (cached.equals("kvm") || cached.equals("tcg")) {
@@ -53,7 +54,7 @@ final class KvmProbe {
         }
         String verdict = probe(options);
         try {
-            Files.createDirectories(options.root());
+            Files.createDirectories(cache.getParent());
             Files.writeString(cache, verdict + "\n");
         } catch (IOException e) {
             LOG.warn("cannot cache the accelerator verdict in {}: {}", cache, e.toString());

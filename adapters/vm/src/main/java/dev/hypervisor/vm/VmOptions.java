@@ -13,12 +13,13 @@ import java.util.Optional;
  * @param qemuImg the {@code qemu-img} binary
  * @param genisoimage the {@code genisoimage} binary that writes cloud-init seeds
  * @param mkfs the {@code mkfs.ext4} binary that writes microVM root filesystems
- * @param accelerator KVM, TCG, or AUTO: KVM when a probe boots a kernel under it (cached under the root)
+ * @param accelerator KVM, TCG, or AUTO: KVM when a probe boots a kernel under it
+ * @param verdictFile where AUTO caches the probe's verdict; one per node (VMs and microVMs share it)
  * @param probeKernel the kernel AUTO boots to probe KVM; empty: the host's own under {@code /boot}
  * @param probeTimeout how long the KVM probe may take to show the kernel booting
  */
 public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Path mkfs, Accelerator accelerator,
-        Optional<Path> probeKernel, Duration probeTimeout) {
+        Path verdictFile, Optional<Path> probeKernel, Duration probeTimeout) {
 
     /** What executes a VM's CPUs. */
     public enum Accelerator { AUTO, KVM, TCG }
@@ -28,19 +29,23 @@ public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Pa
                 Executables.findOr("qemu-img", Path.of("/usr/bin/qemu-img")),
                 Executables.findOr("genisoimage", Path.of("/usr/bin/genisoimage")),
                 Executables.findOr("mkfs.ext4", Path.of("/sbin/mkfs.ext4")),
-                Accelerator.AUTO, Optional.empty(), Duration.ofSeconds(10));
+                Accelerator.AUTO, root.resolve(KvmProbe.CACHE_FILE), Optional.empty(), Duration.ofSeconds(10));
     }
 
     public VmOptions withAccelerator(Accelerator newAccelerator) {
-        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, newAccelerator, probeKernel, probeTimeout);
+        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, newAccelerator, verdictFile, probeKernel, probeTimeout);
     }
 
-    /** The same, keeping instances (and caches) under {@code newRoot}: microVMs live beside VMs, not among them. */
+    /**
+     * The same, keeping instances (and caches) under {@code newRoot}: microVMs live beside VMs,
+     * not among them. The KVM verdict stays where it was: one probe per node.
+     */
     public VmOptions withRoot(Path newRoot) {
-        return new VmOptions(newRoot, qemu, qemuImg, genisoimage, mkfs, accelerator, probeKernel, probeTimeout);
+        return new VmOptions(newRoot, qemu, qemuImg, genisoimage, mkfs, accelerator, verdictFile, probeKernel,
+                probeTimeout);
     }
 
     public VmOptions withProbeKernel(Path kernel, Duration timeout) {
-        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, accelerator, Optional.of(kernel), timeout);
+        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, accelerator, verdictFile, Optional.of(kernel), timeout);
     }
 }

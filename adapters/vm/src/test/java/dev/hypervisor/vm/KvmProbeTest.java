@@ -47,5 +47,7 @@ class KvmProbeTest {
         Files.writeString(root.resolve(KvmProbe.CACHE_FILE), "kvm\n");
 
         assertThat(KvmProbe.accelerator(VmOptions.defaults(root))).isEqualTo("kvm");
+        assertThat(KvmProbe.accelerator(VmOptions.defaults(root).withRoot(root.resolve("microvms"))))
+                .as("microVMs use the node's verdict, not a probe of their own").isEqualTo("kvm");
     }
 }
