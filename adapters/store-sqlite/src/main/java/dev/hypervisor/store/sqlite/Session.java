@@ -42,7 +42,7 @@ final class Session implements AutoCloseable {
             }
             // FULL syncs the WAL at every COMMIT; NORMAL would lose the last commits on power loss.
             st.execute("PRAGMA synchronous = FULL");
-            // Checkpoints run on their own connection (Checkpointer), never inside a group commit.
+            // The writer checkpoints between group commits (GroupCommitWriter.checkpoint), never inside one.
             st.execute("PRAGMA wal_autocheckpoint = 0");
             st.execute("PRAGMA journal_size_limit = 67108864");
             st.execute("PRAGMA cache_size = -65536");
@@ -52,15 +52,6 @@ final class Session implements AutoCloseable {
             // The journal only serves ROLLBACK TO inside the open batch (a crash rolls the whole
             // batch back from the WAL), so memory loses nothing.
             st.execute("PRAGMA temp_store = MEMORY");
-        }
-        return s;
-    }
-
-    /** A connection that only checkpoints the WAL into the database file. */
-    static Session openCheckpointer(Path file, Duration busyTimeout) throws SQLException {
-        Session s = open(file, busyTimeout);
-        try (Statement st = s.connection.createStatement()) {
-            st.execute("PRAGMA synchronous = FULL");
         }
         return s;
     }
@@ -114,6 +105,15 @@ final class Session implements AutoCloseable {
         }
         try (ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getLong(1) : absent;
+        }
+    }
+
+    /** A PASSIVE WAL checkpoint; its result row is read to the end so the statement is not left active. */
+    void checkpointWal() throws SQLException {
+        try (ResultSet rs = prepare("PRAGMA wal_checkpoint(PASSIVE)").executeQuery()) {
+            while (rs.next()) {
+                // busy, frames in the log, frames checkpointed: nothing to act on
+            }
         }
     }
 

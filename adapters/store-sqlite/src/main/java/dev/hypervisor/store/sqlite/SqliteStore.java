@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -42,14 +41,11 @@ public final class SqliteStore implements Store {
 
     private final Revisions revisions;
     private final ReadPool reads;
-    private final Checkpointer checkpointer;
     private final WatchHub watches;
     private final GroupCommitWriter writer;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SqliteStore(Revisions revisions, ReadPool reads, WatchHub watches, GroupCommitWriter writer,
-            Checkpointer checkpointer) {
-        this.checkpointer = checkpointer;
+    private SqliteStore(Revisions revisions, ReadPool reads, WatchHub watches, GroupCommitWriter writer) {
         this.revisions = revisions;
         this.reads = reads;
         this.watches = watches;
@@ -71,8 +67,7 @@ public final class SqliteStore implements Store {
             reads = ReadPool.open(dbFile, options.readPoolSize(), options.busyTimeout());
             WatchHub watches = new WatchHub(reads, revisions);
             GroupCommitWriter writer = new GroupCommitWriter(writeSession, revisions, options, watches::publish);
-            Checkpointer checkpointer = Checkpointer.start(dbFile, options.busyTimeout(), Duration.ofMillis(500));
-            return new SqliteStore(revisions, reads, watches, writer, checkpointer);
+            return new SqliteStore(revisions, reads, watches, writer);
         } catch (SQLException | IOException | RuntimeException e) {
             if (reads != null) {
                 reads.close();
@@ -202,7 +197,6 @@ public final class SqliteStore implements Store {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             writer.close();
-            checkpointer.close();
             watches.close();
             reads.close();
         }
