@@ -107,7 +107,7 @@ public final class ContainersBench {
                     daemon.awaitQuiet(30);
                     log.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples());
                     new CreateLatencyFigure(api[0], runc, podman[0], podmanWhy.toString(), log::progress)
-                            .run(options.latencySamples(), report);
+                            .run(options.latencyWarmUp(), options.latencySamples(), report);
                     log.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent(),
                             options.concurrentRounds());
                     daemon.awaitQuiet(30);

@@ -5,14 +5,16 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** The sizes of one containers run: the issue's full sizes, or small ones with {@code --quick}. */
-record ContainersOptions(boolean quick, int latencySamples, int concurrent, int concurrentRounds, int idle,
+record ContainersOptions(boolean quick, int latencySamples, int latencyWarmUp, int concurrent, int concurrentRounds, int idle,
         Path workDir, boolean keep) {
 
     static final String USAGE = """
             usage: bench/run.sh containers [--quick] [options]
               --quick               small sizes for a smoke run (defaults below are the full sizes)
               --latency-samples N   measured creates per side (figure 1), alternating     [40; quick 10]
-                                    (after 3 unmeasured warm-up creates per side)
+              --latency-warm-up N   unmeasured creates per side before them (figure 1)    [3]
+                                    (the daemon's create path runs mostly interpreted by the JIT
+                                    for its first ~100 creates; a larger N measures it compiled)
               --concurrent N        containers created at once (figure 2)                 [50; quick 10]
               --rounds N            rounds of figure 2, ours and baseline alternating     [3; quick 1]
               --idle N              idle containers for the memory figure (figure 3)      [100; quick 20]
@@ -27,6 +29,7 @@ record ContainersOptions(boolean quick, int latencySamples, int concurrent, int 
         Map<String, String> values = parsed.values();
         ContainersOptions options = new ContainersOptions(quick,
                 BenchArgs.integer(values, "--latency-samples", quick ? 10 : 40, 1000),
+                BenchArgs.integer(values, "--latency-warm-up", 3, 1000),
                 BenchArgs.integer(values, "--concurrent", quick ? 10 : 50, 200),
                 BenchArgs.integer(values, "--rounds", quick ? 1 : 3, 20),
                 BenchArgs.integer(values, "--idle", quick ? 20 : 100, 500),

@@ -24,11 +24,13 @@ final class RuncBundle {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path bundle;
+    private final Path ttyBundle;
     private final Path stateRoot;
     private final Path logs;
 
-    private RuncBundle(Path bundle, Path stateRoot, Path logs) {
+    private RuncBundle(Path bundle, Path ttyBundle, Path stateRoot, Path logs) {
         this.bundle = bundle;
+        this.ttyBundle = ttyBundle;
         this.stateRoot = stateRoot;
         this.logs = logs;
     }
@@ -46,8 +48,13 @@ final class RuncBundle {
         ArrayNode args = process.putArray("args");
         args.add("sleep").add("100000");
         JSON.writerWithDefaultPrettyPrinter().writeValue(bundle.resolve("config.json").toFile(), config);
+        // The conmon floor's bundle: the same config and root filesystem with a terminal, as the driver runs them.
+        Path ttyBundle = Files.createDirectories(bundle.resolveSibling(bundle.getFileName() + "-tty"));
+        process.put("terminal", true);
+        ((ObjectNode) config.get("root")).put("path", bundle.resolve("rootfs").toAbsolutePath().toString());
+        JSON.writerWithDefaultPrettyPrinter().writeValue(ttyBundle.resolve("config.json").toFile(), config);
         Files.createDirectories(stateRoot);
-        return new RuncBundle(bundle, stateRoot, logs);
+        return new RuncBundle(bundle, ttyBundle, stateRoot, logs);
     }
 
     /** {@code runc create} then {@code runc start}: the wall time of both, fork to exit, in nanoseconds. */
@@ -56,6 +63,52 @@ final class RuncBundle {
         long create = HostProcesses.run(runc("create", "--bundle", bundle.toString(), id), log, TIMEOUT);
         long start = HostProcesses.run(runc("start", id), logs.resolve(id + "-start.log"), TIMEOUT);
         return create + start;
+    }
+
+    /**
+     * The floor under our create: conmon started as the container driver starts it (terminal,
+     * attach socket, exit file, its report read by the same shell), running {@code runc create}
+     * of the bundle, then {@code runc start}; no daemon, store, overlay mount or network. Its
+     * wall time in nanoseconds, fork to the end of {@code runc start}.
+     */
+    long conmonCreateAndStart(String id) {
+        try {
+            Path dir = Files.createDirectories(logs.resolve("conmon").resolve(id));
+            Path exits = Files.createDirectories(logs.resolve("conmon-exits"));
+            List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+                    "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | { IFS= read -r report; printf '%s\\n' \"$report\"; }",
+                    dir.resolve("conmon.err").toString(),
+                    dev.hypervisor.host.Executables.findOr("conmon", Path.of("/usr/bin/conmon")).toString(),
+                    "--api-version", "1", "--cid", id, "--cuuid", id, "--name", id,
+                    "--runtime", dev.hypervisor.host.Executables.findOr("runc", Path.of("/usr/sbin/runc")).toString(),
+                    "--runtime-arg", "--root=" + stateRoot,
+                    "--bundle", ttyBundle.toString(),
+                    "--container-pidfile", dir.resolve("pidfile").toString(),
+                    "--conmon-pidfile", dir.resolve("conmon.pid").toString(),
+                    "--log-path", "k8s-file:" + dir.resolve("console.log"),
+                    "--exit-dir", exits.toString(), "--persist-dir", dir.toString(),
+                    "--socket-dir-path", dir.toString(), "--full-attach", "--no-sync-log",
+                    "--terminal", "--stdin", "--leave-stdin-open", "--log-level", "warn"));
+            long start = System.nanoTime();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().put("_OCI_SYNCPIPE", "3");
+            Process conmon = builder.start();
+            conmon.getOutputStream().close();
+            String report = new String(conmon.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!conmon.waitFor(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                    || JSON.readTree(report.strip()).path("data").asLong(-1) <= 0) {
+                conmon.destroyForcibly();
+                throw new IllegalStateException("conmon did not create " + id + ": " + report.strip() + " "
+                        + Files.readString(dir.resolve("conmon.err")).strip());
+            }
+            HostProcesses.run(runc("start", id), logs.resolve(id + "-start.log"), TIMEOUT);
+            return System.nanoTime() - start;
+        } catch (IOException e) {
+            throw new IllegalStateException("conmon floor for " + id + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** {@code runc run -d}: returns once the container runs; its wall time in nanoseconds. */
