@@ -29,7 +29,7 @@ final class WatchFanoutBench {
         this.options = options;
     }
 
-    void run(Report report, long pingP99Nanos) throws InterruptedException, java.io.IOException {
+    void run(Report report, long pingP99Nanos) throws Exception {
         openWatchers();
         try {
             ComputeServiceGrpc.ComputeServiceBlockingStub creator = ComputeServiceGrpc.newBlockingStub(daemon.channel());
@@ -66,6 +66,15 @@ final class WatchFanoutBench {
         }
         report.latency(String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99",
                 watchers.size()), all.p99(), pingP99Nanos, 2.0);
+        // The floor: the same fan-out from a bare grpc-java server, as many events at the same pace.
+        Percentiles floor = WatchFanoutFloor.measure(watchers.size(), options.watchChannels(), 3 * options.watchCreates(),
+                3 * options.watchRate());
+        System.out.printf(Locale.ROOT, "  figure 4 floor: %d deliveries measured: p50 %s, p99 %s, max %s%n",
+                floor.count(), Report.millis(floor.p50()), Report.millis(floor.p99()),
+                Report.millis(floor.percentile(100)));
+        report.add(new Report.Row(String.format("4 floor: bare grpc-java fan-out p99, %d streams vs unary p99",
+                watchers.size()), Report.millis(floor.p99()), Report.millis(pingP99Nanos),
+                (double) floor.p99() / pingP99Nanos, Report.PRINTED, true));
         report.add(new Report.Row(String.format("4 WatchInstance no event lost (%d watchers x %d creates x 3)",
                 watchers.size(), created.size()), exact + " exact", expected + " expected",
                 (double) exact / expected, "= 1.00x, in order", troubled == 0 && exact == expected));
