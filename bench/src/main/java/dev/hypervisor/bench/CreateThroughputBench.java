@@ -38,7 +38,7 @@ final class CreateThroughputBench {
     }
 
     void run(Report report) throws Exception {
-        double warmUp = Math.min(2.0, options.createSeconds() / 3);
+        double warmUp = options.createWarmUpSeconds();
         double half = options.createSeconds() / 2;
         long created = 0;
         double createdSeconds = 0;
@@ -46,7 +46,7 @@ final class CreateThroughputBench {
         try (SqliteInsertBaseline baseline = new SqliteInsertBaseline(baselineFile)) {
             creates(warmUp);
             settle();
-            baseline.run(warmUp);
+            baseline.run(Math.min(2.0, warmUp));
             for (int round = 0; round < 2; round++) {
                 if (round == 1) {
                     baselineRows += baseline.run(half) * half;

@@ -12,9 +12,9 @@ record ContainersOptions(boolean quick, int latencySamples, int latencyWarmUp, i
             usage: bench/run.sh containers [--quick] [options]
               --quick               small sizes for a smoke run (defaults below are the full sizes)
               --latency-samples N   measured creates per side (figure 1), alternating     [40; quick 10]
-              --latency-warm-up N   unmeasured creates per side before them (figure 1)    [3]
-                                    (the daemon's create path runs mostly interpreted by the JIT
-                                    for its first ~100 creates; a larger N measures it compiled)
+              --latency-warm-up N   unmeasured creates per side before them (figure 1)    [100; quick 3]
+                                    (the daemon's create path runs mostly interpreted for its first
+                                    ~100 creates; the first 20 are printed on their own row)
               --concurrent N        containers created at once (figure 2)                 [50; quick 10]
               --rounds N            rounds of figure 2, ours and baseline alternating     [3; quick 1]
               --idle N              idle containers for the memory figure (figure 3)      [100; quick 20]
@@ -29,7 +29,7 @@ record ContainersOptions(boolean quick, int latencySamples, int latencyWarmUp, i
         Map<String, String> values = parsed.values();
         ContainersOptions options = new ContainersOptions(quick,
                 BenchArgs.integer(values, "--latency-samples", quick ? 10 : 40, 1000),
-                BenchArgs.integer(values, "--latency-warm-up", 3, 1000),
+                BenchArgs.integer(values, "--latency-warm-up", quick ? 3 : 100, 1000),
                 BenchArgs.integer(values, "--concurrent", quick ? 10 : 50, 200),
                 BenchArgs.integer(values, "--rounds", quick ? 1 : 3, 20),
                 BenchArgs.integer(values, "--idle", quick ? 20 : 100, 500),

@@ -75,6 +75,10 @@ final class RuncBundle {
         try {
             Path dir = Files.createDirectories(logs.resolve("conmon").resolve(id));
             Path exits = Files.createDirectories(logs.resolve("conmon-exits"));
+            // A bundle directory per container, as the driver has: conmon makes its ctl and winsz FIFOs there.
+            long start = System.nanoTime();
+            Path own = Files.createDirectories(dir.resolve("bundle"));
+            Files.copy(ttyBundle.resolve("config.json"), own.resolve("config.json"));
             List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
                     "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | { IFS= read -r report; printf '%s\\n' \"$report\"; }",
                     dir.resolve("conmon.err").toString(),
@@ -82,14 +86,13 @@ final class RuncBundle {
                     "--api-version", "1", "--cid", id, "--cuuid", id, "--name", id,
                     "--runtime", dev.hypervisor.host.Executables.findOr("runc", Path.of("/usr/sbin/runc")).toString(),
                     "--runtime-arg", "--root=" + stateRoot,
-                    "--bundle", ttyBundle.toString(),
+                    "--bundle", own.toString(),
                     "--container-pidfile", dir.resolve("pidfile").toString(),
                     "--conmon-pidfile", dir.resolve("conmon.pid").toString(),
                     "--log-path", "k8s-file:" + dir.resolve("console.log"),
                     "--exit-dir", exits.toString(), "--persist-dir", dir.toString(),
                     "--socket-dir-path", dir.toString(), "--full-attach", "--no-sync-log",
                     "--terminal", "--stdin", "--leave-stdin-open", "--log-level", "warn"));
-            long start = System.nanoTime();
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             builder.environment().put("_OCI_SYNCPIPE", "3");
             Process conmon = builder.start();
