@@ -147,7 +147,10 @@ final class GroupCommitWriter {
         while (true) {
             drained.clear();
             try {
-                Request first = queue.poll(CHECKPOINT_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
+                // Idle with a clean WAL: sleep until work comes; otherwise wake for the checkpoint.
+                Request first = dirtySinceCheckpoint
+                        ? queue.poll(CHECKPOINT_INTERVAL_NANOS, TimeUnit.NANOSECONDS)
+                        : queue.take();
                 if (first == null) {
                     checkpoint(); // idle: a good moment to fold the WAL back into the database file
                     continue;
@@ -198,12 +201,12 @@ final class GroupCommitWriter {
             lastCheckpoint = System.nanoTime();
             return;
         }
+        dirtySinceCheckpoint = false; // also on failure: retried after the next commit, not in a loop
         try {
             session.checkpointWal();
-            dirtySinceCheckpoint = false;
         } catch (SQLException e) {
             session.discardStatements();
-            log.warn("WAL checkpoint failed (retried after later commits): {}", e.getMessage());
+            log.warn("WAL checkpoint failed (retried after the next commit): {}", e.getMessage());
         }
         lastCheckpoint = System.nanoTime();
     }
@@ -388,6 +391,7 @@ final class GroupCommitWriter {
             drop.executeUpdate();
             setMeta("compacted", revision);
             session.exec("COMMIT");
+            dirtySinceCheckpoint = true;
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();
             throw e;
