@@ -22,6 +22,8 @@ final class RuncBundle {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path CONMON = dev.hypervisor.host.Executables.findOr("conmon", Path.of("/usr/bin/conmon"));
+    private static final Path RUNC = dev.hypervisor.host.Executables.findOr("runc", Path.of("/usr/sbin/runc"));
 
     private final Path bundle;
     private final Path ttyBundle;
@@ -82,9 +84,9 @@ final class RuncBundle {
             List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
                     "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | { IFS= read -r report; printf '%s\\n' \"$report\"; }",
                     dir.resolve("conmon.err").toString(),
-                    dev.hypervisor.host.Executables.findOr("conmon", Path.of("/usr/bin/conmon")).toString(),
+                    CONMON.toString(),
                     "--api-version", "1", "--cid", id, "--cuuid", id, "--name", id,
-                    "--runtime", dev.hypervisor.host.Executables.findOr("runc", Path.of("/usr/sbin/runc")).toString(),
+                    "--runtime", RUNC.toString(),
                     "--runtime-arg", "--root=" + stateRoot,
                     "--bundle", own.toString(),
                     "--container-pidfile", dir.resolve("pidfile").toString(),

@@ -173,15 +173,23 @@ public final class Reconciler implements AutoCloseable {
 
     /** Queues a reconcile of the instance; repeated requests while it runs collapse into one rerun. */
     public void enqueue(String instanceId) {
-        Slot slot = slots.computeIfAbsent(instanceId, id -> new Slot());
-        synchronized (slot) {
-            if (slot.running) {
-                slot.dirty = true;
-                return;
+        while (true) {
+            Slot slot = slots.computeIfAbsent(instanceId, id -> new Slot());
+            synchronized (slot) {
+                if (slots.get(instanceId) != slot) {
+                    // A worker finished and dropped this slot between the lookup and the lock;
+                    // running on it would let a second worker start on a fresh slot at once.
+                    continue;
+                }
+                if (slot.running) {
+                    slot.dirty = true;
+                    return;
+                }
+                slot.running = true;
             }
-            slot.running = true;
+            workers.execute(() -> work(instanceId, slot));
+            return;
         }
-        workers.execute(() -> work(instanceId, slot));
     }
 
     private void work(String instanceId, Slot slot) {
