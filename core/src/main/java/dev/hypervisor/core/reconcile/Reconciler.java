@@ -12,6 +12,7 @@ import dev.hypervisor.core.instance.InstanceRepository;
 import dev.hypervisor.core.instance.InstanceState;
 import dev.hypervisor.core.instance.Lifecycle;
 import dev.hypervisor.core.store.Txn;
+import dev.hypervisor.core.store.TxnResult;
 import dev.hypervisor.core.store.Watch;
 import dev.hypervisor.core.store.WatchEvent;
 import java.time.Clock;
@@ -62,13 +63,15 @@ public final class Reconciler implements AutoCloseable {
 
     /**
      * Per instance: whether a worker runs for it, whether it must run again, the revision whose
-     * step (one with work to do) is in flight, and whether a kill was sent.
+     * step (one with work to do) is in flight, whether a kill was sent, and the last transient
+     * state the worker saved (its next step is already queued).
      */
     private static final class Slot {
         boolean running;
         boolean dirty;
         long steppingRevision;
         long killedAtRevision;
+        long savedTransientRevision;
     }
 
     public Reconciler(InstanceRepository repository, DriverRegistry drivers, Optional<ImageStore> images, Clock clock,
@@ -148,7 +151,23 @@ public final class Reconciler implements AutoCloseable {
                 }
             }));
         }
-        enqueue(instance.id());
+        if (!nextStepQueued(instance)) {
+            enqueue(instance.id());
+        }
+    }
+
+    /**
+     * Whether this change is a transient state that this node's worker saved itself (or an
+     * older one) while it still runs: it takes the next step without waiting for the watch.
+     */
+    private boolean nextStepQueued(Instance instance) {
+        Slot slot = slots.get(instance.id());
+        if (slot == null) {
+            return false;
+        }
+        synchronized (slot) {
+            return slot.running && instance.revision() <= slot.savedTransientRevision;
+        }
     }
 
     /**
@@ -225,7 +244,7 @@ public final class Reconciler implements AutoCloseable {
         }
         RuntimeStatus exit = exits.remove(instanceId);
         if (exit != null && instance.state() == InstanceState.RUNNING && !instance.deleting()) {
-            save(instance, Lifecycle.exited(instance, exit.exitCode(), exitReason(exit), clock.instant()));
+            save(instance, Lifecycle.exited(instance, exit.exitCode(), exitReason(exit), clock.instant()), slot);
             return;
         }
         if (exit != null && instance.state() == InstanceState.STARTING) {
@@ -257,7 +276,7 @@ public final class Reconciler implements AutoCloseable {
         }
         switch (outcome.kind()) {
             case NOTHING -> { }
-            case SAVE -> save(instance, outcome.next());
+            case SAVE -> save(instance, outcome.next(), slot);
             case REMOVE -> remove(instance);
         }
     }
@@ -271,40 +290,53 @@ public final class Reconciler implements AutoCloseable {
             remove(instance);
         } else if (instance.state() != InstanceState.ERROR && instance.state() != InstanceState.STOPPED) {
             String message = "no runtime for INSTANCE_TYPE_" + instance.type() + " on node " + drivers.nodeId();
-            save(instance, Lifecycle.transition(instance, InstanceState.ERROR, message, clock.instant()));
+            save(instance, Lifecycle.transition(instance, InstanceState.ERROR, message, clock.instant()), null);
         }
     }
 
     /** Records an outcome; a lost compare-and-swap means the intent changed, so plan again. */
-    private void save(Instance before, Instance after) {
+    /**
+     * Records a step's outcome. After a transient state (CREATING -> STARTING) the worker runs
+     * again at once, from the record it reads back, instead of waiting for the watch to bring
+     * its own change back: that round trip was a thread hand-off or two on every create.
+     */
+    private void save(Instance before, Instance after, Slot slot) {
         Txn txn = Txn.create();
         repository.update(txn, before, after);
-        if (commit(txn, before.id())) {
+        long revision = commit(txn, before.id());
+        if (revision > 0) {
             LOG.info("{} {} {} -> {}: {}", after.id(), after.name(), before.state(), after.state(),
                     after.state() == InstanceState.ERROR ? after.errorMessage() : after.reason());
+            if (slot != null && TRANSIENT.contains(after.state())) {
+                synchronized (slot) {
+                    slot.savedTransientRevision = revision;
+                    slot.dirty = true;
+                }
+            }
         }
     }
 
     private void remove(Instance before) {
         Txn txn = Txn.create();
         repository.remove(txn, before);
-        if (commit(txn, before.id())) {
+        if (commit(txn, before.id()) > 0) {
             LOG.info("{} {} {} -> DELETED", before.id(), before.name(), before.state());
         }
     }
 
-    /** Whether the write landed; a lost swap or a store failure plans the instance again. */
-    private boolean commit(Txn txn, String instanceId) {
+    /** The write's revision, or 0 when it did not land; a lost swap or a store failure plans the instance again. */
+    private long commit(Txn txn, String instanceId) {
         try {
-            if (repository.store().commitAndWait(txn).succeeded()) {
-                return true;
+            TxnResult result = repository.store().commitAndWait(txn);
+            if (result.succeeded()) {
+                return result.revision();
             }
             enqueue(instanceId);
         } catch (DomainException e) {
             LOG.warn("store write for {} failed, retrying: {}", instanceId, e.getMessage());
             timer.schedule(() -> enqueue(instanceId), 1, TimeUnit.SECONDS);
         }
-        return false;
+        return 0;
     }
 
     /** Inspects every RUNNING instance, as kubelet's PLEG does, to catch exits no event reported. */
