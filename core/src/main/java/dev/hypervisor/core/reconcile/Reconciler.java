@@ -294,9 +294,9 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** Records an outcome; a lost compare-and-swap means the intent changed, so plan again. */
     /**
-     * Records a step's outcome. After a transient state (CREATING -> STARTING) the worker runs
+     * Records an outcome; a lost compare-and-swap means the intent changed, so plan again.
+     * After a transient state (CREATING -> STARTING) the worker runs
      * again at once, from the record it reads back, instead of waiting for the watch to bring
      * its own change back: that round trip was a thread hand-off or two on every create.
      */
