@@ -119,11 +119,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         }
         try {
             Files.createDirectories(dirs.dir());
-            ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE);
-            if (image.kind() != ImageInfo.Kind.CONTAINER) {
-                throw new DriverException("image " + instance.spec().image() + " is a "
-                        + image.kind().name().toLowerCase() + " image; a container needs a container image");
-            }
+            ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE)
+                    .require(ImageInfo.Kind.CONTAINER, instance.spec().image(), "a container needs a container image");
             Path rootfs = rootFilesystems.create(instance.id(), image.digest());
             NetworkAttachment network = loopbackOnly(instance) ? LOOPBACK_ONLY : networks.attachNamespace(instance);
             EtcFiles.write(dirs, instance.name(), network);

@@ -1,6 +1,5 @@
 package dev.hypervisor.vm;
 
-import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.ImageStore;
@@ -70,11 +69,8 @@ final class MicroVmMachine implements Machine {
 
     @Override
     public Prepared prepare(Instance instance, VmDirs dirs) throws IOException {
-        ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE);
-        if (image.kind() != ImageInfo.Kind.CONTAINER) {
-            throw new DriverException("image " + instance.spec().image() + " is a "
-                    + image.kind().name().toLowerCase() + " image; a microVM boots a container image");
-        }
+        ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE)
+                .require(ImageInfo.Kind.CONTAINER, instance.spec().image(), "a microVM boots a container image");
         ProcessSpec process = ProcessSpec.of(rootFilesystems.config(image.digest()), instance.spec(), instance.name());
         KernelFiles kernel = kernel(instance);
         Path initrd = initramfs.forKernel(kernel);

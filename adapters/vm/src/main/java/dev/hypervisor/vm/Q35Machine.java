@@ -1,6 +1,5 @@
 package dev.hypervisor.vm;
 
-import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.image.DiskImages;
 import dev.hypervisor.core.image.ImageInfo;
@@ -51,11 +50,8 @@ final class Q35Machine implements Machine {
 
     @Override
     public Prepared prepare(Instance instance, VmDirs dirs) throws IOException {
-        ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE);
-        if (image.kind() != ImageInfo.Kind.DISK) {
-            throw new DriverException("image " + instance.spec().image() + " is a "
-                    + image.kind().name().toLowerCase() + " image; a VM needs a disk image");
-        }
+        ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE)
+                .require(ImageInfo.Kind.DISK, instance.spec().image(), "a VM needs a disk image");
         List<QemuCommand.Disk> files = disks.ensure(dirs, instance.spec().disks(),
                 diskImages.baseDisk(image.digest()), diskImages.format(image.digest()));
         TapAttachment network = networks.attachTap(instance);
