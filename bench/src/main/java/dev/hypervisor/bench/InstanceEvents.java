@@ -120,6 +120,14 @@ public final class InstanceEvents {
         return at;
     }
 
+    /** Waits for the DELETED event of each of {@code ids}, all within {@code timeout}; then forgets them. */
+    public void awaitAllDeleted(java.util.Collection<String> ids, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (String id : ids) {
+            awaitDeleted(id, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
+    }
+
     /** Counts {@code id} as deleted now (it was gone before this client deleted it). */
     public void deletedAlready(String id) {
         track(id).deleted.complete(System.nanoTime());

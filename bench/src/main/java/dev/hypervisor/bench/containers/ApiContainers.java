@@ -84,11 +84,8 @@ final class ApiContainers implements AutoCloseable {
             stubs.get(i % stubs.size()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                     .deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(ids.get(i)).setForce(true).build());
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (String id : ids) {
-            events.awaitDeleted(id, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            live.remove(id);
-        }
+        events.awaitAllDeleted(ids, timeout);
+        live.removeAll(ids);
     }
 
     /** Containers created through this client and not yet seen deleted. */

@@ -103,11 +103,8 @@ final class ApiMicroVms {
             stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                     .deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (String id : ids) {
-            events.awaitDeleted(id, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            live.remove(id);
-        }
+        events.awaitAllDeleted(ids, timeout);
+        live.removeAll(ids);
     }
 
     /** MicroVMs created through this client and not yet seen deleted. */

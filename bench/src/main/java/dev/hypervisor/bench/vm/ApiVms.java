@@ -108,11 +108,8 @@ final class ApiVms {
                 events.deletedAlready(id);
             }
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (String id : ids) {
-            events.awaitDeleted(id, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            live.remove(id);
-        }
+        events.awaitAllDeleted(ids, timeout);
+        live.removeAll(ids);
     }
 
     /** VMs created through this client and not yet seen deleted. */
