@@ -24,13 +24,23 @@ public record KernelModules(Map<String, Path> files) {
         files = Map.copyOf(files);
     }
 
+    /**
+     * The modules under {@code dir}. Compressed ones ({@code .ko.xz}, {@code .ko.zst},
+     * {@code .ko.gz}: Debian 13, Ubuntu) are refused with IllegalArgumentException: loading
+     * nothing and counting them as built in would boot a microVM without its disks.
+     */
     public static KernelModules index(Path dir) throws IOException {
         Map<String, Path> modules = new LinkedHashMap<>();
         try (Stream<Path> paths = Files.walk(dir)) {
-            paths.filter(p -> p.getFileName().toString().endsWith(".ko")).forEach(p -> {
+            for (Path p : (Iterable<Path>) paths::iterator) {
                 String name = p.getFileName().toString();
-                modules.putIfAbsent(name.substring(0, name.length() - 3).replace('-', '_'), p);
-            });
+                if (name.endsWith(".ko")) {
+                    modules.putIfAbsent(name.substring(0, name.length() - 3).replace('-', '_'), p);
+                } else if (name.matches(".*\\.ko\\.(xz|zst|gz)")) {
+                    throw new IllegalArgumentException("kernel modules under " + dir + " are compressed (" + name
+                            + "); only uncompressed .ko modules are supported");
+                }
+            }
         }
         return new KernelModules(modules);
     }
@@ -74,7 +84,8 @@ public record KernelModules(Map<String, Path> files) {
             return List.of();
         }
         int start = at + "\0depends=".length();
-        String value = text.substring(start, text.indexOf('\0', start));
+        int end = text.indexOf('\0', start);
+        String value = text.substring(start, end < 0 ? text.length() : end); // a truncated .ko: up to its end
         return value.isEmpty() ? List.of() : List.of(value.split(","));
     }
 }

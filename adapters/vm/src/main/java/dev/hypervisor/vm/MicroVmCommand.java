@@ -17,18 +17,38 @@ record MicroVmCommand(String name, int cpus, long memoryBytes, Path rootDisk, Pa
 
     /**
      * Under TCG only: without HPET or a PM timer, microvm's TSC calibration sometimes never
-     * ends; with the rate given, 0 hangs in 50 boots.
+     * ends; with the rate given, 0 hangs in 50 boots. TCG's guest TSC ticks at the host's TSC
+     * rate, so the rate given is the host's: {@link #hostTscKhz}.
      */
-    static final String TCG_TSC = "tsc_early_khz=2500000 tsc=reliable";
+    static String tcgTscArguments(long khz) {
+        return "tsc_early_khz=" + khz + " tsc=reliable";
+    }
 
-    /** The command line for {@code accelerator}: as every machine's, plus {@link #TCG_TSC} on the kernel's under TCG. */
+    /** The command line for {@code accelerator}: as every machine's, plus the TSC rate on the kernel's under TCG. */
     static List<String> withAccelerator(List<String> arguments, String accelerator) {
         List<String> all = QemuCommand.withAccelerator(arguments, accelerator);
         int append = all.indexOf("-append");
         if (accelerator.equals("tcg") && append >= 0) {
-            all.set(append + 1, all.get(append + 1) + " " + TCG_TSC);
+            all.set(append + 1, all.get(append + 1) + " " + tcgTscArguments(HOST_TSC_KHZ));
         }
         return all;
+    }
+
+    private static final long HOST_TSC_KHZ = hostTscKhz(Path.of("/proc/cpuinfo"));
+
+    /**
+     * The host's TSC rate in kHz, from the first {@code cpu MHz} of {@code cpuinfo}: in a VM or
+     * without frequency scaling that is the TSC rate; with scaling it is the current clock, off
+     * by the difference (the guest's clock then drifts by as much). 2.5 GHz when unreadable.
+     */
+    static long hostTscKhz(Path cpuinfo) {
+        try (var lines = java.nio.file.Files.lines(cpuinfo)) {
+            return lines.filter(l -> l.startsWith("cpu MHz")).findFirst()
+                    .map(l -> Math.round(Double.parseDouble(l.substring(l.indexOf(':') + 1).strip()) * 1000))
+                    .filter(khz -> khz > 0).orElse(2_500_000L);
+        } catch (java.io.IOException | RuntimeException e) {
+            return 2_500_000L;
+        }
     }
 
     /** A disk beyond the root disk, seen by the guest with its name as serial. */

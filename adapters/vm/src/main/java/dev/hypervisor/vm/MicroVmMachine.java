@@ -1,6 +1,8 @@
 package dev.hypervisor.vm;
 
+import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.RuntimeStatus;
+import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.image.ProcessSpec;
@@ -122,7 +124,12 @@ final class MicroVmMachine implements Machine {
         if (kernel.startsWith("/")) {
             return KernelFiles.of(Path.of(kernel));
         }
-        ImageInfo image = images.acquire(kernel, instance.id() + KERNEL_USER_SUFFIX, PullListener.NONE);
+        ImageInfo image;
+        try {
+            image = images.acquire(kernel, instance.id() + KERNEL_USER_SUFFIX, PullListener.NONE);
+        } catch (DomainException e) { // the instance's error, as for its own image (Step.acquireImage)
+            throw new DriverException("spec.kernel " + kernel + ": " + e.getMessage(), e);
+        }
         if (image.kind() != ImageInfo.Kind.CONTAINER) {
             throw new IllegalArgumentException("spec.kernel " + kernel + " is a disk image, not an image holding a kernel");
         }

@@ -38,9 +38,18 @@ class MicroVmCommandTest {
     }
 
     @Test
+    void theTscRateIsTheHostsFromCpuinfo(@org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+        Path cpuinfo = dir.resolve("cpuinfo");
+        java.nio.file.Files.writeString(cpuinfo, "processor\t: 0\nmodel name\t: AMD EPYC\ncpu MHz\t\t: 3493.442\n");
+        assertThat(MicroVmCommand.hostTscKhz(cpuinfo)).isEqualTo(3_493_442L);
+        assertThat(MicroVmCommand.hostTscKhz(dir.resolve("missing"))).isEqualTo(2_500_000L);
+        assertThat(MicroVmCommand.tcgTscArguments(3_493_442L)).isEqualTo("tsc_early_khz=3493442 tsc=reliable");
+    }
+
+    @Test
     void onlyTcgGetsTheTscRateOnTheKernelCommandLine() {
         List<String> tcg = MicroVmCommand.withAccelerator(arguments(), "tcg");
-        assertThat(tcg.get(tcg.indexOf("-append") + 1)).isEqualTo("console=ttyS0 " + MicroVmCommand.TCG_TSC);
+        assertThat(tcg.get(tcg.indexOf("-append") + 1)).matches("console=ttyS0 tsc_early_khz=[1-9][0-9]* tsc=reliable");
         assertThat(tcg).endsWith("-accel", "tcg");
         List<String> kvm = MicroVmCommand.withAccelerator(arguments(), "kvm");
         assertThat(kvm.get(kvm.indexOf("-append") + 1)).isEqualTo("console=ttyS0");
