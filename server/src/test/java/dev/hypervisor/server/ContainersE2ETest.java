@@ -71,15 +71,21 @@ class ContainersE2ETest {
 
     @AfterAll
     static void stop() {
-        if (daemon != null) {
-            INSTANCES.removeAll(); // a failed test must not leave containers running on the host
-            daemon.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (network != null) {
-            network.close();
+        try {
+            if (daemon != null) {
+                try {
+                    INSTANCES.removeAll(); // a failed test must not leave containers running on the host
+                } finally {
+                    daemon.close();
+                }
+            }
+        } finally {
+            if (registry != null) {
+                registry.close();
+            }
+            if (network != null) {
+                network.close();
+            }
         }
     }
 

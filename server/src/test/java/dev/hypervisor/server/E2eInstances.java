@@ -13,6 +13,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -73,17 +75,24 @@ final class E2eInstances {
         awaitGone(id);
     }
 
-    /** Force-deletes every instance: a failed test must leave nothing running on the host. */
+    /**
+     * Force-deletes every instance: a failed test must leave nothing running on the host. Tries
+     * each one even when another fails, then fails naming what it could not remove.
+     */
     void removeAll() {
-        try {
-            for (Instance instance : daemon.get().blocking().listInstances(
-                    ListInstancesRequest.newBuilder().setPageSize(1000).build()).getInstancesList()) {
+        List<String> failures = new ArrayList<>();
+        for (Instance instance : daemon.get().blocking().listInstances(
+                ListInstancesRequest.newBuilder().setPageSize(1000).build()).getInstancesList()) {
+            try {
                 daemon.get().blocking().deleteInstance(DeleteInstanceRequest.newBuilder()
                         .setInstanceId(instance.getId()).setForce(true).build());
                 awaitGone(instance.getId());
+            } catch (RuntimeException e) {
+                failures.add(instance.getId() + ": " + e);
             }
-        } catch (RuntimeException e) {
-            System.err.println("cleaning up instances after the test failed: " + e);
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError("instances left behind after the tests: " + failures);
         }
     }
 

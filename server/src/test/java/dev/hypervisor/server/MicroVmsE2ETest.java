@@ -93,15 +93,21 @@ class MicroVmsE2ETest {
 
     @AfterAll
     static void stop() {
-        if (daemon != null) {
-            INSTANCES.removeAll(); // a failed test must not leave QEMU running on the host
-            daemon.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (network != null) {
-            network.close();
+        try {
+            if (daemon != null) {
+                try {
+                    INSTANCES.removeAll(); // a failed test must not leave QEMU running on the host
+                } finally {
+                    daemon.close();
+                }
+            }
+        } finally {
+            if (registry != null) {
+                registry.close();
+            }
+            if (network != null) {
+                network.close();
+            }
         }
     }
 
@@ -167,11 +173,11 @@ class MicroVmsE2ETest {
     @Test
     void aStopEndsAWorkloadThatHonoursSigtermAndACleanExitIsStopped() {
         String id = daemon.blocking().createInstance(microVm("e2e-term", "sh", "-c",
-                "trap 'echo got-term; exit 0' TERM; echo up; while true; do sleep 0.2; done")).getId();
+                "trap 'echo got-term; exit 0' TERM; echo workload-up; while true; do sleep 0.2; done")).getId();
         INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
         ConsoleViewer viewer = new ConsoleViewer();
         StreamObserver<ConsoleInput> input = INSTANCES.attach(id, viewer);
-        E2eInstances.awaitText(viewer, "up", BOOT);
+        E2eInstances.awaitText(viewer, "workload-up", BOOT); // the trap is set: "up" alone matches boot messages
         daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setTimeoutSeconds(60).build());
         INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
         E2eInstances.awaitText(viewer, "got-term", Duration.ofSeconds(5));

@@ -83,15 +83,21 @@ class VmsE2ETest {
 
     @AfterAll
     static void stop() {
-        if (daemon != null) {
-            INSTANCES.removeAll(); // a failed test must not leave QEMU running on the host
-            daemon.close();
-        }
-        if (http != null) {
-            http.stop(0);
-        }
-        if (network != null) {
-            network.close();
+        try {
+            if (daemon != null) {
+                try {
+                    INSTANCES.removeAll(); // a failed test must not leave QEMU running on the host
+                } finally {
+                    daemon.close();
+                }
+            }
+        } finally {
+            if (http != null) {
+                http.stop(0);
+            }
+            if (network != null) {
+                network.close();
+            }
         }
     }
 

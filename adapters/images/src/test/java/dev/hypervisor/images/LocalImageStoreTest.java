@@ -211,10 +211,15 @@ class LocalImageStoreTest {
         ExecutorService callers = Executors.newFixedThreadPool(64);
         try {
             List<Future<ImageInfo>> acquired = new ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
             for (int i = 0; i < 64; i++) {
                 String instance = "inst-c" + i;
-                acquired.add(callers.submit(() -> images.acquire(ref("demo/app:v1"), instance, PullListener.NONE)));
+                acquired.add(callers.submit(() -> {
+                    go.await(); // all 64 at once, not as fast as the pool happens to start them
+                    return images.acquire(ref("demo/app:v1"), instance, PullListener.NONE);
+                }));
             }
+            go.countDown();
             for (Future<ImageInfo> future : acquired) {
                 future.get(30, TimeUnit.SECONDS); // none may fail with ABORTED
             }

@@ -47,7 +47,9 @@ class KvmProbeTest {
         Files.writeString(root.resolve(KvmProbe.CACHE_FILE), "kvm\n");
 
         assertThat(KvmProbe.accelerator(VmOptions.defaults(root))).isEqualTo("kvm");
-        assertThat(KvmProbe.accelerator(VmOptions.defaults(root).withRoot(root.resolve("microvms"))))
-                .as("microVMs use the node's verdict, not a probe of their own").isEqualTo("kvm");
+        VmOptions microVms = VmOptions.defaults(root).withRoot(root.resolve("microvms"));
+        assertThat(microVms.verdictFile()).as("microVMs use the node's verdict, not a probe of their own")
+                .isEqualTo(VmOptions.defaults(root).verdictFile());
+        assertThat(KvmProbe.accelerator(microVms)).isEqualTo("kvm");
     }
 }

@@ -14,14 +14,12 @@ import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.vm.VmDriverTest.Screen;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,12 +70,7 @@ class MicroVmDriverTest {
 
     @AfterEach
     void destroyEverything() throws IOException {
-        for (Instance instance : made) {
-            driver.destroy(instance);
-            assertThat(fixture.options().root().resolve(instance.id())).doesNotExist();
-        }
-        driver.close();
-        assertThat(VmDriverTest.qemusUnder(fixture.options().root())).as("QEMU processes left behind").isEmpty();
+        VmDriverTest.destroyAll(driver, made, fixture.options().root());
     }
 
     private Instance boot(List<String> command, Screen screen, String marker) {
@@ -96,6 +89,7 @@ class MicroVmDriverTest {
         Screen screen = new Screen();
         Instance instance = boot(List.of(), screen, "/ # "); // the image's cmd: sh, on the serial console
         Provisioned again = driver.prepare(instance); // repeatable: same address, nothing made twice
+        VmDriverTest.assertQemuInItsCgroup(fixture.options().root(), instance);
         ConsoleSession session = driver.attach(instance, new Screen());
         session.resize(40, 120); // accepted, no effect on a serial line
         type(session, "echo answer-$((6*7)) $GREETING $FROM_IMAGE $(hostname) $$");
@@ -103,8 +97,9 @@ class MicroVmDriverTest {
         assertThat(screen.text()).as("the workload is not PID 1: the init is").doesNotContain("answer-42 hello yes "
                 + instance.name() + " 1\r");
 
-        type(session, "cat /sys/block/vd*/serial; echo; grep -c ' / ext4 ' /proc/mounts; cat /etc/resolv.conf");
-        screen.await("data", Duration.ofSeconds(20));
+        type(session, "echo \"serials=$(for f in /sys/block/vd*/serial; do printf '%s,' $(cat $f); done)"
+                + " rootext4=$(grep -c ' / ext4 ' /proc/mounts)\"; cat /etc/resolv.conf");
+        screen.await("serials=hv-root," + MicroVmConfig.SERIAL + ",data, rootext4=1", Duration.ofSeconds(20));
         screen.await("nameserver", Duration.ofSeconds(20));
 
         HostCommand.run(null, List.of("ping", "-c", "1", "-W", "20", again.ipAddress())); // the address answers
@@ -142,6 +137,21 @@ class MicroVmDriverTest {
         driver.start(zero);
         await().atMost(BOOT).until(() -> exits.containsKey(zero.id()));
         assertThat(exits.get(zero.id())).isEqualTo(RuntimeStatus.exited(0, ""));
+    }
+
+    @Test
+    void anInitThatCannotSetUpTheMicroVmIsAnErrorNamingWhy() {
+        // The last ip= wins in the init: an address ifconfig refuses.
+        Instance instance = fixture.instance(List.of("true"), fixture.kernel.toString(), new dev.hypervisor.core.instance.Metadata(
+                Map.of(), Map.of(VmDriver.CMDLINE_ANNOTATION, "ip=300.0.0.1::10.0.0.1:255.255.255.0:x:eth0:off")));
+        made.add(instance);
+        driver.prepare(instance);
+        driver.start(instance);
+
+        await().atMost(BOOT).until(() -> exits.containsKey(instance.id()));
+        RuntimeStatus status = exits.get(instance.id());
+        assertThat(status.exitCode()).as("not a clean stop").isEqualTo(1);
+        assertThat(status.reason()).contains("hypervisord init: cannot configure eth0");
     }
 
     @Test

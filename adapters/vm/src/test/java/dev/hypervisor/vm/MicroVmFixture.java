@@ -119,13 +119,17 @@ final class MicroVmFixture implements AutoCloseable {
     }
 
     Instance instance(List<String> command, String kernelPath) {
+        return instance(command, kernelPath, Metadata.EMPTY);
+    }
+
+    Instance instance(List<String> command, String kernelPath, Metadata metadata) {
         int n = SEQUENCE.incrementAndGet();
         String id = "inst-m" + Long.toString(System.nanoTime() % 1_000_000_000L, 36) + n;
         InstanceSpec spec = new InstanceSpec(image, 1, memoryBytes,
                 List.of(new DiskSpec("root", 256L << 20, "ssd", true), new DiskSpec("data", 16L << 20, "hdd", false)),
                 new NetworkSpec(NetworkSpec.DEFAULT, ""), kernelPath, command,
                 Map.of("GREETING", "hello"));
-        return Instance.newInstance(id, "micro-" + n, InstanceType.MICROVM, spec, Metadata.EMPTY,
+        return Instance.newInstance(id, "micro-" + n, InstanceType.MICROVM, spec, metadata,
                 new Placement("", "", ""), "node-1", Instant.now());
     }
 

@@ -67,14 +67,26 @@ class VmDriverTest {
 
     @AfterEach
     void destroyEverything() throws IOException {
+        destroyAll(driver, made, fixture.options().root());
+    }
+
+    /** Destroys what a test made, closes the driver, and checks that nothing is left: dir, cgroup, tap, QEMU. */
+    static void destroyAll(VmDriver driver, List<Instance> made, Path root) throws IOException {
         for (Instance instance : made) {
             driver.destroy(instance);
-            assertThat(fixture.options().root().resolve(instance.id())).doesNotExist();
+            assertThat(root.resolve(instance.id())).doesNotExist();
             assertThat(CGROUPS.dirs(instance.id())).allSatisfy(dir -> assertThat(dir).doesNotExist());
             assertThat(Path.of("/sys/class/net", tapOf(instance))).doesNotExist();
         }
         driver.close();
-        assertThat(qemusUnder(fixture.options().root())).as("QEMU processes left behind").isEmpty();
+        assertThat(qemusUnder(root)).as("QEMU processes left behind").isEmpty();
+    }
+
+    /** Checks that the instance's QEMU, and only it, is in the instance's cgroup. */
+    static void assertQemuInItsCgroup(Path root, Instance instance) {
+        long pid = QemuProcesses.livePid(new VmDirs(root, instance.id())).orElseThrow();
+        assertThat(CGROUPS.dirs(instance.id())).isNotEmpty().allSatisfy(dir ->
+                assertThat(InstanceCgroups.pids(dir)).as("QEMU is in its cgroup " + dir).containsExactly(pid));
     }
 
     private Instance boot(boolean honoursPowerButton, Screen screen) {
@@ -111,9 +123,7 @@ class VmDriverTest {
         screen.await("sdb", Duration.ofSeconds(10)); // the data disk is there too
         session.close();
 
-        long pid = QemuProcesses.livePid(new VmDirs(fixture.options().root(), instance.id())).orElseThrow();
-        assertThat(CGROUPS.dirs(instance.id())).isNotEmpty().allSatisfy(dir ->
-                assertThat(InstanceCgroups.pids(dir)).as("QEMU is in its cgroup " + dir).containsExactly(pid));
+        assertQemuInItsCgroup(fixture.options().root(), instance);
 
         Screen late = new Screen();
         driver.attach(instance, late).close();
@@ -268,8 +278,14 @@ class VmDriverTest {
         }
 
         void await(String marker, Duration timeout) {
-            org.awaitility.Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50))
-                    .until(() -> text().contains(marker));
+            try {
+                org.awaitility.Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50))
+                        .until(() -> text().contains(marker));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                String text = text();
+                throw new AssertionError("\"" + marker + "\" not on the console within " + timeout + "; its end:\n"
+                        + text.substring(Math.max(0, text.length() - 1500)), e);
+            }
         }
 
         void awaitEnd(Duration timeout) {
