@@ -14,6 +14,9 @@
 # (default /var/tmp/hypervisor-microvm-kernel, 1.6 GB with the objects), kept for a faster rebuild.
 # Needs root for apt-get (skipped when everything is installed).
 set -euo pipefail
+# The kernel's path is this script's only output on stdout (callers capture it): everything
+# else, whatever prints it (apt-get, make), goes to stderr.
+exec 3>&1 1>&2
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/lib.sh"
 
@@ -70,7 +73,7 @@ hash="$(printf '%s\n' "${wanted[@]}" -- "${unwanted[@]}" -- "${values[@]}" "$sou
 if [[ -f $out/.config-hash && $(cat "$out/.config-hash") == "$hash" ]] && compgen -G "$out/boot/vmlinuz-*" >/dev/null; then
   kernel="$(ls "$out"/boot/vmlinuz-* | head -1)"
   log "cached: $kernel (config $hash)"
-  echo "$kernel"
+  echo "$kernel" >&3
   exit 0
 fi
 
@@ -117,4 +120,4 @@ rm -rf "$out/boot"
 mv "$out/boot.tmp" "$out/boot"
 echo "$hash" > "$out/.config-hash"
 log "built $out/boot/vmlinuz-$release ($(du -k "$out/boot/vmlinuz-$release" | cut -f1) KiB) in $((SECONDS - start)) s"
-echo "$out/boot/vmlinuz-$release"
+echo "$out/boot/vmlinuz-$release" >&3

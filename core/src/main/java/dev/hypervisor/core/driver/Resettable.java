@@ -9,6 +9,9 @@ import dev.hypervisor.core.instance.Instance;
  */
 public interface Resettable {
 
-    /** Resets the instance if it runs; false when it does not run (the caller then starts it). */
+    /**
+     * Resets the instance in place; false when that cannot be done now (it does not run, or
+     * its machine has no reset, as a microVM under -no-reboot): the caller kills and starts it.
+     */
     boolean reset(Instance instance);
 }

@@ -181,7 +181,7 @@ public final class Reconciler implements AutoCloseable {
             return false;
         }
         synchronized (slot) {
-            if (!slot.running || slot.killedAtRevision != 0 || slot.steppingRevision == 0
+            if (!slot.running || slot.killedAtRevision >= instance.revision() || slot.steppingRevision == 0
                     || slot.steppingRevision >= instance.revision()) {
                 return false;
             }
@@ -258,6 +258,9 @@ public final class Reconciler implements AutoCloseable {
         Step.Outcome outcome;
         if (instance.deleting() || TRANSIENT.contains(instance.state())) {
             synchronized (slot) {
+                if (slot.dirty) {
+                    return; // changed since it was read (a forced stop finds no step to kill yet): read again
+                }
                 slot.steppingRevision = instance.revision();
             }
         }
