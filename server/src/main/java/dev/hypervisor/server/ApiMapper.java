@@ -39,7 +39,7 @@ public final class ApiMapper {
         Placement placement = new Placement(request.getPreferredNodeId(), request.getRegion(), request.getZone());
         return new CreateCommand(request.getName(), type(request.getTypeValue(), "type", true), domainSpec, metadata,
                 placement, request.getRequestId(),
-                Fingerprint.ifRetryable(request.getRequestId(), () -> request.toBuilder().clearRequestId().build()));
+                Fingerprint.ofRequest(request));
     }
 
     static InstanceFilter toFilter(ListInstancesRequest request) {

@@ -61,7 +61,7 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
     public void deleteInstance(DeleteInstanceRequest request, StreamObserver<Empty> response) {
         unary(response, () -> {
             useCases.change().delete(request.getInstanceId(), request.getForce(), request.getRequestId(),
-                    Fingerprint.ifRetryable(request.getRequestId(), () -> request.toBuilder().clearRequestId().build()));
+                    Fingerprint.ofRequest(request));
             return Empty.getDefaultInstance();
         });
     }
@@ -86,21 +86,21 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
     @Override
     public void startInstance(StartInstanceRequest request, StreamObserver<Instance> response) {
         unary(response, () -> ApiMapper.toProto(useCases.change().start(request.getInstanceId(),
-                request.getRequestId(), Fingerprint.ifRetryable(request.getRequestId(), () -> request.toBuilder().clearRequestId().build()))));
+                request.getRequestId(), Fingerprint.ofRequest(request))));
     }
 
     @Override
     public void stopInstance(StopInstanceRequest request, StreamObserver<Instance> response) {
         unary(response, () -> ApiMapper.toProto(useCases.change().stop(request.getInstanceId(), request.getForce(),
                 request.getTimeoutSeconds(), request.getRequestId(),
-                Fingerprint.ifRetryable(request.getRequestId(), () -> request.toBuilder().clearRequestId().build()))));
+                Fingerprint.ofRequest(request))));
     }
 
     @Override
     public void restartInstance(RestartInstanceRequest request, StreamObserver<Instance> response) {
         unary(response, () -> ApiMapper.toProto(useCases.change().restart(request.getInstanceId(), request.getForce(),
                 request.getTimeoutSeconds(), request.getRequestId(),
-                Fingerprint.ifRetryable(request.getRequestId(), () -> request.toBuilder().clearRequestId().build()))));
+                Fingerprint.ofRequest(request))));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.hypervisor.server;
 
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,12 +19,19 @@ final class Fingerprint {
     private Fingerprint() {}
 
     /**
-     * The fingerprint of a request that carries {@code requestId}, or "" when it carries none:
+     * The fingerprint of a request without its {@code request_id}, or "" when it carries none:
      * then nothing ever compares it, and serializing and hashing every create for nothing was
-     * a tenth of the create handler's CPU.
+     * a tenth of the create handler's CPU. Every mutating request has the field (the API's rule).
      */
-    static String ifRetryable(String requestId, java.util.function.Supplier<Message> requestWithoutId) {
-        return requestId.isEmpty() ? "" : of(requestWithoutId.get());
+    static String ofRequest(Message request) {
+        Descriptors.FieldDescriptor requestId = request.getDescriptorForType().findFieldByName("request_id");
+        if (requestId == null) {
+            throw new IllegalArgumentException(request.getDescriptorForType().getFullName() + " has no request_id");
+        }
+        if (((String) request.getField(requestId)).isEmpty()) {
+            return "";
+        }
+        return of(request.toBuilder().clearField(requestId).build());
     }
 
     static String of(Message requestWithoutId) {

@@ -3,17 +3,14 @@ package dev.hypervisor.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import org.junit.jupiter.api.Test;
 
 class FingerprintTest {
 
     @Test
-    void aRequestWithoutRequestIdIsNeitherSerializedNorHashed() {
-        String fingerprint = Fingerprint.ifRetryable("", () -> {
-            throw new AssertionError("serialized a request that has no request_id");
-        });
-
-        assertThat(fingerprint).isEmpty();
+    void aRequestWithoutRequestIdHasNoFingerprint() {
+        assertThat(Fingerprint.ofRequest(CreateInstanceRequest.newBuilder().setName("web").build())).isEmpty();
     }
 
     @Test
@@ -21,11 +18,13 @@ class FingerprintTest {
         CreateInstanceRequest body = CreateInstanceRequest.newBuilder().setName("web").build();
         CreateInstanceRequest withId = body.toBuilder().setRequestId("r-1").build();
 
-        String fingerprint = Fingerprint.ifRetryable(withId.getRequestId(),
-                () -> withId.toBuilder().clearRequestId().build());
+        String fingerprint = Fingerprint.ofRequest(withId);
 
         assertThat(fingerprint).isEqualTo(Fingerprint.of(body)).hasSize(64);
-        assertThat(Fingerprint.ifRetryable("r-1", () -> body.toBuilder().setName("db").build()))
-                .isNotEqualTo(fingerprint);
+        assertThat(Fingerprint.ofRequest(withId.toBuilder().setRequestId("r-2").build()))
+                .as("the id itself is not part of it").isEqualTo(fingerprint);
+        assertThat(Fingerprint.ofRequest(withId.toBuilder().setName("db").build())).isNotEqualTo(fingerprint);
+        assertThat(Fingerprint.ofRequest(DeleteInstanceRequest.newBuilder().setInstanceId("inst-1")
+                .setRequestId("r-1").build())).as("the message type counts").isNotEqualTo(fingerprint).hasSize(64);
     }
 }
