@@ -111,9 +111,7 @@ public final class InstanceCgroups {
         try {
             return Files.readAllLines(dir.resolve("cgroup.procs"), StandardCharsets.UTF_8).stream()
                     .filter(l -> !l.isBlank()).map(l -> Long.parseLong(l.strip())).toList();
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
+        } catch (IOException e) { // gone (NoSuchFileException) or unreadable: nothing to report
             return List.of();
         }
     }

@@ -35,18 +35,18 @@ interface Machine {
     default void beforeBoot(VmDirs dirs) throws IOException {
     }
 
-    /** How a run ended whose guest powered itself off; {@code reason} is QEMU's SHUTDOWN reason. */
-    RuntimeStatus poweredOff(VmDirs dirs, String reason);
+    /**
+     * How a run ended whose guest powered itself off; {@code reason} is QEMU's SHUTDOWN reason.
+     * By default a clean power-off unless QEMU saw the guest panic.
+     */
+    default RuntimeStatus poweredOff(VmDirs dirs, String reason) {
+        return reason.equals("guest-panic")
+                ? RuntimeStatus.exited(1, "the guest kernel panicked") : RuntimeStatus.exited(0, "");
+    }
 
     /** Lets go of what {@link #prepare} took outside the instance's directory (images, addresses). */
     void release(Instance instance);
 
     /** A prepared instance: its command line and its address on its network (empty without one). */
     record Prepared(List<String> arguments, String ipAddress) {}
-
-    /** A guest that powered off: a clean power-off unless QEMU saw it panic. */
-    static RuntimeStatus poweredOff(String reason) {
-        return reason.equals("guest-panic")
-                ? RuntimeStatus.exited(1, "the guest kernel panicked") : RuntimeStatus.exited(0, "");
-    }
 }

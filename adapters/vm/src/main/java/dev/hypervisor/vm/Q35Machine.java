@@ -1,6 +1,5 @@
 package dev.hypervisor.vm;
 
-import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.image.DiskImages;
 import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.ImageStore;
@@ -81,11 +80,6 @@ final class Q35Machine implements Machine {
         }
         return Optional.of(new QemuCommand.Kernel(Path.of(kernel), initrd,
                 annotations.getOrDefault(VmDriver.CMDLINE_ANNOTATION, VmDriver.DEFAULT_CMDLINE)));
-    }
-
-    @Override
-    public RuntimeStatus poweredOff(VmDirs dirs, String reason) {
-        return Machine.poweredOff(reason);
     }
 
     @Override

@@ -265,7 +265,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             }
             throw new DriverException("resetting the VM failed: " + e.getMessage(), e);
         }
-        LOG.info("VM {} reset (QEMU pid {})", instance.id(), pid.get());
+        LOG.info("{} {} reset (QEMU pid {})", noun(), instance.id(), pid.get());
         return true;
     }
 
@@ -303,7 +303,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             try {
                 if (!cgroups.contains(instance.id(), pid.get())) {
                     cgroups.attach(instance.id(), pid.get());
-                    LOG.info("VM {} (QEMU pid {}) moved into its cgroup", instance.id(), pid.get());
+                    LOG.info("{} {} (QEMU pid {}) moved into its cgroup", noun(), instance.id(), pid.get());
                 }
                 attached(instance, pid.get());
             } catch (IOException e) {

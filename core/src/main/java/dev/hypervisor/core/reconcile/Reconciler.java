@@ -252,7 +252,7 @@ public final class Reconciler implements AutoCloseable {
         }
         Optional<Driver> driver = drivers.find(instance.type());
         if (driver.isEmpty()) {
-            handleMissingDriver(instance);
+            handleMissingDriver(instance, slot);
             return;
         }
         Step.Outcome outcome;
@@ -288,12 +288,12 @@ public final class Reconciler implements AutoCloseable {
         return exit.reason().isEmpty() ? "" : exit.reason();
     }
 
-    private void handleMissingDriver(Instance instance) {
+    private void handleMissingDriver(Instance instance, Slot slot) {
         if (instance.deleting()) {
             remove(instance);
         } else if (instance.state() != InstanceState.ERROR && instance.state() != InstanceState.STOPPED) {
             String message = "no runtime for INSTANCE_TYPE_" + instance.type() + " on node " + drivers.nodeId();
-            save(instance, Lifecycle.transition(instance, InstanceState.ERROR, message, clock.instant()), null);
+            save(instance, Lifecycle.transition(instance, InstanceState.ERROR, message, clock.instant()), slot);
         }
     }
 
@@ -310,7 +310,7 @@ public final class Reconciler implements AutoCloseable {
         if (revision > 0) {
             LOG.info("{} {} {} -> {}: {}", after.id(), after.name(), before.state(), after.state(),
                     after.state() == InstanceState.ERROR ? after.errorMessage() : after.reason());
-            if (slot != null && TRANSIENT.contains(after.state())) {
+            if (TRANSIENT.contains(after.state())) {
                 synchronized (slot) {
                     slot.savedTransientRevision = revision;
                     slot.dirty = true;
