@@ -101,11 +101,11 @@ public final class Daemon implements AutoCloseable {
         MetricsInterceptor metricsInterceptor = new MetricsInterceptor(metrics);
         DefaultDeadlineInterceptor deadlines = new DefaultDeadlineInterceptor(config.defaultDeadline(), timer);
         builder.maxInboundMessageSize(config.serverLimits().maxMessageBytes())
-                .addService(ServerInterceptors.intercept(
-                        new ComputeService(controlPlane.useCases(), streams), deadlines, metricsInterceptor))
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
-                .addService(ProtoReflectionService.newInstance());
+                .addService(ServerInterceptors.intercept(MalformedRequests.guard(
+                        new ComputeService(controlPlane.useCases(), streams).bindService()), deadlines, metricsInterceptor))
+                .addService(MalformedRequests.guard(health.getHealthService().bindService()))
+                .addService(MalformedRequests.guard(ProtoReflectionServiceV1.newInstance().bindService()))
+                .addService(MalformedRequests.guard(ProtoReflectionService.newInstance().bindService()));
         server = builder.build().start();
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(SERVICE, ServingStatus.SERVING);
