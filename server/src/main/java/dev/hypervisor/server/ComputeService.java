@@ -22,6 +22,7 @@ import dev.hypervisor.api.v1.RestartInstanceRequest;
 import dev.hypervisor.api.v1.StartInstanceRequest;
 import dev.hypervisor.api.v1.StopInstanceRequest;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.core.driver.ConsoleBacklog;
 import dev.hypervisor.core.image.ImageQuery;
 import dev.hypervisor.core.usecase.InstanceQueries;
 import io.grpc.BindableService;
@@ -148,7 +149,8 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
 
     @Override
     public StreamObserver<ConsoleInput> attachConsole(StreamObserver<ConsoleOutput> response) {
-        ConsoleStream stream = new ConsoleStream(useCases.runtime(), (ServerCallStreamObserver<ConsoleOutput>) response);
+        ConsoleStream stream = new ConsoleStream(useCases.runtime(), (ServerCallStreamObserver<ConsoleOutput>) response,
+                useCases.background(), ConsoleBacklog.DEFAULT_CAPACITY);
         streams.track(stream);
         return stream;
     }

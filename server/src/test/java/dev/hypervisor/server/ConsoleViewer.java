@@ -25,6 +25,10 @@ final class ConsoleViewer implements StreamObserver<ConsoleOutput> {
     @Override
     public void onCompleted() { }
 
+    synchronized int length() {
+        return seen.size();
+    }
+
     synchronized String text() {
         return seen.toString(StandardCharsets.UTF_8);
     }

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ContainersE2ETest {
 
-    static final String[] APPLETS = {"httpd", "wget", "stty", "dd", "hostname", "grep", "tail", "kill"};
+    static final String[] APPLETS = {"httpd", "wget", "stty", "dd", "hostname", "grep", "tail", "kill", "yes"};
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failure leaves the daemon's log behind
     static Path tmp;
@@ -204,6 +204,101 @@ class ContainersE2ETest {
         ids.forEach(id -> INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_STOPPED));
         ids.forEach(INSTANCES::delete);
         INSTANCES.delete(shortLived);
+    }
+
+    @Test
+    void aMebibytePastedIntoAnEchoingTtyFreezesNeitherTheConsoleNorTheContainer() throws Exception {
+        Instance cat = daemon.blocking().createInstance(container("paste-target", "cat").build());
+        INSTANCES.awaitState(cat.getId(), InstanceState.INSTANCE_STATE_RUNNING);
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
+        input.onNext(ConsoleInput.newBuilder().setInstanceId(cat.getId()).build());
+        StringBuilder paste = new StringBuilder();
+        for (int line = 0; paste.length() < (1 << 20); line++) {
+            paste.append(String.format("pasted line %06d %s%n", line, "x".repeat(40)));
+        }
+        // The tty echoes every byte and cat prints each line again: 2 MiB come back while 1 MiB goes in.
+        for (int at = 0; at < paste.length(); at += 64 * 1024) {
+            input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8(
+                    paste.substring(at, Math.min(paste.length(), at + 64 * 1024)))).build());
+        }
+        input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8("end-of-paste\n")).build());
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> viewer.text().split("end-of-paste", -1).length - 1 >= 2); // the echo and cat's copy
+        input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8("still-alive\n")).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> viewer.text().contains("still-alive"));
+        assertThat(echo(cat.getId(), "a-second-viewer")).as("the console serves another viewer").isTrue();
+        input.onCompleted();
+        INSTANCES.delete(cat.getId());
+    }
+
+    @Test
+    void aViewerThatNeverReadsLosesItsOldestOutputWhileTheDaemonAndOtherViewersCarryOn() throws Exception {
+        Instance yes = daemon.blocking().createInstance(container("flood", "yes").build());
+        INSTANCES.awaitState(yes.getId(), InstanceState.INSTANCE_STATE_RUNNING);
+        long rssBefore = daemon.rssBytes();
+        StalledViewer stalled = new StalledViewer();
+        StreamObserver<ConsoleInput> stalledInput = daemon.async().attachConsole(stalled);
+        stalledInput.onNext(ConsoleInput.newBuilder().setInstanceId(yes.getId()).build());
+
+        long slowest = 0;
+        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < until) {
+            long start = System.nanoTime();
+            assertThat(INSTANCES.get(yes.getId()).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
+            slowest = Math.max(slowest, System.nanoTime() - start);
+            Thread.sleep(50);
+        }
+        ConsoleViewer live = new ConsoleViewer(); // more than the 64 KiB replay: live output flows to it
+        StreamObserver<ConsoleInput> liveInput = daemon.async().attachConsole(live);
+        liveInput.onNext(ConsoleInput.newBuilder().setInstanceId(yes.getId()).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> live.length() > (256 << 10));
+        liveInput.onCompleted();
+        long growth = daemon.rssBytes() - rssBefore;
+        assertThat(growth).as("daemon RSS growth with a stalled viewer on `yes`").isLessThan(100L << 20);
+        assertThat(Duration.ofNanos(slowest)).as("slowest GetInstance meanwhile").isLessThan(Duration.ofSeconds(1));
+
+        stalled.read();
+        await().atMost(Duration.ofSeconds(20)).until(() -> stalled.text().contains("bytes of output dropped"));
+        int marker = stalled.text().indexOf("[hypervisord: ");
+        // Before the marker: what was already in flight (the transport's windows) and the backlog.
+        assertThat(marker).as("bytes before the drop marker").isLessThan(8 << 20);
+        stalledInput.onCompleted();
+        INSTANCES.delete(yes.getId());
+    }
+
+    /** A viewer that asks for no output until {@link #read} (manual flow control, as a stuck client). */
+    private static final class StalledViewer implements io.grpc.stub.ClientResponseObserver<ConsoleInput,
+            dev.hypervisor.api.v1.ConsoleOutput> {
+        private final StringBuilder seen = new StringBuilder();
+        private volatile io.grpc.stub.ClientCallStreamObserver<ConsoleInput> call;
+
+        @Override
+        public void beforeStart(io.grpc.stub.ClientCallStreamObserver<ConsoleInput> requestStream) {
+            call = requestStream;
+            requestStream.disableAutoRequestWithInitial(0);
+        }
+
+        void read() {
+            call.request(Integer.MAX_VALUE);
+        }
+
+        @Override
+        public synchronized void onNext(dev.hypervisor.api.v1.ConsoleOutput value) {
+            if (seen.length() < (16 << 20)) {
+                seen.append(value.getData().toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        }
+
+        synchronized String text() {
+            return seen.toString();
+        }
+
+        @Override
+        public void onError(Throwable t) { }
+
+        @Override
+        public void onCompleted() { }
     }
 
     /** Types a token into the container's pty and waits for the terminal to echo it. */

@@ -158,6 +158,20 @@ final class DaemonProcess implements AutoCloseable {
         throw new IllegalStateException("hypervisord did not serve within " + timeout + ":\n" + logText());
     }
 
+    /** The daemon process's resident memory now, from {@code /proc/PID/status}. */
+    long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no VmRSS for hypervisord pid " + process.pid());
+    }
+
     /** SIGKILL: no shutdown hook runs. */
     void kill9() {
         process.destroyForcibly();
