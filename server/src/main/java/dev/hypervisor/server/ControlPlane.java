@@ -56,7 +56,7 @@ final class ControlPlane implements AutoCloseable {
         // keep 50 concurrent creates moving, as 50 parallel runc runs would.
         reconciler = new Reconciler(repository, drivers, images, clock, config.relistInterval(), 64);
         useCases = new UseCases(
-                new CreateInstance(repository, requests, new CreateValidation(config.limits()), drivers,
+                new CreateInstance(repository, requests, new CreateValidation(config.limits(), images), drivers,
                         new InstanceIds(), clock),
                 new ChangeInstance(repository, requests, clock),
                 new InstanceQueries(repository),

@@ -1,6 +1,7 @@
 package dev.hypervisor.server;
 
 import dev.hypervisor.container.ContainerOptions;
+import dev.hypervisor.core.network.Subnet;
 import dev.hypervisor.core.usecase.Limits;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.images.ImageOptions;
@@ -112,7 +113,8 @@ public final class Hypervisord implements Callable<Integer> {
         DaemonConfig config = DaemonConfig.defaults(dataDir, node)
                 .withListen(grpc.host(), grpc.port())
                 .withLimits(Limits.defaults().withMaxCpuCores(maxCpuCores).withMaxMemoryBytes(maxMemoryBytes)
-                        .withDefaultMicrovmKernel(defaultKernel))
+                        .withDefaultMicrovmKernel(defaultKernel)
+                        .withSubnet(dev.hypervisor.core.instance.NetworkSpec.DEFAULT, Subnet.parse(subnet)))
                 .withRelistInterval(Duration.ofSeconds(relistSeconds));
         ImageOptions imageOptions = ImageOptions.defaults();
         if (registryConfig != null) {

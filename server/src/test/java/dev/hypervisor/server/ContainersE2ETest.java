@@ -207,6 +207,35 @@ class ContainersE2ETest {
     }
 
     @Test
+    void whatWouldFailOnlyLaterIsInvalidArgumentNamingTheFieldAtCreate() {
+        String subnet = network.subnet().toString();
+        String prefix = subnet.substring(0, subnet.lastIndexOf('.'));
+        InstanceSpec base = container("x", "true").getSpec();
+        java.util.Map<String, InstanceSpec> cases = new java.util.LinkedHashMap<>();
+        cases.put("spec.network.ip_address", base.toBuilder().setNetwork(NetworkSpec.newBuilder().setIpAddress("192.0.2.7")).build());
+        cases.put("spec.network.ip_address ", base.toBuilder().setNetwork(NetworkSpec.newBuilder()
+                .setIpAddress(network.subnet().gateway())).build());
+        cases.put("spec.network.ip_address  ", base.toBuilder().setNetwork(NetworkSpec.newBuilder()
+                .setIpAddress(prefix + ".0")).build());
+        cases.put("spec.disks[0].size_bytes", base.toBuilder().addDisks(dev.hypervisor.api.v1.DiskSpec.newBuilder()
+                .setName("data").setSizeBytes(1)).build());
+        cases.put("spec.env", base.toBuilder().putEnv("GREETING", "a\0b").build());
+        cases.put("spec.command[0]", base.toBuilder().clearCommand().addCommand("").build());
+        cases.put("spec.image", base.toBuilder().setImage(image + "\0").build());
+        cases.put("spec.image ", base.toBuilder().setImage("file:///etc/shadow").build());
+        cases.put("spec.image  ", base.toBuilder().setImage(registry.host() + "/library/../busybox:e2e").build());
+        for (var entry : cases.entrySet()) {
+            String field = entry.getKey().strip();
+            assertThatThrownBy(() -> daemon.blocking().createInstance(container("refused", "true")
+                    .setSpec(entry.getValue()).build()))
+                    .as(entry.getKey() + " " + entry.getValue())
+                    .hasMessageStartingWith("INVALID_ARGUMENT: " + field + ":");
+        }
+        assertThat(daemon.blocking().listInstances(dev.hypervisor.api.v1.ListInstancesRequest.getDefaultInstance())
+                .getInstancesList()).extracting(Instance::getName).doesNotContain("refused");
+    }
+
+    @Test
     void aMebibytePastedIntoAnEchoingTtyFreezesNeitherTheConsoleNorTheContainer() throws Exception {
         Instance cat = daemon.blocking().createInstance(container("paste-target", "cat").build());
         INSTANCES.awaitState(cat.getId(), InstanceState.INSTANCE_STATE_RUNNING);

@@ -29,6 +29,11 @@ sealed interface ImageSource {
 
     /** Resolves what a user typed: an http(s) URL, a catalog alias, or a registry reference. */
     static ImageSource of(String image, String expectedDigest, ImageCatalog catalog) {
+        return of("image", image, expectedDigest, catalog);
+    }
+
+    /** The same, with INVALID_ARGUMENT naming {@code field} when the name is none of them. */
+    static ImageSource of(String field, String image, String expectedDigest, ImageCatalog catalog) {
         String source = image.trim();
         String digest = expectedDigest == null ? "" : expectedDigest;
         var alias = catalog.find(source);
@@ -40,15 +45,19 @@ sealed interface ImageSource {
         }
         if (source.startsWith("http://") || source.startsWith("https://")) {
             try {
-                return new Url(new URI(source), digest);
+                URI url = new URI(source);
+                if (url.getHost() == null || url.getHost().isEmpty()) {
+                    throw DomainException.invalidArgument(field, "URL " + source + " names no host");
+                }
+                return new Url(url, digest);
             } catch (URISyntaxException e) {
-                throw DomainException.invalidArgument("image", "not a valid URL: " + e.getMessage());
+                throw DomainException.invalidArgument(field, "not a valid URL: " + e.getMessage());
             }
         }
         try {
             return new Oci(ImageReference.parse(source));
         } catch (IllegalArgumentException e) {
-            throw DomainException.invalidArgument("image", e.getMessage());
+            throw DomainException.invalidArgument(field, e.getMessage());
         }
     }
 }

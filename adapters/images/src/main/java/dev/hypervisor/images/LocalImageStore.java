@@ -97,6 +97,11 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
     }
 
     @Override
+    public void checkName(String field, String image) {
+        ImageSource.of(field, image, "", catalog);
+    }
+
+    @Override
     public ImageInfo pull(String image, String expectedDigest, PullListener listener) {
         return pullRecord(image, expectedDigest, listener).toInfo(nodeId);
     }

@@ -296,4 +296,20 @@ class LocalImageStoreTest {
                 .isInstanceOfSatisfying(DomainException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
     }
+
+    @Test
+    void checkNameTakesWhatItCouldPullAndRefusesTheRestNamingTheField() {
+        for (String pullable : List.of("busybox", "nginx:latest", "127.0.0.1:5000/team/app:1.2", "debian-12",
+                "https://example.org/disk.qcow2.xz", "docker.io/library/busybox@sha256:" + "a".repeat(64))) {
+            images.checkName("spec.image", pullable); // no pull, no network
+        }
+        for (String refused : List.of("busy\0box", "file:///etc/shadow", "../../etc/shadow", "library/../x",
+                "http:///etc/passwd", "Busybox", "a b")) {
+            assertThatThrownBy(() -> images.checkName("spec.kernel", refused)).as(refused)
+                    .isInstanceOf(DomainException.class)
+                    .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                    .hasMessageStartingWith("spec.kernel: ");
+        }
+        assertThat(proxy.requests()).isEmpty();
+    }
 }

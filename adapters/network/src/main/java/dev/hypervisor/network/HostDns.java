@@ -1,5 +1,6 @@
 package dev.hypervisor.network;
 
+import dev.hypervisor.core.network.Ipv4;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.hypervisor.network;
 
+import dev.hypervisor.core.network.Ipv4;
+import dev.hypervisor.core.network.Subnet;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.store.KeyValue;

@@ -1,5 +1,6 @@
 package dev.hypervisor.network;
 
+import dev.hypervisor.core.network.Subnet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.hypervisor.network;
 
+import dev.hypervisor.core.network.Subnet;
 import dev.hypervisor.core.error.DomainException;
 import java.nio.file.Path;
 import java.util.regex.Pattern;

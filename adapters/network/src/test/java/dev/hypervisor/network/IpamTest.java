@@ -1,5 +1,6 @@
 package dev.hypervisor.network;
 
+import dev.hypervisor.core.network.Subnet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

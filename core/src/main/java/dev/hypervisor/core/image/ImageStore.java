@@ -6,6 +6,12 @@ package dev.hypervisor.core.image;
  */
 public interface ImageStore {
 
+    /**
+     * Checks, without pulling, that {@code image} is a name this store could pull: a registry
+     * reference, a catalog alias or an http(s) URL. INVALID_ARGUMENT naming {@code field} otherwise.
+     */
+    void checkName(String field, String image);
+
     /** A page of stored images matching the query. */
     ImagePage list(ImageQuery query);
 

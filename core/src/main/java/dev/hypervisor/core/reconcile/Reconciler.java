@@ -268,6 +268,9 @@ public final class Reconciler implements AutoCloseable {
             outcome = step.run(instance, driver.get());
         } catch (DriverException e) {
             outcome = Step.Outcome.failed(instance, e.getMessage(), clock.instant());
+        } catch (DomainException e) {
+            // A port refused with a reason (no free address, an address taken): the instance's error, not a bug.
+            outcome = Step.Outcome.failed(instance, e.getMessage(), clock.instant());
         } catch (RuntimeException e) {
             // A bug in a driver or adapter must not leave the instance stuck in a transient state.
             LOG.error("reconcile step of {} failed unexpectedly", instanceId, e);

@@ -3,23 +3,28 @@ package dev.hypervisor.core.usecase;
 import static dev.hypervisor.core.error.DomainException.invalidArgument;
 
 import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.instance.DiskSpec;
 import dev.hypervisor.core.instance.InstanceSpec;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.instance.NetworkSpec;
+import dev.hypervisor.core.network.Subnet;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Checks a create request field by field against the {@link Limits}, failing with
  * INVALID_ARGUMENT that names the field in API terms ({@code spec.disks[1].size_bytes}),
- * and fills in the documented defaults.
+ * and fills in the documented defaults. Whatever would fail later for certain (an address
+ * outside the subnet, an image name no store could pull, a NUL that exec cannot pass) is
+ * refused here, so no request is accepted only to end in ERROR.
  */
 public final class CreateValidation {
 
@@ -31,11 +36,20 @@ public final class CreateValidation {
             "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     private static final Set<String> DISK_TYPES = Set.of("ssd", "hdd");
     static final long DEFAULT_MEMORY = 512 * Limits.MIB;
+    /** The smallest disk: below it not even ext4 fits a file system on it. */
+    static final long MIN_DISK_BYTES = Limits.MIB;
 
     private final Limits limits;
+    private final Optional<ImageStore> images;
 
     public CreateValidation(Limits limits) {
+        this(limits, Optional.empty());
+    }
+
+    /** With the node's image store, which knows which image names it can pull. */
+    public CreateValidation(Limits limits, Optional<ImageStore> images) {
         this.limits = limits;
+        this.images = images;
     }
 
     /** The spec with defaults applied, or INVALID_ARGUMENT (NOT_FOUND for an unknown network). */
@@ -55,6 +69,7 @@ public final class CreateValidation {
         if (spec.image().length() > 2048) {
             throw invalidArgument("spec.image", "at most 2048 characters");
         }
+        checkImageName("spec.image", spec.image());
         int cpus = spec.cpuCores() == 0 ? 1 : spec.cpuCores();
         if (cpus < 1 || cpus > limits.maxCpuCores()) {
             throw invalidArgument("spec.cpu_cores", "must be between 1 and " + limits.maxCpuCores() + ", got " + spec.cpuCores());
@@ -95,8 +110,9 @@ public final class CreateValidation {
             if (!names.add(disk.name())) {
                 throw invalidArgument(field + ".name", "duplicate disk name \"" + disk.name() + "\"");
             }
-            if (disk.sizeBytes() <= 0) {
-                throw invalidArgument(field + ".size_bytes", "must be positive, got " + disk.sizeBytes());
+            if (disk.sizeBytes() < MIN_DISK_BYTES) {
+                throw invalidArgument(field + ".size_bytes", "must be at least " + MIN_DISK_BYTES + " (1 MiB), got "
+                        + disk.sizeBytes());
             }
             if (disk.sizeBytes() > limits.maxDiskBytes()) {
                 throw invalidArgument(field + ".size_bytes", "at most " + limits.maxDiskBytes());
@@ -126,6 +142,13 @@ public final class CreateValidation {
             if (id.equals(NetworkSpec.NONE)) {
                 throw invalidArgument("spec.network.ip_address", "network \"none\" has no addresses");
             }
+            Subnet subnet = limits.subnets().get(id);
+            if (subnet != null && !subnet.isAssignable(ip)) {
+                throw invalidArgument("spec.network.ip_address", subnet.contains(ip)
+                        ? ip + " is reserved in network " + id + " (" + subnet + ": the network, gateway " + subnet.gateway()
+                                + " and broadcast addresses are not handed out)"
+                        : ip + " is outside network " + id + "'s subnet " + subnet);
+            }
         }
         return new NetworkSpec(id, ip);
     }
@@ -142,6 +165,9 @@ public final class CreateValidation {
         }
         if (kernel.length() > 4096) {
             throw invalidArgument("spec.kernel", "at most 4096 characters");
+        }
+        if (!kernel.isEmpty() && !kernel.startsWith("/")) {
+            checkImageName("spec.kernel", kernel); // host paths are the runtime's to check
         }
         return kernel;
     }
@@ -162,11 +188,38 @@ public final class CreateValidation {
         if (spec.env().size() > limits.maxEnv()) {
             throw invalidArgument("spec.env", "at most " + limits.maxEnv() + " variables");
         }
-        for (String name : spec.env().keySet()) {
-            if (!ENV_NAME.matcher(name).matches()) {
-                throw invalidArgument("spec.env", "invalid variable name \"" + abbreviate(name) + "\"");
+        for (int i = 0; i < spec.command().size(); i++) {
+            String argument = spec.command().get(i);
+            if (argument.indexOf('\0') >= 0) {
+                throw invalidArgument("spec.command[" + i + "]", "must not contain NUL characters");
+            }
+            if (i == 0 && argument.isEmpty()) {
+                throw invalidArgument("spec.command[0]", "must not be empty: it names the program to run");
             }
         }
+        for (Map.Entry<String, String> variable : spec.env().entrySet()) {
+            if (!ENV_NAME.matcher(variable.getKey()).matches()) {
+                throw invalidArgument("spec.env", "invalid variable name \"" + abbreviate(variable.getKey()) + "\"");
+            }
+            if (variable.getValue().indexOf('\0') >= 0) {
+                throw invalidArgument("spec.env", "the value of " + variable.getKey() + " contains a NUL character");
+            }
+        }
+    }
+
+    /**
+     * No control characters in any image name; with an image store, also a name it can pull
+     * (a reference, a catalog alias or an http(s) URL: no {@code file://}, no {@code ..}).
+     */
+    private void checkImageName(String field, String image) {
+        for (int i = 0; i < image.length(); i++) {
+            char c = image.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw invalidArgument(field, "must not contain control characters (found U+"
+                        + String.format("%04X", (int) c) + ")");
+            }
+        }
+        images.ifPresent(store -> store.checkName(field, image));
     }
 
     private void validateMetadata(Metadata metadata) {

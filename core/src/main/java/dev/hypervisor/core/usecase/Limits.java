@@ -1,10 +1,14 @@
 package dev.hypervisor.core.usecase;
 
+import dev.hypervisor.core.network.Subnet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * What this node accepts: resource caps, metadata sizes, the known networks and the default
- * microVM kernel. Configurable; {@link #defaults()} fits a typical host.
+ * What this node accepts: resource caps, metadata sizes, the known networks (with the subnet
+ * of those that hand out addresses) and the default microVM kernel. Configurable;
+ * {@link #defaults()} fits a typical host.
  */
 public record Limits(
         int maxCpuCores,
@@ -17,6 +21,7 @@ public record Limits(
         int maxCommandArgs,
         int maxEnv,
         Set<String> networks,
+        Map<String, Subnet> subnets,
         String defaultMicrovmKernel) {
 
     public static final long MIB = 1024L * 1024;
@@ -24,26 +29,35 @@ public record Limits(
 
     public Limits {
         networks = Set.copyOf(networks);
+        subnets = Map.copyOf(subnets);
         defaultMicrovmKernel = defaultMicrovmKernel == null ? "" : defaultMicrovmKernel;
     }
 
     public static Limits defaults() {
         return new Limits(64, 16 * MIB, 256 * GIB, 16, 64L * 1024 * GIB, 64, 256 * 1024, 256, 256,
-                Set.of("default", "none"), "");
+                Set.of("default", "none"), Map.of("default", Subnet.parse("10.213.0.0/16")), "");
     }
 
     public Limits withDefaultMicrovmKernel(String kernel) {
         return new Limits(maxCpuCores, minMemoryBytes, maxMemoryBytes, maxDisks, maxDiskBytes, maxLabels,
-                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, kernel);
+                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, subnets, kernel);
     }
 
     public Limits withMaxCpuCores(int cores) {
         return new Limits(cores, minMemoryBytes, maxMemoryBytes, maxDisks, maxDiskBytes, maxLabels,
-                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, defaultMicrovmKernel);
+                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, subnets, defaultMicrovmKernel);
     }
 
     public Limits withMaxMemoryBytes(long bytes) {
         return new Limits(maxCpuCores, minMemoryBytes, bytes, maxDisks, maxDiskBytes, maxLabels,
-                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, defaultMicrovmKernel);
+                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, subnets, defaultMicrovmKernel);
+    }
+
+    /** The subnet the network hands addresses out of, which static addresses must be assignable in. */
+    public Limits withSubnet(String network, Subnet subnet) {
+        Map<String, Subnet> more = new HashMap<>(subnets);
+        more.put(network, subnet);
+        return new Limits(maxCpuCores, minMemoryBytes, maxMemoryBytes, maxDisks, maxDiskBytes, maxLabels,
+                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, more, defaultMicrovmKernel);
     }
 }

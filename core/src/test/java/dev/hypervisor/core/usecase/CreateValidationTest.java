@@ -99,12 +99,13 @@ class CreateValidationTest {
 
     @Test
     void diskNamesAreUniqueSizesPositiveAndOneBootDisk() {
-        rejects(command("w", InstanceType.VM, withDisks(new DiskSpec("a", 1, "", false), new DiskSpec("a", 1, "", false))),
+        long mib = 1L << 20;
+        rejects(command("w", InstanceType.VM, withDisks(new DiskSpec("a", mib, "", false), new DiskSpec("a", mib, "", false))),
                 "spec.disks[1].name");
         rejects(command("w", InstanceType.VM, withDisks(new DiskSpec("a", 0, "", false))), "spec.disks[0].size_bytes");
-        rejects(command("w", InstanceType.VM, withDisks(new DiskSpec("a", 1, "", true), new DiskSpec("b", 1, "", true))),
+        rejects(command("w", InstanceType.VM, withDisks(new DiskSpec("a", mib, "", true), new DiskSpec("b", mib, "", true))),
                 "spec.disks[1].boot");
-        rejects(command("w", InstanceType.VM, withDisks(new DiskSpec("a", 1, "nvme", false))), "spec.disks[0].type");
+        rejects(command("w", InstanceType.VM, withDisks(new DiskSpec("a", mib, "nvme", false))), "spec.disks[0].type");
     }
 
     @Test
@@ -151,5 +152,79 @@ class CreateValidationTest {
         rejects(command("w", InstanceType.CONTAINER,
                 new InstanceSpec("i", 1, 1 << 28, List.of(), new NetworkSpec("default", "10.1.2.300"), "", List.of(), Map.of())),
                 "spec.network.ip_address");
+    }
+
+    private static InstanceSpec onNetwork(String ip) {
+        return new InstanceSpec("i", 1, 1 << 28, List.of(), new NetworkSpec("default", ip), "", List.of(), Map.of());
+    }
+
+    @Test
+    void aStaticAddressMustBeAssignableInTheNetworksSubnet() {
+        // Limits.defaults(): the default network is 10.213.0.0/16
+        assertThat(validation.validate(command("w", InstanceType.CONTAINER, onNetwork("10.213.4.5"))).network().ipAddress())
+                .isEqualTo("10.213.4.5");
+        rejects(command("w", InstanceType.CONTAINER, onNetwork("192.168.1.9")), "spec.network.ip_address")
+                .hasMessageContaining("outside network default's subnet 10.213.0.0/16");
+        for (String reserved : List.of("10.213.0.0", "10.213.0.1", "10.213.255.255")) {
+            rejects(command("w", InstanceType.CONTAINER, onNetwork(reserved)), "spec.network.ip_address")
+                    .hasMessageContaining(reserved + " is reserved");
+        }
+    }
+
+    @Test
+    void aDiskSmallerThanOneMebibyteIsRefused() {
+        rejects(command("w", InstanceType.CONTAINER, withDisks(new DiskSpec("data", 1, "ssd", false))),
+                "spec.disks[0].size_bytes").hasMessageContaining("at least 1048576");
+        assertThat(validation.validate(command("w", InstanceType.CONTAINER,
+                withDisks(new DiskSpec("data", 1L << 20, "ssd", false)))).disks()).hasSize(1);
+    }
+
+    @Test
+    void whatExecCannotPassIsRefused() {
+        rejects(command("w", InstanceType.CONTAINER, new InstanceSpec("i", 1, 1 << 28, List.of(), null, "",
+                List.of(), Map.of("GREETING", "hello\0world"))), "spec.env").hasMessageContaining("GREETING");
+        rejects(command("w", InstanceType.CONTAINER, new InstanceSpec("i", 1, 1 << 28, List.of(), null, "",
+                List.of("", "x"), Map.of())), "spec.command[0]");
+        rejects(command("w", InstanceType.MICROVM, new InstanceSpec("i", 1, 1 << 28, List.of(), null, "k:1",
+                List.of("sh", "-c", "a\0b"), Map.of())), "spec.command[2]");
+        // Empty arguments after the program are ordinary (sh -c "").
+        assertThat(validation.validate(command("w", InstanceType.CONTAINER, new InstanceSpec("i", 1, 1 << 28,
+                List.of(), null, "", List.of("sh", "-c", ""), Map.of()))).command()).hasSize(3);
+    }
+
+    @Test
+    void imageNamesWithControlCharactersAreRefusedWithoutAnImageStore() {
+        rejects(command("w", InstanceType.CONTAINER, new InstanceSpec("busy\0box", 1, 1 << 28, List.of(), null, "",
+                List.of(), Map.of())), "spec.image").hasMessageContaining("U+0000");
+        rejects(command("w", InstanceType.MICROVM, new InstanceSpec("busybox", 1, 1 << 28, List.of(), null, "kernel\n",
+                List.of(), Map.of())), "spec.kernel");
+    }
+
+    @Test
+    void theImageStoreJudgesImageAndKernelNames() {
+        List<String> asked = new java.util.ArrayList<>();
+        dev.hypervisor.core.image.ImageStore store = (dev.hypervisor.core.image.ImageStore) java.lang.reflect.Proxy
+                .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {dev.hypervisor.core.image.ImageStore.class},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("checkName")) {
+                                asked.add(args[0] + "=" + args[1]);
+                                if (((String) args[1]).startsWith("file:")) {
+                                    throw DomainException.invalidArgument((String) args[0], "not pullable");
+                                }
+                                return null;
+                            }
+                            throw new UnsupportedOperationException(method.getName());
+                        });
+        CreateValidation withStore = new CreateValidation(Limits.defaults(), java.util.Optional.of(store));
+        assertThatThrownBy(() -> withStore.validate(command("w", InstanceType.CONTAINER, new InstanceSpec(
+                "file:///etc/passwd", 1, 1 << 28, List.of(), null, "", List.of(), Map.of()))))
+                .hasMessage("spec.image: not pullable");
+        withStore.validate(command("w", InstanceType.VM, new InstanceSpec("debian-12", 1, 1 << 28, List.of(), null,
+                "kernels/linux:6.1", List.of(), Map.of())));
+        withStore.validate(command("v", InstanceType.VM, new InstanceSpec("debian-12", 1, 1 << 28, List.of(), null,
+                "/var/lib/hypervisord/kernels/vmlinuz", List.of(), Map.of())));
+        // A host path is for the runtime to judge; the image store only sees references.
+        assertThat(asked).containsExactly("spec.image=file:///etc/passwd", "spec.image=debian-12",
+                "spec.kernel=kernels/linux:6.1", "spec.image=debian-12");
     }
 }

@@ -11,7 +11,7 @@ import dev.hypervisor.core.usecase.InstanceIds;
 import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.network.BridgeNetwork;
 import dev.hypervisor.network.NetworkOptions;
-import dev.hypervisor.network.Subnet;
+import dev.hypervisor.core.network.Subnet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

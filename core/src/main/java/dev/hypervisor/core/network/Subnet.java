@@ -1,4 +1,4 @@
-package dev.hypervisor.network;
+package dev.hypervisor.core.network;
 
 import dev.hypervisor.core.error.DomainException;
 
@@ -55,7 +55,7 @@ public record Subnet(long network, int prefixLength) {
         return Ipv4.isValid(address) && contains(Ipv4.parse(address, "address"));
     }
 
-    boolean contains(long address) {
+    public boolean contains(long address) {
         return (address & mask(prefixLength)) == network;
     }
 
@@ -69,17 +69,17 @@ public record Subnet(long network, int prefixLength) {
     }
 
     /** How many addresses instances can get. */
-    long assignableCount() {
+    public long assignableCount() {
         return size() - 3;
     }
 
     /** The {@code index}-th assignable address (0: the one after the gateway). */
-    String assignable(long index) {
+    public String assignable(long index) {
         return Ipv4.format(network + 2 + index);
     }
 
     /** The inverse of {@link #assignable}. */
-    long indexOf(String address) {
+    public long indexOf(String address) {
         return Ipv4.parse(address, "address") - network - 2;
     }
 

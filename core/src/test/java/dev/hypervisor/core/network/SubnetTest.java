@@ -1,4 +1,4 @@
-package dev.hypervisor.network;
+package dev.hypervisor.core.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,14 +1,14 @@
-package dev.hypervisor.network;
+package dev.hypervisor.core.network;
 
 import dev.hypervisor.core.error.DomainException;
 
 /** Dotted-quad IPv4 addresses as unsigned 32-bit numbers, so that subnets are plain arithmetic. */
-final class Ipv4 {
+public final class Ipv4 {
 
     private Ipv4() {}
 
     /** The address as a number in 0..2^32-1, or INVALID_ARGUMENT naming {@code field}. */
-    static long parse(String text, String field) {
+    public static long parse(String text, String field) {
         String[] parts = text == null ? new String[0] : text.split("\\.", -1);
         if (parts.length != 4) {
             throw DomainException.invalidArgument(field, "must be an IPv4 address, got \"" + text + "\"");
@@ -16,7 +16,7 @@ final class Ipv4 {
         long value = 0;
         for (String part : parts) {
             // Strict digits only: Integer.parseInt would take "+1", and leading zeros read as octal elsewhere.
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
                     || (part.length() > 1 && part.charAt(0) == '0')) {
                 throw DomainException.invalidArgument(field, "must be an IPv4 address, got \"" + text + "\"");
             }
@@ -29,7 +29,7 @@ final class Ipv4 {
         return value;
     }
 
-    static boolean isValid(String text) {
+    public static boolean isValid(String text) {
         try {
             parse(text, "address");
             return true;
@@ -38,7 +38,7 @@ final class Ipv4 {
         }
     }
 
-    static String format(long value) {
+    public static String format(long value) {
         return ((value >>> 24) & 0xff) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "." + (value & 0xff);
     }
 }
