@@ -22,9 +22,11 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * takes the one step its state calls for ({@link Step}), and records the outcome with a
  * compare-and-swap. A lost swap means the intent changed meanwhile: the instance is simply
  * planned again. Steps of one instance never run concurrently, except a kill: a forced stop
- * kills at once, over whatever step is in flight.
+ * kills at once, over whatever step is in flight, and the next step waits for that kill.
  */
 public final class Reconciler implements AutoCloseable {
 
@@ -63,14 +65,16 @@ public final class Reconciler implements AutoCloseable {
 
     /**
      * Per instance: whether a worker runs for it, whether it must run again, the revision whose
-     * step (one with work to do) is in flight, whether a kill was sent, and the last transient
-     * state the worker saved (its next step is already queued).
+     * step (one with work to do) is in flight, whether a kill was sent and when the kills sent
+     * over that step are done, and the last transient state the worker saved (its next step is
+     * already queued).
      */
     private static final class Slot {
         boolean running;
         boolean dirty;
         long steppingRevision;
         long killedAtRevision;
+        CompletableFuture<Void> kills = CompletableFuture.completedFuture(null);
         long savedTransientRevision;
     }
 
@@ -142,14 +146,22 @@ public final class Reconciler implements AutoCloseable {
         if (!drivers.nodeId().equals(instance.nodeId())) {
             return;
         }
-        if (instance.forceStop() && needsKill(instance)) {
-            drivers.find(instance.type()).ifPresent(driver -> killers.execute(() -> {
-                try {
-                    driver.kill(instance);
-                } catch (RuntimeException e) {
-                    LOG.warn("kill {} failed: {}", instance.id(), e.toString());
-                }
-            }));
+        Optional<Driver> driver = instance.forceStop() ? drivers.find(instance.type()) : Optional.empty();
+        CompletableFuture<Void> kill = driver.isPresent() ? needsKill(instance) : null;
+        if (kill != null) {
+            try {
+                killers.execute(() -> {
+                    try {
+                        driver.get().kill(instance);
+                    } catch (RuntimeException e) {
+                        LOG.warn("kill {} failed: {}", instance.id(), e.toString());
+                    } finally {
+                        kill.complete(null);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                kill.complete(null); // closing
+            }
         }
         if (!nextStepQueued(instance)) {
             enqueue(instance.id());
@@ -174,19 +186,23 @@ public final class Reconciler implements AutoCloseable {
      * A forced stop recorded while a step of an earlier intent is in flight: kill once per
      * forced revision. Not while the worker merely looks at a RUNNING instance (the kill would
      * land on what the forced step itself starts), nor over the forced revision's own step.
+     * Returns the kill to complete once sent and done, or null: the worker waits for it when the
+     * step ends, so a kill never outlives the step it was sent over and lands on a later one.
      */
-    private boolean needsKill(Instance instance) {
+    private CompletableFuture<Void> needsKill(Instance instance) {
         Slot slot = slots.get(instance.id());
         if (slot == null) {
-            return false;
+            return null;
         }
         synchronized (slot) {
             if (!slot.running || slot.killedAtRevision >= instance.revision() || slot.steppingRevision == 0
                     || slot.steppingRevision >= instance.revision()) {
-                return false;
+                return null;
             }
             slot.killedAtRevision = instance.revision();
-            return true;
+            CompletableFuture<Void> kill = new CompletableFuture<>();
+            slot.kills = slot.kills.isDone() ? kill : CompletableFuture.allOf(slot.kills, kill);
+            return kill;
         }
     }
 
@@ -276,9 +292,15 @@ public final class Reconciler implements AutoCloseable {
             LOG.error("reconcile step of {} failed unexpectedly", instanceId, e);
             outcome = Step.Outcome.failed(instance, "internal error: " + e, clock.instant());
         } finally {
+            CompletableFuture<Void> kills;
             synchronized (slot) {
                 slot.steppingRevision = 0;
+                kills = slot.kills;
             }
+            // A forced stop's kill runs over this step; the next step (the forced one, or whatever
+            // the intent is by then) must not overlap it: its runc delete would remove what that
+            // step creates, or kill the run that step starts.
+            kills.join();
         }
         switch (outcome.kind()) {
             case NOTHING -> { }

@@ -33,6 +33,7 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource {
     private volatile String failRuntime;
     private volatile boolean ignoreGracefulStop;
     private volatile CountDownLatch startGate;
+    private volatile CountDownLatch killGate;
 
     public TestDriver(InstanceType type) {
         this.type = type;
@@ -104,6 +105,23 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource {
             signal.countDown();
         }
         running.remove(instance.id());
+        CountDownLatch gate = killGate;
+        if (gate != null) {
+            try {
+                // A kill still tidying up (runc delete, conmon going) after the process died.
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            calls.add("killed " + instance.id());
+        }
+    }
+
+    /** Makes every kill, once the instance is down, wait until the returned latch is counted down. */
+    public CountDownLatch holdKills() {
+        CountDownLatch gate = new CountDownLatch(1);
+        killGate = gate;
+        return gate;
     }
 
     @Override

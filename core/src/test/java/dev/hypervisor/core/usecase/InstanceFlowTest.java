@@ -156,6 +156,27 @@ class InstanceFlowTest {
     }
 
     @Test
+    void aKillSentOverAStepEndsBeforeTheNextStepBegins() throws Exception {
+        String id = create.execute(container("web", "")).id();
+        awaitState(id, InstanceState.RUNNING);
+        CountDownLatch starts = containers.holdStarts();
+        change.restart(id, false, 0, "", "r"); // its start hangs until the kill below
+        await().atMost(Duration.ofSeconds(5)).until(() -> containers.calls().stream().filter(("start " + id)::equals).count() == 2);
+        CountDownLatch kills = containers.holdKills();
+        change.stop(id, true, 0, "", "f"); // killed over the restart's step, and the kill is slow to finish
+        await().atMost(Duration.ofSeconds(5)).until(() -> containers.calls().contains("kill " + id));
+        int atKill = containers.calls().indexOf("kill " + id) + 1;
+        Thread.sleep(300);
+        // The restart's start gave up; nothing else may touch the instance while its kill still runs.
+        assertThat(containers.calls().subList(atKill, containers.calls().size())).isEmpty();
+        kills.countDown();
+        awaitState(id, InstanceState.STOPPED);
+        List<String> after = containers.calls().subList(atKill, containers.calls().size());
+        assertThat(after.get(0)).isEqualTo("killed " + id);
+        starts.countDown();
+    }
+
+    @Test
     void restartStopsAndStartsAgain() {
         String id = create.execute(container("web", "")).id();
         awaitState(id, InstanceState.RUNNING);
