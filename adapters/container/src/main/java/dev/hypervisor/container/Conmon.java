@@ -45,7 +45,9 @@ final class Conmon {
                 "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | { IFS= read -r report; printf '%s\\n' \"$report\"; }",
                 dirs.dir().resolve("conmon.err").toString()));
         command.addAll(arguments(dirs, name));
-        ProcessBuilder builder = new ProcessBuilder(command)
+        // In the container's own directory: conmon leaves files in its working directory (an
+        // oom file), which must not land wherever the daemon was started.
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dirs.dir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("_OCI_SYNCPIPE", "3");

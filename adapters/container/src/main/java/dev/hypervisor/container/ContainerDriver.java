@@ -343,8 +343,20 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         } catch (NumberFormatException e) {
             exitCode = -1;
         }
-        String reason = Files.exists(dirs.oomFile()) ? "killed: out of memory" : "";
-        return Optional.of(RuntimeStatus.exited(exitCode, reason));
+        return Optional.of(RuntimeStatus.exited(exitCode, exitReason(exitCode, Files.exists(dirs.oomFile()))));
+    }
+
+    /**
+     * conmon's oom file says that some process of the container's cgroup was killed for memory,
+     * not which: the container died of it only when its main process was the one SIGKILLed
+     * (exit 137). A main process that outlived the kill of a child exited on its own terms.
+     */
+    static String exitReason(int exitCode, boolean oomKillInCgroup) {
+        if (!oomKillInCgroup || exitCode == 0) {
+            return "";
+        }
+        return exitCode == 137 ? "killed: out of memory"
+                : "exited with code " + exitCode + " after a process in it was killed for lack of memory";
     }
 
     private boolean awaitDown(String id, Duration timeout) throws IOException {

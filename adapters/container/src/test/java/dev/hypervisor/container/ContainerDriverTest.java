@@ -153,6 +153,29 @@ class ContainerDriverTest {
     }
 
     @Test
+    void aChildKilledForMemoryIsNotTheContainersDeathWhenItsMainProcessCarriesOn() throws Exception {
+        Instance survives = run(fixture.instance(List.of("sh", "-c",
+                "dd if=/dev/zero of=/dev/null bs=128M count=1; echo carried-on; exit 0"), 1, 32L << 20, List.of(),
+                NetworkSpec.NONE));
+        Instance fails = run(fixture.instance(List.of("sh", "-c",
+                "dd if=/dev/zero of=/dev/null bs=128M count=1; exit 3"), 1, 32L << 20, List.of(), NetworkSpec.NONE));
+        await().atMost(Duration.ofSeconds(10)).until(() -> exits.containsKey(survives.id()) && exits.containsKey(fails.id()));
+        assertThat(tmp.resolve("containers").resolve(survives.id()).resolve("oom")).as("conmon saw the OOM kill").exists();
+        assertThat(exits.get(survives.id())).isEqualTo(RuntimeStatus.exited(0, ""));
+        assertThat(exits.get(fails.id())).isEqualTo(RuntimeStatus.exited(3,
+                "exited with code 3 after a process in it was killed for lack of memory"));
+    }
+
+    @Test
+    void conmonRunsInTheContainersDirectoryNotTheDaemons() throws Exception {
+        Instance instance = run(List.of("sleep", "1000"));
+        Path dir = tmp.resolve("containers").resolve(instance.id());
+        long conmon = Long.parseLong(Files.readString(dir.resolve("conmon.pid")).strip());
+        assertThat(Files.readSymbolicLink(Path.of("/proc", String.valueOf(conmon), "cwd")).toRealPath())
+                .isEqualTo(dir.toRealPath());
+    }
+
+    @Test
     void theConsoleEchoesInputReplaysOutputAndResizes() throws Exception {
         Instance instance = run(List.of("sh", "-c", "echo ready-for-input; exec sh"));
         Path log = tmp.resolve("containers").resolve(instance.id()).resolve("console.log");
