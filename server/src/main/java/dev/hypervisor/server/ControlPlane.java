@@ -42,7 +42,7 @@ final class ControlPlane implements AutoCloseable {
         return t;
     });
 
-    ControlPlane(Store store, DaemonConfig config, Clock clock) {
+    ControlPlane(Store store, DaemonConfig config, Clock clock, dev.hypervisor.core.usecase.Admission admission) {
         this.store = store;
         InstanceRepository repository = new InstanceRepository(store);
         images = config.imageStore().map(factory -> factory.open(store));
@@ -57,7 +57,7 @@ final class ControlPlane implements AutoCloseable {
         reconciler = new Reconciler(repository, drivers, images, clock, config.relistInterval(), 64);
         useCases = new UseCases(
                 new CreateInstance(repository, requests, new CreateValidation(config.limits(), images), drivers,
-                        new InstanceIds(), clock),
+                        new InstanceIds(), clock, admission),
                 new ChangeInstance(repository, requests, clock),
                 new InstanceQueries(repository),
                 watches,

@@ -4,6 +4,8 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.core.instance.InstanceState;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.store.Store;
+import dev.hypervisor.host.DiskReserve;
+import dev.hypervisor.host.DiskSpace;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
 import io.grpc.Server;
@@ -47,10 +49,20 @@ public final class Daemon implements AutoCloseable {
     private Server server;
     private HTTPServer metricsServer;
 
+    private final DiskSpace disk;
+    private final DiskReserve reserve;
+    private volatile String unhealthy = ""; // why the service is NOT_SERVING, as last logged
+
     private Daemon(DaemonConfig config, Store store) {
         this.config = config;
-        this.controlPlane = new ControlPlane(store, config, Clock.systemUTC());
+        this.disk = new DiskSpace(config.dataDir(), config.disk().minFreeBytes());
+        this.reserve = new DiskReserve(config.dataDir().resolve(RESERVE_FILE), config.disk().reserveBytes(), disk);
+        this.controlPlane = new ControlPlane(new ReserveBackedStore(store, reserve), config, Clock.systemUTC(),
+                disk::shortage);
     }
+
+    /** The data directory's file that holds the disk reserve. */
+    static final String RESERVE_FILE = "disk-reserve";
 
     /**
      * The timer of default deadlines and health checks. Every unary call schedules a deadline
@@ -86,7 +98,13 @@ public final class Daemon implements AutoCloseable {
 
     /** Serves on the given builder (in-process for tests, Netty for the daemon) over the given store. */
     public static Daemon start(DaemonConfig config, Store store, ServerBuilder<?> builder) throws IOException {
-        Daemon daemon = new Daemon(config, store);
+        Daemon daemon;
+        try {
+            daemon = new Daemon(config, store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         try {
             daemon.serve(builder);
         } catch (IOException | RuntimeException e) {
@@ -97,6 +115,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void serve(ServerBuilder<?> builder) throws IOException {
+        reserve.restore();
         controlPlane.start();
         MetricsInterceptor metricsInterceptor = new MetricsInterceptor(metrics);
         DefaultDeadlineInterceptor deadlines = new DefaultDeadlineInterceptor(config.defaultDeadline(), timer);
@@ -135,11 +154,28 @@ public final class Daemon implements AutoCloseable {
                 }).register(metrics);
     }
 
-    /** Serving turns NOT_SERVING when the reconciler's relist is stale, as kubelet's PLEG health does. */
+    /**
+     * Serving turns NOT_SERVING when the reconciler's relist is stale, as kubelet's PLEG health
+     * does, and while the data directory is full; the reason is logged when it changes. With
+     * room again, the disk reserve is written back.
+     */
     private void checkHealth() {
         Duration stale = controlPlane.reconciler().relistInterval().multipliedBy(3).plusSeconds(10);
         boolean fresh = controlPlane.reconciler().lastRelist().plus(stale).isAfter(Instant.now());
-        health.setStatus(SERVICE, fresh ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        String reason = !fresh ? "the reconciler's last relist is older than " + stale.toSeconds() + " s"
+                : disk.shortage().orElse("");
+        if (!reason.equals(unhealthy)) {
+            if (reason.isEmpty()) {
+                LOG.info("{} is SERVING again", SERVICE);
+            } else {
+                LOG.warn("{} is NOT_SERVING: {}", SERVICE, reason);
+            }
+            unhealthy = reason;
+        }
+        health.setStatus(SERVICE, reason.isEmpty() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        if (reason.isEmpty()) {
+            reserve.restore();
+        }
     }
 
     /** The port the gRPC server listens on (useful with port 0). */

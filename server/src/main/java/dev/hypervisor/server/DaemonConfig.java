@@ -25,7 +25,8 @@ public record DaemonConfig(
         Duration defaultDeadline,
         ServerLimits serverLimits,
         List<DriverFactory> drivers,
-        Optional<ImageStoreFactory> imageStore) {
+        Optional<ImageStoreFactory> imageStore,
+        DiskPolicy disk) {
 
     /**
      * Opens one runtime of this node once the store and the image store are open; empty when the
@@ -52,24 +53,36 @@ public record DaemonConfig(
         }
     }
 
+    /**
+     * What the daemon keeps free in its data directory: below {@code minFreeBytes} the node is
+     * full (NOT_SERVING, pulls refused), and {@code reserveBytes} are held in a file to give up
+     * when a store write finds the disk full, so deletes still go through.
+     */
+    public record DiskPolicy(long minFreeBytes, long reserveBytes) {
+        public static DiskPolicy none() {
+            return new DiskPolicy(0, 0);
+        }
+    }
+
     public static DaemonConfig defaults(Path dataDir, String nodeId) {
         return new DaemonConfig("127.0.0.1", 50051, dataDir, nodeId, Limits.defaults(), "127.0.0.1", 9464,
-                Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Optional.empty());
+                Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Optional.empty(),
+                DiskPolicy.none());
     }
 
     public DaemonConfig withListen(String host, int port) {
         return new DaemonConfig(host, port, dataDir, nodeId, limits, metricsHost, metricsPort, relistInterval,
-                defaultDeadline, serverLimits, drivers, imageStore);
+                defaultDeadline, serverLimits, drivers, imageStore, disk);
     }
 
     public DaemonConfig withMetrics(String host, int port) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, host, port, relistInterval,
-                defaultDeadline, serverLimits, drivers, imageStore);
+                defaultDeadline, serverLimits, drivers, imageStore, disk);
     }
 
     public DaemonConfig withLimits(Limits newLimits) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, newLimits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, drivers, imageStore);
+                relistInterval, defaultDeadline, serverLimits, drivers, imageStore, disk);
     }
 
     /** Exactly these drivers, already open (tests and embedders), in place of the configured ones. */
@@ -81,27 +94,32 @@ public record DaemonConfig(
 
     public DaemonConfig withDriverFactories(List<DriverFactory> factories) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, List.copyOf(factories), imageStore);
+                relistInterval, defaultDeadline, serverLimits, List.copyOf(factories), imageStore, disk);
     }
 
     public DaemonConfig withImageStore(ImageStoreFactory store) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, drivers, Optional.of(store));
+                relistInterval, defaultDeadline, serverLimits, drivers, Optional.of(store), disk);
     }
 
     /** No image store: instances get no implicit pulls and image calls are refused (embedders, benchmarks). */
     public DaemonConfig withoutImageStore() {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, drivers, Optional.empty());
+                relistInterval, defaultDeadline, serverLimits, drivers, Optional.empty(), disk);
     }
 
     public DaemonConfig withRelistInterval(Duration interval) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                interval, defaultDeadline, serverLimits, drivers, imageStore);
+                interval, defaultDeadline, serverLimits, drivers, imageStore, disk);
     }
 
     public DaemonConfig withServerLimits(ServerLimits newLimits) {
         return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, newLimits, drivers, imageStore);
+                relistInterval, defaultDeadline, newLimits, drivers, imageStore, disk);
+    }
+
+    public DaemonConfig withDisk(DiskPolicy policy) {
+        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
+                relistInterval, defaultDeadline, serverLimits, drivers, imageStore, policy);
     }
 }

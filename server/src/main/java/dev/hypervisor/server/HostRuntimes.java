@@ -5,6 +5,7 @@ import dev.hypervisor.container.ContainerOptions;
 import dev.hypervisor.core.driver.Driver;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.store.Store;
+import dev.hypervisor.host.HostLock;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.network.BridgeNetwork;
@@ -34,6 +35,7 @@ final class HostRuntimes {
     private final String nodeId;
     private LocalImageStore images;
     private BridgeNetwork network;
+    private HostLock bridgeLock;
 
     HostRuntimes(Path dataDir, String nodeId, ImageOptions imageOptions, NetworkOptions networkOptions,
             ContainerOptions containerOptions, VmOptions vmOptions) {
@@ -80,14 +82,29 @@ final class HostRuntimes {
     private static Optional<Driver> open(String what, java.util.function.Supplier<Driver> opener) {
         try {
             return Optional.of(opener.get());
+        } catch (HostLock.Held e) {
+            throw e; // another daemon's bridge: not a runtime this host lacks, a daemon that must not start
         } catch (RuntimeException e) {
             LOG.warn("{} are unavailable: {}", what, e.getMessage());
             return Optional.empty();
         }
     }
 
+    /**
+     * The bridge network, opened once. The bridge and the addresses its IPAM hands out belong
+     * to this daemon alone: it is locked (a second daemon on it is refused) and no other
+     * interface may hold its subnet.
+     */
     private BridgeNetwork network(Store store) {
         if (network == null) {
+            bridgeLock = HostLock.acquire(Path.of("/run/hypervisord", "bridge-" + networkOptions.bridgeName() + ".lock"),
+                    "bridge " + networkOptions.bridgeName());
+            try {
+                BridgeNetwork.requireSubnetFree(networkOptions);
+            } catch (IllegalStateException e) {
+                bridgeLock.close();
+                throw new HostLock.Held(e.getMessage());
+            }
             network = BridgeNetwork.open(store, networkOptions);
         }
         return network;

@@ -4,6 +4,7 @@ import dev.hypervisor.container.ContainerOptions;
 import dev.hypervisor.core.network.Subnet;
 import dev.hypervisor.core.usecase.Limits;
 import dev.hypervisor.host.Executables;
+import dev.hypervisor.host.HostLock;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.network.NetworkOptions;
 import dev.hypervisor.vm.VmOptions;
@@ -48,6 +49,12 @@ public final class Hypervisord implements Callable<Integer> {
                     + " or under /lib/modules) or a kernel image reference. Default: none (spec.kernel is required).")
     String defaultKernel;
 
+    @Option(names = "--kernel-dir", paramLabel = "DIR",
+            description = "A directory whose files instances may boot by host path (spec.kernel, the"
+                    + " hypervisor.dev/initrd annotation); repeatable. Default: DATA/kernels, and the directory of a"
+                    + " --default-kernel path. Kernels elsewhere come from the image store by reference.")
+    List<Path> kernelDirs = new java.util.ArrayList<>();
+
     @Option(names = "--relist-interval", defaultValue = "10", description = "Seconds between relists of running instances. Default: ${DEFAULT-VALUE}")
     int relistSeconds;
 
@@ -57,6 +64,11 @@ public final class Hypervisord implements Callable<Integer> {
 
     @Option(names = "--image-catalog", description = "Image aliases that add to or replace the shipped ones (JSON).")
     Path imageCatalog;
+
+    @Option(names = "--allow-local-image-urls",
+            description = "Let PullImage fetch disk URLs on loopback and link-local addresses (the node's own services,"
+                    + " cloud metadata). Default: refused.")
+    boolean allowLocalImageUrls;
 
     @Option(names = "--bridge", defaultValue = NetworkOptions.DEFAULT_BRIDGE,
             description = "Bridge of the default network. Default: ${DEFAULT-VALUE}")
@@ -73,6 +85,16 @@ public final class Hypervisord implements Callable<Integer> {
     @Option(names = "--accelerator", defaultValue = "auto",
             description = "How VMs run: kvm, tcg, or auto (KVM when a short probe boots a guest with it). Default: ${DEFAULT-VALUE}")
     String accelerator;
+
+    @Option(names = "--min-free-bytes", defaultValue = "268435456",
+            description = "Free space the data directory keeps: below it the node is full (health NOT_SERVING, pulls"
+                    + " refused), and pulls that would go below it are refused up front. Default: ${DEFAULT-VALUE} (256 MiB)")
+    long minFreeBytes;
+
+    @Option(names = "--disk-reserve-bytes", defaultValue = "67108864",
+            description = "A file of this size held in the data directory and given up when a store write finds the"
+                    + " disk full, so that deletes still work; 0: none. Default: ${DEFAULT-VALUE} (64 MiB)")
+    long diskReserveBytes;
 
     @Option(names = "--shutdown-grace", defaultValue = "10", description = "Seconds in-flight calls get on SIGTERM. Default: ${DEFAULT-VALUE}")
     int graceSeconds;
@@ -115,7 +137,8 @@ public final class Hypervisord implements Callable<Integer> {
                 .withLimits(Limits.defaults().withMaxCpuCores(maxCpuCores).withMaxMemoryBytes(maxMemoryBytes)
                         .withDefaultMicrovmKernel(defaultKernel)
                         .withSubnet(dev.hypervisor.core.instance.NetworkSpec.DEFAULT, Subnet.parse(subnet)))
-                .withRelistInterval(Duration.ofSeconds(relistSeconds));
+                .withRelistInterval(Duration.ofSeconds(relistSeconds))
+                .withDisk(new DaemonConfig.DiskPolicy(minFreeBytes, diskReserveBytes));
         ImageOptions imageOptions = ImageOptions.defaults();
         if (registryConfig != null) {
             imageOptions = imageOptions.withRegistryConfig(registryConfig);
@@ -123,12 +146,17 @@ public final class Hypervisord implements Callable<Integer> {
         if (imageCatalog != null) {
             imageOptions = imageOptions.withCatalog(imageCatalog);
         }
+        if (allowLocalImageUrls) {
+            imageOptions = imageOptions.withLocalUrlsAllowed();
+        }
+        imageOptions = imageOptions.withMinFreeBytes(minFreeBytes);
         ContainerOptions containers = ContainerOptions.defaults(dataDir.resolve("containers"));
         if (!ociRuntime.equals("runc")) {
             containers = containers.withRuntime(ociRuntime.contains("/")
                     ? Path.of(ociRuntime) : Executables.findOr(ociRuntime, Path.of(ociRuntime)));
         }
-        VmOptions vms = VmOptions.defaults(dataDir.resolve("vms")).withAccelerator(accelerator(accelerator));
+        VmOptions vms = VmOptions.defaults(dataDir.resolve("vms")).withAccelerator(accelerator(accelerator))
+                .withKernelDirs(kernelDirectories());
         HostRuntimes runtimes = new HostRuntimes(dataDir, node, imageOptions,
                 NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet), containers, vms);
         config = config.withImageStore(runtimes::imageStore)
@@ -139,7 +167,17 @@ public final class Hypervisord implements Callable<Integer> {
             HostPort metrics = HostPort.parse(metricsListen, "--metrics-listen");
             config = config.withMetrics(metrics.host(), metrics.port());
         }
-        Daemon daemon = Daemon.start(customizer.apply(config));
+        // The data directory belongs to one daemon; so does the bridge, locked when the network opens.
+        try (HostLock data = HostLock.acquire(dataDir.resolve("hypervisord.lock"),
+                "the data directory " + dataDir.toAbsolutePath())) {
+            return serveUntilSignalled(Daemon.start(customizer.apply(config)));
+        } catch (HostLock.Held e) {
+            System.err.println("hypervisord: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int serveUntilSignalled(Daemon daemon) throws InterruptedException {
         // SIGTERM and SIGINT are the normal way to stop a daemon: shut down cleanly and exit 0.
         CountDownLatch stopped = new CountDownLatch(1);
         Thread shutdown = new Thread(() -> {
@@ -157,6 +195,14 @@ public final class Hypervisord implements Callable<Integer> {
         daemon.awaitTermination();
         stopped.await();
         return 0;
+    }
+
+    private List<Path> kernelDirectories() {
+        List<Path> dirs = new java.util.ArrayList<>(kernelDirs.isEmpty() ? List.of(dataDir.resolve("kernels")) : kernelDirs);
+        if (defaultKernel.startsWith("/") && Path.of(defaultKernel).getParent() != null) {
+            dirs.add(Path.of(defaultKernel).getParent());
+        }
+        return dirs;
     }
 
     private static VmOptions.Accelerator accelerator(String value) {

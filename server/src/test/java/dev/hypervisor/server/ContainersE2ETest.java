@@ -207,6 +207,24 @@ class ContainersE2ETest {
     }
 
     @Test
+    void aSecondDaemonOnTheSameBridgeSubnetOrDataDirectoryIsRefused() {
+        String bridge = network.options().bridgeName();
+        String subnet = network.subnet().toString();
+        assertThatThrownBy(() -> DaemonProcess.start(tmp.resolve("second"), false, "--bridge", bridge, "--subnet", subnet))
+                .hasMessageContaining("hypervisord exited with 1")
+                .hasMessageContaining("bridge " + bridge + " belongs to another hypervisord (pid ");
+        assertThatThrownBy(() -> DaemonProcess.start(tmp.resolve("third"), false, "--bridge", "hvt2nd" + bridge.substring(6),
+                "--subnet", subnet))
+                .hasMessageContaining("hypervisord exited with 1")
+                .hasMessageContaining("subnet " + subnet + " overlaps " + network.subnet().gateway());
+        assertThatThrownBy(() -> DaemonProcess.start(tmp.resolve("data"), true))
+                .hasMessageContaining("the data directory " + tmp.resolve("data") + " belongs to another hypervisord");
+        String mine = daemon.blocking().createInstance(container("still-mine", "true").build()).getId();
+        INSTANCES.awaitState(mine, InstanceState.INSTANCE_STATE_STOPPED); // the first daemon carries on
+        INSTANCES.delete(mine);
+    }
+
+    @Test
     void whatWouldFailOnlyLaterIsInvalidArgumentNamingTheFieldAtCreate() {
         String subnet = network.subnet().toString();
         String prefix = subnet.substring(0, subnet.lastIndexOf('.'));

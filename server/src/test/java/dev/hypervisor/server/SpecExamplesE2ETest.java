@@ -132,7 +132,7 @@ class SpecExamplesE2ETest {
         CreateInstanceRequest request = CreateInstanceRequest.newBuilder().setName("micro-offline")
                 .setType(dev.hypervisor.api.v1.InstanceType.INSTANCE_TYPE_MICROVM)
                 .setSpec(dev.hypervisor.api.v1.InstanceSpec.newBuilder().setImage("busybox").setCpuCores(1)
-                        .setMemoryBytes(128L << 20).setKernel("/boot/vmlinuz"))
+                        .setMemoryBytes(128L << 20).setKernel(daemon.dataDir.resolve("kernels/vmlinuz").toString()))
                 .build();
         dev.hypervisor.api.v1.Instance created = daemon.blocking().createInstance(request);
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> daemon.blocking()

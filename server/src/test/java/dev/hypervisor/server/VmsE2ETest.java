@@ -78,7 +78,8 @@ class VmsE2ETest {
 
     static DaemonProcess startDaemon() {
         return DaemonProcess.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
-                "--subnet", network.subnet().toString(), "--accelerator", "tcg");
+                "--subnet", network.subnet().toString(), "--accelerator", "tcg", "--allow-local-image-urls",
+                "--kernel-dir", kernel.vmlinuz().getParent().toString(), "--kernel-dir", initramfs.getParent().toString());
     }
 
     @AfterAll

@@ -10,6 +10,7 @@ import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.image.RootFilesystems;
 import dev.hypervisor.core.image.PullListener.Phase;
 import dev.hypervisor.core.store.Store;
+import dev.hypervisor.host.DiskSpace;
 import dev.hypervisor.images.content.ContentStore;
 import dev.hypervisor.images.disk.ContainerDisk;
 import dev.hypervisor.images.disk.DiskInspector;
@@ -49,12 +50,14 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
     private final String nodeId;
     private final Snapshotter snapshots;
     private final ContentStore content;
+    private final DiskSpace space;
 
     /** Opens the image store under {@code root} (content, snapshots) with records in {@code store}. */
     public static LocalImageStore open(Path root, Store store, ImageOptions options, String nodeId) {
         try {
             ContentStore content = new ContentStore(root.resolve("content"));
-            content.removeStaleIngest(Duration.ofHours(24));
+            content.removeIngest();
+            DiskSpace space = new DiskSpace(root, options.minFreeBytes());
             Snapshotter snapshots = new Snapshotter(root.resolve("snapshots"), new LayerUnpacker(options.unpackLimits()),
                     new Snapshotter.Options(options.copyRootfs()));
             RegistryConfig registries = options.registryConfig().isPresent()
@@ -62,13 +65,14 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
             DiskInspector inspector = new DiskInspector(options.qemuImg());
             Clock clock = Clock.systemUTC();
             OciPull oci = new OciPull(new RegistryClient(registries), content, snapshots,
-                    new ContainerDisk(content, inspector, options.maxDiskBytes()), clock);
-            UrlDiskPull urls = new UrlDiskPull(content, UrlDownloader.create(), inspector, options.maxDiskBytes());
+                    new ContainerDisk(content, inspector, options.maxDiskBytes()), clock, space);
+            UrlDiskPull urls = new UrlDiskPull(content, UrlDownloader.create(options.allowLocalUrls()), inspector,
+                    options.maxDiskBytes(), space);
             PullCoordinator pulls = new PullCoordinator(Executors.newCachedThreadPool(daemonThreads("image-pull")),
                     Executors.newSingleThreadScheduledExecutor(daemonThreads("image-pull-progress")));
             ImageRecords records = new ImageRecords(store);
             return new LocalImageStore(records, ImageCatalog.load(options.catalog()), pulls, oci, urls,
-                    new ImageGarbage(records, content, snapshots), clock, nodeId, snapshots, content);
+                    new ImageGarbage(records, content, snapshots), clock, nodeId, snapshots, content, space);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the image store under " + root + ": " + e.getMessage(), e);
         }
@@ -83,7 +87,8 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
     }
 
     LocalImageStore(ImageRecords records, ImageCatalog catalog, PullCoordinator pulls, OciPull oci, UrlDiskPull urls,
-            ImageGarbage garbage, Clock clock, String nodeId, Snapshotter snapshots, ContentStore content) {
+            ImageGarbage garbage, Clock clock, String nodeId, Snapshotter snapshots, ContentStore content, DiskSpace space) {
+        this.space = space;
         this.records = records;
         this.snapshots = snapshots;
         this.content = content;
@@ -111,6 +116,7 @@ public final class LocalImageStore implements ImageStore, AutoCloseable {
             throw DomainException.invalidArgument("image", "required");
         }
         ImageSource source = ImageSource.of(image, expectedDigest, catalog);
+        space.requireNotFull("pulling " + image.trim());
         ImageRecord pulled = pulls.pull(source.canonical() + "|" + expectedDigest, progress -> localFailures(() -> {
             // Saved under the collector's read lock: content must not be swept before a record names it.
             ImageRecord saved = garbage.whilePulling(() -> {

@@ -6,6 +6,7 @@ import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.PullListener.Phase;
+import dev.hypervisor.host.DiskSpace;
 import dev.hypervisor.images.content.ContentStore;
 import dev.hypervisor.images.disk.ContainerDisk;
 import dev.hypervisor.images.disk.UrlDiskPull;
@@ -44,14 +45,18 @@ final class OciPull {
     private final Snapshotter snapshots;
     private final ContainerDisk containerDisk;
     private final Clock clock;
+    private final DiskSpace space;
+    private final Object[] downloading = new Object[64]; // locks, striped by blob digest
 
     OciPull(RegistryClient registry, ContentStore content, Snapshotter snapshots, ContainerDisk containerDisk,
-            Clock clock) {
+            Clock clock, DiskSpace space) {
         this.registry = registry;
         this.content = content;
         this.snapshots = snapshots;
         this.containerDisk = containerDisk;
         this.clock = clock;
+        this.space = space;
+        java.util.Arrays.setAll(downloading, i -> new Object());
     }
 
     ImageRecord pull(ImageReference reference, PullProgress progress) {
@@ -61,10 +66,15 @@ final class OciPull {
         store(image.config().digest(), image.configBytes());
         List<String> diffIds = diffIds(image);
         long total = 0;
+        long missing = 0;
         for (Descriptor layer : image.layers()) {
-            progress.blob(layer.digest(), layer.size(), content.has(layer.digest()));
+            boolean stored = content.has(layer.digest());
+            progress.blob(layer.digest(), layer.size(), stored);
             total += layer.size();
+            missing += stored ? 0 : layer.size();
         }
+        // Unpacked layers take more again; at least the downloads must fit.
+        space.requireRoom(missing, "pulling " + image.reference() + " (" + image.layers().size() + " layers)");
         progress.phase(Phase.DOWNLOADING, "downloading " + image.layers().size() + " layers, " + total + " bytes");
         List<LayerBlob> blobs = new ArrayList<>();
         for (int i = 0; i < image.layers().size(); i++) {
@@ -98,18 +108,31 @@ final class OciPull {
                 allBlobs, diffIds, ChainIds.of(diffIds), "", "");
     }
 
+    /** One download per blob at a time: two images that share a layer would otherwise write one partial file. */
     private void download(ImageReference reference, Descriptor layer, PullProgress progress) {
+        synchronized (downloading[Math.floorMod(layer.digest().hashCode(), downloading.length)]) {
+            downloadOnce(reference, layer, progress);
+        }
+    }
+
+    private void downloadOnce(ImageReference reference, Descriptor layer, PullProgress progress) {
         if (content.has(layer.digest())) {
+            progress.reset(layer.digest(), layer.size());
             return;
         }
         Path partial = content.partial(layer.digest());
+        // The download itself reports what it resumes from (BlobDownload counts a partial's bytes once).
+        progress.reset(layer.digest(), 0);
         try {
-            long resumed = Files.exists(partial) ? Files.size(partial) : 0;
-            progress.reset(layer.digest(), resumed);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            registry.fetchBlob(reference, layer, partial, delta -> progress.advance(layer.digest(), delta));
+        } catch (RuntimeException e) {
+            // A failed pull leaves nothing behind: a partial blob could fill the disk and outlive the daemon.
+            content.deletePartial(layer.digest());
+            space.shortage().ifPresent(full -> {
+                throw new DomainException(ErrorCode.RESOURCE_EXHAUSTED, "pulling " + reference + ": " + full, e);
+            });
+            throw e;
         }
-        registry.fetchBlob(reference, layer, partial, delta -> progress.advance(layer.digest(), delta));
         content.commit(partial, layer.digest());
     }
 

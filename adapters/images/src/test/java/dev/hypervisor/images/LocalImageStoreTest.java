@@ -19,6 +19,7 @@ import dev.hypervisor.images.testing.LayerTree;
 import dev.hypervisor.images.testing.OciImageBuilder;
 import dev.hypervisor.images.testing.RegistryProxy;
 import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.images.testing.Tmpfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -311,5 +312,47 @@ class LocalImageStoreTest {
                     .hasMessageStartingWith("spec.kernel: ");
         }
         assertThat(proxy.requests()).isEmpty();
+    }
+
+    @Test
+    void aPartialBlobIsResumedAndItsBytesCountOnce() throws Exception {
+        var layer = app.layers().get(1).descriptor(); // the 2 MiB one
+        Path blob = shared.resolve("prefix.bin");
+        try (var in = java.net.URI.create("http://" + registry.host() + "/v2/demo/app/blobs/" + layer.digest())
+                .toURL().openStream()) {
+            Files.write(blob, in.readNBytes((int) (layer.size() / 2)));
+        }
+        Files.copy(blob, data.resolve("images/content/ingest/" + layer.digest().substring(7) + ".partial"));
+        Recorder progress = new Recorder();
+        images.pull(ref("demo/app:v1"), "", progress);
+        assertThat(proxy.rangeHeaders(layer.digest())).containsExactly("bytes=" + layer.size() / 2 + "-");
+        for (long[] figure : progress.bytes) {
+            assertThat(figure[0]).as("bytes done never pass the total").isLessThanOrEqualTo(figure[1]);
+        }
+        for (var each : progress.blobs) {
+            each.forEach(b -> assertThat(b.bytesDone()).as(b.digest()).isLessThanOrEqualTo(b.bytesTotal()));
+        }
+    }
+
+    @Test
+    void aPullThatCannotFitIsRefusedBeforeItDownloadsAndLeavesNothingBehind() throws Exception {
+        Path small = data.resolve("small");
+        try (Tmpfs mounted = Tmpfs.mount(small, "1m")) {
+            // The image has 3 MiB of layers; the file system 1 MiB.
+            try (LocalImageStore cramped = LocalImageStore.open(small.resolve("images"), new InMemoryStore(),
+                    ImageOptions.defaults().withMinFreeBytes(64 << 10), "node-1")) {
+                assertThatThrownBy(() -> cramped.pull(ref("demo/app:v1"), "", PullListener.NONE))
+                        .isInstanceOf(DomainException.class)
+                        .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED))
+                        .hasMessageContaining("pulling " + ref("demo/app:v1")).hasMessageContaining(" needs ")
+                        .hasMessageContaining("has 1.0 MiB free");
+            }
+            for (var layer : app.layers()) {
+                assertThat(proxy.requestCount("/v2/demo/app/blobs/" + layer.descriptor().digest())).isZero();
+            }
+            try (Stream<Path> ingest = Files.list(small.resolve("images/content/ingest"))) {
+                assertThat(ingest).isEmpty();
+            }
+        }
     }
 }

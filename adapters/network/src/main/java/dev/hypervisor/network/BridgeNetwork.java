@@ -43,6 +43,26 @@ public final class BridgeNetwork implements Networks {
      * and {@link NetworkOptions#masquerade()} is on, the NAT rules and IPv4 forwarding.
      * UNAVAILABLE when a host tool fails.
      */
+    /**
+     * IllegalStateException when another interface of the host holds an address in the
+     * subnet (another daemon's bridge, a host network): two IPAMs would hand out the same
+     * addresses, and the routes would fight. The bridge itself may hold it (a restart).
+     */
+    public static void requireSubnetFree(NetworkOptions options) {
+        for (String line : HostTools.run("ip", "-4", "-o", "addr", "show").split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            // "4: eth0    inet 192.0.2.2/24 brd ... scope global eth0"
+            if (fields.length < 4 || !fields[2].equals("inet")) {
+                continue;
+            }
+            String device = fields[1].replaceAll("@.*", "");
+            if (!device.equals(options.bridgeName()) && options.subnet().overlaps(fields[3])) {
+                throw new IllegalStateException("subnet " + options.subnet() + " overlaps " + fields[3] + " on " + device
+                        + "; give this daemon another --subnet (and --bridge)");
+            }
+        }
+    }
+
     public static BridgeNetwork open(Store store, NetworkOptions options) {
         BridgeNetwork network = new BridgeNetwork(store, options);
         network.bridge.ensure();

@@ -10,6 +10,8 @@ import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.image.RootFilesystems;
 import dev.hypervisor.core.instance.DiskSpec;
 import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceSpec;
+import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.Networks;
@@ -51,6 +53,7 @@ final class MicroVmMachine implements Machine {
     private final RootfsImages rootfs;
     private final MicroVmInitramfs initramfs;
     private final Path kernels;
+    private final KernelPaths kernelPaths;
 
     MicroVmMachine(VmOptions options, ImageStore images, RootFilesystems rootFilesystems, Networks networks) {
         this.options = options;
@@ -62,11 +65,20 @@ final class MicroVmMachine implements Machine {
         this.rootfs = new RootfsImages(cache.resolve("rootfs"), rootFilesystems, options.mkfs());
         this.initramfs = new MicroVmInitramfs(cache.resolve("initramfs"));
         this.kernels = cache.resolve("kernels");
+        this.kernelPaths = new KernelPaths(options.kernelDirs());
     }
 
     @Override
     public InstanceType type() {
         return InstanceType.MICROVM;
+    }
+
+    /** A kernel by host path is a file in the node's kernel directories; references go to the image store. */
+    @Override
+    public void check(InstanceSpec spec, Metadata metadata) {
+        if (spec.kernel().startsWith("/")) {
+            kernelPaths.check("spec.kernel", spec.kernel());
+        }
     }
 
     @Override
@@ -122,7 +134,7 @@ final class MicroVmMachine implements Machine {
             throw new IllegalArgumentException("a microVM needs spec.kernel (or a default kernel on the node)");
         }
         if (kernel.startsWith("/")) {
-            return KernelFiles.of(Path.of(kernel));
+            return KernelFiles.of(kernelPaths.resolve("spec.kernel", kernel));
         }
         ImageInfo image;
         try {

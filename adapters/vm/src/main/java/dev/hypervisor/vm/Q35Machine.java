@@ -1,10 +1,13 @@
 package dev.hypervisor.vm;
 
+import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.image.DiskImages;
 import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceSpec;
+import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.core.network.TapAttachment;
@@ -33,6 +36,7 @@ final class Q35Machine implements Machine {
     private final DiskImages diskImages;
     private final Networks networks;
     private final VmDisks disks;
+    private final KernelPaths kernelPaths;
 
     Q35Machine(VmOptions options, ImageStore images, DiskImages diskImages, Networks networks) {
         this.options = options;
@@ -40,11 +44,33 @@ final class Q35Machine implements Machine {
         this.diskImages = diskImages;
         this.networks = networks;
         this.disks = new VmDisks(options.qemuImg());
+        this.kernelPaths = new KernelPaths(options.kernelDirs());
     }
 
     @Override
     public InstanceType type() {
         return InstanceType.VM;
+    }
+
+    /** A kernel for direct boot, and its initrd, are files in the node's kernel directories. */
+    @Override
+    public void check(InstanceSpec spec, Metadata metadata) {
+        String initrd = metadata.annotations().getOrDefault(VmDriver.INITRD_ANNOTATION, "");
+        if (spec.kernel().isEmpty()) {
+            if (!initrd.isEmpty()) {
+                throw DomainException.invalidArgument("metadata.annotations", VmDriver.INITRD_ANNOTATION
+                        + " needs spec.kernel");
+            }
+            return;
+        }
+        if (!spec.kernel().startsWith("/")) {
+            throw DomainException.invalidArgument("spec.kernel", "a VM boots a kernel file of the node (kernel images"
+                    + " are for microVMs)");
+        }
+        kernelPaths.check("spec.kernel", spec.kernel());
+        if (!initrd.isEmpty()) {
+            kernelPaths.check("metadata.annotations[" + VmDriver.INITRD_ANNOTATION + "]", initrd);
+        }
     }
 
     @Override
@@ -64,21 +90,15 @@ final class Q35Machine implements Machine {
         return new Prepared(command.arguments(options.qemu(), dirs), network.network().ipAddress());
     }
 
-    private static Optional<QemuCommand.Kernel> kernel(Instance instance) {
+    private Optional<QemuCommand.Kernel> kernel(Instance instance) {
         String kernel = instance.spec().kernel();
         if (kernel == null || kernel.isEmpty()) {
             return Optional.empty();
         }
         Map<String, String> annotations = instance.metadata().annotations();
         Optional<Path> initrd = Optional.ofNullable(annotations.get(VmDriver.INITRD_ANNOTATION))
-                .filter(s -> !s.isEmpty()).map(Path::of);
-        for (Path file : Stream.concat(Stream.of(Path.of(kernel)), initrd.stream()).toList()) {
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException(file + " is no file on this node (spec.kernel and the "
-                        + VmDriver.INITRD_ANNOTATION + " annotation name files on the node)");
-            }
-        }
-        return Optional.of(new QemuCommand.Kernel(Path.of(kernel), initrd,
+                .filter(s -> !s.isEmpty()).map(s -> kernelPaths.resolve("the " + VmDriver.INITRD_ANNOTATION + " annotation", s));
+        return Optional.of(new QemuCommand.Kernel(kernelPaths.resolve("spec.kernel", kernel), initrd,
                 annotations.getOrDefault(VmDriver.CMDLINE_ANNOTATION, VmDriver.DEFAULT_CMDLINE)));
     }
 

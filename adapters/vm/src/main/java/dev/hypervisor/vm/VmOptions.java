@@ -3,6 +3,7 @@ package dev.hypervisor.vm;
 import dev.hypervisor.host.Executables;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,9 +18,14 @@ import java.util.Optional;
  * @param verdictFile where AUTO caches the probe's verdict; one per node (VMs and microVMs share it)
  * @param probeKernel the kernel AUTO boots to probe KVM; empty: the host's own under {@code /boot}
  * @param probeTimeout how long the KVM probe may take to show the kernel booting
+ * @param kernelDirs the directories whose files instances may boot by host path (kernels, initrds)
  */
 public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Path mkfs, Accelerator accelerator,
-        Path verdictFile, Optional<Path> probeKernel, Duration probeTimeout) {
+        Path verdictFile, Optional<Path> probeKernel, Duration probeTimeout, List<Path> kernelDirs) {
+
+    public VmOptions {
+        kernelDirs = List.copyOf(kernelDirs);
+    }
 
     /** What executes a VM's CPUs. */
     public enum Accelerator { AUTO, KVM, TCG }
@@ -29,11 +35,12 @@ public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Pa
                 Executables.findOr("qemu-img", Path.of("/usr/bin/qemu-img")),
                 Executables.findOr("genisoimage", Path.of("/usr/bin/genisoimage")),
                 Executables.findOr("mkfs.ext4", Path.of("/sbin/mkfs.ext4")),
-                Accelerator.AUTO, root.resolve(KvmProbe.CACHE_FILE), Optional.empty(), Duration.ofSeconds(10));
+                Accelerator.AUTO, root.resolve(KvmProbe.CACHE_FILE), Optional.empty(), Duration.ofSeconds(10), List.of());
     }
 
     public VmOptions withAccelerator(Accelerator newAccelerator) {
-        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, newAccelerator, verdictFile, probeKernel, probeTimeout);
+        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, newAccelerator, verdictFile, probeKernel, probeTimeout,
+                kernelDirs);
     }
 
     /**
@@ -42,10 +49,17 @@ public record VmOptions(Path root, Path qemu, Path qemuImg, Path genisoimage, Pa
      */
     public VmOptions withRoot(Path newRoot) {
         return new VmOptions(newRoot, qemu, qemuImg, genisoimage, mkfs, accelerator, verdictFile, probeKernel,
-                probeTimeout);
+                probeTimeout, kernelDirs);
     }
 
     public VmOptions withProbeKernel(Path kernel, Duration timeout) {
-        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, accelerator, verdictFile, Optional.of(kernel), timeout);
+        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, accelerator, verdictFile, Optional.of(kernel), timeout,
+                kernelDirs);
+    }
+
+    /** Instances may boot files in these directories by host path (spec.kernel, the initrd annotation); none by default. */
+    public VmOptions withKernelDirs(List<Path> dirs) {
+        return new VmOptions(root, qemu, qemuImg, genisoimage, mkfs, accelerator, verdictFile, probeKernel, probeTimeout,
+                dirs);
     }
 }

@@ -208,10 +208,28 @@ class MicroVmDriverTest {
 
     @Test
     void aKernelThatIsNoFileFailsPrepareNamingIt() {
-        Instance broken = fixture.instance(List.of("true"), "/nonexistent/vmlinuz");
+        String missing = fixture.kernel.getParent().resolve("vmlinuz-missing").toString();
+        Instance broken = fixture.instance(List.of("true"), missing);
         made.add(broken);
+        driver.check(broken.spec(), broken.metadata()); // in a kernel directory: CreateInstance takes it
         assertThatThrownBy(() -> driver.prepare(broken)).isInstanceOf(DriverException.class)
-                .hasMessageContaining("/nonexistent/vmlinuz");
+                .hasMessage("spec.kernel " + missing + ": no such file in the kernel directories");
+    }
+
+    @Test
+    void aKernelOutsideTheKernelDirectoriesIsRefusedAtCreateAndPrepareAlikeWhetherOrNotItExists() {
+        List<String> messages = new java.util.ArrayList<>();
+        for (String path : List.of("/etc/shadow", "/etc/no-such-file")) {
+            Instance outside = fixture.instance(List.of("true"), path);
+            assertThatThrownBy(() -> driver.check(outside.spec(), outside.metadata()))
+                    .isInstanceOf(dev.hypervisor.core.error.DomainException.class)
+                    .hasMessageStartingWith("spec.kernel: a kernel or initrd on the node must be in a kernel directory")
+                    .satisfies(e -> messages.add(e.getMessage()));
+            assertThatThrownBy(() -> driver.prepare(outside)).isInstanceOf(DriverException.class)
+                    .satisfies(e -> messages.add(e.getMessage()));
+        }
+        assertThat(messages.get(0)).isEqualTo(messages.get(2)).doesNotContain("shadow");
+        assertThat(messages.get(1)).isEqualTo(messages.get(3));
     }
 
     private static void type(ConsoleSession session, String line) {

@@ -106,7 +106,8 @@ final class MicroVmFixture implements AutoCloseable {
     }
 
     VmOptions options() {
-        return VmOptions.defaults(dir.resolve("microvms")).withAccelerator(VmOptions.Accelerator.TCG);
+        return VmOptions.defaults(dir.resolve("microvms")).withAccelerator(VmOptions.Accelerator.TCG)
+                .withKernelDirs(List.of(kernel.getParent()));
     }
 
     VmDriver driver() {

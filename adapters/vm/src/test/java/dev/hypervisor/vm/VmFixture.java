@@ -84,13 +84,14 @@ final class VmFixture implements AutoCloseable {
         http.start();
         Store store = SqliteStore.open(dir.resolve("state.db"), SqliteStoreOptions.defaults());
         TestNetwork network = TestNetwork.open(store);
-        LocalImageStore images = LocalImageStore.open(dir.resolve("images"), store, ImageOptions.defaults(), "node-1");
+        LocalImageStore images = LocalImageStore.open(dir.resolve("images"), store, ImageOptions.defaults().withLocalUrlsAllowed(), "node-1");
         String image = "http://127.0.0.1:" + http.getAddress().getPort() + "/disk.qcow2";
         return new VmFixture(dir, kernel, initramfs, store, network, images, http, image);
     }
 
     VmOptions options() {
-        return VmOptions.defaults(dir.resolve("vms")).withAccelerator(VmOptions.Accelerator.TCG);
+        return VmOptions.defaults(dir.resolve("vms")).withAccelerator(VmOptions.Accelerator.TCG)
+                .withKernelDirs(List.of(kernel.vmlinuz().getParent(), initramfs.getParent()));
     }
 
     VmDriver driver() {

@@ -102,7 +102,8 @@ public final class MicroVmsBench {
             try (DaemonUnderTest daemon = DaemonUnderTest.start("microvm", Hypervisord.class.getName(),
                     List.of("--data-dir", data.toString(), "--node-id", "bench-node", "--bridge", bridge,
                             "--subnet", subnet, "--registry-config", registryConfig.toString(),
-                            "--accelerator", "tcg", "--default-kernel", kernel.toString()),
+                            "--accelerator", "tcg", "--default-kernel", kernel.toString(),
+                            "--kernel-dir", densityKernel.getParent().toString()),
                     work.resolve("daemon/daemon.log"), START_TIMEOUT_SECONDS)) {
                 try {
                     daemon.pullImage(busybox, log);

@@ -122,7 +122,9 @@ public final class VmBench {
             try (DaemonUnderTest daemon = DaemonUnderTest.start("vm", Hypervisord.class.getName(),
                     List.of("--data-dir", data.toString(), "--node-id", "bench-node", "--bridge", bridge,
                             "--subnet", subnet, "--registry-config", registryConfig.toString(),
-                            "--accelerator", options.accelerator()),
+                            "--accelerator", options.accelerator(), "--allow-local-image-urls",
+                            "--kernel-dir", kernel.vmlinuz().getParent().toString(),
+                            "--kernel-dir", initramfs.getParent().toString()),
                     work.resolve("daemon/daemon.log"), 120)) {
                 try {
                     daemon.pullImage(image, log);

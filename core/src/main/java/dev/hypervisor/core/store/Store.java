@@ -14,7 +14,8 @@ import java.util.concurrent.CompletableFuture;
  * after a revision, in revision order. A commit is acknowledged only once it is durable.
  *
  * <p>Failures of the backing store are {@link dev.hypervisor.core.error.DomainException}s
- * with code UNAVAILABLE; a watch from a compacted revision fails with OUT_OF_RANGE.
+ * with code UNAVAILABLE, or RESOURCE_EXHAUSTED when it has no space left to write; a watch
+ * from a compacted revision fails with OUT_OF_RANGE.
  */
 public interface Store extends AutoCloseable {
 

@@ -14,7 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /** A thread-safe, non-durable {@link Store} in memory: the test double for core unit tests. */
-public final class InMemoryStore implements Store {
+public class InMemoryStore implements Store {
 
     /**
      * Keys sort by Unicode code point, which is the UTF-8 byte order SQLite and etcd use;

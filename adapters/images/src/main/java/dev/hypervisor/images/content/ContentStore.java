@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * Content-addressed blobs under {@code blobs/sha256/HEX}, as in containerd's content store:
  * written to {@code ingest/} first and renamed into place only once verified, so a blob
  * path always holds exactly the bytes its digest names, and a crash leaves at most an
- * ingest file that a retry resumes or a restart removes.
+ * ingest file that a restart removes. A download resumes within its pull; a pull that fails
+ * removes its partial files.
  */
 public final class ContentStore {
 
@@ -140,17 +141,23 @@ public final class ContentStore {
         }
     }
 
+    /** Removes a failed download's partial file; nothing to do when there is none. */
+    public void deletePartial(String digest) {
+        try {
+            Files.deleteIfExists(partial(digest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
-     * Removes ingest leftovers older than {@code age} (called at start-up): younger partial
-     * downloads stay, so a pull retried after a daemon restart resumes them.
+     * Removes everything in the ingest area (called at start-up, when no pull is in flight):
+     * what a crashed daemon was downloading is not kept to fill the disk.
      */
-    public void removeStaleIngest(java.time.Duration age) {
-        java.time.Instant cutoff = java.time.Instant.now().minus(age);
+    public void removeIngest() {
         try (Stream<Path> files = Files.list(ingest)) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                if (Files.getLastModifiedTime(f).toInstant().isBefore(cutoff) || f.toString().endsWith(".tmp")) {
-                    Files.deleteIfExists(f);
-                }
+                Files.deleteIfExists(f);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,5 +1,7 @@
 package dev.hypervisor.images.disk;
 
+import dev.hypervisor.core.error.ErrorCode;
+import dev.hypervisor.host.DiskSpace;
 import dev.hypervisor.images.content.ContentStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,21 +38,40 @@ public final class UrlDiskPull {
     private final UrlDownloader downloader;
     private final DiskInspector inspector;
     private final long maxBytes;
+    private final DiskSpace space;
 
-    public UrlDiskPull(ContentStore content, UrlDownloader downloader, DiskInspector inspector, long maxBytes) {
+    public UrlDiskPull(ContentStore content, UrlDownloader downloader, DiskInspector inspector, long maxBytes,
+            DiskSpace space) {
         this.content = content;
         this.downloader = downloader;
         this.inspector = inspector;
         this.maxBytes = maxBytes;
+        this.space = space;
     }
 
     public StoredDisk pull(URI url, String expectedDigest, Progress progress) {
         if (!url.getScheme().equals("http") && !url.getScheme().equals("https")) {
             throw new DiskImageException("only http and https URLs are supported: " + url);
         }
-        Path partial = content.partial(keyOf(url));
+        String key = keyOf(url);
+        Path partial = content.partial(key);
         LongConsumer advance = progress::advance;
-        downloader.download(url, partial, progress::size, advance, maxBytes);
+        UrlDownloader.SizeListener announced = total -> {
+            if (total > 0) {
+                space.requireRoom(total - sizeOf(partial), "pulling " + url);
+            }
+            progress.size(total);
+        };
+        try {
+            downloader.download(url, partial, announced, advance, maxBytes);
+        } catch (RuntimeException e) {
+            // A failed pull leaves nothing behind: a partial download could fill the disk and outlive the daemon.
+            content.deletePartial(key);
+            space.shortage().ifPresent(full -> {
+                throw new DiskImageException(ErrorCode.RESOURCE_EXHAUSTED, "pulling " + url + ": " + full);
+            });
+            throw e;
+        }
         try {
             String served = ContentStore.sha256(partial);
             if (!expectedDigest.isEmpty() && !expectedDigest.equals(served)) {
@@ -88,7 +109,15 @@ public final class UrlDiskPull {
         }
     }
 
-    /** A stable content-store key for a URL's partial download, so a retry resumes it. */
+    private static long sizeOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** A stable content-store key for a URL's partial download, so a broken connection resumes it. */
     static String keyOf(URI url) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(url.toString().getBytes(StandardCharsets.UTF_8));

@@ -19,11 +19,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Downloads a URL into a partial file, resuming with {@code Range: bytes=N-} after a broken
  * connection (or a previous attempt) and starting over when the server ignores ranges.
+ * Redirects are followed here, not by the HTTP client, so that every hop passes the
+ * {@link LocalAddressGuard}.
  */
 public final class UrlDownloader {
 
     private static final Logger LOG = LoggerFactory.getLogger(UrlDownloader.class);
     private static final int ATTEMPTS = 5;
+    private static final int MAX_REDIRECTS = 10;
     private static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
     private static final java.util.concurrent.ScheduledExecutorService STALLS =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -38,14 +41,17 @@ public final class UrlDownloader {
     }
 
     private final HttpClient http;
+    private final LocalAddressGuard guard;
 
-    public UrlDownloader(HttpClient http) {
+    public UrlDownloader(HttpClient http, LocalAddressGuard guard) {
         this.http = http;
+        this.guard = guard;
     }
 
-    public static UrlDownloader create() {
-        return new UrlDownloader(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(20)).build());
+    /** A downloader that refuses local addresses unless {@code allowLocal}. */
+    public static UrlDownloader create(boolean allowLocal) {
+        return new UrlDownloader(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(20)).build(), new LocalAddressGuard(allowLocal));
     }
 
     /**
@@ -70,17 +76,7 @@ public final class UrlDownloader {
     private long attempt(URI url, Path partial, SizeListener size, LongConsumer progress, long maxBytes)
             throws IOException {
         long have = Files.exists(partial) ? Files.size(partial) : 0;
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(30)).GET();
-        if (have > 0) {
-            request.header("Range", "bytes=" + have + "-");
-        }
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DiskImageException(ErrorCode.UNAVAILABLE, "interrupted while downloading " + url);
-        }
+        HttpResponse<InputStream> response = follow(url, have);
         int status = response.statusCode();
         boolean append = status == 206;
         if (status == 416 && have > 0) {
@@ -135,6 +131,40 @@ public final class UrlDownloader {
             throw new IOException("connection closed after " + have + " of " + expectedEnd + " bytes");
         }
         return have;
+    }
+
+    /** The response at the end of the URL's redirects, each hop checked by the guard. */
+    private HttpResponse<InputStream> follow(URI url, long have) throws IOException {
+        URI target = url;
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            guard.check(target);
+            HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(30)).GET();
+            if (have > 0) {
+                request.header("Range", "bytes=" + have + "-");
+            }
+            HttpResponse<InputStream> response;
+            try {
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DiskImageException(ErrorCode.UNAVAILABLE, "interrupted while downloading " + url);
+            }
+            int status = response.statusCode();
+            var location = response.headers().firstValue("Location");
+            if (!(status == 301 || status == 302 || status == 303 || status == 307 || status == 308) || location.isEmpty()) {
+                return response;
+            }
+            response.body().close();
+            URI next = target.resolve(location.get());
+            if (target.getScheme().equals("https") && !next.getScheme().equals("https")) {
+                throw new DiskImageException("GET " + url + ": redirected from https to " + next.getScheme());
+            }
+            if (!next.getScheme().equals("http") && !next.getScheme().equals("https")) {
+                throw new DiskImageException("GET " + url + ": redirected to a " + next.getScheme() + " URL");
+            }
+            target = next;
+        }
+        throw new DiskImageException("GET " + url + ": more than " + MAX_REDIRECTS + " redirects");
     }
 
     private static void sleep(long millis) {

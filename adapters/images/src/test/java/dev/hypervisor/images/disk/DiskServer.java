@@ -27,11 +27,16 @@ final class DiskServer implements AutoCloseable {
     final List<String> ranges = new CopyOnWriteArrayList<>();
     volatile long cutAfter = -1;
     volatile boolean ignoreRanges;
+    volatile URI redirectTo; // answer every request with a 302 to it
 
     DiskServer(Path root) {
+        this(root, InetAddress.getLoopbackAddress());
+    }
+
+    DiskServer(Path root, InetAddress address) {
         this.root = root;
         try {
-            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            socket = new ServerSocket(0, 50, address);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -65,6 +70,12 @@ final class DiskServer implements AutoCloseable {
         String path = requestLine.split(" ")[1];
         Path file = root.resolve(path.substring(1));
         OutputStream out = client.getOutputStream();
+        URI redirect = redirectTo;
+        if (redirect != null) {
+            out.write(("HTTP/1.1 302 Found\r\nLocation: " + redirect + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return;
+        }
         if (!Files.isRegularFile(file)) {
             out.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             return;
@@ -96,7 +107,7 @@ final class DiskServer implements AutoCloseable {
     }
 
     URI url(String name) {
-        return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/" + name);
+        return URI.create("http://" + socket.getInetAddress().getHostAddress() + ":" + socket.getLocalPort() + "/" + name);
     }
 
     Path root() {

@@ -50,7 +50,7 @@ class UrlDiskPullTest {
         Files.createDirectories(tmp.resolve("www"));
         server = new DiskServer(tmp.resolve("www"));
         content = new ContentStore(tmp.resolve("content"));
-        pull = new UrlDiskPull(content, UrlDownloader.create(), new DiskInspector(qemuImg()), 1L << 30);
+        pull = new UrlDiskPull(content, UrlDownloader.create(true), new DiskInspector(qemuImg()), 1L << 30, dev.hypervisor.host.DiskSpace.unlimited(tmp));
     }
 
     @AfterEach
@@ -169,5 +169,57 @@ class UrlDiskPullTest {
         UrlDiskPull.StoredDisk stored = pull.pull(server.url("big.img"), "", progress);
         assertThat(stored.digest()).isEqualTo(ContentStore.sha256(disk));
         assertThat(bytes.get()).isEqualTo(data.length);
+    }
+
+    @Test
+    void aDownloadThatFailsHalfWayLeavesNoPartialFileBehind() throws Exception {
+        Files.write(tmp.resolve("www/big.raw"), new byte[4 << 20]);
+        UrlDiskPull limited = new UrlDiskPull(content, UrlDownloader.create(true), new DiskInspector(qemuImg()), 1 << 20,
+                dev.hypervisor.host.DiskSpace.unlimited(tmp));
+        assertThatThrownBy(() -> limited.pull(server.url("big.raw"), "", progress))
+                .isInstanceOf(DiskImageException.class).hasMessageContaining("exceeds the limit");
+        assertThat(bytes.get()).as("it did download").isPositive();
+        try (var files = Files.list(tmp.resolve("content/ingest"))) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    @Test
+    void loopbackUrlsAreRefusedUnlessAllowedAndNothingIsWritten() throws Exception {
+        qcow2("local.qcow2", "16M");
+        UrlDiskPull guarded = new UrlDiskPull(content, UrlDownloader.create(false), new DiskInspector(qemuImg()), 1L << 30, dev.hypervisor.host.DiskSpace.unlimited(tmp));
+        assertThatThrownBy(() -> guarded.pull(server.url("local.qcow2"), "", progress))
+                .isInstanceOf(DiskImageException.class)
+                .hasMessageContaining("is on a loopback address (127.0.0.1), which this node does not pull from");
+        assertThat(server.ranges).isEmpty();
+        try (var ingest = Files.list(tmp.resolve("content"))) {
+            assertThat(ingest.flatMap(UrlDiskPullTest::filesUnder).toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRedirectToLoopbackIsRefusedAtTheHopAndAllowedRedirectsAreFollowed() throws Exception {
+        java.net.InetAddress external = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())
+                .stream().flatMap(nic -> java.util.Collections.list(nic.getInetAddresses()).stream())
+                .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+                .findFirst().orElseThrow(() -> new AssertionError("this test needs a non-loopback IPv4 address on the host"));
+        qcow2("target.qcow2", "16M");
+        try (DiskServer outside = new DiskServer(tmp.resolve("www"), external)) {
+            outside.redirectTo = server.url("target.qcow2");
+            UrlDiskPull guarded = new UrlDiskPull(content, UrlDownloader.create(false), new DiskInspector(qemuImg()), 1L << 30, dev.hypervisor.host.DiskSpace.unlimited(tmp));
+            assertThatThrownBy(() -> guarded.pull(outside.url("anything.qcow2"), "", progress))
+                    .hasMessageContaining("is on a loopback address");
+            assertThat(server.ranges).isEmpty();
+            // Allowed, the same redirect is followed to the disk.
+            assertThat(pull.pull(outside.url("anything.qcow2"), "", progress).format()).isEqualTo("qcow2");
+        }
+    }
+
+    private static java.util.stream.Stream<Path> filesUnder(Path path) {
+        try {
+            return Files.isDirectory(path) ? Files.walk(path).filter(Files::isRegularFile) : java.util.stream.Stream.of(path);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -237,9 +237,8 @@ final class GroupCommitWriter {
             session.exec("COMMIT");
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();
-            RuntimeException failure = e instanceof SQLException
-                    ? DomainException.unavailable("group commit of " + commits.size() + " transactions failed: "
-                            + e.getMessage(), e)
+            RuntimeException failure = e instanceof SQLException sql
+                    ? StoreFailures.of("group commit of " + commits.size() + " transactions failed", sql)
                     : new DomainException(ErrorCode.INTERNAL, "group commit failed: " + e, e);
             log.warn("{}", failure.getMessage(), e);
             acks.execute(() -> commits.forEach(c -> c.future().completeExceptionally(failure)));
@@ -284,10 +283,16 @@ final class GroupCommitWriter {
             return new Outcome(TxnResult.success(events.isEmpty() ? current : current + 1), events, null);
         } catch (SQLException e) {
             session.discardStatements(); // the failed one may be finalized; see Session.rollbackQuietly
-            // Throws (and so fails the whole batch) if SQLite already rolled the transaction back.
-            session.exec("ROLLBACK TO txn");
-            session.exec("RELEASE txn");
-            return new Outcome(null, null, DomainException.unavailable("commit failed: " + e.getMessage(), e));
+            try {
+                session.exec("ROLLBACK TO txn");
+                session.exec("RELEASE txn");
+            } catch (SQLException rolledBack) {
+                // SQLite already rolled the whole transaction back (as on SQLITE_FULL): the batch
+                // fails, and with the first error, which says why.
+                e.addSuppressed(rolledBack);
+                throw e;
+            }
+            return new Outcome(null, null, StoreFailures.of("commit failed", e));
         }
     }
 

@@ -212,8 +212,11 @@ class SqliteStoreTest extends DurableStoreContract {
         release.countDown();
 
         for (CompletableFuture<TxnResult> f : List.of(small, big)) {
-            assertThatThrownBy(() -> await(f)).isInstanceOfSatisfying(DomainException.class,
-                    e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+            // RESOURCE_EXHAUSTED, not UNAVAILABLE: retrying cannot help until space is freed.
+            assertThatThrownBy(() -> await(f)).isInstanceOfSatisfying(DomainException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+                assertThat(e.getMessage()).contains("the store's disk is full");
+            });
         }
         assertThat(store.revision()).isZero();
         assertThat(store.get("/s/1")).isEmpty();
