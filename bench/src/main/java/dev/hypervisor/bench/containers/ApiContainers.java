@@ -51,11 +51,16 @@ final class ApiContainers implements AutoCloseable {
 
     /** Sends CreateInstance for a container running {@code sleep 100000} with network "none"; returns its id. */
     String create(String name, int stub) {
+        return create(name, stub, image, List.of("sleep", "100000"));
+    }
+
+    /** Sends CreateInstance for a container of {@code image} running {@code command} with network "none"; returns its id. */
+    String create(String name, int stub, String image, List<String> command) {
         CreateInstanceRequest request = CreateInstanceRequest.newBuilder().setName(name)
                 .setType(InstanceType.INSTANCE_TYPE_CONTAINER)
                 .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(64L << 20)
                         .setNetwork(NetworkSpec.newBuilder().setNetworkId("none"))
-                        .addCommand("sleep").addCommand("100000"))
+                        .addAllCommand(command))
                 .build();
         String id = stubs.get(Math.floorMod(stub, stubs.size()))
                 .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).createInstance(request).getId();

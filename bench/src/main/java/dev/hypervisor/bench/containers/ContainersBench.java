@@ -85,7 +85,9 @@ public final class ContainersBench {
             Path logs = Files.createDirectories(work.resolve("logs"));
             log.progress("registry on %s; building and pushing busybox", registry.host());
             Path layout = work.resolve("layout");
-            String image = new BenchImages(layout, registry.host(), logs).busybox().reference();
+            BenchImages images = new BenchImages(layout, registry.host(), logs);
+            String image = images.busybox().reference();
+            String flood = images.busyboxWithYes().reference();
             RuncBundle runc = RuncBundle.prepare(layout, "busybox", work.resolve("runc/bundle"), work.resolve("runc/state"),
                     Files.createDirectories(work.resolve("runc/logs")));
             StringBuilder podmanWhy = new StringBuilder();
@@ -116,6 +118,9 @@ public final class ContainersBench {
                     log.progress("figure 3: %d idle containers", options.idle());
                     new IdleMemoryFigure(daemon, api[0], data.resolve("containers"), logs, log::progress)
                             .run(options.idle(), report);
+                    daemon.pullImage(flood, log);
+                    new ConsoleFloodFigure(daemon, api[0], flood, log::progress)
+                            .run(Duration.ofSeconds(options.floodSeconds()), report);
                 } finally {
                     // Containers outlive the daemon by design: remove them through the API before it stops.
                     if (api[0] != null && !api[0].live().isEmpty()) {
@@ -139,7 +144,8 @@ public final class ContainersBench {
         report.print(System.out);
         System.out.printf(Locale.ROOT, "%nbaselines: 1 = runc create + runc start of a prepared bundle (the same busybox"
                 + " rootfs, runc spec's config with sleep 100000), and %s; 2 = runc run -d of the same bundle from as many"
-                + " threads; 3 = the PSS of the containers' own conmons.%ntotal time %.0fs; other processes may have used"
+                + " threads; 3 = the PSS of the containers' own conmons; 4 = the same GetInstance with no console"
+                + " viewer, and the daemon's RSS before the viewer attached.%ntotal time %.0fs; other processes may have used"
                 + " the CPU meanwhile (load average now %s).%n",
                 podman[0].map(PodmanBaseline::describe).orElse("podman (n/a)"), log.seconds(), RunLog.loadAverage());
         if (!options.keep()) {

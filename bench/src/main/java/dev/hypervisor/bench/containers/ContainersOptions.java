@@ -6,7 +6,7 @@ import java.util.Map;
 
 /** The sizes of one containers run: the issue's full sizes, or small ones with {@code --quick}. */
 record ContainersOptions(boolean quick, int latencySamples, int latencyWarmUp, int concurrent, int concurrentRounds, int idle,
-        Path workDir, boolean keep) {
+        int floodSeconds, Path workDir, boolean keep) {
 
     static final String USAGE = """
             usage: bench/run.sh containers [--quick] [options]
@@ -18,6 +18,7 @@ record ContainersOptions(boolean quick, int latencySamples, int latencyWarmUp, i
               --concurrent N        containers created at once (figure 2)                 [50; quick 10]
               --rounds N            rounds of figure 2, ours and baseline alternating     [3; quick 1]
               --idle N              idle containers for the memory figure (figure 3)      [100; quick 20]
+              --flood-seconds N     a stalled console viewer on `yes` this long (figure 4) [120; quick 20]
               --work-dir DIR        daemon data dir, registry, bundles, logs              [bench/target/containers]
               --keep                keep the work dir afterwards
             """;
@@ -33,6 +34,7 @@ record ContainersOptions(boolean quick, int latencySamples, int latencyWarmUp, i
                 BenchArgs.integer(values, "--concurrent", quick ? 10 : 50, 200),
                 BenchArgs.integer(values, "--rounds", quick ? 1 : 3, 20),
                 BenchArgs.integer(values, "--idle", quick ? 20 : 100, 500),
+                BenchArgs.integer(values, "--flood-seconds", quick ? 20 : 120, 3600),
                 Path.of(values.getOrDefault("--work-dir", "bench/target/containers")),
                 parsed.keep());
         values.remove("--work-dir");

@@ -36,6 +36,12 @@ public final class BenchImages {
         return push(OciImageBuilder.busyboxImage().writeTo(layout, "busybox"), "bench/busybox:v1");
     }
 
+    /** busybox with {@code yes}: a container that prints as fast as its console takes it. */
+    public Pushed busyboxWithYes() throws IOException {
+        return push(OciImageBuilder.busyboxImage().layer(LayerTree.create().applets("yes"), Compression.GZIP)
+                .writeTo(layout, "flood"), "bench/flood:v1");
+    }
+
     /**
      * busybox plus one gzip layer of {@code files} random files of {@code fileMib} MiB each under
      * /srv/random, tagged "random" in the layout: a root filesystem of about that size that

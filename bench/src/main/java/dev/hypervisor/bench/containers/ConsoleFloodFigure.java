@@ -1,0 +1,170 @@
+package dev.hypervisor.bench.containers;
+
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.ConsoleInput;
+import dev.hypervisor.api.v1.ConsoleOutput;
+import dev.hypervisor.api.v1.GetInstanceRequest;
+import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.Percentiles;
+import dev.hypervisor.bench.Report;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Figure 4: a container running {@code yes}, and one AttachConsole viewer that sends its first
+ * message and never reads (a client stuck or gone quiet without closing). For the figure's
+ * duration, GetInstance is called every 10 ms and the daemon's RSS sampled every second; the
+ * targets are absolute (p99 under 50 ms, growth under 100 MB), beside the same GetInstance
+ * p99 measured with no viewer just before, and the RSS before the viewer attached. A second,
+ * reading viewer must still see live output, and the stalled one, once it reads, the line
+ * saying what it lost.
+ */
+final class ConsoleFloodFigure {
+
+    private static final long P99_TARGET_NANOS = 50_000_000L;
+    private static final long RSS_GROWTH_TARGET = 100L * 1000 * 1000;
+    private static final Duration BASELINE = Duration.ofSeconds(10);
+    private static final String DROP_MARKER = "bytes of output dropped";
+
+    private final DaemonUnderTest daemon;
+    private final ApiContainers api;
+    private final String image;
+    private final Consumer<String> progress;
+
+    ConsoleFloodFigure(DaemonUnderTest daemon, ApiContainers api, String image, Consumer<String> progress) {
+        this.daemon = daemon;
+        this.api = api;
+        this.image = image;
+        this.progress = progress;
+    }
+
+    void run(Duration duration, Report report) throws IOException, InterruptedException {
+        String id = api.create("flood", 0, image, List.of("yes"));
+        api.awaitRunning(id, Duration.ofSeconds(60));
+        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
+        ComputeServiceGrpc.ComputeServiceStub async = ComputeServiceGrpc.newStub(daemon.channel());
+        try {
+            progress.accept("figure 4: GetInstance every 10 ms for " + BASELINE.toSeconds() + " s, no viewer");
+            Percentiles quiet = sample(stub, id, BASELINE, new long[1]);
+
+            long rssBefore = daemon.rssBytes();
+            Stalled stalled = new Stalled();
+            StreamObserver<ConsoleInput> stalledInput = async.attachConsole(stalled);
+            stalledInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
+            progress.accept("figure 4: a viewer that never reads on yes, GetInstance every 10 ms for "
+                    + duration.toSeconds() + " s");
+            long[] peakRss = {rssBefore};
+            Percentiles flooded = sample(stub, id, duration, peakRss);
+            long growth = peakRss[0] - rssBefore;
+
+            AtomicLong liveBytes = new AtomicLong();
+            StreamObserver<ConsoleInput> liveInput = async.attachConsole(new StreamObserver<>() {
+                @Override
+                public void onNext(ConsoleOutput value) {
+                    liveBytes.addAndGet(value.getData().size());
+                }
+
+                @Override
+                public void onError(Throwable t) { }
+
+                @Override
+                public void onCompleted() { }
+            });
+            liveInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
+            long liveUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (liveBytes.get() < (1 << 20) && System.nanoTime() < liveUntil) {
+                Thread.sleep(20);
+            }
+            liveInput.onCompleted();
+            stalled.read();
+            long markerUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!stalled.sawMarker() && System.nanoTime() < markerUntil) {
+                Thread.sleep(20);
+            }
+            stalledInput.onCompleted();
+
+            long p99 = flooded.percentile(99);
+            boolean live = liveBytes.get() >= (1 << 20);
+            report.add(new Report.Row("4 GetInstance p99, stalled viewer on yes, " + duration.toSeconds() + " s",
+                    Report.millis(p99), Report.millis(quiet.percentile(99)), (double) p99 / quiet.percentile(99),
+                    "< 50 ms", p99 < P99_TARGET_NANOS && live));
+            report.add(new Report.Row("4 daemon RSS growth meanwhile", Report.mebibytes(growth),
+                    Report.mebibytes(rssBefore) + " before", (double) peakRss[0] / rssBefore, "< 100 MB",
+                    growth < RSS_GROWTH_TARGET && stalled.sawMarker()));
+            report.note("figure 4: %d GetInstance calls with the stalled viewer (p50 %s, max %s), %d without"
+                    + " (p50 %s); a second viewer read %s of live output in 10 s (>= 1 MiB: %s); the stalled one, once"
+                    + " it read, %s the drop marker.", flooded.count(), Report.millis(flooded.percentile(50)),
+                    Report.millis(flooded.percentile(100)), quiet.count(), Report.millis(quiet.percentile(50)),
+                    Report.mebibytes(liveBytes.get()), live ? "yes" : "NO", stalled.sawMarker() ? "saw" : "did NOT see");
+        } finally {
+            api.deleteAll(List.of(id), Duration.ofSeconds(60));
+        }
+    }
+
+    /** GetInstance every 10 ms for {@code duration}; the daemon's peak RSS (sampled each second) into {@code peakRss[0]}. */
+    private Percentiles sample(ComputeServiceGrpc.ComputeServiceBlockingStub stub, String id, Duration duration,
+            long[] peakRss) throws IOException, InterruptedException {
+        Percentiles latencies = new Percentiles();
+        GetInstanceRequest request = GetInstanceRequest.newBuilder().setInstanceId(id).build();
+        long end = System.nanoTime() + duration.toNanos();
+        long nextRss = 0;
+        while (System.nanoTime() < end) {
+            long start = System.nanoTime();
+            stub.withDeadlineAfter(10, TimeUnit.SECONDS).getInstance(request);
+            latencies.add(System.nanoTime() - start);
+            if (start >= nextRss) {
+                peakRss[0] = Math.max(peakRss[0], daemon.rssBytes());
+                nextRss = start + TimeUnit.SECONDS.toNanos(1);
+            }
+            Thread.sleep(10);
+        }
+        return latencies;
+    }
+
+    /** A viewer that asks for no output until {@link #read}. */
+    private static final class Stalled implements ClientResponseObserver<ConsoleInput, ConsoleOutput> {
+        private volatile ClientCallStreamObserver<ConsoleInput> call;
+        private volatile boolean marker;
+        private final StringBuilder tail = new StringBuilder();
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<ConsoleInput> requestStream) {
+            call = requestStream;
+            requestStream.disableAutoRequestWithInitial(0);
+        }
+
+        void read() {
+            call.request(Integer.MAX_VALUE);
+        }
+
+        boolean sawMarker() {
+            return marker;
+        }
+
+        @Override
+        public synchronized void onNext(ConsoleOutput value) {
+            if (marker) {
+                return;
+            }
+            tail.append(value.getData().toString(StandardCharsets.ISO_8859_1));
+            marker = tail.indexOf(DROP_MARKER) >= 0;
+            if (tail.length() > 4096) {
+                tail.delete(0, tail.length() - 64);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) { }
+
+        @Override
+        public void onCompleted() { }
+    }
+}
