@@ -9,6 +9,7 @@ import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +49,9 @@ class RemoveCommandTest {
 
     CompletableFuture<CliHarness.Result> run = cli.runAsync("rm", "inst-abc", "--force");
     assertThat(initialSent.await(5, TimeUnit.SECONDS)).isTrue();
-    Thread.sleep(300);
-    assertThat(run).as("rm returned before the DELETED event").isNotDone();
+    // Nothing may end it but the DELETED event: it stays waiting for as long as it is held back.
+    org.awaitility.Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+        .until(() -> !run.isDone());
     releaseDeleted.countDown();
     CliHarness.Result result = run.get(5, TimeUnit.SECONDS);
 

@@ -96,8 +96,8 @@ class ConsoleStreamTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> viewer.text().contains("output meanwhile"));
 
         input.onNext(ConsoleInput.newBuilder().setData(ByteString.copyFromUtf8("second")).build());
-        Thread.sleep(200);
-        assertThat(containers.written.get()).as("the next message waits for the first write").isZero();
+        // The next message waits for the first write, however long that takes.
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> containers.written.get() == 0);
         containers.release.countDown();
         await().atMost(Duration.ofSeconds(5)).until(() -> containers.written.get() == 2);
         input.onCompleted();

@@ -65,7 +65,12 @@ class CrashE2ETest {
                     }
                 });
             }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (acknowledged.size() < 60) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("60 creates were not acknowledged within 60 s (" + acknowledged.size()
+                            + " were, " + failed.get() + " failed):\n" + daemon.logText());
+                }
                 Thread.sleep(1);
             }
             daemon.kill9();

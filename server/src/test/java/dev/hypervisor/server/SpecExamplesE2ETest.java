@@ -242,10 +242,13 @@ class SpecExamplesE2ETest {
     void sigtermEndsOpenWatchesCleanlyAndExitsZero(@TempDir Path own) throws Exception {
         try (DaemonProcess second = DaemonProcess.start(own.resolve("data"), false)) {
             CompletableFuture<Status> ended = new CompletableFuture<>();
+            CompletableFuture<InstanceEvent> first = new CompletableFuture<>();
             second.async().watchInstance(WatchInstanceRequest.newBuilder().setSendInitial(true).build(),
                     new StreamObserver<>() {
                         @Override
-                        public void onNext(InstanceEvent value) { }
+                        public void onNext(InstanceEvent value) {
+                            first.complete(value);
+                        }
 
                         @Override
                         public void onError(Throwable t) {
@@ -257,7 +260,8 @@ class SpecExamplesE2ETest {
                             ended.complete(Status.OK);
                         }
                     });
-            Thread.sleep(500);
+            assertThat(first.get(10, TimeUnit.SECONDS).getType()).as("the watch is open: its initial BOOKMARK came")
+                    .isEqualTo(InstanceEvent.Type.BOOKMARK);
             assertThat(second.terminate()).isZero();
             Status status = ended.get(10, TimeUnit.SECONDS);
             assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);

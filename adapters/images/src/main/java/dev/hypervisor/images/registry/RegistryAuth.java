@@ -38,13 +38,14 @@ final class RegistryAuth {
 
     private final HttpClient http;
     private final RegistryConfig config;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private final Map<Key, Token> tokens = new ConcurrentHashMap<>();
     private final Map<String, Boolean> basicHosts = new ConcurrentHashMap<>();
 
-    RegistryAuth(HttpClient http, RegistryConfig config) {
+    RegistryAuth(HttpClient http, RegistryConfig config, Clock clock) {
         this.http = http;
         this.config = config;
+        this.clock = clock;
     }
 
     /** The Authorization header known to work for this host and scope, or null to go anonymous first. */

@@ -44,6 +44,11 @@ public final class RegistryClient {
 
     /** A client picking {@code platform} out of indexes, retrying as {@code retry} says. */
     public RegistryClient(RegistryConfig config, Platform platform, RetryPolicy retry) {
+        this(config, platform, retry, java.time.Clock.systemUTC());
+    }
+
+    /** The same, with the clock that bearer tokens expire by. */
+    public RegistryClient(RegistryConfig config, Platform platform, RetryPolicy retry, java.time.Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.platform = Objects.requireNonNull(platform, "platform");
         HttpClient http = HttpClient.newBuilder()
@@ -52,7 +57,7 @@ public final class RegistryClient {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(10))
                 .build();
-        this.transport = new RegistryTransport(http, config, Objects.requireNonNull(retry, "retry"));
+        this.transport = new RegistryTransport(http, config, Objects.requireNonNull(retry, "retry"), clock);
         this.blobs = new BlobDownload(transport);
     }
 

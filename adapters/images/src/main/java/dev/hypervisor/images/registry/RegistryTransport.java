@@ -33,11 +33,11 @@ final class RegistryTransport {
     private final RegistryAuth auth;
     private final RetryPolicy retry;
 
-    RegistryTransport(HttpClient http, RegistryConfig config, RetryPolicy retry) {
+    RegistryTransport(HttpClient http, RegistryConfig config, RetryPolicy retry, java.time.Clock clock) {
         this.http = http;
         this.config = config;
         this.retry = retry;
-        this.auth = new RegistryAuth(http, config);
+        this.auth = new RegistryAuth(http, config, clock);
     }
 
     RetryPolicy retry() {

@@ -121,11 +121,15 @@ class RegistryAuthTest {
 
     @Test
     void expiredTokenIsReplaced() throws Exception {
-        proxy.auth().requireBearerToken().tokenLifetime(Duration.ofSeconds(1));
-        RegistryClient client = client(RegistryConfig.defaults());
+        proxy.auth().requireBearerToken().tokenLifetime(Duration.ofSeconds(60));
+        dev.hypervisor.core.testing.ManualClock clock = dev.hypervisor.core.testing.ManualClock.atEpoch();
+        RegistryClient client = new RegistryClient(RegistryConfig.defaults(), Platform.linuxAmd64(), TestImages.FAST, clock);
 
         client.resolve(ref);
-        Thread.sleep(1200);
+        clock.advance(Duration.ofSeconds(50));
+        client.resolve(ref);
+        assertThat(proxy.auth().tokensIssued()).as("still valid").isEqualTo(1);
+        clock.advance(Duration.ofSeconds(5)); // within the 6 s it renews early
         client.resolve(ref);
 
         assertThat(proxy.auth().tokensIssued()).isEqualTo(2);
