@@ -6,8 +6,6 @@ import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.host.DiskReserve;
 import dev.hypervisor.host.DiskSpace;
-import dev.hypervisor.store.sqlite.SqliteStore;
-import dev.hypervisor.store.sqlite.SqliteStoreOptions;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -79,10 +77,10 @@ public final class Daemon implements AutoCloseable {
         return timer;
     }
 
-    /** Opens the SQLite store under the data directory and serves on the configured TCP address. */
+    /** Opens the configured store (SQLite under the data directory by default) and serves on the configured TCP address. */
     public static Daemon start(DaemonConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
-        Store store = SqliteStore.open(config.dataDir().resolve("state.db"), SqliteStoreOptions.defaults());
+        Store store = config.store().open(config.dataDir());
         NettyServerBuilder builder = NettyServerBuilder
                 .forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()));
         DaemonConfig.ServerLimits limits = config.serverLimits();

@@ -26,7 +26,8 @@ public record DaemonConfig(
         ServerLimits serverLimits,
         List<DriverFactory> drivers,
         Optional<ImageStoreFactory> imageStore,
-        DiskPolicy disk) {
+        DiskPolicy disk,
+        StoreLocation store) {
 
     /**
      * Opens one runtime of this node once the store and the image store are open; empty when the
@@ -67,22 +68,25 @@ public record DaemonConfig(
     public static DaemonConfig defaults(Path dataDir, String nodeId) {
         return new DaemonConfig("127.0.0.1", 50051, dataDir, nodeId, Limits.defaults(), "127.0.0.1", 9464,
                 Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Optional.empty(),
-                DiskPolicy.none());
+                DiskPolicy.none(), StoreLocation.embedded());
     }
 
     public DaemonConfig withListen(String host, int port) {
-        return new DaemonConfig(host, port, dataDir, nodeId, limits, metricsHost, metricsPort, relistInterval,
-                defaultDeadline, serverLimits, drivers, imageStore, disk);
+        return edit(b -> {
+            b.listenHost = host;
+            b.listenPort = port;
+        });
     }
 
     public DaemonConfig withMetrics(String host, int port) {
-        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, host, port, relistInterval,
-                defaultDeadline, serverLimits, drivers, imageStore, disk);
+        return edit(b -> {
+            b.metricsHost = host;
+            b.metricsPort = port;
+        });
     }
 
     public DaemonConfig withLimits(Limits newLimits) {
-        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, newLimits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, drivers, imageStore, disk);
+        return edit(b -> b.limits = newLimits);
     }
 
     /** Exactly these drivers, already open (tests and embedders), in place of the configured ones. */
@@ -93,33 +97,79 @@ public record DaemonConfig(
     }
 
     public DaemonConfig withDriverFactories(List<DriverFactory> factories) {
-        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, List.copyOf(factories), imageStore, disk);
+        return edit(b -> b.drivers = List.copyOf(factories));
     }
 
-    public DaemonConfig withImageStore(ImageStoreFactory store) {
-        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, drivers, Optional.of(store), disk);
+    public DaemonConfig withImageStore(ImageStoreFactory factory) {
+        return edit(b -> b.imageStore = Optional.of(factory));
     }
 
     /** No image store: instances get no implicit pulls and image calls are refused (embedders, benchmarks). */
     public DaemonConfig withoutImageStore() {
-        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, drivers, Optional.empty(), disk);
+        return edit(b -> b.imageStore = Optional.empty());
     }
 
     public DaemonConfig withRelistInterval(Duration interval) {
-        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                interval, defaultDeadline, serverLimits, drivers, imageStore, disk);
+        return edit(b -> b.relistInterval = interval);
     }
 
     public DaemonConfig withServerLimits(ServerLimits newLimits) {
-        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, newLimits, drivers, imageStore, disk);
+        return edit(b -> b.serverLimits = newLimits);
     }
 
     public DaemonConfig withDisk(DiskPolicy policy) {
-        return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                relistInterval, defaultDeadline, serverLimits, drivers, imageStore, policy);
+        return edit(b -> b.disk = policy);
+    }
+
+    /** Where the daemon's state is kept (default: SQLite under the data directory). */
+    public DaemonConfig withStore(StoreLocation location) {
+        return edit(b -> b.store = location);
+    }
+
+    /** A copy with {@code change} applied to its fields. */
+    private DaemonConfig edit(java.util.function.Consumer<Fields> change) {
+        Fields b = new Fields(this);
+        change.accept(b);
+        return b.build();
+    }
+
+    /** The fields of a config being changed: one place that lists them all. */
+    private static final class Fields {
+        String listenHost;
+        int listenPort;
+        Path dataDir;
+        String nodeId;
+        Limits limits;
+        String metricsHost;
+        int metricsPort;
+        Duration relistInterval;
+        Duration defaultDeadline;
+        ServerLimits serverLimits;
+        List<DriverFactory> drivers;
+        Optional<ImageStoreFactory> imageStore;
+        DiskPolicy disk;
+        StoreLocation store;
+
+        Fields(DaemonConfig c) {
+            listenHost = c.listenHost;
+            listenPort = c.listenPort;
+            dataDir = c.dataDir;
+            nodeId = c.nodeId;
+            limits = c.limits;
+            metricsHost = c.metricsHost;
+            metricsPort = c.metricsPort;
+            relistInterval = c.relistInterval;
+            defaultDeadline = c.defaultDeadline;
+            serverLimits = c.serverLimits;
+            drivers = c.drivers;
+            imageStore = c.imageStore;
+            disk = c.disk;
+            store = c.store;
+        }
+
+        DaemonConfig build() {
+            return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
+                    relistInterval, defaultDeadline, serverLimits, drivers, imageStore, disk, store);
+        }
     }
 }

@@ -30,6 +30,11 @@ public final class Hypervisord implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "data", description = "State directory (SQLite store). Default: ${DEFAULT-VALUE}")
     Path dataDir;
 
+    @Option(names = "--store", defaultValue = "sqlite",
+            description = "Where the state is kept: sqlite (DATA/state.db) or sqlite:PATH (relative to the data"
+                    + " directory). Default: ${DEFAULT-VALUE}")
+    String store;
+
     @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9464",
             description = "Prometheus metrics address (HOST:PORT), or 'off'. Default: ${DEFAULT-VALUE}")
     String metricsListen;
@@ -138,7 +143,8 @@ public final class Hypervisord implements Callable<Integer> {
                         .withDefaultMicrovmKernel(defaultKernel)
                         .withSubnet(dev.hypervisor.core.instance.NetworkSpec.DEFAULT, Subnet.parse(subnet)))
                 .withRelistInterval(Duration.ofSeconds(relistSeconds))
-                .withDisk(new DaemonConfig.DiskPolicy(minFreeBytes, diskReserveBytes));
+                .withDisk(new DaemonConfig.DiskPolicy(minFreeBytes, diskReserveBytes))
+                .withStore(storeLocation());
         ImageOptions imageOptions = ImageOptions.defaults();
         if (registryConfig != null) {
             imageOptions = imageOptions.withRegistryConfig(registryConfig);
@@ -195,6 +201,14 @@ public final class Hypervisord implements Callable<Integer> {
         daemon.awaitTermination();
         stopped.await();
         return 0;
+    }
+
+    private StoreLocation storeLocation() {
+        try {
+            return StoreLocation.parse(store);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()), e.getMessage());
+        }
     }
 
     private List<Path> kernelDirectories() {

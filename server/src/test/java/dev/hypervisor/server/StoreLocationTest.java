@@ -1,0 +1,41 @@
+package dev.hypervisor.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hypervisor.core.store.Store;
+import dev.hypervisor.core.store.Txn;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreLocationTest {
+
+    @TempDir
+    Path data;
+
+    @Test
+    void sqliteAloneIsTheDataDirectorysStateFileAndAPathIsTakenRelativeToIt() {
+        try (Store store = StoreLocation.parse("sqlite").open(data)) {
+            store.commitAndWait(Txn.create().put("/k", new byte[] {1}));
+        }
+        assertThat(data.resolve("state.db")).exists();
+        try (Store store = StoreLocation.parse("sqlite:elsewhere/other.db").open(data)) {
+            assertThat(store.get("/k")).isEmpty();
+        }
+        assertThat(data.resolve("elsewhere/other.db")).exists();
+        Path absolute = data.resolve("abs.db").toAbsolutePath();
+        try (Store store = StoreLocation.parse("sqlite:" + absolute).open(Path.of("/nonexistent"))) {
+            assertThat(store.revision()).isZero();
+        }
+        assertThat(absolute).exists();
+        assertThat(StoreLocation.parse("sqlite:x.db")).hasToString("sqlite:x.db");
+    }
+
+    @Test
+    void anUnknownSchemeIsRefusedSayingWhatIsAccepted() {
+        assertThatThrownBy(() -> StoreLocation.parse("etcd://127.0.0.1:2379"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--store: expected sqlite or sqlite:PATH, got \"etcd://127.0.0.1:2379\"");
+    }
+}
