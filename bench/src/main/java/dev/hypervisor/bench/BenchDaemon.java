@@ -12,6 +12,6 @@ public final class BenchDaemon {
     private BenchDaemon() {}
 
     public static void main(String[] args) {
-        System.exit(Hypervisord.run(args, config -> config.withDrivers(List.of(new NoopDriver())).withoutImageStore()));
+        System.exit(Hypervisord.run(args, config -> config.withRuntimes(List.of(new NoopDriver())).withoutImageStore()));
     }
 }

@@ -5,15 +5,48 @@ import dev.hypervisor.core.driver.ExitListener;
 import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceSpec;
 import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.instance.Metadata;
+import dev.hypervisor.core.runtime.RuntimeContext;
+import dev.hypervisor.core.runtime.RuntimePlugin;
 import java.time.Duration;
+import java.util.Optional;
 
-/** A container runtime that does nothing and returns at once, so the benchmark measures only the control plane. */
-final class NoopDriver implements Driver {
+/**
+ * A container runtime that does nothing and returns at once, so the benchmark measures only the
+ * control plane; its own plugin, which the production daemon never registers.
+ */
+final class NoopDriver implements Driver, RuntimePlugin {
 
     @Override
     public InstanceType type() {
         return InstanceType.CONTAINER;
+    }
+
+    @Override
+    public String name() {
+        return "noop";
+    }
+
+    @Override
+    public Optional<String> unavailable() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Duration stopTimeout() {
+        return Duration.ofSeconds(10);
+    }
+
+    @Override
+    public InstanceSpec admit(InstanceSpec spec, Metadata metadata) {
+        return spec;
+    }
+
+    @Override
+    public Driver open(RuntimeContext context) {
+        return this;
     }
 
     @Override

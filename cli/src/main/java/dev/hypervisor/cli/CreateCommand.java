@@ -57,6 +57,10 @@ final class CreateCommand implements Callable<Integer> {
   @Option(names = "--kernel", paramLabel = "K", description = "Kernel for direct boot (VM, microVM).")
   String kernel;
 
+  @Option(names = "--runtime-class", paramLabel = "NAME",
+      description = "Runtime that runs it: runc (default) or runsc (gVisor) for containers.")
+  String runtimeClass;
+
   @Option(names = "--env", paramLabel = "K=V", description = "Environment variable, repeatable.")
   Map<String, String> env = new LinkedHashMap<>();
 
@@ -100,6 +104,9 @@ final class CreateCommand implements Callable<Integer> {
         .putAllEnv(orEmpty(env));
     if (kernel != null) {
       spec.setKernel(kernel);
+    }
+    if (runtimeClass != null) {
+      spec.setRuntimeClass(runtimeClass);
     }
     if (network != null || ip != null) {
       NetworkSpec.Builder net = NetworkSpec.newBuilder();

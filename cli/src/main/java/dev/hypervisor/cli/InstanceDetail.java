@@ -23,6 +23,7 @@ final class InstanceDetail {
     d.add("ID", i.getId());
     d.add("Name", i.getName());
     d.add("Type", EnumNames.shortName(i.getType()));
+    d.add("Runtime", spec.getRuntimeClass());
     d.add("State", EnumNames.shortName(i.getState()));
     d.add("Error", i.getErrorMessage());
     d.add("Node", i.getNodeId());

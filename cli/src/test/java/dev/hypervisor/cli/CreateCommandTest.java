@@ -68,6 +68,18 @@ class CreateCommandTest {
     assertThat(request.getSpec().hasNetwork()).isFalse();
     assertThat(request.hasMetadata()).isFalse();
     assertThat(request.getSpec().getCommandList()).isEmpty();
+    assertThat(request.getSpec().getRuntimeClass()).isEmpty();
+  }
+
+  @Test
+  void aRuntimeClassIsPassedAsGiven() {
+    cli.service.create = r -> Fixtures.instance("inst-abc", r.getName());
+
+    CliHarness.Result result = cli.run("create", "sandboxed", "--type", "container", "--image", "busybox",
+        "--runtime-class", "runsc", "--", "sh", "-c", "uname -a");
+
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(cli.service.requests(CreateInstanceRequest.class).get(0).getSpec().getRuntimeClass()).isEqualTo("runsc");
   }
 
   @Test

@@ -34,7 +34,7 @@ public final class ApiMapper {
                 spec.getDisksList().stream()
                         .map(d -> new DiskSpec(d.getName(), d.getSizeBytes(), d.getType(), d.getBoot())).toList(),
                 spec.hasNetwork() ? new NetworkSpec(spec.getNetwork().getNetworkId(), spec.getNetwork().getIpAddress()) : null,
-                spec.getKernel(), spec.getCommandList(), spec.getEnvMap()) : null;
+                spec.getKernel(), spec.getCommandList(), spec.getEnvMap(), spec.getRuntimeClass()) : null;
         Metadata metadata = new Metadata(request.getMetadata().getLabelsMap(), request.getMetadata().getAnnotationsMap());
         Placement placement = new Placement(request.getPreferredNodeId(), request.getRegion(), request.getZone());
         return new CreateCommand(request.getName(), type(request.getTypeValue(), "type", true), domainSpec, metadata,
@@ -92,7 +92,8 @@ public final class ApiMapper {
         InstanceSpec spec = instance.spec();
         dev.hypervisor.api.v1.InstanceSpec.Builder wireSpec = dev.hypervisor.api.v1.InstanceSpec.newBuilder()
                 .setImage(spec.image()).setCpuCores(spec.cpuCores()).setMemoryBytes(spec.memoryBytes())
-                .setKernel(spec.kernel()).addAllCommand(spec.command()).putAllEnv(spec.env());
+                .setKernel(spec.kernel()).addAllCommand(spec.command()).putAllEnv(spec.env())
+                .setRuntimeClass(spec.runtimeClass());
         for (DiskSpec disk : spec.disks()) {
             wireSpec.addDisks(dev.hypervisor.api.v1.DiskSpec.newBuilder().setName(disk.name())
                     .setSizeBytes(disk.sizeBytes()).setType(disk.type()).setBoot(disk.boot()));

@@ -1,6 +1,11 @@
 package dev.hypervisor.server;
 
-import dev.hypervisor.core.driver.DriverRegistry;
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.image.ImageStore;
+import dev.hypervisor.core.runtime.RuntimeRegistry;
+import dev.hypervisor.images.LocalImageStore;
+import java.util.List;
+import java.util.Optional;
 import dev.hypervisor.core.image.Images;
 import dev.hypervisor.core.instance.InstanceRepository;
 import dev.hypervisor.core.reconcile.Reconciler;
@@ -29,8 +34,8 @@ final class ControlPlane implements AutoCloseable {
     private final InstanceCensus census;
     private final UseCases useCases;
     private final RequestLog requests;
-    private final java.util.Optional<dev.hypervisor.core.image.ImageStore> images;
-    private final java.util.List<dev.hypervisor.core.driver.Driver> opened;
+    private final Optional<ImageStore> images;
+    private final List<Driver> opened;
     private final ExecutorService background = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "background");
         t.setDaemon(true);
@@ -45,10 +50,11 @@ final class ControlPlane implements AutoCloseable {
     ControlPlane(Store store, DaemonConfig config, Clock clock, dev.hypervisor.core.usecase.Admission admission) {
         this.store = store;
         InstanceRepository repository = new InstanceRepository(store);
-        images = config.imageStore().map(factory -> factory.open(store));
-        opened = config.drivers().stream().map(factory -> factory.open(store, images))
-                .flatMap(java.util.Optional::stream).toList();
-        DriverRegistry drivers = new DriverRegistry(config.nodeId(), opened);
+        Optional<LocalImageStore> local = config.imageStore().map(factory -> factory.open(store));
+        images = local.map(ImageStore.class::cast);
+        RuntimeRegistry drivers = RuntimeRegistry.open(config.nodeId(), config.runtimes(), config.defaultRuntimes(),
+                new NodeServices(config.nodeId(), store, local, config.networks(), config.dataDir()));
+        opened = List.copyOf(drivers.drivers());
         requests = new RequestLog(store, clock);
         watches = new Watches(repository, clock, config.serverLimits().watchQueueCapacity());
         census = new InstanceCensus(repository);

@@ -1,17 +1,22 @@
 package dev.hypervisor.server;
 
-import dev.hypervisor.core.driver.Driver;
-import dev.hypervisor.core.image.ImageStore;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.core.runtime.RuntimePlugin;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.core.usecase.Limits;
+import dev.hypervisor.images.LocalImageStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything a daemon is started with. The drivers and the image store are the runtimes
- * this node really has; the daemon never invents one.
+ * Everything a daemon is started with. The runtimes are the plugins it knows (opened when the
+ * host can run them; each type's first, or the one {@code defaultRuntimes} names, is its
+ * default); the image store and the network are opened on the daemon's store when a runtime
+ * needs them. The daemon never invents a runtime.
  */
 public record DaemonConfig(
         String listenHost,
@@ -24,24 +29,23 @@ public record DaemonConfig(
         Duration relistInterval,
         Duration defaultDeadline,
         ServerLimits serverLimits,
-        List<DriverFactory> drivers,
+        List<RuntimePlugin> runtimes,
+        Map<InstanceType, String> defaultRuntimes,
         Optional<ImageStoreFactory> imageStore,
+        Optional<NetworksFactory> networks,
         DiskPolicy disk,
         StoreLocation store) {
-
-    /**
-     * Opens one runtime of this node once the store and the image store are open; empty when the
-     * host cannot run it (a missing binary), which leaves that instance type refused, never faked.
-     */
-    @FunctionalInterface
-    public interface DriverFactory {
-        Optional<Driver> open(Store store, Optional<ImageStore> images);
-    }
 
     /** Opens this node's image store on the daemon's revisioned store (images keep their records there). */
     @FunctionalInterface
     public interface ImageStoreFactory {
-        ImageStore open(Store store);
+        LocalImageStore open(Store store);
+    }
+
+    /** Opens this node's networks on the daemon's store (the IPAM keeps its addresses there). */
+    @FunctionalInterface
+    public interface NetworksFactory {
+        Networks open(Store store);
     }
 
     /** Abuse limits of the gRPC server. */
@@ -67,8 +71,8 @@ public record DaemonConfig(
 
     public static DaemonConfig defaults(Path dataDir, String nodeId) {
         return new DaemonConfig("127.0.0.1", 50051, dataDir, nodeId, Limits.defaults(), "127.0.0.1", 9464,
-                Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Optional.empty(),
-                DiskPolicy.none(), StoreLocation.embedded());
+                Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Map.of(),
+                Optional.empty(), Optional.empty(), DiskPolicy.none(), StoreLocation.embedded());
     }
 
     public DaemonConfig withListen(String host, int port) {
@@ -89,15 +93,18 @@ public record DaemonConfig(
         return edit(b -> b.limits = newLimits);
     }
 
-    /** Exactly these drivers, already open (tests and embedders), in place of the configured ones. */
-    public DaemonConfig withDrivers(List<Driver> newDrivers) {
-        List<DriverFactory> opened = newDrivers.stream()
-                .map(driver -> (DriverFactory) (store, images) -> Optional.of(driver)).toList();
-        return withDriverFactories(opened);
+    /** Exactly these runtimes (test doubles are their own plugins), in place of the configured ones. */
+    public DaemonConfig withRuntimes(List<? extends RuntimePlugin> plugins) {
+        return edit(b -> b.runtimes = List.copyOf(plugins));
     }
 
-    public DaemonConfig withDriverFactories(List<DriverFactory> factories) {
-        return edit(b -> b.drivers = List.copyOf(factories));
+    /** The runtime each type runs on when a spec names no runtime class (else the type's first). */
+    public DaemonConfig withDefaultRuntimes(Map<InstanceType, String> defaults) {
+        return edit(b -> b.defaultRuntimes = Map.copyOf(defaults));
+    }
+
+    public DaemonConfig withNetworks(NetworksFactory factory) {
+        return edit(b -> b.networks = Optional.of(factory));
     }
 
     public DaemonConfig withImageStore(ImageStoreFactory factory) {
@@ -145,8 +152,10 @@ public record DaemonConfig(
         Duration relistInterval;
         Duration defaultDeadline;
         ServerLimits serverLimits;
-        List<DriverFactory> drivers;
+        List<RuntimePlugin> runtimes;
+        Map<InstanceType, String> defaultRuntimes;
         Optional<ImageStoreFactory> imageStore;
+        Optional<NetworksFactory> networks;
         DiskPolicy disk;
         StoreLocation store;
 
@@ -161,15 +170,18 @@ public record DaemonConfig(
             relistInterval = c.relistInterval;
             defaultDeadline = c.defaultDeadline;
             serverLimits = c.serverLimits;
-            drivers = c.drivers;
+            runtimes = c.runtimes;
+            defaultRuntimes = c.defaultRuntimes;
             imageStore = c.imageStore;
+            networks = c.networks;
             disk = c.disk;
             store = c.store;
         }
 
         DaemonConfig build() {
             return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
-                    relistInterval, defaultDeadline, serverLimits, drivers, imageStore, disk, store);
+                    relistInterval, defaultDeadline, serverLimits, runtimes, defaultRuntimes, imageStore, networks, disk,
+                    store);
         }
     }
 }

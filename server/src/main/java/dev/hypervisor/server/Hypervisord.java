@@ -6,6 +6,7 @@ import dev.hypervisor.core.usecase.Limits;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.HostLock;
 import dev.hypervisor.images.ImageOptions;
+import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.network.NetworkOptions;
 import dev.hypervisor.vm.VmOptions;
 import java.net.InetAddress;
@@ -140,7 +141,6 @@ public final class Hypervisord implements Callable<Integer> {
         DaemonConfig config = DaemonConfig.defaults(dataDir, node)
                 .withListen(grpc.host(), grpc.port())
                 .withLimits(Limits.defaults().withMaxCpuCores(maxCpuCores).withMaxMemoryBytes(maxMemoryBytes)
-                        .withDefaultMicrovmKernel(defaultKernel)
                         .withSubnet(dev.hypervisor.core.instance.NetworkSpec.DEFAULT, Subnet.parse(subnet)))
                 .withRelistInterval(Duration.ofSeconds(relistSeconds))
                 .withDisk(new DaemonConfig.DiskPolicy(minFreeBytes, diskReserveBytes))
@@ -163,10 +163,11 @@ public final class Hypervisord implements Callable<Integer> {
         }
         VmOptions vms = VmOptions.defaults(dataDir.resolve("vms")).withAccelerator(accelerator(accelerator))
                 .withKernelDirs(kernelDirectories());
-        HostRuntimes runtimes = new HostRuntimes(dataDir, node, imageOptions,
-                NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet), containers, vms);
-        config = config.withImageStore(runtimes::imageStore)
-                .withDriverFactories(List.of(runtimes::containers, runtimes::vms, runtimes::microVms));
+        ImageOptions images = imageOptions;
+        config = config.withImageStore(store -> LocalImageStore.open(dataDir.resolve("images"), store, images, node))
+                .withNetworks(new HostNetwork(NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet)))
+                .withRuntimes(RuntimeCatalog.all(new RuntimeCatalog.Settings(containers, vms,
+                        vms.withRoot(dataDir.resolve("microvms")), defaultKernel)));
         if (metricsListen.equals("off")) {
             config = config.withMetrics("", -1);
         } else {

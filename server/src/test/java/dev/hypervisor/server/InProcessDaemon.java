@@ -1,7 +1,7 @@
 package dev.hypervisor.server;
 
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
-import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.runtime.RuntimePlugin;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
@@ -23,9 +23,9 @@ final class InProcessDaemon implements AutoCloseable {
     final ComputeServiceGrpc.ComputeServiceBlockingStub blocking;
     final ComputeServiceGrpc.ComputeServiceStub async;
 
-    InProcessDaemon(Path dataDir, List<Driver> drivers) {
+    InProcessDaemon(Path dataDir, List<? extends RuntimePlugin> runtimes) {
         String name = InProcessServerBuilder.generateName();
-        DaemonConfig config = DaemonConfig.defaults(dataDir, "node-1").withDrivers(drivers)
+        DaemonConfig config = DaemonConfig.defaults(dataDir, "node-1").withRuntimes(runtimes)
                 .withMetrics("", -1).withRelistInterval(Duration.ofMillis(500));
         store = SqliteStore.open(dataDir.resolve("state.db"), SqliteStoreOptions.defaults());
         try {

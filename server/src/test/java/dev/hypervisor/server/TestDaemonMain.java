@@ -11,6 +11,6 @@ public final class TestDaemonMain {
 
     public static void main(String[] args) {
         System.exit(Hypervisord.run(args,
-                config -> config.withDrivers(List.of(new TestDriver(InstanceType.CONTAINER)))));
+                config -> config.withRuntimes(List.of(new TestDriver(InstanceType.CONTAINER)))));
     }
 }

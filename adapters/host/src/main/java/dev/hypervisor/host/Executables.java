@@ -32,10 +32,18 @@ public final class Executables {
 
     /** Fails with IllegalStateException naming the first missing binary and the packages to install. */
     public static void require(String packages, Path... binaries) {
+        missing(packages, binaries).ifPresent(reason -> {
+            throw new IllegalStateException(reason);
+        });
+    }
+
+    /** The first missing binary and the packages to install, or empty when all are there. */
+    public static Optional<String> missing(String packages, Path... binaries) {
         for (Path binary : binaries) {
             if (!Files.isExecutable(binary)) {
-                throw new IllegalStateException(binary + " is not installed (apt-get install " + packages + ")");
+                return Optional.of(binary + " is not installed (apt-get install " + packages + ")");
             }
         }
+        return Optional.empty();
     }
 }

@@ -19,7 +19,7 @@ import java.nio.file.StandardOpenOption;
 public final class HostLock implements AutoCloseable {
 
     /** What is to be owned belongs to another running process. */
-    public static final class Held extends IllegalStateException {
+    public static final class Held extends dev.hypervisor.core.runtime.HostConflict {
         public Held(String message) {
             super(message);
         }

@@ -18,16 +18,16 @@ import java.util.stream.Collectors;
  * with symbolic links resolved when the instance is prepared, so a link inside a kernel
  * directory cannot lead out of it. Errors never say whether a file outside them exists.
  */
-final class KernelPaths {
+public final class KernelPaths {
 
     private final List<Path> directories;
 
-    KernelPaths(List<Path> directories) {
+    public KernelPaths(List<Path> directories) {
         this.directories = directories.stream().map(dir -> dir.toAbsolutePath().normalize()).distinct().toList();
     }
 
     /** INVALID_ARGUMENT naming {@code field} unless {@code path} reads as a file in a kernel directory. */
-    void check(String field, String path) {
+    public void check(String field, String path) {
         inDirectory(field, path);
     }
 

@@ -2,9 +2,7 @@ package dev.hypervisor.vm;
 
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
-import dev.hypervisor.core.instance.InstanceSpec;
 import dev.hypervisor.core.instance.InstanceType;
-import dev.hypervisor.core.instance.Metadata;
 import java.io.IOException;
 import java.util.List;
 
@@ -16,9 +14,6 @@ import java.util.List;
 interface Machine {
 
     InstanceType type();
-
-    /** INVALID_ARGUMENT naming the field when no instance of this machine could boot the spec on this node. */
-    void check(InstanceSpec spec, Metadata metadata);
 
     /**
      * Provisions what the instance boots from under {@code dirs} (image, disks, network) and

@@ -10,8 +10,6 @@ import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.image.RootFilesystems;
 import dev.hypervisor.core.instance.DiskSpec;
 import dev.hypervisor.core.instance.Instance;
-import dev.hypervisor.core.instance.InstanceSpec;
-import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.Networks;
@@ -71,14 +69,6 @@ final class MicroVmMachine implements Machine {
     @Override
     public InstanceType type() {
         return InstanceType.MICROVM;
-    }
-
-    /** A kernel by host path is a file in the node's kernel directories; references go to the image store. */
-    @Override
-    public void check(InstanceSpec spec, Metadata metadata) {
-        if (spec.kernel().startsWith("/")) {
-            kernelPaths.check("spec.kernel", spec.kernel());
-        }
     }
 
     @Override

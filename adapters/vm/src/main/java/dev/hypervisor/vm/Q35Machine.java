@@ -1,13 +1,10 @@
 package dev.hypervisor.vm;
 
-import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.image.DiskImages;
 import dev.hypervisor.core.image.ImageInfo;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.instance.Instance;
-import dev.hypervisor.core.instance.InstanceSpec;
-import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.core.network.TapAttachment;
@@ -50,27 +47,6 @@ final class Q35Machine implements Machine {
     @Override
     public InstanceType type() {
         return InstanceType.VM;
-    }
-
-    /** A kernel for direct boot, and its initrd, are files in the node's kernel directories. */
-    @Override
-    public void check(InstanceSpec spec, Metadata metadata) {
-        String initrd = metadata.annotations().getOrDefault(VmDriver.INITRD_ANNOTATION, "");
-        if (spec.kernel().isEmpty()) {
-            if (!initrd.isEmpty()) {
-                throw DomainException.invalidArgument("metadata.annotations", VmDriver.INITRD_ANNOTATION
-                        + " needs spec.kernel");
-            }
-            return;
-        }
-        if (!spec.kernel().startsWith("/")) {
-            throw DomainException.invalidArgument("spec.kernel", "a VM boots a kernel file of the node (kernel images"
-                    + " are for microVMs)");
-        }
-        kernelPaths.check("spec.kernel", spec.kernel());
-        if (!initrd.isEmpty()) {
-            kernelPaths.check("metadata.annotations[" + VmDriver.INITRD_ANNOTATION + "]", initrd);
-        }
     }
 
     @Override

@@ -12,15 +12,12 @@ import dev.hypervisor.core.driver.InstanceStats;
 import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.Resettable;
 import dev.hypervisor.core.driver.RuntimeStatus;
-import dev.hypervisor.core.driver.SpecRules;
 import dev.hypervisor.core.driver.StatsSource;
 import dev.hypervisor.core.image.DiskImages;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.image.RootFilesystems;
 import dev.hypervisor.core.instance.Instance;
-import dev.hypervisor.core.instance.InstanceSpec;
 import dev.hypervisor.core.instance.InstanceType;
-import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.network.NetworkCounters;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.host.Executables;
@@ -52,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * cgroup ({@link InstanceCgroups}, for accounting, no limits), joined before it execs and
  * removed with the instance.
  */
-public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleSource, SpecRules, AutoCloseable {
+public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleSource, AutoCloseable {
 
     public static final String INITRD_ANNOTATION = "hypervisor.dev/initrd";
     public static final String CMDLINE_ANNOTATION = "hypervisor.dev/kernel-cmdline";
@@ -124,11 +121,6 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     @Override
     public InstanceType type() {
         return machine.type();
-    }
-
-    @Override
-    public void check(InstanceSpec spec, Metadata metadata) {
-        machine.check(spec, metadata);
     }
 
     @Override

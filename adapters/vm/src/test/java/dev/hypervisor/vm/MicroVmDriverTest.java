@@ -211,7 +211,7 @@ class MicroVmDriverTest {
         String missing = fixture.kernel.getParent().resolve("vmlinuz-missing").toString();
         Instance broken = fixture.instance(List.of("true"), missing);
         made.add(broken);
-        driver.check(broken.spec(), broken.metadata()); // in a kernel directory: CreateInstance takes it
+        new MicroVmRuntime(fixture.options(), "").admit(broken.spec(), broken.metadata()); // in a kernel directory: CreateInstance takes it
         assertThatThrownBy(() -> driver.prepare(broken)).isInstanceOf(DriverException.class)
                 .hasMessage("spec.kernel " + missing + ": no such file in the kernel directories");
     }
@@ -221,7 +221,7 @@ class MicroVmDriverTest {
         List<String> messages = new java.util.ArrayList<>();
         for (String path : List.of("/etc/shadow", "/etc/no-such-file")) {
             Instance outside = fixture.instance(List.of("true"), path);
-            assertThatThrownBy(() -> driver.check(outside.spec(), outside.metadata()))
+            assertThatThrownBy(() -> new MicroVmRuntime(fixture.options(), "").admit(outside.spec(), outside.metadata()))
                     .isInstanceOf(dev.hypervisor.core.error.DomainException.class)
                     .hasMessageStartingWith("spec.kernel: a kernel or initrd on the node must be in a kernel directory")
                     .satisfies(e -> messages.add(e.getMessage()));

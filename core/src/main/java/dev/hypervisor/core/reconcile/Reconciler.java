@@ -2,7 +2,6 @@ package dev.hypervisor.core.reconcile;
 
 import dev.hypervisor.core.driver.Driver;
 import dev.hypervisor.core.driver.DriverException;
-import dev.hypervisor.core.driver.DriverRegistry;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.image.ImageStore;
@@ -11,6 +10,7 @@ import dev.hypervisor.core.instance.InstanceFilter;
 import dev.hypervisor.core.instance.InstanceRepository;
 import dev.hypervisor.core.instance.InstanceState;
 import dev.hypervisor.core.instance.Lifecycle;
+import dev.hypervisor.core.runtime.RuntimeRegistry;
 import dev.hypervisor.core.store.Txn;
 import dev.hypervisor.core.store.TxnResult;
 import dev.hypervisor.core.store.Watch;
@@ -51,7 +51,7 @@ public final class Reconciler implements AutoCloseable {
             InstanceState.STOPPING, InstanceState.RESTARTING);
 
     private final InstanceRepository repository;
-    private final DriverRegistry drivers;
+    private final RuntimeRegistry runtimes;
     private final Clock clock;
     private final Duration relistInterval;
     private final ExecutorService workers;
@@ -78,10 +78,10 @@ public final class Reconciler implements AutoCloseable {
         long savedTransientRevision;
     }
 
-    public Reconciler(InstanceRepository repository, DriverRegistry drivers, Optional<ImageStore> images, Clock clock,
+    public Reconciler(InstanceRepository repository, RuntimeRegistry runtimes, Optional<ImageStore> images, Clock clock,
             Duration relistInterval, int maxConcurrentSteps) {
         this.repository = repository;
-        this.drivers = drivers;
+        this.runtimes = runtimes;
         this.clock = clock;
         this.relistInterval = relistInterval;
         this.workers = Executors.newFixedThreadPool(maxConcurrentSteps, named("reconcile"));
@@ -94,7 +94,7 @@ public final class Reconciler implements AutoCloseable {
      * and keeps watching for changes. Never stops a healthy instance because the daemon restarted.
      */
     public void start() {
-        for (Driver driver : drivers.all()) {
+        for (Driver driver : runtimes.drivers()) {
             driver.setExitListener((id, status) -> {
                 exits.put(id, status);
                 enqueue(id);
@@ -126,7 +126,7 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void recover(Instance instance) {
-        Optional<Driver> driver = drivers.find(instance.type());
+        Optional<Driver> driver = runtimes.driverFor(instance);
         if (driver.isEmpty() || instance.state() == InstanceState.STOPPED) {
             return;
         }
@@ -143,10 +143,10 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void onChange(Instance instance) {
-        if (!drivers.nodeId().equals(instance.nodeId())) {
+        if (!runtimes.nodeId().equals(instance.nodeId())) {
             return;
         }
-        Optional<Driver> driver = instance.forceStop() ? drivers.find(instance.type()) : Optional.empty();
+        Optional<Driver> driver = instance.forceStop() ? runtimes.driverFor(instance) : Optional.empty();
         CompletableFuture<Void> kill = driver.isPresent() ? needsKill(instance) : null;
         if (kill != null) {
             try {
@@ -255,7 +255,7 @@ public final class Reconciler implements AutoCloseable {
             return;
         }
         Instance instance = found.get();
-        if (!drivers.nodeId().equals(instance.nodeId())) {
+        if (!runtimes.nodeId().equals(instance.nodeId())) {
             return;
         }
         RuntimeStatus exit = exits.remove(instanceId);
@@ -266,7 +266,7 @@ public final class Reconciler implements AutoCloseable {
         if (exit != null && instance.state() == InstanceState.STARTING) {
             exits.put(instanceId, exit); // the start step finishes first; the exit applies to RUNNING
         }
-        Optional<Driver> driver = drivers.find(instance.type());
+        Optional<Driver> driver = runtimes.driverFor(instance);
         if (driver.isEmpty()) {
             handleMissingDriver(instance, slot);
             return;
@@ -281,7 +281,7 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         try {
-            outcome = step.run(instance, driver.get());
+            outcome = step.run(instance, driver.get(), runtimes.stopTimeout(instance));
         } catch (DriverException e) {
             outcome = Step.Outcome.failed(instance, e.getMessage(), clock.instant());
         } catch (DomainException e) {
@@ -317,7 +317,7 @@ public final class Reconciler implements AutoCloseable {
         if (instance.deleting()) {
             remove(instance);
         } else if (instance.state() != InstanceState.ERROR && instance.state() != InstanceState.STOPPED) {
-            String message = "no runtime for INSTANCE_TYPE_" + instance.type() + " on node " + drivers.nodeId();
+            String message = runtimes.missing(instance);
             save(instance, Lifecycle.transition(instance, InstanceState.ERROR, message, clock.instant()), slot);
         }
     }
@@ -370,12 +370,12 @@ public final class Reconciler implements AutoCloseable {
     /** Inspects every RUNNING instance, as kubelet's PLEG does, to catch exits no event reported. */
     private void relist() {
         try {
-            InstanceFilter running = new InstanceFilter(null, InstanceState.RUNNING, drivers.nodeId(), Map.of());
+            InstanceFilter running = new InstanceFilter(null, InstanceState.RUNNING, runtimes.nodeId(), Map.of());
             String after = "";
             do {
                 InstanceRepository.Page page = repository.list(running, after, 500);
                 for (Instance instance : page.instances()) {
-                    drivers.find(instance.type()).ifPresent(driver -> {
+                    runtimes.driverFor(instance).ifPresent(driver -> {
                         RuntimeStatus status = driver.inspect(instance);
                         if (!status.running()) {
                             exits.putIfAbsent(instance.id(), status.phase() == RuntimeStatus.Phase.ABSENT
@@ -393,7 +393,7 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void forEachOnNode(Consumer<Instance> action) {
-        InstanceFilter mine = new InstanceFilter(null, null, drivers.nodeId(), Map.of());
+        InstanceFilter mine = new InstanceFilter(null, null, runtimes.nodeId(), Map.of());
         String after = "";
         do {
             InstanceRepository.Page page = repository.list(mine, after, 500);

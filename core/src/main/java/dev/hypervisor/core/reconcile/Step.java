@@ -10,7 +10,6 @@ import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.instance.DesiredState;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceState;
-import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.Lifecycle;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,9 +24,6 @@ import java.util.Optional;
  * elsewhere; a reset repeated after a crash only reboots the guest once more.
  */
 final class Step {
-
-    static final Duration CONTAINER_STOP_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration MACHINE_STOP_TIMEOUT = Duration.ofSeconds(60);
 
     /** What to record after a step. */
     record Outcome(Kind kind, Instance next) {
@@ -56,10 +52,11 @@ final class Step {
         this.images = images;
     }
 
-    Outcome run(Instance instance, Driver driver) {
+    /** The step, with {@code defaultStop} the runtime's graceful stop timeout for stops that name none. */
+    Outcome run(Instance instance, Driver driver, Duration defaultStop) {
         if (instance.deleting()) {
             if (instance.state() != InstanceState.STOPPED && instance.state() != InstanceState.ERROR) {
-                halt(instance, driver);
+                halt(instance, driver, defaultStop);
             }
             driver.destroy(instance);
             images.ifPresent(store -> store.release(instance.id()));
@@ -82,7 +79,7 @@ final class Step {
                 yield Outcome.save(Lifecycle.transition(started, InstanceState.RUNNING, "started", now()));
             }
             case STOPPING -> {
-                halt(instance, driver);
+                halt(instance, driver, defaultStop);
                 yield Outcome.save(Lifecycle.transition(instance, InstanceState.STOPPED,
                         instance.forceStop() ? "killed" : "stopped", now()));
             }
@@ -90,7 +87,7 @@ final class Step {
                 if (instance.forceStop() && driver instanceof Resettable resettable && resettable.reset(instance)) {
                     yield Outcome.save(Lifecycle.transition(instance, InstanceState.RUNNING, "reset", now()));
                 }
-                halt(instance, driver);
+                halt(instance, driver, defaultStop);
                 driver.start(instance);
                 yield Outcome.save(Lifecycle.transition(instance, InstanceState.RUNNING, "restarted", now()));
             }
@@ -111,19 +108,13 @@ final class Step {
     }
 
     /** Graceful stop with the instance's timeout, or a kill when force was asked for. */
-    private static void halt(Instance instance, Driver driver) {
+    private static void halt(Instance instance, Driver driver, Duration defaultStop) {
         if (instance.forceStop()) {
             driver.kill(instance);
         } else {
-            driver.stop(instance, stopTimeout(instance));
+            driver.stop(instance, instance.stopTimeoutSeconds() > 0
+                    ? Duration.ofSeconds(instance.stopTimeoutSeconds()) : defaultStop);
         }
-    }
-
-    static Duration stopTimeout(Instance instance) {
-        if (instance.stopTimeoutSeconds() > 0) {
-            return Duration.ofSeconds(instance.stopTimeoutSeconds());
-        }
-        return instance.type() == InstanceType.CONTAINER ? CONTAINER_STOP_TIMEOUT : MACHINE_STOP_TIMEOUT;
     }
 
     private Instant now() {

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 /**
  * Checks a create request field by field against the {@link Limits}, failing with
  * INVALID_ARGUMENT that names the field in API terms ({@code spec.disks[1].size_bytes}),
- * and fills in the documented defaults. Whatever would fail later for certain (an address
+ * and fills in the documented defaults. What depends on the instance type (whether it takes
+ * a command or a kernel) is the runtime's, through {@link dev.hypervisor.core.runtime.RuntimePlugin#admit}. Whatever would fail later for certain (an address
  * outside the subnet, an image name no store could pull, a NUL that exec cannot pass) is
  * refused here, so no request is accepted only to end in ERROR.
  */
@@ -56,7 +57,8 @@ public final class CreateValidation {
     public InstanceSpec validate(CreateCommand command) {
         requireDnsLabel("name", command.name());
         if (command.type() == null) {
-            throw invalidArgument("type", "required: INSTANCE_TYPE_VM, INSTANCE_TYPE_CONTAINER or INSTANCE_TYPE_MICROVM");
+            throw invalidArgument("type", "required: " + java.util.Arrays.stream(InstanceType.values())
+                    .map(type -> "INSTANCE_TYPE_" + type).collect(java.util.stream.Collectors.joining(", ")));
         }
         InstanceSpec spec = command.spec();
         if (spec == null) {
@@ -81,9 +83,13 @@ public final class CreateValidation {
         }
         List<DiskSpec> disks = validateDisks(spec.disks());
         NetworkSpec network = validateNetwork(spec.network());
-        String kernel = validateKernel(command.type(), spec.kernel());
-        validateProcess(command.type(), spec);
-        return new InstanceSpec(spec.image(), cpus, memory, disks, network, kernel, spec.command(), spec.env());
+        validateKernel(spec.kernel());
+        validateProcess(spec);
+        if (spec.runtimeClass().length() > 63) {
+            throw invalidArgument("spec.runtime_class", "at most 63 characters");
+        }
+        return new InstanceSpec(spec.image(), cpus, memory, disks, network, spec.kernel(), spec.command(), spec.env(),
+                spec.runtimeClass());
     }
 
     private static void requireDnsLabel(String field, String value) {
@@ -153,35 +159,18 @@ public final class CreateValidation {
         return new NetworkSpec(id, ip);
     }
 
-    private String validateKernel(InstanceType type, String kernel) {
-        if (type == InstanceType.CONTAINER && !kernel.isEmpty()) {
-            throw invalidArgument("spec.kernel", "only VMs and microVMs boot a kernel");
-        }
-        if (type == InstanceType.MICROVM && kernel.isEmpty()) {
-            if (limits.defaultMicrovmKernel().isEmpty()) {
-                throw invalidArgument("spec.kernel", "required for a microVM: this node has no default kernel configured");
-            }
-            return limits.defaultMicrovmKernel();
-        }
+    /** Whether a type boots a kernel at all, and which by default, is its runtime's to say. */
+    private void validateKernel(String kernel) {
         if (kernel.length() > 4096) {
             throw invalidArgument("spec.kernel", "at most 4096 characters");
         }
         if (!kernel.isEmpty() && !kernel.startsWith("/")) {
             checkImageName("spec.kernel", kernel); // host paths are the runtime's to check
         }
-        return kernel;
     }
 
-    private void validateProcess(InstanceType type, InstanceSpec spec) {
-        if (type == InstanceType.VM) {
-            if (!spec.command().isEmpty()) {
-                throw invalidArgument("spec.command", "only containers and microVMs take a command");
-            }
-            if (!spec.env().isEmpty()) {
-                throw invalidArgument("spec.env", "only containers and microVMs take environment variables");
-            }
-            return;
-        }
+    /** The command and environment as exec can pass them; whether a type takes them at all is its runtime's to say. */
+    private void validateProcess(InstanceSpec spec) {
         if (spec.command().size() > limits.maxCommandArgs()) {
             throw invalidArgument("spec.command", "at most " + limits.maxCommandArgs() + " arguments");
         }

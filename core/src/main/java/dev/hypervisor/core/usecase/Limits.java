@@ -6,9 +6,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What this node accepts: resource caps, metadata sizes, the known networks (with the subnet
- * of those that hand out addresses) and the default microVM kernel. Configurable;
- * {@link #defaults()} fits a typical host.
+ * What this node accepts: resource caps, metadata sizes and the known networks (with the
+ * subnet of those that hand out addresses). Configurable; {@link #defaults()} fits a typical host.
  */
 public record Limits(
         int maxCpuCores,
@@ -21,8 +20,7 @@ public record Limits(
         int maxCommandArgs,
         int maxEnv,
         Set<String> networks,
-        Map<String, Subnet> subnets,
-        String defaultMicrovmKernel) {
+        Map<String, Subnet> subnets) {
 
     public static final long MIB = 1024L * 1024;
     public static final long GIB = 1024 * MIB;
@@ -30,27 +28,21 @@ public record Limits(
     public Limits {
         networks = Set.copyOf(networks);
         subnets = Map.copyOf(subnets);
-        defaultMicrovmKernel = defaultMicrovmKernel == null ? "" : defaultMicrovmKernel;
     }
 
     public static Limits defaults() {
         return new Limits(64, 16 * MIB, 256 * GIB, 16, 64L * 1024 * GIB, 64, 256 * 1024, 256, 256,
-                Set.of("default", "none"), Map.of("default", Subnet.parse("10.213.0.0/16")), "");
-    }
-
-    public Limits withDefaultMicrovmKernel(String kernel) {
-        return new Limits(maxCpuCores, minMemoryBytes, maxMemoryBytes, maxDisks, maxDiskBytes, maxLabels,
-                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, subnets, kernel);
+                Set.of("default", "none"), Map.of("default", Subnet.parse("10.213.0.0/16")));
     }
 
     public Limits withMaxCpuCores(int cores) {
         return new Limits(cores, minMemoryBytes, maxMemoryBytes, maxDisks, maxDiskBytes, maxLabels,
-                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, subnets, defaultMicrovmKernel);
+                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, subnets);
     }
 
     public Limits withMaxMemoryBytes(long bytes) {
         return new Limits(maxCpuCores, minMemoryBytes, bytes, maxDisks, maxDiskBytes, maxLabels,
-                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, subnets, defaultMicrovmKernel);
+                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, subnets);
     }
 
     /** The subnet the network hands addresses out of, which static addresses must be assignable in. */
@@ -58,6 +50,6 @@ public record Limits(
         Map<String, Subnet> more = new HashMap<>(subnets);
         more.put(network, subnet);
         return new Limits(maxCpuCores, minMemoryBytes, maxMemoryBytes, maxDisks, maxDiskBytes, maxLabels,
-                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, more, defaultMicrovmKernel);
+                maxAnnotationBytes, maxCommandArgs, maxEnv, networks, more);
     }
 }

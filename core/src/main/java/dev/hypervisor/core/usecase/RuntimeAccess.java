@@ -5,13 +5,13 @@ import dev.hypervisor.core.driver.ConsoleSession;
 import dev.hypervisor.core.driver.ConsoleSource;
 import dev.hypervisor.core.driver.Driver;
 import dev.hypervisor.core.driver.DriverException;
-import dev.hypervisor.core.driver.DriverRegistry;
 import dev.hypervisor.core.driver.InstanceStats;
 import dev.hypervisor.core.driver.StatsSource;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceRepository;
 import dev.hypervisor.core.instance.InstanceState;
+import dev.hypervisor.core.runtime.RuntimeRegistry;
 
 /**
  * GetInstanceStats and AttachConsole: route to the instance's driver when it has the
@@ -22,16 +22,16 @@ import dev.hypervisor.core.instance.InstanceState;
 public final class RuntimeAccess {
 
     private final InstanceRepository repository;
-    private final DriverRegistry drivers;
+    private final RuntimeRegistry runtimes;
 
-    public RuntimeAccess(InstanceRepository repository, DriverRegistry drivers) {
+    public RuntimeAccess(InstanceRepository repository, RuntimeRegistry runtimes) {
         this.repository = repository;
-        this.drivers = drivers;
+        this.runtimes = runtimes;
     }
 
     public InstanceStats stats(String instanceId) {
         Instance instance = running(instanceId, "stats");
-        if (!(drivers.require(instance.type()) instanceof StatsSource source)) {
+        if (!(runtimes.requireDriver(instance) instanceof StatsSource source)) {
             throw DomainException.failedPrecondition(
                     "the runtime for INSTANCE_TYPE_" + instance.type() + " does not report stats");
         }
@@ -44,7 +44,7 @@ public final class RuntimeAccess {
 
     public ConsoleSession attach(String instanceId, ConsoleOutput output) {
         Instance instance = running(instanceId, "a console");
-        Driver driver = drivers.require(instance.type());
+        Driver driver = runtimes.requireDriver(instance);
         if (!(driver instanceof ConsoleSource source)) {
             throw DomainException.failedPrecondition(
                     "the runtime for INSTANCE_TYPE_" + instance.type() + " has no console");

@@ -1,7 +1,11 @@
 package dev.hypervisor.core.driver;
 
 import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceSpec;
 import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.instance.Metadata;
+import dev.hypervisor.core.runtime.RuntimeContext;
+import dev.hypervisor.core.runtime.RuntimePlugin;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,16 +20,19 @@ import java.util.concurrent.TimeUnit;
 /**
  * A driver test double: "runs" instances as entries in a map, records every call, and can be
  * told to fail, to ignore graceful stops (so only the timeout or a kill ends them), to
- * block in start, or to report an exit. Its console echoes input; its stats are fixed.
- * Lives in test sources only: the daemon never registers it.
+ * block in start, or to report an exit (also as its instances' commands ask: {@value #EXIT_COMMAND}
+ * N, {@value #IGNORE_STOP_COMMAND}). Its console echoes input; its stats are fixed. It is
+ * its own runtime plugin ("test-container", "test-vm"...): available, 10 s graceful stops,
+ * every spec admitted as it is. Lives in test sources only: the daemon never registers it.
  */
-public class TestDriver implements Driver, StatsSource, ConsoleSource {
+public class TestDriver implements Driver, StatsSource, ConsoleSource, RuntimePlugin {
 
     private final InstanceType type;
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> stopSignals = new ConcurrentHashMap<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private final Set<String> prepared = ConcurrentHashMap.newKeySet();
+    private final Map<String, RuntimeStatus> exited = new ConcurrentHashMap<>(); // how each last run ended on its own
     private volatile ExitListener exitListener = (id, status) -> { };
     private volatile String failPrepare;
     private volatile RuntimeException prepareBug;
@@ -42,6 +49,31 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource {
     @Override
     public InstanceType type() {
         return type;
+    }
+
+    @Override
+    public String name() {
+        return "test-" + type.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public java.util.Optional<String> unavailable() {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public Duration stopTimeout() {
+        return Duration.ofSeconds(10);
+    }
+
+    @Override
+    public InstanceSpec admit(InstanceSpec spec, Metadata metadata) {
+        return spec;
+    }
+
+    @Override
+    public Driver open(RuntimeContext context) {
+        return this;
     }
 
     @Override
@@ -78,14 +110,41 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource {
                 Thread.currentThread().interrupt();
             }
         }
+        exited.remove(instance.id());
         running.put(instance.id(), true);
+        List<String> command = instance.spec().command();
+        if (command.size() == 2 && command.get(0).equals(EXIT_COMMAND)) {
+            int code = Integer.parseInt(command.get(1));
+            Thread exiter = new Thread(() -> {
+                sleepQuietly(20);
+                if (running.containsKey(instance.id())) {
+                    exit(instance.id(), code);
+                }
+            }, "test-exit-" + instance.id());
+            exiter.setDaemon(true);
+            exiter.start();
+        }
+    }
+
+    /** A command that makes the instance exit on its own with the code given as its argument. */
+    public static final String EXIT_COMMAND = "test-exit";
+    /** A command that makes the instance ignore graceful stops, whatever {@link #ignoreGracefulStop} says. */
+    public static final String IGNORE_STOP_COMMAND = "test-ignore-stop";
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
     public void stop(Instance instance, Duration timeout) {
         calls.add("stop " + instance.id() + " " + timeout.toSeconds() + "s");
         CountDownLatch signal = stopSignals.get(instance.id());
-        if (ignoreGracefulStop && signal != null) {
+        boolean ignores = ignoreGracefulStop || instance.spec().command().equals(List.of(IGNORE_STOP_COMMAND));
+        if (ignores && signal != null) {
             try {
                 if (!signal.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     calls.add("timeout-kill " + instance.id());
@@ -128,6 +187,7 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource {
     public void destroy(Instance instance) {
         calls.add("destroy " + instance.id());
         prepared.remove(instance.id());
+        exited.remove(instance.id());
         running.remove(instance.id());
     }
 
@@ -139,7 +199,10 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource {
 
     @Override
     public RuntimeStatus inspect(Instance instance) {
-        return running.containsKey(instance.id()) ? RuntimeStatus.RUNNING : RuntimeStatus.ABSENT;
+        if (running.containsKey(instance.id())) {
+            return RuntimeStatus.RUNNING;
+        }
+        return exited.getOrDefault(instance.id(), RuntimeStatus.ABSENT);
     }
 
     @Override
@@ -186,6 +249,7 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource {
     /** Makes the instance's main process "exit" on its own with the code. */
     public void exit(String instanceId, int code) {
         running.remove(instanceId);
+        exited.put(instanceId, RuntimeStatus.exited(code, ""));
         exitListener.onExit(instanceId, RuntimeStatus.exited(code, ""));
     }
 
@@ -197,6 +261,10 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource {
     /** Marks an instance as running, as a runtime that survived a daemon restart would. */
     public void adopt(String instanceId) {
         running.put(instanceId, true);
+    }
+
+    public boolean isPrepared(String instanceId) {
+        return prepared.contains(instanceId);
     }
 
     public boolean isRunning(String instanceId) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.hypervisor.core.driver.DriverRegistry;
 import dev.hypervisor.core.driver.ResettableTestDriver;
 import dev.hypervisor.core.driver.TestDriver;
 import dev.hypervisor.core.error.DomainException;
@@ -18,6 +17,8 @@ import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.instance.Placement;
 import dev.hypervisor.core.reconcile.Reconciler;
+import dev.hypervisor.core.runtime.RuntimeRegistry;
+import dev.hypervisor.core.runtime.TestRuntimes;
 import dev.hypervisor.core.store.InMemoryStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,7 +36,7 @@ class InstanceFlowTest {
     private final InstanceRepository repository = new InstanceRepository(store);
     private final TestDriver containers = new TestDriver(InstanceType.CONTAINER);
     private final ResettableTestDriver vms = new ResettableTestDriver(InstanceType.VM);
-    private final DriverRegistry drivers = new DriverRegistry("node-1", List.of(containers, vms));
+    private final RuntimeRegistry drivers = TestRuntimes.registry("node-1", List.of(containers, vms));
     private final Clock clock = Clock.systemUTC();
     private final RequestLog requests = new RequestLog(store, clock);
     private final CreateInstance create = new CreateInstance(repository, requests,
