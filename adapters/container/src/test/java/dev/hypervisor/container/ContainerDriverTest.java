@@ -96,40 +96,6 @@ class ContainerDriverTest {
     }
 
     @Test
-    void startIsIdempotentAndInspectSeesItRunning() {
-        Instance instance = run(List.of("sleep", "1000"));
-        driver.start(instance);
-
-        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
-    }
-
-    @Test
-    void gracefulStopEndsTheProcessWithTheStopSignalAndReportsNoExit() {
-        Instance instance = run(List.of("sh", "-c", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> driver.inspect(instance).running());
-
-        long started = System.nanoTime();
-        driver.stop(instance, Duration.ofSeconds(10));
-
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
-        assertThat(driver.inspect(instance).running()).isFalse();
-        assertThat(exits).doesNotContainKey(instance.id());
-    }
-
-    @Test
-    void aProcessThatIgnoresTheStopSignalIsKilledAfterTheTimeout() {
-        Instance instance = run(List.of("sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> driver.inspect(instance).running());
-
-        long started = System.nanoTime();
-        driver.stop(instance, Duration.ofSeconds(2));
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
-
-        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(8));
-        assertThat(driver.inspect(instance).running()).isFalse();
-    }
-
-    @Test
     void killIsImmediateAndTheContainerCanStartAgain() {
         Instance instance = run(List.of("sh", "-c", "trap '' TERM; sleep 1000"));
         long started = System.nanoTime();

@@ -13,18 +13,18 @@ import java.util.HexFormat;
  * {@code ht<tag>}, where the tag is at most 13 characters, since Linux interface names are at
  * most 15.
  */
-record InterfaceNames(String namespace, String hostVeth, String tap) {
+public record InterfaceNames(String namespace, String hostVeth, String tap) {
 
     static final Path NETNS_DIR = Path.of("/var/run/netns");
     private static final int TAG_LENGTH = 13;
 
-    static InterfaceNames of(String instanceId) {
+    public static InterfaceNames of(String instanceId) {
         String tag = tag(instanceId);
         return new InterfaceNames("hv-" + tag, "hv" + tag, "ht" + tag);
     }
 
     /** The nsfs bind mount that {@code ip netns add} makes. */
-    Path namespacePath() {
+    public Path namespacePath() {
         return NETNS_DIR.resolve(namespace);
     }
 

@@ -122,24 +122,6 @@ class MicroVmDriverTest {
     }
 
     @Test
-    void aWorkloadThatExitsPowersTheMicroVmOffWithItsExitCode() {
-        Screen screen = new Screen();
-        Instance instance = boot(List.of("sh", "-c", "echo bye-from-workload; exit 7"), screen, "bye-from-workload");
-
-        await().atMost(Duration.ofSeconds(30)).until(() -> exits.containsKey(instance.id()));
-        assertThat(exits.get(instance.id())).isEqualTo(RuntimeStatus.exited(7, ""));
-        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(7, ""));
-
-        // A clean exit is 0.
-        Instance zero = fixture.instance(List.of("true"));
-        made.add(zero);
-        driver.prepare(zero);
-        driver.start(zero);
-        await().atMost(BOOT).until(() -> exits.containsKey(zero.id()));
-        assertThat(exits.get(zero.id())).isEqualTo(RuntimeStatus.exited(0, ""));
-    }
-
-    @Test
     void anInitThatCannotSetUpTheMicroVmIsAnErrorNamingWhy() {
         // The last ip= wins in the init: an address ifconfig refuses.
         Instance instance = fixture.instance(List.of("true"), fixture.kernel.toString(), new dev.hypervisor.core.instance.Metadata(
@@ -172,20 +154,6 @@ class MicroVmDriverTest {
         driver.attach(instance, second);
         await().atMost(BOOT).until(() -> second.text().split("workload-up", -1).length > 2); // replay + new boot
         assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
-    }
-
-    @Test
-    void aWorkloadIgnoringTheStopSignalIsForcedOffAfterTheTimeout() {
-        Instance instance = boot(List.of("sh", "-c", "trap '' TERM; echo ignoring; while true; do sleep 1; done"),
-                new Screen(), "ignoring");
-
-        long started = System.nanoTime();
-        driver.stop(instance, Duration.ofSeconds(3));
-
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
-        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(3)).isLessThan(Duration.ofSeconds(15));
-        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(0, ""));
-        assertThat(exits).doesNotContainKey(instance.id());
     }
 
     @Test

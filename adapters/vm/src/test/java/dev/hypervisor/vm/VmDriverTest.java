@@ -159,34 +159,6 @@ class VmDriverTest {
     }
 
     @Test
-    void aGuestThatHonoursThePowerButtonStopsGracefullyAndItsExitIsNoNews() {
-        Screen screen = new Screen();
-        Instance instance = boot(true, screen);
-
-        long started = System.nanoTime();
-        driver.stop(instance, Duration.ofSeconds(60));
-
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
-        assertThat(screen.text()).contains("POWER-BUTTON");
-        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(0, ""));
-        assertThat(exits).doesNotContainKey(instance.id());
-        screen.awaitEnd(Duration.ofSeconds(5));
-    }
-
-    @Test
-    void aGuestThatIgnoresThePowerButtonIsQuitAfterTheTimeout() {
-        Instance instance = boot(false, new Screen());
-
-        long started = System.nanoTime();
-        driver.stop(instance, Duration.ofSeconds(3));
-
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
-        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(3)).isLessThan(Duration.ofSeconds(15));
-        assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.exited(0, ""));
-        assertThat(exits).doesNotContainKey(instance.id());
-    }
-
-    @Test
     void aRestartedDaemonReattachesAndSeesTheGuestPowerItselfOff() throws IOException {
         Instance instance = boot(false, new Screen());
         driver.close(); // the daemon goes; QEMU stays

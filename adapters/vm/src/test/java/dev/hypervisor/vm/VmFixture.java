@@ -100,13 +100,18 @@ final class VmFixture implements AutoCloseable {
 
     /** A 1-vCPU, 256 MiB VM booting the test kernel, on the test bridge, with an ssd boot disk of 64 MiB and a 16 MiB hdd. */
     Instance instance(boolean honoursPowerButton) {
+        return instance(honoursPowerButton, "");
+    }
+
+    /** The same, with {@code cmdline} added to the guest kernel's command line. */
+    Instance instance(boolean honoursPowerButton, String cmdline) {
         int n = SEQUENCE.incrementAndGet();
         String id = "inst-v" + Long.toString(System.nanoTime() % 1_000_000_000L, 36) + n;
         Map<String, String> annotations = new HashMap<>();
         annotations.put(VmDriver.INITRD_ANNOTATION, initramfs.toString());
         // quiet: under TCG every line on the emulated UART costs boot time.
         annotations.put(VmDriver.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"
-                + (honoursPowerButton ? "" : " " + GuestInitramfs.IGNORE_POWER_BUTTON));
+                + (honoursPowerButton ? "" : " " + GuestInitramfs.IGNORE_POWER_BUTTON) + (cmdline.isEmpty() ? "" : " " + cmdline));
         annotations.put(CloudInitSeed.USER_DATA_ANNOTATION, "#cloud-config\nhostname: vm-" + n + "\n");
         InstanceSpec spec = new InstanceSpec(image, 1, 256L << 20,
                 List.of(new DiskSpec("root", 64L << 20, "ssd", true), new DiskSpec("data", 16L << 20, "hdd", false)),

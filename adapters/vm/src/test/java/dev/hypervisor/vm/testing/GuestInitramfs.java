@@ -18,12 +18,15 @@ import java.util.zip.GZIPOutputStream;
  * builds as modules, prints {@value #READY} on the serial console and then runs each line typed
  * there through the shell ({@code poweroff} powers off). Unless the kernel command line says
  * {@value #IGNORE_POWER_BUTTON}, it loads the ACPI button and evdev drivers and powers off on
- * the first input event, which is the power button: that is how it honours ACPI shutdown.
+ * the first input event, which is the power button: that is how it honours ACPI shutdown. With
+ * {@value #POWER_OFF_WHEN_READY} it powers itself off once ready.
  */
 public final class GuestInitramfs {
 
     public static final String READY = "GUEST-READY";
     public static final String IGNORE_POWER_BUTTON = "hvtest.powerbutton=ignore";
+    /** On the kernel command line: the guest powers itself off as soon as it is ready. */
+    public static final String POWER_OFF_WHEN_READY = "hvtest.poweroff=ready";
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static final List<String> DISK_MODULES = List.of("virtio_pci", "virtio_scsi", "sd_mod");
     private static final List<String> BUTTON_MODULES = List.of("button", "evdev");
@@ -47,6 +50,7 @@ public final class GuestInitramfs {
               while [ "$(ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c /dev/input/event)" -lt "$n" ]; do sleep 0.1; done
             fi
             echo %s
+            if grep -q %s /proc/cmdline; then poweroff -f; fi
             while read -r line; do
               case "$line" in
                 poweroff) poweroff -f ;;
@@ -54,7 +58,7 @@ public final class GuestInitramfs {
               esac
             done
             poweroff -f
-            """.formatted(IGNORE_POWER_BUTTON, READY);
+            """.formatted(IGNORE_POWER_BUTTON, READY, POWER_OFF_WHEN_READY);
 
     private GuestInitramfs() {}
 
