@@ -8,8 +8,8 @@ source scripts/lib.sh
 
 ensure_build_tools
 # What the daemon itself runs: qemu-img checks disk images, setfattr marks overlay layers.
-# Images (qemu-img, setfattr), containers (runc, conmon, ip, iptables, mkfs.ext4), VMs (QEMU, genisoimage).
-apt_install qemu-utils attr runc conmon iproute2 iptables e2fsprogs qemu-system-x86 genisoimage busybox-static
+# Images (qemu-img, setfattr), containers (runc, runsc, conmon, ip, iptables, mkfs.ext4), VMs (QEMU, genisoimage).
+apt_install qemu-utils attr runc runsc conmon iproute2 iptables e2fsprogs qemu-system-x86 genisoimage busybox-static
 build_if_stale
 has_data_dir=no
 for arg in "$@"; do [[ "$arg" == --data-dir* ]] && has_data_dir=yes; done

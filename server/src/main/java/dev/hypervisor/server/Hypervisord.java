@@ -1,6 +1,9 @@
 package dev.hypervisor.server;
 
 import dev.hypervisor.container.ContainerOptions;
+import dev.hypervisor.container.ContainerRuntime;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.runtime.RuntimePlugin;
 import dev.hypervisor.core.network.Subnet;
 import dev.hypervisor.core.usecase.Limits;
 import dev.hypervisor.host.Executables;
@@ -13,6 +16,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.UnaryOperator;
@@ -87,6 +91,16 @@ public final class Hypervisord implements Callable<Integer> {
     @Option(names = "--oci-runtime", defaultValue = "runc",
             description = "OCI runtime for containers: runc, crun, or a path. Default: ${DEFAULT-VALUE}")
     String ociRuntime;
+
+    @Option(names = "--container-runtime", defaultValue = "runc",
+            description = "Runtime class of containers whose spec names none: runc, or runsc (gVisor). Default: ${DEFAULT-VALUE}")
+    String containerRuntime;
+
+    @Option(names = "--runsc-network", defaultValue = "none",
+            description = "runsc's networking: none (loopback only; the only kind Debian 12's runsc runs on kernels"
+                    + " from 6.10, google/gvisor#10704) or sandbox (its own network stack on the node's network)."
+                    + " Default: ${DEFAULT-VALUE}")
+    String runscNetwork;
 
     @Option(names = "--accelerator", defaultValue = "auto",
             description = "How VMs run: kvm, tcg, or auto (KVM when a short probe boots a guest with it). Default: ${DEFAULT-VALUE}")
@@ -163,11 +177,26 @@ public final class Hypervisord implements Callable<Integer> {
         }
         VmOptions vms = VmOptions.defaults(dataDir.resolve("vms")).withAccelerator(accelerator(accelerator))
                 .withKernelDirs(kernelDirectories());
+        boolean gvisorNetworked = switch (runscNetwork) {
+            case "none" -> false;
+            case "sandbox" -> true;
+            default -> throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
+                    "--runsc-network: expected none or sandbox, got " + runscNetwork);
+        };
+        ContainerOptions gvisor = ContainerOptions.defaults(dataDir.resolve("containers-runsc"))
+                .withRuntime(Executables.findOr("runsc", Path.of("/usr/bin/runsc")))
+                .withRuntimeArgs(gvisorNetworked ? List.of("--network=sandbox") : ContainerRuntime.RUNSC_WITHOUT_NETWORK);
+        List<RuntimePlugin> runtimes = RuntimeCatalog.all(new RuntimeCatalog.Settings(containers, gvisor, gvisorNetworked,
+                vms, vms.withRoot(dataDir.resolve("microvms")), defaultKernel));
+        if (runtimes.stream().noneMatch(r -> r.type() == InstanceType.CONTAINER && r.name().equals(containerRuntime))) {
+            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
+                    "--container-runtime: expected runc or runsc, got " + containerRuntime);
+        }
         ImageOptions images = imageOptions;
         config = config.withImageStore(store -> LocalImageStore.open(dataDir.resolve("images"), store, images, node))
                 .withNetworks(new HostNetwork(NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet)))
-                .withRuntimes(RuntimeCatalog.all(new RuntimeCatalog.Settings(containers, vms,
-                        vms.withRoot(dataDir.resolve("microvms")), defaultKernel)));
+                .withRuntimes(runtimes)
+                .withDefaultRuntimes(Map.of(InstanceType.CONTAINER, containerRuntime));
         if (metricsListen.equals("off")) {
             config = config.withMetrics("", -1);
         } else {

@@ -17,12 +17,18 @@ final class RuntimeCatalog {
 
     private RuntimeCatalog() {}
 
-    /** What the runtimes are set up with, from the daemon's options. */
-    record Settings(ContainerOptions containers, VmOptions vms, VmOptions microVms, String defaultKernel) {}
+    /**
+     * What the runtimes are set up with, from the daemon's options; {@code gvisorNetworked}:
+     * whether runsc's own network stack runs on this host (not on kernels from 6.10 with
+     * Debian 12's runsc), else its containers take network {@code none} only.
+     */
+    record Settings(ContainerOptions containers, ContainerOptions gvisor, boolean gvisorNetworked, VmOptions vms,
+            VmOptions microVms, String defaultKernel) {}
 
     static List<RuntimePlugin> all(Settings settings) {
         return List.of(
                 new ContainerRuntime("runc", settings.containers()),
+                new ContainerRuntime("runsc", settings.gvisor(), settings.gvisorNetworked()),
                 new VmRuntime(settings.vms()),
                 new MicroVmRuntime(settings.microVms(), settings.defaultKernel()));
     }

@@ -207,6 +207,39 @@ class ContainersE2ETest {
     }
 
     @Test
+    void aContainerOfRuntimeClassRunscRunsOnGvisorsKernelAndTheDefaultIsRunc() throws Exception {
+        CreateInstanceRequest.Builder request = container("sandboxed", "sh", "-c", "echo kernel=$(uname -r); exec sh");
+        request.getSpecBuilder().setRuntimeClass("runsc").setNetwork(NetworkSpec.newBuilder().setNetworkId("none"));
+        Instance sandboxed = daemon.blocking().createInstance(request.build());
+        assertThat(sandboxed.getSpec().getRuntimeClass()).isEqualTo("runsc");
+        INSTANCES.awaitState(sandboxed.getId(), InstanceState.INSTANCE_STATE_RUNNING);
+        String host = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        assertThat(echo(sandboxed.getId(), "in-the-sandbox")).isTrue();
+        ConsoleViewer viewer = new ConsoleViewer();
+        StreamObserver<ConsoleInput> input = daemon.async().attachConsole(viewer);
+        input.onNext(ConsoleInput.newBuilder().setInstanceId(sandboxed.getId()).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> viewer.text().contains("kernel="));
+        input.onCompleted();
+        assertThat(viewer.text()).doesNotContain("kernel=" + host);
+        assertThat(daemon.blocking().getInstanceStats(GetInstanceStatsRequest.newBuilder()
+                .setInstanceId(sandboxed.getId()).build()).getMemoryUsageBytes()).isPositive();
+
+        Instance plain = daemon.blocking().createInstance(container("plain", "true").build());
+        assertThat(plain.getSpec().getRuntimeClass()).isEqualTo("runc");
+
+        CreateInstanceRequest.Builder networked = container("networked", "true");
+        networked.getSpecBuilder().setRuntimeClass("runsc");
+        assertThatThrownBy(() -> daemon.blocking().createInstance(networked.build()))
+                .hasMessageStartingWith("FAILED_PRECONDITION: spec.network.network_id: runtime class runsc has no network");
+        CreateInstanceRequest.Builder unknown = container("unknown", "true");
+        unknown.getSpecBuilder().setRuntimeClass("kata");
+        assertThatThrownBy(() -> daemon.blocking().createInstance(unknown.build()))
+                .hasMessageStartingWith("INVALID_ARGUMENT: spec.runtime_class: node e2e-node has no runtime class \"kata\"");
+        INSTANCES.delete(sandboxed.getId());
+        INSTANCES.delete(plain.getId());
+    }
+
+    @Test
     void aSecondDaemonOnTheSameBridgeSubnetOrDataDirectoryIsRefused() {
         String bridge = network.options().bridgeName();
         String subnet = network.subnet().toString();

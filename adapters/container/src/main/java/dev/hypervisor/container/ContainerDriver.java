@@ -78,7 +78,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         this.networks = networks;
         Files.createDirectories(ContainerDirs.exitDir(options.root()));
         Files.createDirectories(ContainerDirs.runtimeState(options.root()));
-        this.runtime = new OciRuntime(options.runtime(), ContainerDirs.runtimeState(options.root()));
+        this.runtime = new OciRuntime(options.runtime(), ContainerDirs.runtimeState(options.root()), options.runtimeArgs());
         this.conmon = new Conmon(options.conmon(), runtime);
         this.cgroups = new CgroupStats(InstanceCgroups.detect());
         this.exits = new ExitMonitor(ContainerDirs.exitDir(options.root()), this::onExitFile);
@@ -232,6 +232,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             FileTrees.delete(dirs.dir()); // never into a volume left mounted: that would empty it
             prepared.remove(id);
             cgroups.forget(id);
+            // runc removes the cgroup on delete; runsc, or a runc that crashed, may leave it.
+            InstanceCgroups.detect().remove(id, KILL_WAIT.toMillis());
         } catch (IOException | UncheckedIOException e) {
             throw new DriverException("removing the container failed: " + e.getMessage(), e);
         } finally {

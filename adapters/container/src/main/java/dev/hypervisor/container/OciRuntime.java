@@ -30,10 +30,12 @@ final class OciRuntime {
 
     private final Path binary;
     private final Path stateRoot;
+    private final List<String> flags;
 
-    OciRuntime(Path binary, Path stateRoot) {
+    OciRuntime(Path binary, Path stateRoot, List<String> flags) {
         this.binary = binary;
         this.stateRoot = stateRoot;
+        this.flags = List.copyOf(flags);
     }
 
     Path binary() {
@@ -42,7 +44,9 @@ final class OciRuntime {
 
     /** The arguments conmon passes before the runtime's command. */
     List<String> globalArgs() {
-        return List.of("--root=" + stateRoot);
+        List<String> args = new ArrayList<>(List.of("--root=" + stateRoot));
+        args.addAll(flags);
+        return args;
     }
 
     /**
@@ -50,14 +54,22 @@ final class OciRuntime {
      * under their root. Saves a process when there is surely none (a first start).
      */
     boolean knows(String id) {
-        return java.nio.file.Files.exists(stateRoot.resolve(id));
+        if (java.nio.file.Files.exists(stateRoot.resolve(id))) {
+            return true; // runc's and crun's directory per container
+        }
+        // runsc keeps files named after the container: <id>_sandbox:<id>.state and its lock.
+        try (var entries = java.nio.file.Files.newDirectoryStream(stateRoot, id + "_*")) {
+            return entries.iterator().hasNext();
+        } catch (IOException e) {
+            return true; // cannot tell: ask the runtime
+        }
     }
 
     /** The container's state, or empty when the runtime has no such container. */
     Optional<State> state(String id) throws IOException {
         HostCommand.Result result = HostCommand.call(null, command("state", id));
         if (result.exitCode() != 0) {
-            if (result.output().contains("does not exist") || result.output().contains("not found")) {
+            if (gone(result.output())) {
                 return Optional.empty();
             }
             throw new IOException(binary.getFileName() + " state " + id + " failed: " + result.output());
@@ -93,9 +105,11 @@ final class OciRuntime {
         }
     }
 
+    /** runc says a container "does not exist"; runsc, deleted under it, that its state file is gone. */
     private static boolean gone(String output) {
         return output.contains("does not exist") || output.contains("not found") || output.contains("not running")
-                || output.contains("process already finished");
+                || output.contains("process already finished")
+                || (output.contains("loading container") && output.contains("no such file or directory"));
     }
 
     private List<String> command(String... args) {

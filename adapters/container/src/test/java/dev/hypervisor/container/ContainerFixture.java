@@ -66,8 +66,18 @@ final class ContainerFixture implements AutoCloseable {
     }
 
     ContainerDriver driver(Networks networks) {
-        return ContainerDriver.open(ContainerOptions.defaults(dir.resolve("containers")), images,
-                images.rootFilesystems(), networks);
+        return driver(ContainerOptions.defaults(dir.resolve("containers")), networks);
+    }
+
+    ContainerDriver driver(ContainerOptions options, Networks networks) {
+        return ContainerDriver.open(options, images, images.rootFilesystems(), networks);
+    }
+
+    /** gVisor's runsc under conmon, its state apart from runc's, with no network of its own (as this host needs). */
+    ContainerOptions runsc() {
+        return ContainerOptions.defaults(dir.resolve("containers-runsc"))
+                .withRuntime(dev.hypervisor.host.Executables.findOr("runsc", Path.of("/usr/bin/runsc")))
+                .withRuntimeArgs(ContainerRuntime.RUNSC_WITHOUT_NETWORK);
     }
 
     Instance instance(List<String> command) {
@@ -87,9 +97,9 @@ final class ContainerFixture implements AutoCloseable {
         if (!"root".equals(System.getProperty("user.name"))) {
             throw new IllegalStateException("container tests need root (CI runs as root)");
         }
-        for (String tool : List.of("runc", "conmon", "ip", "mkfs.ext4")) {
+        for (String tool : List.of("runc", "runsc", "conmon", "ip", "mkfs.ext4")) {
             if (Executables.find(tool).isEmpty()) {
-                throw new IllegalStateException(tool + " is missing: ./test.sh installs runc, conmon, iproute2, e2fsprogs");
+                throw new IllegalStateException(tool + " is missing: ./test.sh installs runc, runsc, conmon, iproute2, e2fsprogs");
             }
         }
     }
