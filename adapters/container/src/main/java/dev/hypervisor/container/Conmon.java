@@ -2,13 +2,14 @@ package dev.hypervisor.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Launches conmon, the small monitor that stays with each container for its whole life: it
@@ -47,22 +48,8 @@ final class Conmon {
         command.addAll(arguments(dirs, name));
         // In the container's own directory: conmon leaves files in its working directory (an
         // oom file), which must not land wherever the daemon was started.
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dirs.dir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().put("_OCI_SYNCPIPE", "3");
-        Process process = builder.start();
-        try {
-            if (!process.waitFor(CREATE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException("conmon did not report the container within " + CREATE_TIMEOUT_SECONDS + " s");
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while conmon created the container", e);
-        }
-        String line = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        String line = HostCommand.of(command).in(dirs.dir()).env("_OCI_SYNCPIPE", "3").discardingErrors()
+                .timeout(Duration.ofSeconds(CREATE_TIMEOUT_SECONDS)).call().output();
         if (line.isEmpty()) {
             throw new IOException("conmon exited without creating the container: " + errors(dirs));
         }

@@ -21,9 +21,12 @@ import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.NetworkSpec;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.host.AtomicFiles;
 import dev.hypervisor.host.CgroupStats;
+import dev.hypervisor.host.Deadline;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
+import dev.hypervisor.host.HaltGuard;
 import dev.hypervisor.host.InstanceCgroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,13 +34,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,8 +67,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
     private final ExitMonitor exits;
     // What prepare made in this daemon's life, so preparing again only checks it is still there.
     private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
-    // Containers being stopped, killed or deleted on purpose: their exits are not news.
-    private final Set<String> halting = ConcurrentHashMap.newKeySet();
+    // Containers being stopped, killed or deleted on purpose (their exits are not news), and kills that win over starts.
+    private final HaltGuard guard = new HaltGuard();
     private volatile ExitListener exitListener = (id, status) -> { };
 
     private ContainerDriver(ContainerOptions options, ImageStore images, RootFilesystems rootFilesystems,
@@ -131,8 +132,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             OciConfig.Input input = new OciConfig.Input(instance.id(), instance.name(), rootfs, process, user,
                     instance.spec().cpuCores(), instance.spec().memoryBytes(), options.pidsLimit(),
                     network.namespacePath(), dirs, volumes, !cgroups.unified());
-            writeAtomically(dirs.config(), OciConfig.serialize(OciConfig.build(input)));
-            writeAtomically(dirs.dir().resolve(STOP_SIGNAL_FILE), process.stopSignal().getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(dirs.config(), OciConfig.serialize(OciConfig.build(input)));
+            AtomicFiles.write(dirs.dir().resolve(STOP_SIGNAL_FILE), process.stopSignal());
             prepared.put(instance.id(), new Prepared(network.ipAddress(), rootfs,
                     network.namespacePath().isEmpty() ? null : Path.of(network.namespacePath()),
                     volumes.stream().map(OciConfig.Volume::hostPath).toList()));
@@ -160,8 +161,8 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             if (!Files.exists(dirs.config())) {
                 prepare(instance);
             }
-            halting.add(id);
-            try {
+            long kills = guard.kills(id);
+            try (HaltGuard.Hold hold = guard.hold(id)) {
                 if (state.isPresent()) {
                     runtime.delete(id); // a stopped container of an earlier run
                 }
@@ -170,11 +171,13 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
                         dirs.winszFifo(), dirs.conmonPidFile(), dirs.containerPidFile())) {
                     Files.deleteIfExists(leftover);
                 }
-            } finally {
-                halting.remove(id);
             }
             conmon.create(dirs, instance.name());
             runtime.start(id);
+            if (guard.kills(id) != kills) {
+                halt(instance, Duration.ZERO); // a kill came while the container was starting: it wins
+                throw new DriverException("killed while starting");
+            }
         } catch (IOException e) {
             throw new DriverException("starting the container failed: " + e.getMessage(), e);
         }
@@ -187,33 +190,39 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
 
     @Override
     public void kill(Instance instance) {
+        guard.killed(instance.id());
         halt(instance, Duration.ZERO);
     }
 
-    /** Sends the stop signal, waits up to {@code grace}, then kills everything in the container; deletes it. */
+    /**
+     * Sends the stop signal, waits up to {@code grace} for the container's init to exit, then
+     * kills everything in the container; deletes it. The init's exit is awaited through its
+     * process handle, not by asking the runtime over and over.
+     */
     private void halt(Instance instance, Duration grace) {
         String id = instance.id();
         ContainerDirs dirs = dirs(instance);
-        halting.add(id);
-        try {
+        try (HaltGuard.Hold hold = guard.hold(id)) {
             Optional<OciRuntime.State> state = runtime.state(id);
-            if (state.isPresent() && state.get().running() && !grace.isZero()) {
-                runtime.kill(id, stopSignal(dirs), false);
-                awaitDown(id, grace);
-            }
-            if (runtime.state(id).map(OciRuntime.State::running).orElse(false)) {
-                runtime.kill(id, "SIGKILL", true);
-                if (!awaitDown(id, KILL_WAIT)) {
-                    throw new DriverException("the container did not die within " + KILL_WAIT.toSeconds()
-                            + " s of SIGKILL");
+            if (state.isPresent() && state.get().running()) {
+                Optional<ProcessHandle> init = ProcessHandle.of(state.get().pid());
+                if (!grace.isZero() && init.isPresent()) {
+                    runtime.kill(id, stopSignal(dirs), false);
+                    Deadline.awaitExit(init.get(), grace);
+                }
+                if (init.map(ProcessHandle::isAlive).orElse(false) || runtime.state(id).map(OciRuntime.State::running)
+                        .orElse(false)) {
+                    runtime.kill(id, "SIGKILL", true);
+                    if (init.isPresent() && !Deadline.awaitExit(init.get(), KILL_WAIT)) {
+                        throw new DriverException("the container did not die within " + KILL_WAIT.toSeconds()
+                                + " s of SIGKILL");
+                    }
                 }
             }
             awaitExitFile(dirs);
             runtime.delete(id);
         } catch (IOException e) {
             throw new DriverException("stopping the container failed: " + e.getMessage(), e);
-        } finally {
-            halting.remove(id);
         }
     }
 
@@ -221,8 +230,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
     public void destroy(Instance instance) {
         String id = instance.id();
         ContainerDirs dirs = dirs(instance);
-        halting.add(id);
-        try {
+        try (HaltGuard.Hold hold = guard.hold(id)) {
             runtime.delete(id);
             awaitConmonGone(dirs);
             Volumes.unmountAll(dirs);
@@ -234,10 +242,9 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             cgroups.forget(id);
             // runc removes the cgroup on delete; runsc, or a runc that crashed, may leave it.
             InstanceCgroups.detect().remove(id, KILL_WAIT.toMillis());
+            guard.forget(id);
         } catch (IOException | UncheckedIOException e) {
             throw new DriverException("removing the container failed: " + e.getMessage(), e);
-        } finally {
-            halting.remove(id);
         }
     }
 
@@ -317,7 +324,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
 
     /** conmon wrote an exit file: tell the reconciler, unless the exit was ours. */
     private void onExitFile(String id) {
-        if (halting.contains(id)) {
+        if (guard.halting(id)) {
             return;
         }
         ContainerDirs dirs = new ContainerDirs(options.root(), id);
@@ -361,30 +368,15 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
                 : "exited with code " + exitCode + " after a process in it was killed for lack of memory";
     }
 
-    private boolean awaitDown(String id, Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (!runtime.state(id).map(OciRuntime.State::running).orElse(false)) {
-                return true;
-            }
-            if (System.nanoTime() >= deadline) {
-                return false;
-            }
-            sleep(POLL);
-        }
-    }
-
     /** conmon writes the exit code right after the container dies; wait for it so the record is complete. */
     private static void awaitExitFile(ContainerDirs dirs) {
-        long deadline = System.nanoTime() + EXIT_FILE_WAIT.toNanos();
-        while (System.nanoTime() < deadline && conmonAlive(dirs) && !Files.exists(dirs.exitFile())) {
-            sleep(POLL);
-        }
+        Deadline.after(EXIT_FILE_WAIT).await(() -> !conmonAlive(dirs) || Files.exists(dirs.exitFile()), POLL);
     }
 
     /**
      * Ends the conmon of a container that is gone. Once the exit file is written conmon has
-     * nothing left to do but tidy up, so it is asked to finish rather than waited for.
+     * nothing left to do but tidy up, so it is asked to finish rather than waited for; one
+     * that will not is killed, and its end awaited, so that a new conmon never meets it.
      */
     private static void awaitConmonGone(ContainerDirs dirs) {
         Optional<ProcessHandle> conmon = conmonPid(dirs).flatMap(ProcessHandle::of)
@@ -395,13 +387,9 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         if (Files.exists(dirs.exitFile())) {
             conmon.get().destroy();
         }
-        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
-        while (conmon.get().isAlive()) {
-            if (System.nanoTime() >= deadline) {
-                conmon.get().destroyForcibly();
-                return;
-            }
-            sleep(POLL);
+        if (!Deadline.awaitExit(conmon.get(), KILL_WAIT)) {
+            conmon.get().destroyForcibly();
+            Deadline.awaitExit(conmon.get(), EXIT_FILE_WAIT);
         }
     }
 
@@ -428,21 +416,6 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
 
     private ContainerDirs dirs(Instance instance) {
         return new ContainerDirs(options.root(), instance.id());
-    }
-
-    static void writeAtomically(Path file, byte[] content) throws IOException {
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(temp, content);
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DriverException("interrupted");
-        }
     }
 
     @Override

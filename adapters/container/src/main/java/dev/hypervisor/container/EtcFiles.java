@@ -1,6 +1,7 @@
 package dev.hypervisor.container;
 
 import dev.hypervisor.core.network.NetworkAttachment;
+import dev.hypervisor.host.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -23,8 +24,8 @@ final class EtcFiles {
             resolv.append("search ").append(String.join(" ", network.searchDomains())).append('\n');
         }
         network.nameservers().forEach(ns -> resolv.append("nameserver ").append(ns).append('\n'));
-        ContainerDriver.writeAtomically(dirs.hosts(), hosts.toString().getBytes(StandardCharsets.UTF_8));
-        ContainerDriver.writeAtomically(dirs.hostname(), (hostname + "\n").getBytes(StandardCharsets.UTF_8));
-        ContainerDriver.writeAtomically(dirs.resolvConf(), resolv.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dirs.hosts(), hosts.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dirs.hostname(), (hostname + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dirs.resolvConf(), resolv.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

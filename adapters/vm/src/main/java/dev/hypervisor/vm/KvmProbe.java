@@ -1,5 +1,6 @@
 package dev.hypervisor.vm;
 
+import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -90,8 +91,7 @@ final class KvmProbe {
     private static boolean bootsWithin(List<String> command, Duration timeout) {
         Process process;
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .start();
+            process = HostCommand.of(command).start(); // watched here, and ended at the probe's deadline below
         } catch (IOException e) {
             LOG.warn("cannot run the KVM probe: {}", e.toString());
             return false;

@@ -127,14 +127,8 @@ final class RunningVm implements AutoCloseable {
             gone.countDown();
             return;
         }
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (QemuProcesses.alive(pid, dirs) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        dev.hypervisor.host.Deadline.after(java.time.Duration.ofSeconds(10))
+                .await(() -> !QemuProcesses.alive(pid, dirs), java.time.Duration.ofMillis(20));
         boolean expected = halting.getAsBoolean();
         RuntimeStatus status = QemuProcesses.recordExitIfAbsent(dirs,
                 expected ? RuntimeStatus.exited(0, "") : RuntimeStatus.exited(1, QemuProcesses.deathReason(dirs)));

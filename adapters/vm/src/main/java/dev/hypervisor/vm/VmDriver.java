@@ -20,20 +20,22 @@ import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.NetworkCounters;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.host.AtomicFiles;
+import dev.hypervisor.host.Deadline;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
+import dev.hypervisor.host.HaltGuard;
+import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.host.InstanceCgroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -67,10 +69,8 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     private final InstanceCgroups cgroups = InstanceCgroups.detect();
     private final ProcessUsage usage = new ProcessUsage();
     private final Map<String, RunningVm> running = new ConcurrentHashMap<>();
-    // VMs being stopped, killed or deleted on purpose: their exits are not news.
-    private final Set<String> halting = ConcurrentHashMap.newKeySet();
-    // When each VM was last killed (System.nanoTime), so that a start racing with a kill yields to it.
-    private final Map<String, Long> killedAt = new ConcurrentHashMap<>();
+    // VMs being stopped, killed or deleted on purpose (their exits are not news), and kills that win over starts.
+    private final HaltGuard guard = new HaltGuard();
     private volatile ExitListener exitListener = (id, status) -> { };
 
     private VmDriver(VmOptions options, Machine machine, Networks networks) {
@@ -134,9 +134,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
         try {
             Files.createDirectories(dirs.dir());
             Machine.Prepared prepared = machine.prepare(instance, dirs);
-            Path temp = dirs.commandFile().resolveSibling("qemu.args.tmp");
-            Files.write(temp, JSON.writeValueAsBytes(prepared.arguments()));
-            Files.move(temp, dirs.commandFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(dirs.commandFile(), JSON.writeValueAsBytes(prepared.arguments()));
             return new Provisioned(prepared.ipAddress());
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new DriverException(e.getMessage(), e);
@@ -148,7 +146,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     @Override
     public void start(Instance instance) {
         VmDirs dirs = dirs(instance);
-        long begun = System.nanoTime();
+        long kills = guard.kills(instance.id());
         try {
             Optional<Long> pid = QemuProcesses.livePid(dirs);
             if (pid.isPresent()) {
@@ -167,20 +165,15 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
                     machine.forAccelerator(arguments, KvmProbe.accelerator(options)));
             cgroups.create(instance.id());
             QemuProcesses.markStart(dirs);
-            Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dirs.qemuLog().toFile())).start();
             // It returns once the VM is set up and QEMU has daemonized, or fails with the reason in its log.
-            if (!qemu.waitFor(60, TimeUnit.SECONDS)) {
-                qemu.destroyForcibly();
-                throw new DriverException("QEMU did not start within 60 s");
-            }
-            if (qemu.exitValue() != 0) {
+            HostCommand.Result launched = HostCommand.of(command).appendingOutputTo(dirs.qemuLog())
+                    .timeout(Duration.ofSeconds(60)).call();
+            if (launched.exitCode() != 0) {
                 throw new DriverException("QEMU failed to start: " + QemuProcesses.deathReason(dirs));
             }
             long started = Long.parseLong(Files.readString(dirs.pidFile()).strip());
             QemuProcesses.recordStart(dirs, started);
-            Long killed = killedAt.get(instance.id());
-            if (killed != null && killed - begun > 0) {
+            if (guard.kills(instance.id()) != kills) {
                 halt(instance, Duration.ZERO); // a kill came while QEMU was starting: it wins
                 throw new DriverException("killed while starting");
             }
@@ -188,9 +181,6 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             LOG.info("{} {} runs as QEMU pid {}", noun(), instance.id(), started);
         } catch (IOException | NumberFormatException e) {
             throw new DriverException("starting the " + noun() + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DriverException("interrupted starting the " + noun(), e);
         }
     }
 
@@ -201,7 +191,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
 
     @Override
     public void kill(Instance instance) {
-        killedAt.put(instance.id(), System.nanoTime());
+        guard.killed(instance.id());
         halt(instance, Duration.ZERO);
     }
 
@@ -209,8 +199,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     private void halt(Instance instance, Duration grace) {
         String id = instance.id();
         VmDirs dirs = dirs(instance);
-        halting.add(id);
-        try {
+        try (HaltGuard.Hold hold = guard.hold(id)) {
             Optional<Long> pid = QemuProcesses.livePid(dirs);
             if (pid.isEmpty()) {
                 return;
@@ -242,7 +231,6 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             throw new DriverException("interrupted stopping the " + noun(), e);
         } finally {
             running.remove(id);
-            halting.remove(id);
         }
     }
 
@@ -273,8 +261,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     public void destroy(Instance instance) {
         String id = instance.id();
         VmDirs dirs = dirs(instance);
-        halting.add(id);
-        try {
+        try (HaltGuard.Hold hold = guard.hold(id)) {
             if (QemuProcesses.livePid(dirs).isPresent()) {
                 kill(instance);
             }
@@ -283,11 +270,9 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
             machine.release(instance);
             FileTrees.delete(dirs.dir());
             usage.forget(id);
-            killedAt.remove(id);
+            guard.forget(id);
         } catch (IOException | UncheckedIOException e) {
             throw new DriverException("removing the " + noun() + " failed: " + e.getMessage(), e);
-        } finally {
-            halting.remove(id);
         }
     }
 
@@ -326,7 +311,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
         if (recorded.isPresent()) {
             return recorded.get();
         }
-        if (halting.contains(instance.id())) {
+        if (guard.halting(instance.id())) {
             return RuntimeStatus.exited(0, "");
         }
         // It ran and nobody saw it end: it died while no daemon watched (a powered-off guest would still be there).
@@ -380,7 +365,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
                 vm.close();
             }
             VmDirs dirs = dirs(instance);
-            vm = RunningVm.attach(dirs, pid, reason -> machine.poweredOff(dirs, reason), () -> halting.contains(id),
+            vm = RunningVm.attach(dirs, pid, reason -> machine.poweredOff(dirs, reason), () -> guard.halting(id),
                     status -> {
                 running.remove(id);
                 exitListener.onExit(id, status);
@@ -400,19 +385,7 @@ public final class VmDriver implements Driver, Resettable, StatsSource, ConsoleS
     }
 
     private static boolean awaitDead(long pid, VmDirs dirs, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (QemuProcesses.alive(pid, dirs)) {
-            if (System.nanoTime() >= deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DriverException("interrupted");
-            }
-        }
-        return true;
+        return Deadline.after(timeout).await(() -> !QemuProcesses.alive(pid, dirs), POLL);
     }
 
     private VmDirs dirs(Instance instance) {

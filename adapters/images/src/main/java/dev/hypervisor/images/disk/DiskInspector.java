@@ -2,10 +2,10 @@ package dev.hypervisor.images.disk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * Checks a disk image with {@code qemu-img info}: only qcow2 and raw are accepted, and a
@@ -25,21 +25,19 @@ public final class DiskInspector {
     }
 
     public DiskInfo inspect(Path file) {
-        Process process;
+        HostCommand.Result result;
         try {
             // -f is not given on purpose: detection is what we ask for; --force-share reads a file in use.
-            process = new ProcessBuilder(qemuImg, "info", "--output=json", "--force-share", file.toString())
-                    .redirectErrorStream(false).start();
+            result = HostCommand.of(qemuImg, "info", "--output=json", "--force-share", file.toString())
+                    .separatingErrors().timeout(Duration.ofSeconds(60)).call();
         } catch (IOException e) {
-            throw new DiskImageException("cannot run " + qemuImg + " (install qemu-utils): " + e.getMessage());
+            throw new DiskImageException(e.getMessage() + " (qemu-img is in qemu-utils)");
+        }
+        if (result.exitCode() != 0) {
+            throw new DiskImageException("not a disk image qemu-img can read: " + result.errors());
         }
         try {
-            byte[] out = process.getInputStream().readAllBytes();
-            String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new DiskImageException("not a disk image qemu-img can read: " + err);
-            }
-            JsonNode info = JSON.readTree(out);
+            JsonNode info = JSON.readTree(result.output());
             String format = info.path("format").asText("");
             if (!format.equals("qcow2") && !format.equals("raw")) {
                 throw new DiskImageException("unsupported disk format \"" + format + "\": qcow2 or raw only");
@@ -51,10 +49,6 @@ public final class DiskInspector {
             return new DiskInfo(format, info.path("virtual-size").asLong());
         } catch (IOException e) {
             throw new DiskImageException("cannot read qemu-img output: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new DiskImageException("interrupted while inspecting a disk image");
         }
     }
 }
