@@ -11,7 +11,7 @@ import dev.hypervisor.host.HostLock;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.network.NetworkOptions;
-import dev.hypervisor.vm.VmOptions;
+import dev.hypervisor.qemu.VmOptions;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;

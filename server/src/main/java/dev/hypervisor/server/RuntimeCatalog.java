@@ -3,8 +3,8 @@ package dev.hypervisor.server;
 import dev.hypervisor.container.ContainerOptions;
 import dev.hypervisor.container.ContainerRuntime;
 import dev.hypervisor.core.runtime.RuntimePlugin;
-import dev.hypervisor.vm.MicroVmRuntime;
-import dev.hypervisor.vm.VmOptions;
+import dev.hypervisor.microvm.MicroVmRuntime;
+import dev.hypervisor.qemu.VmOptions;
 import dev.hypervisor.vm.VmRuntime;
 import java.util.List;
 

@@ -20,7 +20,7 @@ import dev.hypervisor.images.testing.LayerTree;
 import dev.hypervisor.images.testing.OciImageBuilder;
 import dev.hypervisor.images.testing.RegistryServer;
 import dev.hypervisor.network.testing.TestNetwork;
-import dev.hypervisor.vm.testing.GuestKernel;
+import dev.hypervisor.qemu.testing.GuestKernel;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -19,10 +19,11 @@ import dev.hypervisor.api.v1.StopInstanceRequest;
 import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.host.InstanceCgroups;
 import dev.hypervisor.network.testing.TestNetwork;
-import dev.hypervisor.vm.VmDriver;
-import dev.hypervisor.vm.testing.GuestDisk;
-import dev.hypervisor.vm.testing.GuestInitramfs;
-import dev.hypervisor.vm.testing.GuestKernel;
+import dev.hypervisor.qemu.Machine;
+import dev.hypervisor.vm.Q35Machine;
+import dev.hypervisor.qemu.testing.GuestDisk;
+import dev.hypervisor.qemu.testing.GuestInitramfs;
+import dev.hypervisor.qemu.testing.GuestKernel;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -111,8 +112,8 @@ class VmsE2ETest {
                         .addDisks(DiskSpec.newBuilder().setName("root").setSizeBytes(64L << 20).setType("ssd").setBoot(true))
                         .setKernel(kernel.vmlinuz().toString()))
                 .setMetadata(Metadata.newBuilder()
-                        .putAnnotations(VmDriver.INITRD_ANNOTATION, initramfs.toString())
-                        .putAnnotations(VmDriver.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"))
+                        .putAnnotations(Q35Machine.INITRD_ANNOTATION, initramfs.toString())
+                        .putAnnotations(Machine.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"))
                 .build());
         assertThat(created.getState()).isEqualTo(InstanceState.INSTANCE_STATE_CREATING);
         String id = created.getId();

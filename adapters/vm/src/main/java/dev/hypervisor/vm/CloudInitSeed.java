@@ -2,6 +2,7 @@ package dev.hypervisor.vm;
 
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.host.HostCommand;
+import dev.hypervisor.qemu.VmDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -8,6 +8,12 @@ import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.core.network.TapAttachment;
+import dev.hypervisor.qemu.KernelPaths;
+import dev.hypervisor.qemu.Machine;
+import dev.hypervisor.qemu.QemuCommand;
+import dev.hypervisor.qemu.VmDirs;
+import dev.hypervisor.qemu.VmDisks;
+import dev.hypervisor.qemu.VmOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +27,17 @@ import java.util.stream.Stream;
  * base disk), with a cloud-init seed, or a kernel given in the spec.
  *
  * <p>Per-instance inputs beyond the spec: {@code spec.kernel} is a kernel file on this node for
- * direct kernel boot, with the annotations {@value VmDriver#INITRD_ANNOTATION} (an initrd file)
- * and {@value VmDriver#CMDLINE_ANNOTATION} (the command line, default
- * {@value VmDriver#DEFAULT_CMDLINE}); {@value CloudInitSeed#USER_DATA_ANNOTATION} is the
+ * direct kernel boot, with the annotations {@value #INITRD_ANNOTATION} (an initrd file)
+ * and {@value Machine#CMDLINE_ANNOTATION} (the command line, default
+ * {@value #DEFAULT_CMDLINE}); {@value CloudInitSeed#USER_DATA_ANNOTATION} is the
  * cloud-init user-data.
  */
-final class Q35Machine implements Machine {
+public final class Q35Machine implements Machine {
+
+    /** The initrd of a kernel booted directly: a file in the node's kernel directories. */
+    public static final String INITRD_ANNOTATION = "hypervisor.dev/initrd";
+    static final String DEFAULT_CMDLINE = "console=ttyS0";
+
 
     private final VmOptions options;
     private final ImageStore images;
@@ -47,6 +58,11 @@ final class Q35Machine implements Machine {
     @Override
     public InstanceType type() {
         return InstanceType.VM;
+    }
+
+    @Override
+    public String noun() {
+        return "VM";
     }
 
     @Override
@@ -72,10 +88,10 @@ final class Q35Machine implements Machine {
             return Optional.empty();
         }
         Map<String, String> annotations = instance.metadata().annotations();
-        Optional<Path> initrd = Optional.ofNullable(annotations.get(VmDriver.INITRD_ANNOTATION))
-                .filter(s -> !s.isEmpty()).map(s -> kernelPaths.resolve("the " + VmDriver.INITRD_ANNOTATION + " annotation", s));
+        Optional<Path> initrd = Optional.ofNullable(annotations.get(INITRD_ANNOTATION))
+                .filter(s -> !s.isEmpty()).map(s -> kernelPaths.resolve("the " + INITRD_ANNOTATION + " annotation", s));
         return Optional.of(new QemuCommand.Kernel(kernelPaths.resolve("spec.kernel", kernel), initrd,
-                annotations.getOrDefault(VmDriver.CMDLINE_ANNOTATION, VmDriver.DEFAULT_CMDLINE)));
+                annotations.getOrDefault(CMDLINE_ANNOTATION, DEFAULT_CMDLINE)));
     }
 
     @Override

@@ -7,7 +7,11 @@ import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.runtime.RuntimeContext;
 import dev.hypervisor.core.runtime.RuntimePlugin;
+import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.host.Executables;
+import dev.hypervisor.qemu.KernelPaths;
+import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.VmOptions;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -59,10 +63,10 @@ public final class VmRuntime implements RuntimePlugin {
             throw DomainException.invalidArgument("spec.env", "a VM takes no environment variables"
                     + " (containers and microVMs do)");
         }
-        String initrd = metadata.annotations().getOrDefault(VmDriver.INITRD_ANNOTATION, "");
+        String initrd = metadata.annotations().getOrDefault(Q35Machine.INITRD_ANNOTATION, "");
         if (spec.kernel().isEmpty()) {
             if (!initrd.isEmpty()) {
-                throw DomainException.invalidArgument("metadata.annotations", VmDriver.INITRD_ANNOTATION
+                throw DomainException.invalidArgument("metadata.annotations", Q35Machine.INITRD_ANNOTATION
                         + " needs spec.kernel");
             }
             return spec;
@@ -73,13 +77,15 @@ public final class VmRuntime implements RuntimePlugin {
         }
         kernelPaths.check("spec.kernel", spec.kernel());
         if (!initrd.isEmpty()) {
-            kernelPaths.check("metadata.annotations[" + VmDriver.INITRD_ANNOTATION + "]", initrd);
+            kernelPaths.check("metadata.annotations[" + Q35Machine.INITRD_ANNOTATION + "]", initrd);
         }
         return spec;
     }
 
     @Override
     public Driver open(RuntimeContext context) {
-        return VmDriver.open(options, context.images(), context.diskImages(), context.networks());
+        Networks networks = context.networks();
+        return QemuDriver.openResettable(options, new Q35Machine(options, context.images(), context.diskImages(), networks),
+                networks);
     }
 }

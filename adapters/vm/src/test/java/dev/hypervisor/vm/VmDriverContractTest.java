@@ -1,10 +1,12 @@
 package dev.hypervisor.vm;
 
+import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.testing.Screen;
 import dev.hypervisor.core.driver.Driver;
 import dev.hypervisor.core.driver.DriverContract;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.network.testing.HostResidue;
-import dev.hypervisor.vm.testing.GuestInitramfs;
+import dev.hypervisor.qemu.testing.GuestInitramfs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +45,7 @@ class VmDriverContractTest extends DriverContract {
 
     @Override
     protected void closeDriver(Driver driver) {
-        ((VmDriver) driver).close();
+        ((QemuDriver) driver).close();
     }
 
     @Override
@@ -56,8 +58,8 @@ class VmDriverContractTest extends DriverContract {
 
     @Override
     protected void awaitUp(Driver driver, Instance instance) {
-        VmDriverTest.Screen screen = new VmDriverTest.Screen(); // replayed the scrollback, then live
-        try (var session = ((VmDriver) driver).attach(instance, screen)) {
+        Screen screen = new Screen(); // replayed the scrollback, then live
+        try (var session = ((QemuDriver) driver).attach(instance, screen)) {
             screen.await(GuestInitramfs.READY, patience());
         }
     }

@@ -1,5 +1,11 @@
 package dev.hypervisor.vm;
 
+import dev.hypervisor.qemu.ResettableQemuDriver;
+import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.VmDirs;
+import dev.hypervisor.qemu.QemuProcesses;
+import dev.hypervisor.qemu.testing.QemuGuests;
+import dev.hypervisor.qemu.testing.Screen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +16,7 @@ import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.host.InstanceCgroups;
-import dev.hypervisor.vm.testing.GuestInitramfs;
+import dev.hypervisor.qemu.testing.GuestInitramfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +44,7 @@ class VmDriverTest {
     @TempDir
     static Path tmp;
     static VmFixture fixture;
-    VmDriver driver;
+    ResettableQemuDriver driver;
     final Map<String, RuntimeStatus> exits = new ConcurrentHashMap<>();
     final List<Instance> made = new ArrayList<>();
 
@@ -59,34 +65,15 @@ class VmDriverTest {
         driver = open();
     }
 
-    private VmDriver open() {
-        VmDriver opened = fixture.driver();
+    private ResettableQemuDriver open() {
+        ResettableQemuDriver opened = fixture.driver();
         opened.setExitListener(exits::put);
         return opened;
     }
 
     @AfterEach
     void destroyEverything() throws IOException {
-        destroyAll(driver, made, fixture.options().root());
-    }
-
-    /** Destroys what a test made, closes the driver, and checks that nothing is left: dir, cgroup, tap, QEMU. */
-    static void destroyAll(VmDriver driver, List<Instance> made, Path root) throws IOException {
-        for (Instance instance : made) {
-            driver.destroy(instance);
-            assertThat(root.resolve(instance.id())).doesNotExist();
-            assertThat(CGROUPS.dirs(instance.id())).allSatisfy(dir -> assertThat(dir).doesNotExist());
-            assertThat(Path.of("/sys/class/net", tapOf(instance))).doesNotExist();
-        }
-        driver.close();
-        assertThat(qemusUnder(root)).as("QEMU processes left behind").isEmpty();
-    }
-
-    /** Checks that the instance's QEMU, and only it, is in the instance's cgroup. */
-    static void assertQemuInItsCgroup(Path root, Instance instance) {
-        long pid = QemuProcesses.livePid(new VmDirs(root, instance.id())).orElseThrow();
-        assertThat(CGROUPS.dirs(instance.id())).isNotEmpty().allSatisfy(dir ->
-                assertThat(InstanceCgroups.pids(dir)).as("QEMU is in its cgroup " + dir).containsExactly(pid));
+        QemuGuests.destroyAll(driver, made, fixture.options().root());
     }
 
     private Instance boot(boolean honoursPowerButton, Screen screen) {
@@ -123,14 +110,14 @@ class VmDriverTest {
         screen.await("sdb", Duration.ofSeconds(10)); // the data disk is there too
         session.close();
 
-        assertQemuInItsCgroup(fixture.options().root(), instance);
+        QemuGuests.assertQemuInItsCgroup(fixture.options().root(), instance);
 
         Screen late = new Screen();
         driver.attach(instance, late).close();
         assertThat(late.text()).as("a new viewer is replayed the scrollback").contains(GuestInitramfs.READY, "answer-42");
         assertThat(driver.inspect(instance)).isEqualTo(RuntimeStatus.RUNNING);
         driver.start(instance); // idempotent
-        assertThat(Path.of("/sys/class/net", tapOf(instance), "master")).exists();
+        assertThat(Path.of("/sys/class/net", QemuGuests.tapOf(instance), "master")).exists();
     }
 
     @Test
@@ -209,59 +196,6 @@ class VmDriverTest {
         assertThat(exits.get(instance.id()).exitCode()).as("the kill was no news").isEqualTo(1);
     }
 
-    private static String tapOf(Instance instance) {
-        String tail = instance.id().substring("inst-".length());
-        return "ht" + (tail.length() <= 13 ? tail : tail.substring(tail.length() - 13));
-    }
 
     /** The QEMU processes whose command line names a file under {@code root}. */
-    static List<Long> qemusUnder(Path root) throws IOException {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(p -> {
-                        try {
-                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
-                                    .contains(root.toString());
-                        } catch (IOException e) {
-                            return false;
-                        }
-                    })
-                    .map(p -> Long.parseLong(p.getFileName().toString())).toList();
-        }
-    }
-
-    /** A viewer that keeps all it is shown. */
-    static final class Screen implements ConsoleOutput {
-        private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        private volatile String end;
-
-        @Override
-        public synchronized void onData(byte[] data) {
-            seen.writeBytes(data);
-        }
-
-        @Override
-        public void onEnd(String reason) {
-            end = reason;
-        }
-
-        synchronized String text() {
-            return seen.toString(StandardCharsets.UTF_8);
-        }
-
-        void await(String marker, Duration timeout) {
-            try {
-                org.awaitility.Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50))
-                        .until(() -> text().contains(marker));
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
-                String text = text();
-                throw new AssertionError("\"" + marker + "\" not on the console within " + timeout + "; its end:\n"
-                        + text.substring(Math.max(0, text.length() - 1500)), e);
-            }
-        }
-
-        void awaitEnd(Duration timeout) {
-            org.awaitility.Awaitility.await().atMost(timeout).until(() -> end != null);
-        }
-    }
 }

@@ -1,5 +1,9 @@
 package dev.hypervisor.vm;
 
+import dev.hypervisor.qemu.ResettableQemuDriver;
+import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.VmOptions;
+import dev.hypervisor.qemu.Machine;
 import com.sun.net.httpserver.HttpServer;
 import dev.hypervisor.core.instance.DiskSpec;
 import dev.hypervisor.core.instance.Instance;
@@ -15,8 +19,8 @@ import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.network.testing.TestNetwork;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
-import dev.hypervisor.vm.testing.GuestInitramfs;
-import dev.hypervisor.vm.testing.GuestKernel;
+import dev.hypervisor.qemu.testing.GuestInitramfs;
+import dev.hypervisor.qemu.testing.GuestKernel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -94,8 +98,9 @@ final class VmFixture implements AutoCloseable {
                 .withKernelDirs(List.of(kernel.vmlinuz().getParent(), initramfs.getParent()));
     }
 
-    VmDriver driver() {
-        return VmDriver.open(options(), images, images.diskImages(), network.network());
+    ResettableQemuDriver driver() {
+        return QemuDriver.openResettable(options(), new Q35Machine(options(), images, images.diskImages(), network.network()),
+                network.network());
     }
 
     /** A 1-vCPU, 256 MiB VM booting the test kernel, on the test bridge, with an ssd boot disk of 64 MiB and a 16 MiB hdd. */
@@ -108,9 +113,9 @@ final class VmFixture implements AutoCloseable {
         int n = SEQUENCE.incrementAndGet();
         String id = "inst-v" + Long.toString(System.nanoTime() % 1_000_000_000L, 36) + n;
         Map<String, String> annotations = new HashMap<>();
-        annotations.put(VmDriver.INITRD_ANNOTATION, initramfs.toString());
+        annotations.put(Q35Machine.INITRD_ANNOTATION, initramfs.toString());
         // quiet: under TCG every line on the emulated UART costs boot time.
-        annotations.put(VmDriver.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"
+        annotations.put(Machine.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"
                 + (honoursPowerButton ? "" : " " + GuestInitramfs.IGNORE_POWER_BUTTON) + (cmdline.isEmpty() ? "" : " " + cmdline));
         annotations.put(CloudInitSeed.USER_DATA_ANNOTATION, "#cloud-config\nhostname: vm-" + n + "\n");
         InstanceSpec spec = new InstanceSpec(image, 1, 256L << 20,

@@ -14,10 +14,11 @@ import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.server.Hypervisord;
-import dev.hypervisor.vm.VmDriver;
-import dev.hypervisor.vm.testing.GuestDisk;
-import dev.hypervisor.vm.testing.GuestInitramfs;
-import dev.hypervisor.vm.testing.GuestKernel;
+import dev.hypervisor.qemu.Machine;
+import dev.hypervisor.vm.Q35Machine;
+import dev.hypervisor.qemu.testing.GuestDisk;
+import dev.hypervisor.qemu.testing.GuestInitramfs;
+import dev.hypervisor.qemu.testing.GuestKernel;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -184,8 +185,8 @@ public final class VmBench {
                         .addDisks(DiskSpec.newBuilder().setName("root").setSizeBytes(64L << 20).setType("ssd").setBoot(true))
                         .setKernel(kernel.toString()))
                 .setMetadata(Metadata.newBuilder()
-                        .putAnnotations(VmDriver.INITRD_ANNOTATION, initramfs.toString())
-                        .putAnnotations(VmDriver.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"))
+                        .putAnnotations(Q35Machine.INITRD_ANNOTATION, initramfs.toString())
+                        .putAnnotations(Machine.CMDLINE_ANNOTATION, "console=ttyS0 panic=-1 quiet"))
                 .build();
     }
 }
