@@ -16,19 +16,25 @@ import java.nio.file.Path;
 final class HostNetwork implements DaemonConfig.NetworksFactory {
 
     private final NetworkOptions options;
+    // Held for the daemon's life (the config, and so this, lives as long as the daemon): a lock
+    // only a local referred to would be released when the garbage collector closes its file.
+    private HostLock bridge;
 
     HostNetwork(NetworkOptions options) {
         this.options = options;
     }
 
     @Override
-    public Networks open(Store store) {
-        HostLock bridge = HostLock.acquire(Path.of("/run/hypervisord", "bridge-" + options.bridgeName() + ".lock"),
-                "bridge " + options.bridgeName()); // held for the daemon's life
+    public synchronized Networks open(Store store) {
+        if (bridge == null) {
+            bridge = HostLock.acquire(Path.of("/run/hypervisord", "bridge-" + options.bridgeName() + ".lock"),
+                    "bridge " + options.bridgeName());
+        }
         try {
             BridgeNetwork.requireSubnetFree(options);
         } catch (IllegalStateException e) {
             bridge.close();
+            bridge = null;
             throw new HostLock.Held(e.getMessage());
         }
         return BridgeNetwork.open(store, options);
