@@ -26,6 +26,8 @@ final class InstanceDetail {
     d.add("Runtime", spec.getRuntimeClass());
     d.add("State", EnumNames.shortName(i.getState()));
     d.add("Error", i.getErrorMessage());
+    d.add("Retrying", i.getAttempts() == 0 ? ""
+        : "failed " + i.getAttempts() + (i.getAttempts() == 1 ? " time" : " times") + ", last: " + i.getLastError());
     d.add("Node", i.getNodeId());
     d.add("IP", i.getIpAddress());
     d.add("Image", spec.getImage());

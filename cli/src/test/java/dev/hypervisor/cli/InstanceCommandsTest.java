@@ -39,6 +39,16 @@ class InstanceCommandsTest {
   }
 
   @Test
+  void getShowsAStepBeingRetried() {
+    cli.service.get = r -> Fixtures.instance(r.getInstanceId(), "web", InstanceState.INSTANCE_STATE_STARTING)
+        .toBuilder().setAttempts(2).setLastError("loop device busy").build();
+
+    CliHarness.Result result = cli.run("get", "inst-abc");
+
+    assertThat(result.out().lines()).contains("Retrying: failed 2 times, last: loop device busy");
+  }
+
+  @Test
   void getInJsonModeParsesBackToTheSameInstance() throws Exception {
     Instance instance = Fixtures.instance("inst-abc", "web");
     cli.service.get = r -> instance;

@@ -113,6 +113,7 @@ public final class ApiMapper {
                 .setCreatedAt(timestamp(instance.createdAt())).setUpdatedAt(timestamp(instance.updatedAt()))
                 .setRevision(instance.revision())
                 .setRegion(instance.placement().region()).setZone(instance.placement().zone())
+                .setAttempts(instance.attempts()).setLastError(instance.lastError())
                 .build();
     }
 

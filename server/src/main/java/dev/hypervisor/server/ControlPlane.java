@@ -60,7 +60,7 @@ final class ControlPlane implements AutoCloseable {
         census = new InstanceCensus(repository);
         // Steps mostly wait on runtimes (runc, conmon, ip, mount): enough of them run at once to
         // keep 50 concurrent creates moving, as 50 parallel runc runs would.
-        reconciler = new Reconciler(repository, drivers, images, clock, config.relistInterval(), 64);
+        reconciler = new Reconciler(repository, drivers, images, clock, config.relistInterval(), 64, config.retries());
         useCases = new UseCases(
                 new CreateInstance(repository, requests, new CreateValidation(config.limits(), images), drivers,
                         new InstanceIds(), clock, admission),

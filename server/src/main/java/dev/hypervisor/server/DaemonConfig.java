@@ -2,6 +2,7 @@ package dev.hypervisor.server;
 
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.core.reconcile.RetryPolicy;
 import dev.hypervisor.core.runtime.RuntimePlugin;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.core.usecase.Limits;
@@ -34,7 +35,8 @@ public record DaemonConfig(
         Optional<ImageStoreFactory> imageStore,
         Optional<NetworksFactory> networks,
         DiskPolicy disk,
-        StoreLocation store) {
+        StoreLocation store,
+        RetryPolicy retries) {
 
     /** Opens this node's image store on the daemon's revisioned store (images keep their records there). */
     @FunctionalInterface
@@ -72,7 +74,8 @@ public record DaemonConfig(
     public static DaemonConfig defaults(Path dataDir, String nodeId) {
         return new DaemonConfig("127.0.0.1", 50051, dataDir, nodeId, Limits.defaults(), "127.0.0.1", 9464,
                 Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Map.of(),
-                Optional.empty(), Optional.empty(), DiskPolicy.none(), StoreLocation.embedded());
+                Optional.empty(), Optional.empty(), DiskPolicy.none(), StoreLocation.embedded(),
+                RetryPolicy.defaults());
     }
 
     public DaemonConfig withListen(String host, int port) {
@@ -93,9 +96,15 @@ public record DaemonConfig(
         return edit(b -> b.limits = newLimits);
     }
 
-    /** Exactly these runtimes (test doubles are their own plugins), in place of the configured ones. */
+    /**
+     * Exactly these runtimes (test doubles are their own plugins), in place of the configured
+     * ones; the defaults named for the old ones are dropped, so each type's first is its default.
+     */
     public DaemonConfig withRuntimes(List<? extends RuntimePlugin> plugins) {
-        return edit(b -> b.runtimes = List.copyOf(plugins));
+        return edit(b -> {
+            b.runtimes = List.copyOf(plugins);
+            b.defaultRuntimes = Map.of();
+        });
     }
 
     /** The runtime each type runs on when a spec names no runtime class (else the type's first). */
@@ -118,6 +127,11 @@ public record DaemonConfig(
 
     public DaemonConfig withRelistInterval(Duration interval) {
         return edit(b -> b.relistInterval = interval);
+    }
+
+    /** How often a step that failed in a way worth retrying is tried again before the instance is in ERROR. */
+    public DaemonConfig withRetries(RetryPolicy policy) {
+        return edit(b -> b.retries = policy);
     }
 
     public DaemonConfig withServerLimits(ServerLimits newLimits) {
@@ -158,6 +172,7 @@ public record DaemonConfig(
         Optional<NetworksFactory> networks;
         DiskPolicy disk;
         StoreLocation store;
+        RetryPolicy retries;
 
         Fields(DaemonConfig c) {
             listenHost = c.listenHost;
@@ -176,12 +191,13 @@ public record DaemonConfig(
             networks = c.networks;
             disk = c.disk;
             store = c.store;
+            retries = c.retries;
         }
 
         DaemonConfig build() {
             return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
                     relistInterval, defaultDeadline, serverLimits, runtimes, defaultRuntimes, imageStore, networks, disk,
-                    store);
+                    store, retries);
         }
     }
 }

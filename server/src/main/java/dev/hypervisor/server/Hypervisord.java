@@ -5,6 +5,7 @@ import dev.hypervisor.container.ContainerRuntime;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.runtime.RuntimePlugin;
 import dev.hypervisor.core.network.Subnet;
+import dev.hypervisor.core.reconcile.RetryPolicy;
 import dev.hypervisor.core.usecase.Limits;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.HostLock;
@@ -67,6 +68,15 @@ public final class Hypervisord implements Callable<Integer> {
 
     @Option(names = "--relist-interval", defaultValue = "10", description = "Seconds between relists of running instances. Default: ${DEFAULT-VALUE}")
     int relistSeconds;
+
+    @Option(names = "--retry-attempts", defaultValue = "5", paramLabel = "N",
+            description = "Attempts of a step (a pull, a start, a stop) that fails in a way worth retrying, before the"
+                    + " instance is in ERROR. Default: ${DEFAULT-VALUE}")
+    int retryAttempts;
+
+    @Option(names = "--retry-delay-ms", defaultValue = "1000", paramLabel = "MS",
+            description = "Wait before the first retry; it doubles with each, up to 30 s. Default: ${DEFAULT-VALUE}")
+    long retryDelayMillis;
 
     @Option(names = "--registry-config", description = "Registry settings: mirrors, insecure registries, credentials"
             + " (JSON; see adapters/images/README-registry.md).")
@@ -157,6 +167,7 @@ public final class Hypervisord implements Callable<Integer> {
                 .withLimits(Limits.defaults().withMaxCpuCores(maxCpuCores).withMaxMemoryBytes(maxMemoryBytes)
                         .withSubnet(dev.hypervisor.core.instance.NetworkSpec.DEFAULT, Subnet.parse(subnet)))
                 .withRelistInterval(Duration.ofSeconds(relistSeconds))
+                .withRetries(retries())
                 .withDisk(new DaemonConfig.DiskPolicy(minFreeBytes, diskReserveBytes))
                 .withStore(storeLocation());
         ImageOptions imageOptions = ImageOptions.defaults();
@@ -231,6 +242,20 @@ public final class Hypervisord implements Callable<Integer> {
         daemon.awaitTermination();
         stopped.await();
         return 0;
+    }
+
+    private RetryPolicy retries() {
+        if (retryAttempts < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
+                    "--retry-attempts: at least 1, got " + retryAttempts);
+        }
+        if (retryDelayMillis < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
+                    "--retry-delay-ms: at least 1, got " + retryDelayMillis);
+        }
+        Duration first = Duration.ofMillis(retryDelayMillis);
+        Duration max = Duration.ofSeconds(30);
+        return new RetryPolicy(retryAttempts, first, first.compareTo(max) > 0 ? first : max);
     }
 
     private StoreLocation storeLocation() {

@@ -82,6 +82,19 @@ class ComputeServiceTest {
     }
 
     @Test
+    void aStepBeingRetriedShowsItsAttemptsAndLastErrorUntilItSucceeds() {
+        containers.failStartsPassingly("loop device busy", 1);
+        String id = hv.blocking.createInstance(container("web").build()).getId();
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(id).getAttempts() == 1);
+        Instance retrying = get(id);
+        assertThat(retrying.getState()).isEqualTo(InstanceState.INSTANCE_STATE_STARTING);
+        assertThat(retrying.getLastError()).isEqualTo("loop device busy");
+        Instance running = awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        assertThat(running.getAttempts()).isZero();
+        assertThat(running.getLastError()).isEmpty();
+    }
+
+    @Test
     void createReturnsCreatingWithEveryOutputField() {
         Instance created = hv.blocking.createInstance(container("nginx-container").build());
         assertThat(created.getState()).isEqualTo(InstanceState.INSTANCE_STATE_CREATING);

@@ -27,6 +27,7 @@ import dev.hypervisor.host.Deadline;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.host.HaltGuard;
+import dev.hypervisor.host.HostFailures;
 import dev.hypervisor.host.InstanceCgroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -141,7 +142,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         } catch (IllegalArgumentException e) {
             throw new DriverException(e.getMessage(), e);
         } catch (IOException | UncheckedIOException e) {
-            throw new DriverException("preparing the container failed: " + e.getMessage(), e);
+            throw new DriverException("preparing the container failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
     }
 
@@ -179,7 +180,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
                 throw new DriverException("killed while starting");
             }
         } catch (IOException e) {
-            throw new DriverException("starting the container failed: " + e.getMessage(), e);
+            throw new DriverException("starting the container failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
     }
 
@@ -222,7 +223,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             awaitExitFile(dirs);
             runtime.delete(id);
         } catch (IOException e) {
-            throw new DriverException("stopping the container failed: " + e.getMessage(), e);
+            throw new DriverException("stopping the container failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
     }
 
@@ -244,7 +245,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             InstanceCgroups.detect().remove(id, KILL_WAIT.toMillis());
             guard.forget(id);
         } catch (IOException | UncheckedIOException e) {
-            throw new DriverException("removing the container failed: " + e.getMessage(), e);
+            throw new DriverException("removing the container failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
     }
 
@@ -262,7 +263,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
             }
             return exitStatus(dirs(instance)).orElse(RuntimeStatus.ABSENT);
         } catch (IOException e) {
-            throw new DriverException("inspecting the container failed: " + e.getMessage(), e);
+            throw new DriverException("inspecting the container failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
     }
 

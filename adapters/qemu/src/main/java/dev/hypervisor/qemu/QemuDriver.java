@@ -25,6 +25,7 @@ import dev.hypervisor.host.Deadline;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.host.HaltGuard;
+import dev.hypervisor.host.HostFailures;
 import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.host.InstanceCgroups;
 import java.io.IOException;
@@ -119,7 +120,7 @@ public class QemuDriver implements Driver, StatsSource, ConsoleSource, AutoClose
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new DriverException(e.getMessage(), e);
         } catch (IOException | UncheckedIOException e) {
-            throw new DriverException("preparing the " + noun() + " failed: " + e.getMessage(), e);
+            throw new DriverException("preparing the " + noun() + " failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
     }
 
@@ -160,7 +161,7 @@ public class QemuDriver implements Driver, StatsSource, ConsoleSource, AutoClose
             attached(instance, started);
             LOG.info("{} {} runs as QEMU pid {}", noun(), instance.id(), started);
         } catch (IOException | NumberFormatException e) {
-            throw new DriverException("starting the " + noun() + " failed: " + e.getMessage(), e);
+            throw new DriverException("starting the " + noun() + " failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
     }
 
@@ -229,7 +230,7 @@ public class QemuDriver implements Driver, StatsSource, ConsoleSource, AutoClose
             usage.forget(id);
             guard.forget(id);
         } catch (IOException | UncheckedIOException e) {
-            throw new DriverException("removing the " + noun() + " failed: " + e.getMessage(), e);
+            throw new DriverException("removing the " + noun() + " failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
     }
 

@@ -6,6 +6,8 @@ import java.time.Instant;
 /**
  * An instance as stored: what the API reported (state, ip, error) and the intent the
  * reconciler works toward ({@code desired}, {@code forceStop}, {@code stopTimeoutSeconds}).
+ * {@code attempts} and {@code lastError} tell of the step under way: how many times it failed
+ * in a way worth retrying, and how it last failed; a new state or intent starts them over.
  * {@code revision} is the store revision this version was read at; it is not stored.
  */
 public record Instance(
@@ -26,14 +28,20 @@ public record Instance(
         String reason,
         int stopTimeoutSeconds,
         boolean forceStop,
+        int attempts,
+        String lastError,
         @JsonIgnore long revision) {
+
+    public Instance {
+        lastError = lastError == null ? "" : lastError; // records stored before retries were
+    }
 
     /** A new instance in CREATING that should end up running. */
     public static Instance newInstance(
             String id, String name, InstanceType type, InstanceSpec spec, Metadata metadata,
             Placement placement, String nodeId, Instant now) {
         return new Instance(id, name, type, InstanceState.CREATING, spec, nodeId, "", metadata, "",
-                now, now, placement, DesiredState.RUNNING, null, "created", 0, false, 0);
+                now, now, placement, DesiredState.RUNNING, null, "created", 0, false, 0, "", 0);
     }
 
     /** True once deletion was requested; the record goes away when the reconciler is done. */
@@ -45,19 +53,26 @@ public record Instance(
     public Instance withRevision(long newRevision) {
         return new Instance(id, name, type, state, spec, nodeId, ipAddress, metadata, errorMessage,
                 createdAt, updatedAt, placement, desired, previousState, reason, stopTimeoutSeconds,
-                forceStop, newRevision);
+                forceStop, attempts, lastError, newRevision);
     }
 
     public Instance withIpAddress(String ip) {
         return new Instance(id, name, type, state, spec, nodeId, ip, metadata, errorMessage,
                 createdAt, updatedAt, placement, desired, state, reason, stopTimeoutSeconds,
-                forceStop, revision);
+                forceStop, attempts, lastError, revision);
+    }
+
+    /** The same instance, its step under way having failed once more in a way worth retrying. */
+    public Instance withFailedAttempt(String error, Instant now) {
+        return new Instance(id, name, type, state, spec, nodeId, ipAddress, metadata, errorMessage,
+                createdAt, now, placement, desired, state, reason, stopTimeoutSeconds, forceStop, attempts + 1,
+                error, revision);
     }
 
     /** The same instance in {@code next} state; only {@link Lifecycle} calls this. */
     Instance moveTo(InstanceState next, String why, String error, Instant now) {
         return new Instance(id, name, type, next, spec, nodeId, ipAddress, metadata, error,
-                createdAt, now, placement, desired, state, why, stopTimeoutSeconds, forceStop, revision);
+                createdAt, now, placement, desired, state, why, stopTimeoutSeconds, forceStop, 0, "", revision);
     }
 
     /**
@@ -66,6 +81,6 @@ public record Instance(
      */
     Instance withIntent(DesiredState wanted, boolean force, int timeoutSeconds, Instant now) {
         return new Instance(id, name, type, state, spec, nodeId, ipAddress, metadata, errorMessage,
-                createdAt, now, placement, wanted, state, reason, timeoutSeconds, force, revision);
+                createdAt, now, placement, wanted, state, reason, timeoutSeconds, force, 0, "", revision);
     }
 }

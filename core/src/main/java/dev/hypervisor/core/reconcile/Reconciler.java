@@ -4,6 +4,7 @@ import dev.hypervisor.core.driver.Driver;
 import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceFilter;
@@ -29,7 +30,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +37,14 @@ import org.slf4j.LoggerFactory;
  * Drives this node's instances toward their recorded intent, one idempotent step at a time.
  *
  * <p>Every change to an instance record (seen on the store's watch), every exit a driver
- * reports and every periodic relist queues the instance; a worker then re-reads the record,
- * takes the one step its state calls for ({@link Step}), and records the outcome with a
- * compare-and-swap. A lost swap means the intent changed meanwhile: the instance is simply
- * planned again. Steps of one instance never run concurrently, except a kill: a forced stop
- * kills at once, over whatever step is in flight, and the next step waits for that kill.
+ * reports and every relist queues the instance on a {@link WorkQueue}; a pass then reads the
+ * record, plans and takes the one step its state calls for ({@link Step}), and saves the
+ * outcome with a compare-and-swap. A lost swap means the intent changed meanwhile: the
+ * instance is simply planned again. Passes over one instance never overlap, except a kill:
+ * a forced stop kills at once over the step in flight, and the next step waits for that kill
+ * ({@link KillArbiter}). A step that fails in a way worth retrying is tried again with
+ * back-off ({@link RetryPolicy}), its attempts and last error on the record; ERROR comes only
+ * after the last attempt, or at once for a failure that no retry mends.
  */
 public final class Reconciler implements AutoCloseable {
 
@@ -50,43 +53,46 @@ public final class Reconciler implements AutoCloseable {
     private static final Set<InstanceState> TRANSIENT = EnumSet.of(InstanceState.CREATING, InstanceState.STARTING,
             InstanceState.STOPPING, InstanceState.RESTARTING);
 
+    /** A failed attempt saved at {@code revision}: its retry is due at {@code due}, unless the record changes first. */
+    private record Backoff(long revision, Instant due) {}
+
     private final InstanceRepository repository;
     private final RuntimeRegistry runtimes;
     private final Clock clock;
     private final Duration relistInterval;
+    private final RetryPolicy retries;
     private final ExecutorService workers;
     private final ExecutorService killers = Executors.newCachedThreadPool(named("reconcile-kill"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("reconcile-timer"));
-    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
-    private final Map<String, RuntimeStatus> exits = new ConcurrentHashMap<>();
+    private final WorkQueue queue;
+    private final KillArbiter arbiter = new KillArbiter();
+    private final Relister relister;
     private final Step step;
+    private final Map<String, RuntimeStatus> exits = new ConcurrentHashMap<>();
+    // The last transient state a pass saved itself: its next step is queued already, so the watch's echo of it is no news.
+    private final Map<String, Long> savedTransient = new ConcurrentHashMap<>();
+    private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
     private volatile Watch watch;
-    private volatile Instant lastRelist;
-
-    /**
-     * Per instance: whether a worker runs for it, whether it must run again, the revision whose
-     * step (one with work to do) is in flight, whether a kill was sent and when the kills sent
-     * over that step are done, and the last transient state the worker saved (its next step is
-     * already queued).
-     */
-    private static final class Slot {
-        boolean running;
-        boolean dirty;
-        long steppingRevision;
-        long killedAtRevision;
-        CompletableFuture<Void> kills = CompletableFuture.completedFuture(null);
-        long savedTransientRevision;
-    }
 
     public Reconciler(InstanceRepository repository, RuntimeRegistry runtimes, Optional<ImageStore> images, Clock clock,
             Duration relistInterval, int maxConcurrentSteps) {
+        this(repository, runtimes, images, clock, relistInterval, maxConcurrentSteps, RetryPolicy.defaults());
+    }
+
+    public Reconciler(InstanceRepository repository, RuntimeRegistry runtimes, Optional<ImageStore> images, Clock clock,
+            Duration relistInterval, int maxConcurrentSteps, RetryPolicy retries) {
         this.repository = repository;
         this.runtimes = runtimes;
         this.clock = clock;
         this.relistInterval = relistInterval;
+        this.retries = retries;
         this.workers = Executors.newFixedThreadPool(maxConcurrentSteps, named("reconcile"));
+        this.queue = new WorkQueue(workers, this::pass);
         this.step = new Step(clock, images);
-        this.lastRelist = clock.instant();
+        this.relister = new Relister(repository, runtimes, clock, (instance, status) -> {
+            exits.putIfAbsent(instance.id(), status);
+            enqueue(instance.id());
+        });
     }
 
     /**
@@ -101,7 +107,7 @@ public final class Reconciler implements AutoCloseable {
             });
         }
         long revision = repository.store().revision();
-        forEachOnNode(instance -> {
+        relister.forEach(new InstanceFilter(null, null, runtimes.nodeId(), Map.of()), instance -> {
             recover(instance);
             enqueue(instance.id());
         });
@@ -113,16 +119,21 @@ public final class Reconciler implements AutoCloseable {
             }
         });
         long period = relistInterval.toMillis();
-        timer.scheduleWithFixedDelay(this::relist, period, period, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(relister::relist, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** When the last relist of running instances finished; health turns bad when it is stale. */
     public Instant lastRelist() {
-        return lastRelist;
+        return relister.last();
     }
 
     public Duration relistInterval() {
         return relistInterval;
+    }
+
+    /** Queues a reconcile of the instance; repeated requests while it runs collapse into one rerun. */
+    public void enqueue(String instanceId) {
+        queue.enqueue(instanceId);
     }
 
     private void recover(Instance instance) {
@@ -142,203 +153,183 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
+    private boolean mine(Instance instance) {
+        return runtimes.nodeId().equals(instance.nodeId());
+    }
+
+    /**
+     * A change seen on the watch. Queued first, so that a step that has not begun yet reads the
+     * new intent; then a forced stop kills over a step of an earlier intent already in flight.
+     */
     private void onChange(Instance instance) {
-        if (!runtimes.nodeId().equals(instance.nodeId())) {
+        if (!mine(instance)) {
             return;
         }
-        Optional<Driver> driver = instance.forceStop() ? runtimes.driverFor(instance) : Optional.empty();
-        CompletableFuture<Void> kill = driver.isPresent() ? needsKill(instance) : null;
-        if (kill != null) {
-            try {
-                killers.execute(() -> {
-                    try {
-                        driver.get().kill(instance);
-                    } catch (RuntimeException e) {
-                        LOG.warn("kill {} failed: {}", instance.id(), e.toString());
-                    } finally {
-                        kill.complete(null);
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                kill.complete(null); // closing
-            }
-        }
-        if (!nextStepQueued(instance)) {
+        Long saved = savedTransient.get(instance.id());
+        boolean ownEcho = saved != null && instance.revision() <= saved && queue.running(instance.id());
+        if (!ownEcho) {
             enqueue(instance.id());
         }
-    }
-
-    /**
-     * Whether this change is a transient state that this node's worker saved itself (or an
-     * older one) while it still runs: it takes the next step without waiting for the watch.
-     */
-    private boolean nextStepQueued(Instance instance) {
-        Slot slot = slots.get(instance.id());
-        if (slot == null) {
-            return false;
-        }
-        synchronized (slot) {
-            return slot.running && instance.revision() <= slot.savedTransientRevision;
+        if (instance.forceStop()) {
+            killOverStep(instance);
         }
     }
 
-    /**
-     * A forced stop recorded while a step of an earlier intent is in flight: kill once per
-     * forced revision. Not while the worker merely looks at a RUNNING instance (the kill would
-     * land on what the forced step itself starts), nor over the forced revision's own step.
-     * Returns the kill to complete once sent and done, or null: the worker waits for it when the
-     * step ends, so a kill never outlives the step it was sent over and lands on a later one.
-     */
-    private CompletableFuture<Void> needsKill(Instance instance) {
-        Slot slot = slots.get(instance.id());
-        if (slot == null) {
-            return null;
-        }
-        synchronized (slot) {
-            if (!slot.running || slot.killedAtRevision >= instance.revision() || slot.steppingRevision == 0
-                    || slot.steppingRevision >= instance.revision()) {
-                return null;
-            }
-            slot.killedAtRevision = instance.revision();
-            CompletableFuture<Void> kill = new CompletableFuture<>();
-            slot.kills = slot.kills.isDone() ? kill : CompletableFuture.allOf(slot.kills, kill);
-            return kill;
-        }
-    }
-
-    /** Queues a reconcile of the instance; repeated requests while it runs collapse into one rerun. */
-    public void enqueue(String instanceId) {
-        while (true) {
-            Slot slot = slots.computeIfAbsent(instanceId, id -> new Slot());
-            synchronized (slot) {
-                if (slots.get(instanceId) != slot) {
-                    // A worker finished and dropped this slot between the lookup and the lock;
-                    // running on it would let a second worker start on a fresh slot at once.
-                    continue;
-                }
-                if (slot.running) {
-                    slot.dirty = true;
-                    return;
-                }
-                slot.running = true;
-            }
-            workers.execute(() -> work(instanceId, slot));
+    private void killOverStep(Instance instance) {
+        Optional<Driver> driver = runtimes.driverFor(instance);
+        CompletableFuture<Void> kill = driver.isEmpty() ? null : arbiter.killFor(instance.id(), instance.revision());
+        if (kill == null) {
             return;
         }
-    }
-
-    private void work(String instanceId, Slot slot) {
-        while (true) {
-            synchronized (slot) {
-                slot.dirty = false;
-            }
-            try {
-                reconcileOnce(instanceId, slot);
-            } catch (RuntimeException e) {
-                LOG.error("reconcile {} failed", instanceId, e);
-            }
-            synchronized (slot) {
-                if (!slot.dirty) {
-                    slot.running = false;
-                    slot.killedAtRevision = 0;
-                    slots.remove(instanceId, slot);
-                    return;
+        try {
+            killers.execute(() -> {
+                try {
+                    driver.get().kill(instance);
+                } catch (RuntimeException e) {
+                    LOG.warn("kill {} failed: {}", instance.id(), e.toString());
+                } finally {
+                    kill.complete(null);
                 }
-            }
+            });
+        } catch (RejectedExecutionException e) {
+            kill.complete(null); // closing
         }
     }
 
-    private void reconcileOnce(String instanceId, Slot slot) {
-        Optional<Instance> found = repository.find(instanceId);
+    /** One pass over an instance: read, plan, act, save. */
+    private void pass(String id) {
+        Optional<Instance> found = repository.find(id);
         if (found.isEmpty()) {
-            exits.remove(instanceId);
+            exits.remove(id);
+            savedTransient.remove(id);
+            backoffs.remove(id);
             return;
         }
         Instance instance = found.get();
-        if (!runtimes.nodeId().equals(instance.nodeId())) {
+        if (!mine(instance) || waitingToRetry(instance) || applyExit(instance)) {
             return;
-        }
-        RuntimeStatus exit = exits.remove(instanceId);
-        if (exit != null && instance.state() == InstanceState.RUNNING && !instance.deleting()) {
-            save(instance, Lifecycle.exited(instance, exit.exitCode(), exitReason(exit), clock.instant()), slot);
-            return;
-        }
-        if (exit != null && instance.state() == InstanceState.STARTING) {
-            exits.put(instanceId, exit); // the start step finishes first; the exit applies to RUNNING
         }
         Optional<Driver> driver = runtimes.driverFor(instance);
         if (driver.isEmpty()) {
-            handleMissingDriver(instance, slot);
+            handleMissingDriver(instance);
             return;
         }
-        Step.Outcome outcome;
-        if (instance.deleting() || TRANSIENT.contains(instance.state())) {
-            synchronized (slot) {
-                if (slot.dirty) {
-                    return; // changed since it was read (a forced stop finds no step to kill yet): read again
-                }
-                slot.steppingRevision = instance.revision();
-            }
+        if (!Step.hasWork(instance)) {
+            return;
         }
+        if (!arbiter.begin(id, instance.revision(), () -> queue.queuedAgain(id))) {
+            return; // changed since it was read (a forced stop finds no step to kill yet): the queue runs it again
+        }
+        Step.Outcome outcome;
         try {
             outcome = step.run(instance, driver.get(), runtimes.stopTimeout(instance));
         } catch (DriverException e) {
-            outcome = Step.Outcome.failed(instance, e.getMessage(), clock.instant());
+            outcome = failure(instance, e.getMessage(), e.retryable());
         } catch (DomainException e) {
-            // A port refused with a reason (no free address, an address taken): the instance's error, not a bug.
-            outcome = Step.Outcome.failed(instance, e.getMessage(), clock.instant());
+            // A port refusing with a reason (no free address) is the instance's error; one unavailable for now is retried.
+            outcome = failure(instance, e.getMessage(), e.code() == ErrorCode.UNAVAILABLE);
         } catch (RuntimeException e) {
             // A bug in a driver or adapter must not leave the instance stuck in a transient state.
-            LOG.error("reconcile step of {} failed unexpectedly", instanceId, e);
+            LOG.error("reconcile step of {} failed unexpectedly", id, e);
             outcome = Step.Outcome.failed(instance, "internal error: " + e, clock.instant());
         } finally {
-            CompletableFuture<Void> kills;
-            synchronized (slot) {
-                slot.steppingRevision = 0;
-                kills = slot.kills;
-            }
-            // A forced stop's kill runs over this step; the next step (the forced one, or whatever
-            // the intent is by then) must not overlap it: its runc delete would remove what that
-            // step creates, or kill the run that step starts.
-            kills.join();
+            arbiter.end(id).join(); // the next step must not overlap a kill sent over this one
         }
-        switch (outcome.kind()) {
-            case NOTHING -> { }
-            case SAVE -> save(instance, outcome.next(), slot);
-            case REMOVE -> remove(instance);
-        }
+        save(instance, outcome);
     }
 
-    private static String exitReason(RuntimeStatus exit) {
-        return exit.reason().isEmpty() ? "" : exit.reason();
+    /** A failed attempt saved with its back-off not yet over, the record unchanged since: its retry is scheduled. */
+    private boolean waitingToRetry(Instance instance) {
+        Backoff backoff = backoffs.get(instance.id());
+        if (backoff == null) {
+            return false;
+        }
+        if (backoff.revision() == instance.revision() && clock.instant().isBefore(backoff.due())) {
+            return true;
+        }
+        backoffs.remove(instance.id(), backoff);
+        return false;
     }
 
-    private void handleMissingDriver(Instance instance, Slot slot) {
+    /**
+     * Applies an exit to a RUNNING instance once its runtime confirms that it no longer runs: an
+     * exit seen for an earlier run (reported late, or by a relist that read it before a restart)
+     * is no news for the run that started since. True when an exit was recorded.
+     */
+    private boolean applyExit(Instance instance) {
+        RuntimeStatus exit = exits.remove(instance.id());
+        if (exit == null) {
+            return false;
+        }
+        if (instance.state() == InstanceState.STARTING) {
+            exits.put(instance.id(), exit); // the start step finishes first; the exit applies to RUNNING
+            return false;
+        }
+        if (instance.state() != InstanceState.RUNNING || instance.deleting()) {
+            return false;
+        }
+        Optional<Driver> driver = runtimes.driverFor(instance);
+        if (driver.isPresent() && driver.get().inspect(instance).running()) {
+            LOG.debug("{}: an exit of an earlier run, ignored: it runs", instance.id());
+            return false;
+        }
+        save(instance, Step.Outcome.save(Lifecycle.exited(instance, exit.exitCode(), exit.reason(), clock.instant())));
+        return true;
+    }
+
+    /** A failure of the step: retried while attempts are left and a retry may help, else for good. */
+    private Step.Outcome failure(Instance instance, String message, boolean retryable) {
+        Instant now = clock.instant();
+        if (instance.deleting()) {
+            return Step.Outcome.retry(instance, message, now); // a deletion is never given up
+        }
+        if (retryable && instance.attempts() + 1 < retries.attempts()) {
+            return Step.Outcome.retry(instance, message, now);
+        }
+        return Step.Outcome.failed(instance, retryable ? message + " (failed " + (instance.attempts() + 1) + " times)"
+                : message, now);
+    }
+
+    private void handleMissingDriver(Instance instance) {
         if (instance.deleting()) {
             remove(instance);
         } else if (instance.state() != InstanceState.ERROR && instance.state() != InstanceState.STOPPED) {
-            String message = runtimes.missing(instance);
-            save(instance, Lifecycle.transition(instance, InstanceState.ERROR, message, clock.instant()), slot);
+            save(instance, Step.Outcome.save(Lifecycle.transition(instance, InstanceState.ERROR,
+                    runtimes.missing(instance), clock.instant())));
         }
     }
 
     /**
      * Records an outcome; a lost compare-and-swap means the intent changed, so plan again.
-     * After a transient state (CREATING -> STARTING) the worker runs
-     * again at once, from the record it reads back, instead of waiting for the watch to bring
-     * its own change back: that round trip was a thread hand-off or two on every create.
+     * After a transient state (CREATING -> STARTING) the instance is queued again at once, from
+     * the record read back, instead of waiting for the watch to bring the change back; after a
+     * failed attempt, once its back-off is over.
      */
-    private void save(Instance before, Instance after, Slot slot) {
-        Txn txn = Txn.create();
-        repository.update(txn, before, after);
-        long revision = commit(txn, before.id());
-        if (revision > 0) {
-            LOG.info("{} {} {} -> {}: {}", after.id(), after.name(), before.state(), after.state(),
-                    after.state() == InstanceState.ERROR ? after.errorMessage() : after.reason());
-            if (TRANSIENT.contains(after.state())) {
-                synchronized (slot) {
-                    slot.savedTransientRevision = revision;
-                    slot.dirty = true;
+    private void save(Instance before, Step.Outcome outcome) {
+        switch (outcome.kind()) {
+            case NOTHING -> { }
+            case REMOVE -> remove(before);
+            case SAVE, RETRY -> {
+                Instance after = outcome.next();
+                Txn txn = Txn.create();
+                repository.update(txn, before, after);
+                long revision = commit(txn, before.id());
+                if (revision <= 0) {
+                    return;
+                }
+                if (outcome.kind() == Step.Outcome.Kind.RETRY) {
+                    Duration delay = retries.delay(after.attempts());
+                    backoffs.put(after.id(), new Backoff(revision, clock.instant().plus(delay)));
+                    LOG.info("{} {} {}: attempt {} failed, again in {} ms: {}", after.id(), after.name(), after.state(),
+                            after.attempts(), delay.toMillis(), after.lastError());
+                    later(after.id(), delay);
+                    return;
+                }
+                LOG.info("{} {} {} -> {}: {}", after.id(), after.name(), before.state(), after.state(),
+                        after.state() == InstanceState.ERROR ? after.errorMessage() : after.reason());
+                if (TRANSIENT.contains(after.state())) {
+                    savedTransient.put(after.id(), revision);
+                    enqueue(after.id());
                 }
             }
         }
@@ -362,44 +353,18 @@ public final class Reconciler implements AutoCloseable {
             enqueue(instanceId);
         } catch (DomainException e) {
             LOG.warn("store write for {} failed, retrying: {}", instanceId, e.getMessage());
-            timer.schedule(() -> enqueue(instanceId), 1, TimeUnit.SECONDS);
+            later(instanceId, Duration.ofSeconds(1));
         }
         return 0;
     }
 
-    /** Inspects every RUNNING instance, as kubelet's PLEG does, to catch exits no event reported. */
-    private void relist() {
+    /** Queues the instance again after {@code delay}; nothing once closing. */
+    private void later(String instanceId, Duration delay) {
         try {
-            InstanceFilter running = new InstanceFilter(null, InstanceState.RUNNING, runtimes.nodeId(), Map.of());
-            String after = "";
-            do {
-                InstanceRepository.Page page = repository.list(running, after, 500);
-                for (Instance instance : page.instances()) {
-                    runtimes.driverFor(instance).ifPresent(driver -> {
-                        RuntimeStatus status = driver.inspect(instance);
-                        if (!status.running()) {
-                            exits.putIfAbsent(instance.id(), status.phase() == RuntimeStatus.Phase.ABSENT
-                                    ? RuntimeStatus.exited(-1, "its process is gone") : status);
-                            enqueue(instance.id());
-                        }
-                    });
-                }
-                after = page.nextAfterId();
-            } while (!after.isEmpty());
-            lastRelist = clock.instant();
-        } catch (RuntimeException e) {
-            LOG.warn("relist failed: {}", e.toString());
+            timer.schedule(() -> enqueue(instanceId), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // the next daemon reconciles it
         }
-    }
-
-    private void forEachOnNode(Consumer<Instance> action) {
-        InstanceFilter mine = new InstanceFilter(null, null, runtimes.nodeId(), Map.of());
-        String after = "";
-        do {
-            InstanceRepository.Page page = repository.list(mine, after, 500);
-            page.instances().forEach(action);
-            after = page.nextAfterId();
-        } while (!after.isEmpty());
     }
 
     private static java.util.concurrent.ThreadFactory named(String name) {

@@ -5,6 +5,7 @@ import dev.hypervisor.core.driver.DriverException;
 import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.Resettable;
 import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.error.ErrorCode;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.image.PullListener;
 import dev.hypervisor.core.instance.DesiredState;
@@ -25,9 +26,9 @@ import java.util.Optional;
  */
 final class Step {
 
-    /** What to record after a step. */
+    /** What to record after a step: nothing, the next version, the instance gone, or a failed attempt to try again. */
     record Outcome(Kind kind, Instance next) {
-        enum Kind { NOTHING, SAVE, REMOVE }
+        enum Kind { NOTHING, SAVE, REMOVE, RETRY }
 
         static final Outcome NOTHING = new Outcome(Kind.NOTHING, null);
 
@@ -35,13 +36,29 @@ final class Step {
             return new Outcome(Kind.SAVE, next);
         }
 
+        /** The step failed for good: ERROR with the message (a deletion is never given up: it is retried). */
         static Outcome failed(Instance instance, String message, Instant now) {
-            if (instance.deleting() || !Lifecycle.allowed(instance.state(), InstanceState.ERROR)) {
-                // Deletion must not get stuck on a runtime failure: the next round retries it.
+            if (instance.deleting()) {
+                return retry(instance, message, now);
+            }
+            if (!Lifecycle.allowed(instance.state(), InstanceState.ERROR)) {
                 return NOTHING;
             }
             return save(Lifecycle.transition(instance, InstanceState.ERROR, message, now));
         }
+
+        /** The step failed in a way worth trying again: the same state, one attempt more, the error kept. */
+        static Outcome retry(Instance instance, String message, Instant now) {
+            return new Outcome(Kind.RETRY, instance.withFailedAttempt(message, now));
+        }
+    }
+
+    /** Whether the instance's state and intent call for driver work (else the step reads and records only). */
+    static boolean hasWork(Instance instance) {
+        return instance.deleting() || switch (instance.state()) {
+            case CREATING, STARTING, STOPPING, RESTARTING -> true;
+            case RUNNING, STOPPED, ERROR, DELETED -> false;
+        };
     }
 
     private final Clock clock;
@@ -103,7 +120,9 @@ final class Step {
         try {
             images.get().acquire(instance.spec().image(), instance.id(), PullListener.NONE);
         } catch (DomainException e) {
-            throw new DriverException("image " + instance.spec().image() + ": " + e.getMessage(), e);
+            // A registry down for now is worth another attempt; an image that does not exist is not.
+            throw new DriverException("image " + instance.spec().image() + ": " + e.getMessage(), e,
+                    e.code() == ErrorCode.UNAVAILABLE);
         }
     }
 

@@ -60,7 +60,7 @@ final class EventDecoder {
             Instance gone = new Instance(stored.id(), stored.name(), stored.type(), InstanceState.DELETED,
                     stored.spec(), stored.nodeId(), stored.ipAddress(), stored.metadata(), stored.errorMessage(),
                     stored.createdAt(), now, stored.placement(), stored.desired(), stored.state(), "deleted",
-                    stored.stopTimeoutSeconds(), stored.forceStop(), event.revision());
+                    stored.stopTimeoutSeconds(), stored.forceStop(), stored.attempts(), stored.lastError(), event.revision());
             return new InstanceEvent(InstanceEvent.Type.DELETED, gone, stored.state(), event.revision(), now, "deleted");
         }
         boolean created = stored.previousState() == null && stored.state() == InstanceState.CREATING;

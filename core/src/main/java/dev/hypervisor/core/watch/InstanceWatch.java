@@ -229,6 +229,6 @@ public final class InstanceWatch implements WatchListener, AutoCloseable {
     private static Instance withState(Instance i, InstanceState state) {
         return new Instance(i.id(), i.name(), i.type(), state, i.spec(), i.nodeId(), i.ipAddress(), i.metadata(),
                 i.errorMessage(), i.createdAt(), i.updatedAt(), i.placement(), i.desired(), i.previousState(),
-                i.reason(), i.stopTimeoutSeconds(), i.forceStop(), i.revision());
+                i.reason(), i.stopTimeoutSeconds(), i.forceStop(), i.attempts(), i.lastError(), i.revision());
     }
 }

@@ -37,6 +37,8 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource, RuntimePl
     private volatile String failPrepare;
     private volatile RuntimeException prepareBug;
     private volatile String failStart;
+    private final java.util.concurrent.atomic.AtomicInteger passingStartFailures = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile String passingStartFailure;
     private volatile String failRuntime;
     private volatile boolean ignoreGracefulStop;
     private volatile CountDownLatch startGate;
@@ -94,6 +96,9 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource, RuntimePl
         calls.add("start " + instance.id());
         if (failStart != null) {
             throw new DriverException(failStart);
+        }
+        if (passingStartFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new DriverException(passingStartFailure, null, true);
         }
         CountDownLatch gate = startGate;
         CountDownLatch stop = new CountDownLatch(1);
@@ -296,6 +301,12 @@ public class TestDriver implements Driver, StatsSource, ConsoleSource, RuntimePl
 
     public void failStart(String message) {
         this.failStart = message;
+    }
+
+    /** Makes the next {@code times} starts fail in a way worth retrying (as a busy device), then succeed. */
+    public void failStartsPassingly(String message, int times) {
+        this.passingStartFailure = message;
+        this.passingStartFailures.set(times);
     }
 
     public void ignoreGracefulStop(boolean ignore) {

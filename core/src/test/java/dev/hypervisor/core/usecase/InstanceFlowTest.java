@@ -17,6 +17,7 @@ import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.instance.Placement;
 import dev.hypervisor.core.reconcile.Reconciler;
+import dev.hypervisor.core.reconcile.RetryPolicy;
 import dev.hypervisor.core.runtime.RuntimeRegistry;
 import dev.hypervisor.core.runtime.TestRuntimes;
 import dev.hypervisor.core.store.InMemoryStore;
@@ -301,6 +302,72 @@ class InstanceFlowTest {
                 .hasMessageStartingWith("page_token:");
         assertThatThrownBy(() -> queries.list(InstanceFilter.ALL, 3, first.nextPageToken()))
                 .hasMessageStartingWith("page_token:");
+    }
+
+    /** The reconciler again, retrying as {@code retries} says. */
+    private void reconcileWith(RetryPolicy retries) {
+        reconciler.close();
+        reconciler = new Reconciler(repository, drivers, java.util.Optional.empty(), clock, Duration.ofMillis(200), 4, retries);
+        reconciler.start();
+    }
+
+    private long starts(String id) {
+        return containers.calls().stream().filter(("start " + id)::equals).count();
+    }
+
+    @Test
+    void aFailureWorthRetryingIsRetriedWithItsAttemptsOnTheRecordUntilTheStepSucceeds() {
+        reconcileWith(new RetryPolicy(5, Duration.ofMillis(300), Duration.ofMillis(300)));
+        containers.failStartsPassingly("loop device busy", 2);
+        String id = create.execute(container("web", "")).id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> queries.get(id).attempts() >= 1);
+        Instance retrying = queries.get(id);
+        assertThat(retrying.state()).isEqualTo(InstanceState.STARTING);
+        assertThat(retrying.lastError()).isEqualTo("loop device busy");
+        assertThat(retrying.errorMessage()).isEmpty();
+        Instance running = awaitState(id, InstanceState.RUNNING);
+        assertThat(running.attempts()).isZero();
+        assertThat(running.lastError()).isEmpty();
+        assertThat(starts(id)).isEqualTo(3);
+    }
+
+    @Test
+    void afterTheLastAttemptTheInstanceIsInErrorSayingHowOftenItFailed() {
+        reconcileWith(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(20)));
+        containers.failStartsPassingly("loop device busy", 100);
+        String id = create.execute(container("web", "")).id();
+        Instance failed = awaitState(id, InstanceState.ERROR);
+        assertThat(failed.errorMessage()).isEqualTo("loop device busy (failed 3 times)");
+        assertThat(failed.attempts()).isZero();
+        assertThat(starts(id)).isEqualTo(3);
+        containers.failStartsPassingly("", 0);
+        change.start(id, "", "again");
+        awaitState(id, InstanceState.RUNNING);
+    }
+
+    @Test
+    void aFailureThatNoRetryMendsIsAnErrorAtOnce() {
+        reconcileWith(new RetryPolicy(5, Duration.ofMillis(10), Duration.ofMillis(20)));
+        containers.failStart("no such kernel: /boot/missing");
+        String id = create.execute(container("web", "")).id();
+        assertThat(awaitState(id, InstanceState.ERROR).errorMessage()).isEqualTo("no such kernel: /boot/missing");
+        assertThat(starts(id)).isEqualTo(1);
+    }
+
+    @Test
+    void aNewIntentDuringABackOffIsActedOnAtOnceAndADeletionToo() {
+        reconcileWith(new RetryPolicy(5, Duration.ofSeconds(60), Duration.ofSeconds(60)));
+        containers.failStartsPassingly("loop device busy", 100);
+        String stopped = create.execute(container("stopped", "")).id();
+        String deleted = create.execute(container("deleted", "")).id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> queries.get(stopped).attempts() == 1
+                && queries.get(deleted).attempts() == 1);
+        change.stop(stopped, true, 0, "", "stop");
+        change.delete(deleted, false, "", "delete");
+        Instance after = awaitState(stopped, InstanceState.STOPPED);
+        assertThat(after.attempts()).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> repository.find(deleted).isEmpty());
+        assertThat(starts(stopped)).isEqualTo(1);
     }
 
     @Test
