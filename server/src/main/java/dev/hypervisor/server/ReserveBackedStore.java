@@ -19,7 +19,8 @@ import java.util.concurrent.CompletionException;
 /**
  * The daemon's store, whose writes survive a full disk once: a commit that fails for lack of
  * space gives up the node's {@link DiskReserve} and is tried again, so the delete that frees
- * the space still goes through. A failed commit changed nothing, so trying it again is safe.
+ * the space still goes through; so is one that failed while another commit gave it up. A
+ * failed commit changed nothing, so trying it again is safe.
  */
 final class ReserveBackedStore implements Store {
 
@@ -33,13 +34,15 @@ final class ReserveBackedStore implements Store {
 
     @Override
     public CompletableFuture<TxnResult> commit(Txn txn) {
+        long releases = reserve.releases();
         return store.commit(txn).handle((result, failure) -> {
             if (failure == null) {
                 return CompletableFuture.completedFuture(result);
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (cause instanceof DomainException e && e.code() == ErrorCode.RESOURCE_EXHAUSTED && reserve.release()) {
-                return store.commit(txn);
+            if (cause instanceof DomainException e && e.code() == ErrorCode.RESOURCE_EXHAUSTED
+                    && (reserve.release() || reserve.releases() != releases)) {
+                return store.commit(txn); // the reserve was given up, by this commit or by one that failed beside it
             }
             return CompletableFuture.<TxnResult>failedFuture(cause);
         }).thenCompose(next -> next);

@@ -55,6 +55,33 @@ class ReserveBackedStoreTest {
     }
 
     @Test
+    void aWriteThatFailedWhileAnotherGaveTheReserveUpIsTriedAgainToo() {
+        DiskReserve reserve = new DiskReserve(data.resolve("reserve"), 1 << 20, DiskSpace.unlimited(data));
+        assertThat(reserve.restore()).isTrue();
+        CompletableFuture<TxnResult> failedFirst = new CompletableFuture<>();
+        AtomicInteger commits = new AtomicInteger();
+        InMemoryStore full = new InMemoryStore() {
+            @Override
+            public CompletableFuture<TxnResult> commit(Txn txn) {
+                if (commits.incrementAndGet() == 1) {
+                    return failedFirst; // fails later, after the second commit has given the reserve up
+                }
+                return Files.exists(data.resolve("reserve"))
+                        ? CompletableFuture.failedFuture(new DomainException(ErrorCode.RESOURCE_EXHAUSTED, "full"))
+                        : super.commit(txn);
+            }
+        };
+        ReserveBackedStore store = new ReserveBackedStore(full, reserve);
+        CompletableFuture<TxnResult> first = store.commit(Txn.create().put("/a", new byte[1]));
+        assertThat(store.commitAndWait(Txn.create().put("/b", new byte[1])).succeeded()).isTrue();
+        assertThat(reserve.releases()).isEqualTo(1);
+
+        failedFirst.completeExceptionally(new DomainException(ErrorCode.RESOURCE_EXHAUSTED, "full"));
+
+        assertThat(first.join().succeeded()).isTrue();
+    }
+
+    @Test
     void withoutAReserveLeftTheFullDiskIsReportedAsItIs() {
         DiskReserve none = new DiskReserve(data.resolve("reserve"), 1 << 20, DiskSpace.unlimited(data));
         InMemoryStore alwaysFull = new InMemoryStore() {

@@ -25,6 +25,7 @@ public final class DiskReserve {
     private final Path file;
     private final long bytes;
     private final DiskSpace space;
+    private long releases;
 
     public DiskReserve(Path file, long bytes, DiskSpace space) {
         this.file = file;
@@ -85,9 +86,18 @@ public final class DiskReserve {
             return false;
         }
         deleteQuietly(file);
+        releases++;
         LOG.warn("the data directory is full: released the {} disk reserve so that deletes can go through",
                 DiskSpace.mebibytes(bytes));
         return true;
+    }
+
+    /**
+     * How often the reserve was given up so far: a write that failed while another gave it up
+     * (two commits finding the disk full at once) is worth trying again too.
+     */
+    public synchronized long releases() {
+        return releases;
     }
 
     private static void deleteQuietly(Path path) {
