@@ -16,15 +16,7 @@ import java.util.concurrent.TimeUnit;
  * Gives unary calls that carry no deadline a default one, so no call can hold server
  * resources forever. Streams (watch, console, pull) are long-lived by design and exempt.
  */
-final class DefaultDeadlineInterceptor implements ServerInterceptor {
-
-    private final Duration deadline;
-    private final ScheduledExecutorService timer;
-
-    DefaultDeadlineInterceptor(Duration deadline, ScheduledExecutorService timer) {
-        this.deadline = deadline;
-        this.timer = timer;
-    }
+record DefaultDeadlineInterceptor(Duration deadline, ScheduledExecutorService timer) implements ServerInterceptor {
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(

@@ -18,9 +18,10 @@ import java.util.Optional;
  * other runtimes that take the same commands, each a runtime class of its own with its own
  * state: gVisor's {@code runsc} puts a user-space kernel between the workload and the host. A
  * container takes a command and environment, and no kernel. A runtime without networking on
- * this node (runsc with {@code --network=none}) takes only instances on network {@code none}.
+ * this node (runsc with {@code --network=none}) takes only instances on network {@code none}
+ * ({@code networked} false: its containers have loopback only).
  */
-public final class ContainerRuntime implements RuntimePlugin {
+public record ContainerRuntime(String name, ContainerOptions options, boolean networked) implements RuntimePlugin {
 
     /** Docker's and podman's: SIGTERM, 10 s, SIGKILL. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -32,25 +33,9 @@ public final class ContainerRuntime implements RuntimePlugin {
      */
     public static final List<String> RUNSC_WITHOUT_NETWORK = List.of("--network=none");
 
-    private final String name;
-    private final ContainerOptions options;
-    private final boolean networked;
-
     /** A runtime whose containers join the node's networks. */
     public ContainerRuntime(String name, ContainerOptions options) {
         this(name, options, true);
-    }
-
-    /** {@code networked} false: its containers have loopback only, so only network {@code none} is taken. */
-    public ContainerRuntime(String name, ContainerOptions options, boolean networked) {
-        this.name = name;
-        this.options = options;
-        this.networked = networked;
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.Optional;
  * The OCI runtime's command line (runc, or crun, which takes the same commands), with its own
  * state directory. conmon runs {@code create}; everything after that happens here.
  */
-final class OciRuntime {
+record OciRuntime(Path binary, Path stateRoot, List<String> flags) {
 
     /** What the runtime knows of a container: created, running, paused or stopped, and its init pid. */
     record State(String status, long pid) {
@@ -28,18 +28,8 @@ final class OciRuntime {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path binary;
-    private final Path stateRoot;
-    private final List<String> flags;
-
-    OciRuntime(Path binary, Path stateRoot, List<String> flags) {
-        this.binary = binary;
-        this.stateRoot = stateRoot;
-        this.flags = List.copyOf(flags);
-    }
-
-    Path binary() {
-        return binary;
+    OciRuntime {
+        flags = List.copyOf(flags);
     }
 
     /** The arguments conmon passes before the runtime's command. */

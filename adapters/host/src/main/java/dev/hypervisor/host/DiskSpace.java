@@ -12,29 +12,13 @@ import java.util.Optional;
  * free there: below it the node is full (its health says so, pulls are refused), and work
  * that would take it below is refused before it starts rather than failing half-way.
  */
-public final class DiskSpace {
+public record DiskSpace(Path dir, long minFreeBytes) {
 
     private static final long MIB = 1024L * 1024;
-
-    private final Path dir;
-    private final long minFreeBytes;
-
-    public DiskSpace(Path dir, long minFreeBytes) {
-        this.dir = dir;
-        this.minFreeBytes = minFreeBytes;
-    }
 
     /** Nothing kept free: only a file system that is completely full counts as full. */
     public static DiskSpace unlimited(Path dir) {
         return new DiskSpace(dir, 0);
-    }
-
-    public Path dir() {
-        return dir;
-    }
-
-    public long minFreeBytes() {
-        return minFreeBytes;
     }
 
     /** Bytes an unprivileged writer could still add there; Long.MAX_VALUE when the directory cannot be looked at. */

@@ -7,15 +7,7 @@ import dev.hypervisor.images.content.ContentStore;
 import java.nio.file.Path;
 
 /** Disk images as a VM runtime sees them: the stored disk blob, used read-only as a backing file. */
-final class ImageDiskImages implements DiskImages {
-
-    private final ImageRecords records;
-    private final ContentStore content;
-
-    ImageDiskImages(ImageRecords records, ContentStore content) {
-        this.records = records;
-        this.content = content;
-    }
+record ImageDiskImages(ImageRecords records, ContentStore content) implements DiskImages {
 
     @Override
     public Path baseDisk(String imageDigest) {

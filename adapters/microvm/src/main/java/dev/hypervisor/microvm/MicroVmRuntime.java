@@ -6,14 +6,12 @@ import dev.hypervisor.core.instance.InstanceSpec;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.runtime.RuntimeContext;
-import dev.hypervisor.core.runtime.RuntimePlugin;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.host.Executables;
-import dev.hypervisor.qemu.KernelPaths;
 import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.QemuRuntime;
 import dev.hypervisor.qemu.VmOptions;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -21,33 +19,17 @@ import java.util.Optional;
  * the node's default, by host path from the kernel directories or by reference from the image
  * store. A microVM takes a command and environment, as a container does.
  */
-public final class MicroVmRuntime implements RuntimePlugin {
+public final class MicroVmRuntime extends QemuRuntime {
 
-    /** As a VM's: the workload gets the stop signal through the init, and time to end. */
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
-
-    private final VmOptions options;
     private final String defaultKernel;
-    private final KernelPaths kernelPaths;
 
     /**
      * {@code options}' root is the microVMs' own (beside the VMs', not among them); {@code
      * defaultKernel}: what microVMs that name no kernel boot, empty when they must name one.
      */
     public MicroVmRuntime(VmOptions options, String defaultKernel) {
-        this.options = options;
+        super("qemu-microvm", InstanceType.MICROVM, options);
         this.defaultKernel = defaultKernel;
-        this.kernelPaths = new KernelPaths(options.kernelDirs());
-    }
-
-    @Override
-    public String name() {
-        return "qemu-microvm";
-    }
-
-    @Override
-    public InstanceType type() {
-        return InstanceType.MICROVM;
     }
 
     @Override
@@ -65,11 +47,6 @@ public final class MicroVmRuntime implements RuntimePlugin {
         } catch (IOException e) {
             return Optional.of("cannot read /bin/busybox: " + e.getMessage());
         }
-    }
-
-    @Override
-    public Duration stopTimeout() {
-        return STOP_TIMEOUT;
     }
 
     @Override

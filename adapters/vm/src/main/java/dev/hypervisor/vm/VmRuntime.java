@@ -6,51 +6,27 @@ import dev.hypervisor.core.instance.InstanceSpec;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.Metadata;
 import dev.hypervisor.core.runtime.RuntimeContext;
-import dev.hypervisor.core.runtime.RuntimePlugin;
 import dev.hypervisor.core.network.Networks;
 import dev.hypervisor.host.Executables;
-import dev.hypervisor.qemu.KernelPaths;
 import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.QemuRuntime;
 import dev.hypervisor.qemu.VmOptions;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
  * q35 VMs under QEMU, booting the operating system on their disk (or a kernel of the node's
  * kernel directories with its initrd). A VM takes no command or environment: its guest does.
  */
-public final class VmRuntime implements RuntimePlugin {
-
-    /** Long enough for a guest OS to shut down on the ACPI power button. */
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
-
-    private final VmOptions options;
-    private final KernelPaths kernelPaths;
+public final class VmRuntime extends QemuRuntime {
 
     public VmRuntime(VmOptions options) {
-        this.options = options;
-        this.kernelPaths = new KernelPaths(options.kernelDirs());
-    }
-
-    @Override
-    public String name() {
-        return "qemu";
-    }
-
-    @Override
-    public InstanceType type() {
-        return InstanceType.VM;
+        super("qemu", InstanceType.VM, options);
     }
 
     @Override
     public Optional<String> unavailable() {
         return Executables.missing("qemu-system-x86 qemu-utils genisoimage", options.qemu(), options.qemuImg(),
                 options.genisoimage());
-    }
-
-    @Override
-    public Duration stopTimeout() {
-        return STOP_TIMEOUT;
     }
 
     @Override

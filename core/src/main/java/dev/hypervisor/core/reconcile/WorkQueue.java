@@ -53,23 +53,21 @@ final class WorkQueue {
 
     /** Whether a pass over the key runs now. */
     boolean running(String key) {
-        Slot slot = slots.get(key);
-        if (slot == null) {
-            return false;
-        }
-        synchronized (slot) {
-            return slot.running;
-        }
+        return test(key, slot -> slot.running);
     }
 
     /** Whether the key was queued again since the pass that runs now began: what it read may be stale. */
     boolean queuedAgain(String key) {
+        return test(key, slot -> slot.dirty);
+    }
+
+    private boolean test(String key, java.util.function.Predicate<Slot> test) {
         Slot slot = slots.get(key);
         if (slot == null) {
             return false;
         }
         synchronized (slot) {
-            return slot.dirty;
+            return test.test(slot);
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.Optional;
  */
 public interface RuntimePlugin {
 
-    /** A short stable name, also the runtime class that selects it ("runc", "runsc", "qemu", "microvm"). */
+    /** A short stable name, also the runtime class that selects it ("runc", "runsc", "qemu", "qemu-microvm"). */
     String name();
 
     /** The instance type it runs. */

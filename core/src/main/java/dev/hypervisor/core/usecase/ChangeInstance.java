@@ -13,19 +13,9 @@ import java.util.function.BiFunction;
  * Start, Stop, Restart and Delete: each records a new intent through {@link Lifecycle} with a
  * compare-and-swap on the instance's revision and returns; the reconciler carries it out.
  */
-public final class ChangeInstance {
+public record ChangeInstance(InstanceRepository repository, RequestLog requests, Clock clock) {
 
     static final int MAX_TIMEOUT_SECONDS = 3600;
-
-    private final InstanceRepository repository;
-    private final RequestLog requests;
-    private final Clock clock;
-
-    public ChangeInstance(InstanceRepository repository, RequestLog requests, Clock clock) {
-        this.repository = repository;
-        this.requests = requests;
-        this.clock = clock;
-    }
 
     public Instance start(String instanceId, String requestId, String fingerprint) {
         return change(instanceId, requestId, fingerprint, Lifecycle::start);

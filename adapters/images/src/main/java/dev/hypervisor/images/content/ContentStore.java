@@ -121,11 +121,7 @@ public final class ContentStore {
     }
 
     public void delete(String digest) {
-        try {
-            Files.deleteIfExists(path(digest));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        deleteIfExists(path(digest));
     }
 
     /** Every stored digest. */
@@ -143,8 +139,12 @@ public final class ContentStore {
 
     /** Removes a failed download's partial file; nothing to do when there is none. */
     public void deletePartial(String digest) {
+        deleteIfExists(partial(digest));
+    }
+
+    private static void deleteIfExists(Path file) {
         try {
-            Files.deleteIfExists(partial(digest));
+            Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

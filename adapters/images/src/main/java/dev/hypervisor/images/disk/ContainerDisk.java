@@ -19,17 +19,7 @@ import org.apache.commons.compress.compressors.CompressorStreamFactory;
  * regular file {@code disk/NAME.qcow2} or {@code disk/NAME.img}. The file is copied out of
  * the layer into the content store; nothing else in the layer is written anywhere.
  */
-public final class ContainerDisk {
-
-    private final ContentStore content;
-    private final DiskInspector inspector;
-    private final long maxBytes;
-
-    public ContainerDisk(ContentStore content, DiskInspector inspector, long maxBytes) {
-        this.content = content;
-        this.inspector = inspector;
-        this.maxBytes = maxBytes;
-    }
+public record ContainerDisk(ContentStore content, DiskInspector inspector, long maxBytes) {
 
     /** Whether a tar entry name is a container disk's disk file. */
     static boolean isDiskEntry(String name) {

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Redirects are followed here, not by the HTTP client, so that every hop passes the
  * {@link LocalAddressGuard}.
  */
-public final class UrlDownloader {
+public record UrlDownloader(HttpClient http, LocalAddressGuard guard) {
 
     private static final Logger LOG = LoggerFactory.getLogger(UrlDownloader.class);
     private static final int ATTEMPTS = 5;
@@ -38,14 +38,6 @@ public final class UrlDownloader {
     /** What the server said about the body's size before it was sent; -1 when unknown. */
     public interface SizeListener {
         void onSize(long totalBytes);
-    }
-
-    private final HttpClient http;
-    private final LocalAddressGuard guard;
-
-    public UrlDownloader(HttpClient http, LocalAddressGuard guard) {
-        this.http = http;
-        this.guard = guard;
     }
 
     /** A downloader that refuses local addresses unless {@code allowLocal}. */

@@ -6,20 +6,7 @@ import java.nio.file.Path;
 /** A layer blob whose uncompressed content is not the DiffID the image config names: corrupt or wrong blob. */
 public final class DiffIdMismatchException extends IOException {
 
-    private final String expected;
-    private final String actual;
-
     public DiffIdMismatchException(Path blob, String expected, String actual) {
         super("layer blob " + blob + " has DiffID " + actual + ", the image config expects " + expected);
-        this.expected = expected;
-        this.actual = actual;
-    }
-
-    public String expected() {
-        return expected;
-    }
-
-    public String actual() {
-        return actual;
     }
 }

@@ -1,5 +1,6 @@
 package dev.hypervisor.images.unpack;
 
+import dev.hypervisor.host.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -176,7 +177,7 @@ final class LayerApplier {
 
     /** Clears the way for a new non-directory, or a directory where something else stood. */
     private static void replace(Path target) throws IOException {
-        TargetTree.delete(target);
+        FileTrees.delete(target);
     }
 
     /** The mode and times a directory gets once everything inside it is written. */

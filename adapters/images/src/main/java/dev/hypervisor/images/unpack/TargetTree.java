@@ -1,12 +1,10 @@
 package dev.hypervisor.images.unpack;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
@@ -82,34 +80,5 @@ final class TargetTree {
         } catch (NoSuchFileException e) {
             return null;
         }
-    }
-
-    /** Removes whatever is at {@code path}: a symlink as a link, a directory with its contents. */
-    static void delete(Path path) throws IOException {
-        BasicFileAttributes attrs = stat(path);
-        if (attrs == null) {
-            return;
-        }
-        if (!attrs.isDirectory()) {
-            Files.delete(path);
-            return;
-        }
-        // walkFileTree does not follow symlinks unless asked to, so a link inside is removed, not entered.
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.hypervisor.images.unpack;
 
+import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,7 +99,7 @@ final class Whiteouts {
             return;
         }
         if (!ours) {
-            TargetTree.delete(target);
+            FileTrees.delete(target);
         } else if (attrs.isDirectory()) {
             purgeLower(target, path);
         }
@@ -120,10 +121,10 @@ final class Whiteouts {
                 if (content.touched(childPath)) {
                     purgeLower(child, childPath); // keeps this layer's entries inside
                 } else {
-                    TargetTree.delete(child);
+                    FileTrees.delete(child);
                 }
             } else if (!content.added(childPath)) {
-                TargetTree.delete(child);
+                FileTrees.delete(child);
             }
         }
     }
