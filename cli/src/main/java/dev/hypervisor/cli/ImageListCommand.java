@@ -8,19 +8,14 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl image ls}: lists the images stored on the node. */
 @Command(name = "ls", aliases = "list", description = "List images.")
-final class ImageListCommand implements Callable<Integer> {
+final class ImageListCommand extends Subcommand {
 
   private static final int SHORT_ID = 12;
-
-  @ParentCommand
-  ImageCommand image;
 
   @Option(names = "--kind", paramLabel = "KIND", description = "Only this kind: container, disk, kernel.")
   ImageKind kind;
@@ -33,19 +28,18 @@ final class ImageListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Hvctl hvctl = image.hvctl;
     ListImagesRequest.Builder request = ListImagesRequest.newBuilder()
         .setKind(kind == null ? ImageKind.IMAGE_KIND_UNSPECIFIED : kind)
         .setPageSize(pageSize);
-    ListImagesResponse page = hvctl.unary().listImages(request.build());
+    ListImagesResponse page = hvctl().unary().listImages(request.build());
     ListImagesResponse.Builder result = page.toBuilder();
     Set<String> tokens = new HashSet<>();
     while (all && !page.getNextPageToken().isEmpty() && tokens.add(page.getNextPageToken())) {
-      page = hvctl.unary().listImages(request.setPageToken(page.getNextPageToken()).build());
+      page = hvctl().unary().listImages(request.setPageToken(page.getNextPageToken()).build());
       result.addAllImages(page.getImagesList()).setNextPageToken(page.getNextPageToken());
     }
     ListImagesResponse response = result.build();
-    hvctl.output().print(response, out -> table(response, hvctl.clock(), out));
+    hvctl().output().print(response, out -> table(response, hvctl().clock(), out));
     return ExitCode.OK;
   }
 

@@ -4,18 +4,13 @@ import dev.hypervisor.api.v1.ListInstancesRequest;
 import dev.hypervisor.api.v1.ListInstancesResponse;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl ls}: lists instances, one page or (with --all) every page. */
 @Command(name = "ls", aliases = "list", description = "List instances.")
-final class ListCommand implements Callable<Integer> {
-
-  @ParentCommand
-  Hvctl hvctl;
+final class ListCommand extends Subcommand {
 
   @Mixin
   InstanceFilter filter;
@@ -38,19 +33,19 @@ final class ListCommand implements Callable<Integer> {
         .putAllLabels(filter.labels())
         .setPageSize(pageSize)
         .setPageToken(pageToken);
-    ListInstancesResponse page = hvctl.unary().listInstances(request.build());
+    ListInstancesResponse page = hvctl().unary().listInstances(request.build());
     ListInstancesResponse.Builder result = page.toBuilder();
     Set<String> tokens = new HashSet<>();
     // A token seen before would loop forever; the server is broken, so stop and show what we have.
     while (all && !page.getNextPageToken().isEmpty() && tokens.add(page.getNextPageToken())) {
-      page = hvctl.unary().listInstances(request.setPageToken(page.getNextPageToken()).build());
+      page = hvctl().unary().listInstances(request.setPageToken(page.getNextPageToken()).build());
       result.addAllInstances(page.getInstancesList()).setNextPageToken(page.getNextPageToken());
     }
     ListInstancesResponse response = result.build();
-    hvctl.output().print(response, out -> {
-      InstanceTable.print(response.getInstancesList(), hvctl.clock(), out);
+    hvctl().output().print(response, out -> {
+      InstanceTable.print(response.getInstancesList(), hvctl().clock(), out);
       if (!response.getNextPageToken().isEmpty()) {
-        hvctl.io().err().println("hvctl: more instances: use --all, or --page-token "
+        hvctl().io().err().println("hvctl: more instances: use --all, or --page-token "
             + response.getNextPageToken());
       }
     });
