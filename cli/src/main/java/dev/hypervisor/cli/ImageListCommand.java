@@ -6,9 +6,8 @@ import dev.hypervisor.api.v1.ListImagesRequest;
 import dev.hypervisor.api.v1.ListImagesResponse;
 import java.io.PrintStream;
 import java.time.Clock;
-import java.util.HashSet;
-import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code hvctl image ls}: lists the images stored on the node. */
@@ -23,22 +22,17 @@ final class ImageListCommand extends Subcommand {
   @Option(names = "--page-size", paramLabel = "N", description = "Images per page (server default 50).")
   int pageSize;
 
-  @Option(names = "--all", description = "Follow next_page_token until the last page.")
-  boolean all;
+  @Mixin
+  AllPages pages;
 
   @Override
   public Integer call() {
     ListImagesRequest.Builder request = ListImagesRequest.newBuilder()
         .setKind(kind == null ? ImageKind.IMAGE_KIND_UNSPECIFIED : kind)
         .setPageSize(pageSize);
-    ListImagesResponse page = hvctl().unary().listImages(request.build());
-    ListImagesResponse.Builder result = page.toBuilder();
-    Set<String> tokens = new HashSet<>();
-    while (all && !page.getNextPageToken().isEmpty() && tokens.add(page.getNextPageToken())) {
-      page = hvctl().unary().listImages(request.setPageToken(page.getNextPageToken()).build());
-      result.addAllImages(page.getImagesList()).setNextPageToken(page.getNextPageToken());
-    }
-    ListImagesResponse response = result.build();
+    ListImagesResponse response = pages.fetch("",
+        token -> hvctl().unary().listImages(request.setPageToken(token).build()),
+        ListImagesResponse::getNextPageToken, ImageListCommand::join);
     hvctl().output().print(response, out -> table(response, hvctl().clock(), out));
     return ExitCode.OK;
   }
@@ -51,6 +45,12 @@ final class ImageListCommand extends Subcommand {
           Age.of(i.getCreatedAt(), clock));
     }
     table.print(out);
+  }
+
+  /** Adds the images and the next_page_token of {@code page} to the pages before it. */
+  private static ListImagesResponse join(ListImagesResponse joined, ListImagesResponse page) {
+    return joined.toBuilder().addAllImages(page.getImagesList())
+        .setNextPageToken(page.getNextPageToken()).build();
   }
 
   /** The first 12 hex digits of the digest, as docker shows image ids. */
