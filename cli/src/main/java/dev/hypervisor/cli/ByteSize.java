@@ -5,8 +5,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * Parses and prints byte sizes: {@code 512MiB}, {@code 2GiB}, {@code 1.5GiB}, {@code 1G}, {@code 1000}.
@@ -74,14 +72,9 @@ final class ByteSize {
   }
 
   /** The picocli converter for size options such as {@code --memory}. */
-  static final class Converter implements ITypeConverter<Long> {
-    @Override
-    public Long convert(String value) {
-      try {
-        return parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class Converter extends ParsingConverter<Long> {
+    Converter() {
+      super(ByteSize::parse);
     }
   }
 }

@@ -5,21 +5,18 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code hvctl console}: attaches the local terminal to an instance's console; Ctrl-] detaches.
  * When stdin is not a terminal, streams stdin to the console until EOF instead.
  */
 @Command(name = "console", description = "Attach to an instance's console; Ctrl-] detaches.")
-final class ConsoleCommand implements Callable<Integer> {
+final class ConsoleCommand extends InstanceCommand {
 
   /** Ctrl-], as in telnet and virsh console. */
   static final int DETACH_KEY = 0x1d;
@@ -31,15 +28,9 @@ final class ConsoleCommand implements Callable<Integer> {
   /** Why the input side stopped. */
   private enum InputEnd { EOF, DETACH }
 
-  @ParentCommand
-  Hvctl hvctl;
-
-  @Parameters(index = "0", paramLabel = "ID", description = "Instance id.")
-  String id;
-
   @Override
   public Integer call() throws IOException {
-    Io io = hvctl.io();
+    Io io = hvctl().io();
     if (!io.interactive()) {
       return finish(attach(io.in(), false), false);
     }
@@ -62,7 +53,7 @@ final class ConsoleCommand implements Callable<Integer> {
   private record Attached(ConsoleSession session, CompletableFuture<InputEnd> input) {}
 
   private Attached attach(InputStream in, boolean detachKey) {
-    ConsoleSession session = ConsoleSession.attach(hvctl.async(), id, hvctl.io().out());
+    ConsoleSession session = ConsoleSession.attach(hvctl().async(), id, hvctl().io().out());
     ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
       Thread thread = new Thread(r, "hvctl-console-stdin");
       // A read blocked on stdin cannot be interrupted; it must not keep the JVM alive.
@@ -95,7 +86,7 @@ final class ConsoleCommand implements Callable<Integer> {
     Status status = session.ended().join();
     if (interactive && status.isOk()) {
       // The guest side ended; raw mode swallowed the newline the user would otherwise see.
-      hvctl.io().err().print("\r\n");
+      hvctl().io().err().print("\r\n");
     }
     if (!status.isOk()) {
       throw status.asRuntimeException();

@@ -12,18 +12,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl create}: builds a CreateInstanceRequest from flags and, with --wait, waits until it runs. */
 @Command(name = "create", description = "Create an instance; a container's or microVM's command follows '--'.")
-final class CreateCommand implements Callable<Integer> {
-
-  @ParentCommand
-  Hvctl hvctl;
+final class CreateCommand extends Subcommand {
 
   @Parameters(index = "0", paramLabel = "NAME", description = "Instance name (a DNS label).")
   String name;
@@ -78,9 +73,9 @@ final class CreateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Instance instance = hvctl.unary().createInstance(request());
+    Instance instance = hvctl().unary().createInstance(request());
     if (await) {
-      instance = new InstanceWaiter(hvctl).untilSettled(instance);
+      instance = new InstanceWaiter(hvctl()).untilSettled(instance);
       if (instance.getState() != InstanceState.INSTANCE_STATE_RUNNING) {
         String why = instance.getErrorMessage().isEmpty()
             ? "it is " + EnumNames.shortName(instance.getState())
@@ -89,8 +84,7 @@ final class CreateCommand implements Callable<Integer> {
             "instance " + instance.getName() + " (" + instance.getId() + ") failed: " + why);
       }
     }
-    Instance shown = instance;
-    hvctl.output().print(shown, out -> InstanceTable.print(List.of(shown), hvctl.clock(), out));
+    printRow(instance);
     return ExitCode.OK;
   }
 

@@ -2,8 +2,6 @@ package dev.hypervisor.cli;
 
 import dev.hypervisor.api.v1.DiskSpec;
 import java.util.Locale;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /** Parses a {@code --disk} value such as {@code name=root,size=50GiB,type=ssd,boot} into a DiskSpec. */
 final class DiskOption {
@@ -59,14 +57,9 @@ final class DiskOption {
   }
 
   /** The picocli converter for {@code --disk}. */
-  static final class Converter implements ITypeConverter<DiskSpec> {
-    @Override
-    public DiskSpec convert(String value) {
-      try {
-        return parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class Converter extends ParsingConverter<DiskSpec> {
+    Converter() {
+      super(DiskOption::parse);
     }
   }
 }

@@ -6,7 +6,6 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * Short names for proto enum values: {@code INSTANCE_STATE_RUNNING} reads and prints as {@code RUNNING}.
@@ -53,13 +52,7 @@ final class EnumNames {
 
   /** A picocli converter that accepts the names {@link #parse} does. */
   static <E extends Enum<E> & ProtocolMessageEnum> ITypeConverter<E> converter(Class<E> type) {
-    return text -> {
-      try {
-        return parse(type, text);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    };
+    return new ParsingConverter<>(text -> parse(type, text));
   }
 
   private static <E extends Enum<E> & ProtocolMessageEnum> EnumSet<E> accepted(Class<E> type) {

@@ -6,21 +6,15 @@ import dev.hypervisor.api.v1.ListImagesRequest;
 import dev.hypervisor.api.v1.ListImagesResponse;
 import java.io.PrintStream;
 import java.time.Clock;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl image ls}: lists the images stored on the node. */
 @Command(name = "ls", aliases = "list", description = "List images.")
-final class ImageListCommand implements Callable<Integer> {
+final class ImageListCommand extends Subcommand {
 
   private static final int SHORT_ID = 12;
-
-  @ParentCommand
-  ImageCommand image;
 
   @Option(names = "--kind", paramLabel = "KIND", description = "Only this kind: container, disk, kernel.")
   ImageKind kind;
@@ -28,24 +22,18 @@ final class ImageListCommand implements Callable<Integer> {
   @Option(names = "--page-size", paramLabel = "N", description = "Images per page (server default 50).")
   int pageSize;
 
-  @Option(names = "--all", description = "Follow next_page_token until the last page.")
-  boolean all;
+  @Mixin
+  AllPages pages;
 
   @Override
   public Integer call() {
-    Hvctl hvctl = image.hvctl;
     ListImagesRequest.Builder request = ListImagesRequest.newBuilder()
         .setKind(kind == null ? ImageKind.IMAGE_KIND_UNSPECIFIED : kind)
         .setPageSize(pageSize);
-    ListImagesResponse page = hvctl.unary().listImages(request.build());
-    ListImagesResponse.Builder result = page.toBuilder();
-    Set<String> tokens = new HashSet<>();
-    while (all && !page.getNextPageToken().isEmpty() && tokens.add(page.getNextPageToken())) {
-      page = hvctl.unary().listImages(request.setPageToken(page.getNextPageToken()).build());
-      result.addAllImages(page.getImagesList()).setNextPageToken(page.getNextPageToken());
-    }
-    ListImagesResponse response = result.build();
-    hvctl.output().print(response, out -> table(response, hvctl.clock(), out));
+    ListImagesResponse response = pages.fetch("",
+        token -> hvctl().unary().listImages(request.setPageToken(token).build()),
+        ListImagesResponse::getNextPageToken, ImageListCommand::join);
+    hvctl().output().print(response, out -> table(response, hvctl().clock(), out));
     return ExitCode.OK;
   }
 
@@ -57,6 +45,12 @@ final class ImageListCommand implements Callable<Integer> {
           Age.of(i.getCreatedAt(), clock));
     }
     table.print(out);
+  }
+
+  /** Adds the images and the next_page_token of {@code page} to the pages before it. */
+  private static ListImagesResponse join(ListImagesResponse joined, ListImagesResponse page) {
+    return joined.toBuilder().addAllImages(page.getImagesList())
+        .setNextPageToken(page.getNextPageToken()).build();
   }
 
   /** The first 12 hex digits of the digest, as docker shows image ids. */

@@ -2,19 +2,14 @@ package dev.hypervisor.cli;
 
 import dev.hypervisor.api.v1.Image;
 import dev.hypervisor.api.v1.PullImageRequest;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl image pull}: pulls an image, showing progress, and prints its digest and references. */
 @Command(name = "pull", description = "Pull an image onto the node.")
-final class ImagePullCommand implements Callable<Integer> {
-
-  @ParentCommand
-  ImageCommand image;
+final class ImagePullCommand extends Subcommand {
 
   @Parameters(index = "0", paramLabel = "REF", description = "Image reference, catalog alias or URL.")
   String reference;
@@ -24,15 +19,14 @@ final class ImagePullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Hvctl hvctl = image.hvctl;
-    Output output = hvctl.output();
+    Output output = hvctl().output();
     PullImageRequest request = PullImageRequest.newBuilder()
         .setImage(reference)
         .setExpectedDigest(expectedDigest)
         .build();
-    PullProgressView view = new PullProgressView(output.out(), hvctl.io().interactive(), System::nanoTime);
+    PullProgressView view = new PullProgressView(output.out(), hvctl().io().interactive(), System::nanoTime);
     AtomicReference<Image> pulled = new AtomicReference<>();
-    ServerStream.consume(() -> hvctl.streaming().pullImage(request), progress -> {
+    ServerStream.consume(() -> hvctl().streaming().pullImage(request), progress -> {
       if (progress.hasImage()) {
         pulled.set(progress.getImage());
       }

@@ -2,20 +2,13 @@ package dev.hypervisor.cli;
 
 import dev.hypervisor.api.v1.ListInstancesRequest;
 import dev.hypervisor.api.v1.ListInstancesResponse;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl ls}: lists instances, one page or (with --all) every page. */
 @Command(name = "ls", aliases = "list", description = "List instances.")
-final class ListCommand implements Callable<Integer> {
-
-  @ParentCommand
-  Hvctl hvctl;
+final class ListCommand extends Subcommand {
 
   @Mixin
   InstanceFilter filter;
@@ -26,8 +19,8 @@ final class ListCommand implements Callable<Integer> {
   @Option(names = "--page-token", paramLabel = "TOKEN", description = "Continue from a previous page.")
   String pageToken = "";
 
-  @Option(names = "--all", description = "Follow next_page_token until the last page.")
-  boolean all;
+  @Mixin
+  AllPages pages;
 
   @Override
   public Integer call() {
@@ -36,24 +29,26 @@ final class ListCommand implements Callable<Integer> {
         .setState(filter.state())
         .setNodeId(filter.node())
         .putAllLabels(filter.labels())
-        .setPageSize(pageSize)
-        .setPageToken(pageToken);
-    ListInstancesResponse page = hvctl.unary().listInstances(request.build());
-    ListInstancesResponse.Builder result = page.toBuilder();
-    Set<String> tokens = new HashSet<>();
-    // A token seen before would loop forever; the server is broken, so stop and show what we have.
-    while (all && !page.getNextPageToken().isEmpty() && tokens.add(page.getNextPageToken())) {
-      page = hvctl.unary().listInstances(request.setPageToken(page.getNextPageToken()).build());
-      result.addAllInstances(page.getInstancesList()).setNextPageToken(page.getNextPageToken());
-    }
-    ListInstancesResponse response = result.build();
-    hvctl.output().print(response, out -> {
-      InstanceTable.print(response.getInstancesList(), hvctl.clock(), out);
+        .setPageSize(pageSize);
+    ListInstancesResponse response = pages.fetch(pageToken,
+        token -> hvctl().unary().listInstances(request.setPageToken(token).build()),
+        ListInstancesResponse::getNextPageToken, ListCommand::join);
+    hvctl().output().print(response, out -> {
+      InstanceTable.print(response.getInstancesList(), hvctl().clock(), out);
       if (!response.getNextPageToken().isEmpty()) {
-        hvctl.io().err().println("hvctl: more instances: use --all, or --page-token "
+        hvctl().io().err().println("hvctl: more instances: use --all, or --page-token "
             + response.getNextPageToken());
       }
     });
     return ExitCode.OK;
+  }
+
+  /**
+   * Adds the instances and the next_page_token of {@code page} to the pages before it. The first
+   * page's revision stays: a watch after it misses no change made while the pages were listed.
+   */
+  private static ListInstancesResponse join(ListInstancesResponse joined, ListInstancesResponse page) {
+    return joined.toBuilder().addAllInstances(page.getInstancesList())
+        .setNextPageToken(page.getNextPageToken()).build();
   }
 }

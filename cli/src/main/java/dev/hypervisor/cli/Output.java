@@ -34,20 +34,19 @@ final class Output {
 
   /** Prints one result: {@code message} as a JSON document, or {@code table} in table mode. */
   void print(MessageOrBuilder message, Consumer<PrintStream> table) {
-    if (json()) {
-      out.println(toJson(PRETTY, message));
-    } else {
-      table.accept(out);
-    }
-    out.flush();
+    print(PRETTY, message, table);
   }
 
   /** Prints one message of a stream: a compact JSON object on one line, or {@code line} in table mode. */
   void printStreamed(MessageOrBuilder message, Consumer<PrintStream> line) {
+    print(COMPACT, message, line);
+  }
+
+  private void print(JsonFormat.Printer printer, MessageOrBuilder message, Consumer<PrintStream> human) {
     if (json()) {
-      out.println(toJson(COMPACT, message));
+      out.println(toJson(printer, message));
     } else {
-      line.accept(out);
+      human.accept(out);
     }
     out.flush();
   }

@@ -2,21 +2,12 @@ package dev.hypervisor.cli;
 
 import com.google.protobuf.Empty;
 import dev.hypervisor.api.v1.DeleteInstanceRequest;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl rm}: deletes an instance and, unless --no-wait, waits until it is gone. */
 @Command(name = "rm", aliases = "delete", description = "Delete an instance and wait until it is gone.")
-final class RemoveCommand implements Callable<Integer> {
-
-  @ParentCommand
-  Hvctl hvctl;
-
-  @Parameters(index = "0", paramLabel = "ID", description = "Instance id.")
-  String id;
+final class RemoveCommand extends InstanceCommand {
 
   @Option(names = "--force", description = "Kill at once instead of a graceful stop.")
   boolean force;
@@ -26,13 +17,13 @@ final class RemoveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Empty response = hvctl.unary().deleteInstance(
+    Empty response = hvctl().unary().deleteInstance(
         DeleteInstanceRequest.newBuilder().setInstanceId(id).setForce(force).build());
     // DeleteInstance only starts the deletion; the instance lingers in STOPPING until DELETED.
     if (!noWait) {
-      new InstanceWaiter(hvctl).untilGone(id);
+      new InstanceWaiter(hvctl()).untilGone(id);
     }
-    hvctl.output().print(response, out -> out.println(id));
+    hvctl().output().print(response, out -> out.println(id));
     return ExitCode.OK;
   }
 }

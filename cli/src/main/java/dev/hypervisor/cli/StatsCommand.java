@@ -4,24 +4,15 @@ import dev.hypervisor.api.v1.GetInstanceStatsRequest;
 import dev.hypervisor.api.v1.InstanceStats;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl stats}: one resource usage sample, or one every two seconds with --watch. */
 @Command(name = "stats", description = "Show resource usage of a running instance.")
-final class StatsCommand implements Callable<Integer> {
+final class StatsCommand extends InstanceCommand {
 
   private static final String[] HEADERS = {"ID", "CPU", "MEMORY", "MEM%", "DISK READ/WRITE", "NET RX/TX"};
   private static final String ROW = "%-16s %-8s %-22s %-6s %-24s %s%n";
-
-  @ParentCommand
-  Hvctl hvctl;
-
-  @Parameters(index = "0", paramLabel = "ID", description = "Instance id.")
-  String id;
 
   @Option(names = "--watch", description = "Print a sample every 2 seconds until Ctrl-C.")
   boolean watch;
@@ -35,9 +26,9 @@ final class StatsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     GetInstanceStatsRequest request = GetInstanceStatsRequest.newBuilder().setInstanceId(id).build();
-    Output output = hvctl.output();
+    Output output = hvctl().output();
     if (!watch) {
-      InstanceStats stats = hvctl.unary().getInstanceStats(request);
+      InstanceStats stats = hvctl().unary().getInstanceStats(request);
       output.print(stats, out -> {
         header(out);
         row(stats, out);
@@ -48,7 +39,7 @@ final class StatsCommand implements Callable<Integer> {
       header(output.out());
     }
     for (int n = 1; ; n++) {
-      InstanceStats stats = hvctl.unary().getInstanceStats(request);
+      InstanceStats stats = hvctl().unary().getInstanceStats(request);
       output.printStreamed(stats, out -> row(stats, out));
       if (count > 0 && n >= count) {
         return ExitCode.OK;

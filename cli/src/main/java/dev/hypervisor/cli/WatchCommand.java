@@ -3,19 +3,14 @@ package dev.hypervisor.cli;
 import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code hvctl watch}: prints instance events, one line each, until the stream ends or fails. */
 @Command(name = "watch", description = "Print instance events as they happen.")
-final class WatchCommand implements Callable<Integer> {
-
-  @ParentCommand
-  Hvctl hvctl;
+final class WatchCommand extends Subcommand {
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Only this instance.")
   String id;
@@ -40,8 +35,8 @@ final class WatchCommand implements Callable<Integer> {
         .setAfterRevision(since)
         .setSendInitial(initial)
         .build();
-    Output output = hvctl.output();
-    ServerStream.consume(() -> hvctl.streaming().watchInstance(request), event -> {
+    Output output = hvctl().output();
+    ServerStream.consume(() -> hvctl().streaming().watchInstance(request), event -> {
       // Bookmarks only matter to programs resuming a watch, so tables leave them out.
       if (output.json() || event.getType() != InstanceEvent.Type.BOOKMARK) {
         output.printStreamed(event, out -> out.println(line(event)));
