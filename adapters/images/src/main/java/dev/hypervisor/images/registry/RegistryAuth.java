@@ -119,7 +119,7 @@ final class RegistryAuth {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new RegistryException(Kind.UNAVAILABLE, ep.describe() + ": token service " + realm + " unreachable for " + what + ": " + e, e);
+            throw new RegistryException(Kind.UNAVAILABLE, ep.describe() + ": token service " + realm + " unreachable for " + what + ": " + RegistryTransport.describe(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(Kind.UNAVAILABLE, ep.describe() + ": interrupted fetching a token for " + what, e);

@@ -80,7 +80,7 @@ final class RegistryTransport {
                 log.debug("GET {}{}", uri, headers.isEmpty() ? "" : " " + headers);
                 response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
-                throw new RegistryException(Kind.UNAVAILABLE, ep.describe() + ": cannot fetch " + what + ": " + e, e);
+                throw new RegistryException(Kind.UNAVAILABLE, ep.describe() + ": cannot fetch " + what + ": " + describe(e), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RegistryException(Kind.UNAVAILABLE, ep.describe() + ": interrupted fetching " + what, e);
@@ -169,6 +169,25 @@ final class RegistryTransport {
         }
     }
 
+    /**
+     * What went wrong on the wire, in words: the JDK's HTTP client throws a ConnectException
+     * without a message for a refused connection, and hides an unknown host in its cause.
+     */
+    static String describe(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return "host not found";
+            }
+            if (t instanceof java.net.http.HttpConnectTimeoutException) {
+                return "connect timed out";
+            }
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
+    }
+
     static void pause(Duration backoff, Endpoint ep, String what) {
         try {
             Thread.sleep(backoff.toMillis());
@@ -187,7 +206,7 @@ final class RegistryTransport {
             }
             return bytes;
         } catch (IOException e) {
-            throw new RegistryException(Kind.UNAVAILABLE, ep.describe() + ": connection lost reading " + what + ": " + e, e);
+            throw new RegistryException(Kind.UNAVAILABLE, ep.describe() + ": connection lost reading " + what + ": " + describe(e), e);
         }
     }
 
