@@ -9,7 +9,7 @@ import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.PullImageRequest;
-import dev.hypervisor.images.testing.Tmpfs;
+import dev.hypervisor.testkit.Tmpfs;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;

@@ -8,7 +8,7 @@ import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.bench.images.BenchImages;
 import dev.hypervisor.host.Executables;
-import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.testkit.images.RegistryServer;
 import dev.hypervisor.server.Hypervisord;
 import java.nio.file.Files;
 import java.nio.file.Path;

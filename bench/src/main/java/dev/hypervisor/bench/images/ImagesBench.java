@@ -4,7 +4,7 @@ import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.bench.WorkDir;
-import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.testkit.images.RegistryServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

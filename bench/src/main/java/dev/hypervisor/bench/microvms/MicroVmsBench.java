@@ -9,7 +9,7 @@ import dev.hypervisor.bench.HostLeftovers;
 import dev.hypervisor.bench.images.BenchImages;
 import dev.hypervisor.bench.images.HostProcesses;
 import dev.hypervisor.host.Executables;
-import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.testkit.images.RegistryServer;
 import dev.hypervisor.server.Hypervisord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,9 @@
-package dev.hypervisor.images.testing;
+package dev.hypervisor.testkit.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hypervisor.images.registry.MediaTypes;
-import dev.hypervisor.images.registry.MediaTypes.Compression;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +45,7 @@ class OciImageBuilderTest {
             assertThat(Files.size(layer.blob())).isEqualTo(layer.descriptor().size());
         }
         assertThat(image.layers()).extracting(l -> l.descriptor().mediaType())
-                .containsExactly(MediaTypes.OCI_LAYER_GZIP, MediaTypes.OCI_LAYER_ZSTD, MediaTypes.OCI_LAYER_TAR);
+                .containsExactly(Compression.GZIP.mediaType(), Compression.ZSTD.mediaType(), Compression.NONE.mediaType());
     }
 
     @Test
@@ -113,9 +111,31 @@ class OciImageBuilderTest {
         assertThat(dir.resolve("oci-layout")).exists();
     }
 
+    @Test
+    void generatedFilesAreReproducibleAndOnlyTextCompresses() throws Exception {
+        LayerTree tree = LayerTree.create().randomFile("r.bin", 100_003, 5).textFile("t.txt", 50_001, 5);
+        BuiltImage one = OciImageBuilder.image().layer(tree, Compression.GZIP).writeTo(dir.resolve("one"), "t");
+        BuiltImage two = OciImageBuilder.image().layer(tree, Compression.GZIP).writeTo(dir.resolve("two"), "t");
+
+        assertThat(one.layers().get(0).diffId()).isEqualTo(two.layers().get(0).diffId());
+        byte[] random = tree.entries().get(0).content().open().readAllBytes();
+        byte[] byteByByte = new byte[random.length];
+        try (InputStream in = tree.entries().get(0).content().open()) {
+            for (int i = 0, b; (b = in.read()) >= 0; i++) {
+                byteByByte[i] = (byte) b;
+            }
+        }
+        assertThat(byteByByte).isEqualTo(random).hasSize(100_003);
+        assertThat(tree.entries().get(1).content().open().readAllBytes()).hasSize(50_001);
+        // gzip of the layer: the random file stays its size, the text shrinks to about a third.
+        assertThat(one.layers().get(0).descriptor().size()).isBetween(100_003L + 10_000, 100_003L + 25_000);
+    }
+
     private static InputStream decompressed(BuiltLayer layer) throws Exception {
         InputStream raw = Files.newInputStream(layer.blob());
-        return switch (MediaTypes.layerCompression(layer.descriptor().mediaType())) {
+        Compression compression = java.util.Arrays.stream(Compression.values())
+                .filter(c -> c.mediaType().equals(layer.descriptor().mediaType())).findFirst().orElseThrow();
+        return switch (compression) {
             case GZIP -> new GzipCompressorInputStream(raw);
             case ZSTD -> new ZstdCompressorInputStream(raw);
             case NONE -> raw;

@@ -1,5 +1,8 @@
-package dev.hypervisor.images.testing;
+package dev.hypervisor.testkit.images;
 
+import dev.hypervisor.host.Executables;
+import dev.hypervisor.host.HostCommand;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,12 +18,14 @@ public final class Skopeo {
 
     /**
      * {@code skopeo copy oci:<layoutDir>:<tag> docker://<destination>} over plain HTTP or unverified
-     * TLS; {@code all} copies every platform of an index.
+     * TLS; {@code all} copies every platform of an index. It may take 2 minutes plus a second per
+     * 10 MiB of {@code bytes}, the size of what it copies.
      *
      * @throws IllegalStateException with skopeo's output when it fails, or when skopeo is not installed
      */
-    public static void copy(Path layoutDir, String tag, String destination, boolean all, Format format) {
-        Path skopeo = HostTools.require("skopeo", "skopeo");
+    public static void copy(Path layoutDir, String tag, String destination, boolean all, Format format, long bytes) {
+        Path skopeo = Executables.find("skopeo").orElseThrow(() -> new IllegalStateException(
+                "skopeo is not installed: apt-get install skopeo; ./test.sh installs it"));
         List<String> command = new ArrayList<>(List.of(skopeo.toString(),
                 // No signature policy to consult: the tests' images are unsigned by design.
                 "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"));
@@ -35,6 +40,10 @@ public final class Skopeo {
         }
         command.add("oci:" + layoutDir.toAbsolutePath() + ":" + tag);
         command.add("docker://" + destination);
-        HostTools.run(Duration.ofSeconds(120), command);
+        try {
+            HostCommand.of(command).timeout(Duration.ofSeconds(120 + bytes / (10L << 20))).run();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 }

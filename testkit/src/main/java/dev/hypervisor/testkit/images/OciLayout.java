@@ -1,9 +1,6 @@
-package dev.hypervisor.images.testing;
+package dev.hypervisor.testkit.images;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hypervisor.images.registry.Descriptor;
-import dev.hypervisor.images.registry.MediaTypes;
-import dev.hypervisor.images.registry.MediaTypes.Compression;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -53,10 +50,10 @@ public final class OciLayout {
     }
 
     /** Stores {@code bytes} as a blob. */
-    public Descriptor putBlob(String mediaType, byte[] bytes) throws IOException {
+    public Blob putBlob(String mediaType, byte[] bytes) throws IOException {
         String digest = "sha256:" + HexFormat.of().formatHex(sha256().digest(bytes));
         Files.write(blobPath(digest), bytes);
-        return Descriptor.of(mediaType, digest, bytes.length);
+        return new Blob(mediaType, digest, bytes.length);
     }
 
     /** Writes {@code tree} as a tar, compresses it, and stores the result as a layer blob. */
@@ -75,11 +72,11 @@ public final class OciLayout {
         Path blob = blobPath(digest);
         Files.move(temp, blob, StandardCopyOption.REPLACE_EXISTING);
         String diffId = "sha256:" + HexFormat.of().formatHex(uncompressed.digest());
-        return new BuiltLayer(Descriptor.of(mediaType(compression), digest, size), diffId, blob);
+        return new BuiltLayer(new Blob(compression.mediaType(), digest, size), diffId, blob);
     }
 
     /** Points tag {@code tag} of {@code index.json} at {@code manifest}, replacing an older entry of that tag. */
-    public void tag(String tag, Descriptor manifest) throws IOException {
+    public void tag(String tag, Blob manifest) throws IOException {
         Path indexFile = dir.resolve("index.json");
         List<Object> manifests = new ArrayList<>();
         if (Files.exists(indexFile)) {
@@ -94,30 +91,18 @@ public final class OciLayout {
         manifests.add(entry);
         Map<String, Object> index = new LinkedHashMap<>();
         index.put("schemaVersion", 2);
-        index.put("mediaType", MediaTypes.OCI_INDEX);
+        index.put("mediaType", Blob.INDEX);
         index.put("manifests", manifests);
         Files.write(indexFile, OciImageBuilder.JSON.writeValueAsBytes(index));
     }
 
-    /** The JSON object of a descriptor (mediaType, digest, size, and annotations when it has some). */
-    static Map<String, Object> descriptorJson(Descriptor d) {
+    /** The JSON object of a descriptor: mediaType, digest, size. */
+    static Map<String, Object> descriptorJson(Blob d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mediaType", d.mediaType());
         m.put("digest", d.digest());
         m.put("size", d.size());
-        if (!d.annotations().isEmpty()) {
-            m.put("annotations", d.annotations());
-        }
         return m;
-    }
-
-    /** The OCI layer media type for a compression. */
-    public static String mediaType(Compression compression) {
-        return switch (compression) {
-            case NONE -> MediaTypes.OCI_LAYER_TAR;
-            case GZIP -> MediaTypes.OCI_LAYER_GZIP;
-            case ZSTD -> MediaTypes.OCI_LAYER_ZSTD;
-        };
     }
 
     private static OutputStream compressor(Compression compression, OutputStream out) throws IOException {

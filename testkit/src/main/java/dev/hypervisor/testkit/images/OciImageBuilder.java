@@ -1,11 +1,7 @@
-package dev.hypervisor.images.testing;
+package dev.hypervisor.testkit.images;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.hypervisor.images.registry.Descriptor;
-import dev.hypervisor.images.registry.MediaTypes;
-import dev.hypervisor.images.registry.MediaTypes.Compression;
-import dev.hypervisor.images.registry.Platform;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,11 +117,6 @@ public final class OciImageBuilder {
         return layer(LayerTree.busybox(), compression);
     }
 
-    /** The platform this image is for. */
-    public Platform platform() {
-        return new Platform(os, architecture, variant);
-    }
-
     /**
      * Writes the image into the layout at {@code layoutDir} (created when missing; other images in
      * it are kept) and tags it {@code tag} in {@code index.json}.
@@ -160,10 +151,10 @@ public final class OciImageBuilder {
         }
         Map<String, Object> index = new LinkedHashMap<>();
         index.put("schemaVersion", 2);
-        index.put("mediaType", MediaTypes.OCI_INDEX);
+        index.put("mediaType", Blob.INDEX);
         index.put("manifests", manifests);
         byte[] bytes = JSON.writeValueAsBytes(index);
-        Descriptor descriptor = layout.putBlob(MediaTypes.OCI_INDEX, bytes);
+        Blob descriptor = layout.putBlob(Blob.INDEX, bytes);
         layout.tag(tag, descriptor);
         return new BuiltIndex(layoutDir, tag, descriptor, bytes, built);
     }
@@ -174,15 +165,15 @@ public final class OciImageBuilder {
             built.add(layout.putLayer(spec.tree(), spec.compression()));
         }
         byte[] configBytes = JSON.writeValueAsBytes(configJson(built));
-        Descriptor config = layout.putBlob(MediaTypes.OCI_CONFIG, configBytes);
+        Blob config = layout.putBlob(Blob.CONFIG, configBytes);
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("schemaVersion", 2);
-        manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
+        manifest.put("mediaType", Blob.MANIFEST);
         manifest.put("config", OciLayout.descriptorJson(config));
         manifest.put("layers", built.stream().map(l -> OciLayout.descriptorJson(l.descriptor())).toList());
         byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
-        Descriptor manifestDescriptor = layout.putBlob(MediaTypes.OCI_MANIFEST, manifestBytes);
-        return new BuiltImage(layout.dir(), tag, platform(), manifestDescriptor, manifestBytes, config, configBytes, built);
+        Blob manifestDescriptor = layout.putBlob(Blob.MANIFEST, manifestBytes);
+        return new BuiltImage(layout.dir(), tag, architecture, manifestDescriptor, manifestBytes, config, configBytes, built);
     }
 
     private Map<String, Object> configJson(List<BuiltLayer> built) {
@@ -222,7 +213,7 @@ public final class OciImageBuilder {
 
     @Override
     public String toString() {
-        return "OciImageBuilder[" + platform() + ", " + layers.size() + " layers, entrypoint=" + entrypoint + ", cmd=" + cmd
+        return "OciImageBuilder[" + os + "/" + architecture + (variant == null ? "" : "/" + variant) + ", " + layers.size() + " layers, entrypoint=" + entrypoint + ", cmd=" + cmd
                 + ", env=" + env + "]";
     }
 }

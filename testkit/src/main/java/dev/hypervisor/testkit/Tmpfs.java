@@ -1,4 +1,4 @@
-package dev.hypervisor.images.testing;
+package dev.hypervisor.testkit;
 
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;

@@ -1,4 +1,7 @@
-package dev.hypervisor.images.testing;
+package dev.hypervisor.testkit.images;
+
+import dev.hypervisor.host.Executables;
+import dev.hypervisor.host.HostCommand;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -46,7 +49,7 @@ public final class RegistryServer implements AutoCloseable {
 
     /** Whether {@link #startWithHtpasswd} can work here: it needs {@code htpasswd} (apache2-utils) for bcrypt. */
     public static boolean htpasswdAvailable() {
-        return HostTools.find("htpasswd").isPresent();
+        return Executables.find("htpasswd").isPresent();
     }
 
     /**
@@ -56,15 +59,21 @@ public final class RegistryServer implements AutoCloseable {
      * @throws IllegalStateException when htpasswd is not installed; check {@link #htpasswdAvailable()} first
      */
     public static RegistryServer startWithHtpasswd(Path dir, String user, String password) {
-        Path htpasswd = HostTools.require("htpasswd", "apache2-utils");
-        String line = HostTools.run(Duration.ofSeconds(30), List.of(htpasswd.toString(), "-nbB", user, password)).strip();
+        Path htpasswd = Executables.find("htpasswd").orElseThrow(() -> new IllegalStateException(
+                "htpasswd is not installed: apt-get install apache2-utils; ./test.sh installs it"));
+        String line;
+        try {
+            line = HostCommand.of(htpasswd.toString(), "-nbB", user, password).separatingErrors().output();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         Path file = dir.resolve("htpasswd");
         write(file, line + "\n");
         return start(dir, file);
     }
 
     private static RegistryServer start(Path dir, Path htpasswd) {
-        Path binary = HostTools.find("/usr/bin/" + BINARY).or(() -> HostTools.find(BINARY))
+        Path binary = Executables.find(BINARY)
                 .orElseThrow(() -> new IllegalStateException(BINARY + " is not installed: apt-get install docker-registry; "
                         + "./test.sh installs it"));
         IllegalStateException last = null;
