@@ -20,7 +20,7 @@ import dev.hypervisor.testkit.images.LayerTree;
 import dev.hypervisor.testkit.images.OciImageBuilder;
 import dev.hypervisor.testkit.images.RegistryServer;
 import dev.hypervisor.network.testing.TestNetwork;
-import dev.hypervisor.qemu.testing.GuestKernel;
+import dev.hypervisor.testkit.guest.GuestKernel;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;

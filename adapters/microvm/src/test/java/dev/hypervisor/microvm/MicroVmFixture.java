@@ -20,7 +20,7 @@ import dev.hypervisor.testkit.images.RegistryServer;
 import dev.hypervisor.network.testing.TestNetwork;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
-import dev.hypervisor.qemu.testing.GuestKernel;
+import dev.hypervisor.testkit.guest.GuestKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

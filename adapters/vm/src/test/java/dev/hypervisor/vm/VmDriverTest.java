@@ -16,7 +16,7 @@ import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.host.InstanceCgroups;
-import dev.hypervisor.qemu.testing.GuestInitramfs;
+import dev.hypervisor.testkit.guest.GuestInitramfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

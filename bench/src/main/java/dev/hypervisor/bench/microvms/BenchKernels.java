@@ -1,7 +1,7 @@
 package dev.hypervisor.bench.microvms;
 
 import dev.hypervisor.bench.Report;
-import dev.hypervisor.qemu.testing.GuestKernel;
+import dev.hypervisor.testkit.guest.GuestKernel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

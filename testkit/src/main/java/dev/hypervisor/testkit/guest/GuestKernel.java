@@ -1,5 +1,6 @@
-package dev.hypervisor.qemu.testing;
+package dev.hypervisor.testkit.guest;
 
+import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -43,10 +44,10 @@ public record GuestKernel(Path vmlinuz, Path modules) {
         }
         Path deb = debianPackage();
         Path temp = CACHE.resolveSibling("kernel.tmp");
-        deleteTree(temp);
+        FileTrees.delete(temp);
         Files.createDirectories(temp);
         HostCommand.run(null, List.of("dpkg-deb", "-x", deb.toString(), temp.toString()));
-        deleteTree(CACHE);
+        FileTrees.delete(CACHE);
         Files.move(temp, CACHE, StandardCopyOption.ATOMIC_MOVE);
         return find(CACHE).orElseThrow(() -> new IllegalStateException(deb + " holds no /boot/vmlinuz-*"));
     }
@@ -107,14 +108,4 @@ public record GuestKernel(Path vmlinuz, Path modules) {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
 }

@@ -1,4 +1,4 @@
-package dev.hypervisor.qemu;
+package dev.hypervisor.host;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.hypervisor.qemu.testing;
+package dev.hypervisor.testkit.guest;
 
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;

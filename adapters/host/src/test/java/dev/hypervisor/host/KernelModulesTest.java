@@ -1,4 +1,4 @@
-package dev.hypervisor.qemu;
+package dev.hypervisor.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,6 @@
-package dev.hypervisor.qemu.testing;
+package dev.hypervisor.testkit.guest;
 
-import dev.hypervisor.qemu.KernelModules;
+import dev.hypervisor.host.KernelModules;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
