@@ -1,5 +1,7 @@
 package dev.hypervisor.bench;
 
+import java.time.Duration;
+import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.InstanceState;
@@ -8,6 +10,7 @@ import dev.hypervisor.api.v1.ListInstancesRequest;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +26,7 @@ public final class ControlPlaneBench {
 
     private static final String MARKER = ".control-plane-bench";
     private static final long RSS_LIMIT = 512L << 20;
-    private static final int START_TIMEOUT_SECONDS = 300;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
 
     private final BenchOptions options;
     private final Report report = new Report();
@@ -43,14 +46,12 @@ public final class ControlPlaneBench {
         System.out.printf(Locale.ROOT, "control-plane benchmark%s: %d cores, load average %s, work dir %s%n",
                 options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
         log.progress("populating %d and %d instances", options.smallStore(), options.largeStore());
-        Path smallDir = work.resolve("small/data");
-        Path largeDir = work.resolve("large/data");
-        log.progress("small store filled in %.1fs", Populate.fill(smallDir, options.smallStore(), 1));
-        log.progress("large store filled in %.1fs", Populate.fill(largeDir, options.largeStore(), 2));
+        log.progress("small store filled in %.1fs", Populate.fill(work.resolve("small/data"), options.smallStore(), 1));
+        log.progress("large store filled in %.1fs", Populate.fill(work.resolve("large/data"), options.largeStore(), 2));
 
         long emptyRss = unaryAndWatch(work);
         createThroughput(work);
-        listingAndMemory(work, smallDir, largeDir, emptyRss);
+        listingAndMemory(work, emptyRss);
 
         System.out.println();
         report.print(System.out);
@@ -65,27 +66,33 @@ public final class ControlPlaneBench {
         return report.allPass() ? 0 : 1;
     }
 
+    /** A {@link BenchDaemon} on {@code work/name/data}, its log beside. */
+    private static DaemonProcess daemon(Path work, String name, int relistSeconds) {
+        return BenchDaemon.start(name, BenchDaemon.class.getName(), List.of("--data-dir",
+                work.resolve(name + "/data").toString(), "--node-id", Populate.NODE_ID, "--relist-interval",
+                Integer.toString(relistSeconds)), work.resolve(name + "/daemon.log"), START_TIMEOUT);
+    }
+
     /** Figures 1 and 4 on a daemon with an empty store; returns that daemon's RSS before anything was created. */
     private long unaryAndWatch(Path work) throws Exception {
         log.progress("figure 1: starting the daemon on an empty store");
-        try (DaemonUnderTest daemon = DaemonUnderTest.start("empty", work.resolve("empty/data"), 10,
-                work.resolve("empty/daemon.log"), START_TIMEOUT_SECONDS)) {
-            daemon.awaitQuiet(60);
-            var channel = daemon.channel();
+        try (DaemonProcess daemon = daemon(work, "empty", 10)) {
+            daemon.awaitQuiet(Duration.ofSeconds(60));
+            var channel = daemon.newChannel();
             long emptyRss = warmUpEmpty(daemon, channel);
             String id = createAndAwaitRunning(ComputeServiceGrpc.newBlockingStub(channel));
             log.progress("figure 1: latency and throughput (%d rounds)", options.rounds());
             long pingP99 = new LatencyBench(channel, id, options).run(report);
             log.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers(), options.watchCreates(),
                     options.watchRate());
-            daemon.awaitQuiet(60);
+            daemon.awaitQuiet(Duration.ofSeconds(60));
             new WatchFanoutBench(daemon, options).run(report, pingP99);
             return emptyRss;
         }
     }
 
     /** Traffic like the large daemon's (unary calls, an initial-state watch) on an empty store; returns its RSS. */
-    private static long warmUpEmpty(DaemonUnderTest daemon, io.grpc.Channel channel) throws Exception {
+    private static long warmUpEmpty(DaemonProcess daemon, io.grpc.Channel channel) throws Exception {
         var health = HealthGrpc.newBlockingStub(channel);
         var compute = ComputeServiceGrpc.newBlockingStub(channel);
         ListInstancesRequest none = ListInstancesRequest.newBuilder().setType(InstanceType.INSTANCE_TYPE_VM).build();
@@ -94,7 +101,7 @@ public final class ControlPlaneBench {
             compute.withDeadlineAfter(10, TimeUnit.SECONDS).listInstances(none);
         }
         InitialState.drain(daemon);
-        daemon.awaitQuiet(30);
+        daemon.awaitQuiet(Duration.ofSeconds(30));
         return daemon.rssBytes();
     }
 
@@ -117,21 +124,18 @@ public final class ControlPlaneBench {
     private void createThroughput(Path work) throws Exception {
         log.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients(),
                 options.createSeconds());
-        try (DaemonUnderTest daemon = DaemonUnderTest.start("create", work.resolve("create/data"), 10,
-                work.resolve("create/daemon.log"), START_TIMEOUT_SECONDS)) {
-            daemon.awaitQuiet(60);
+        try (DaemonProcess daemon = daemon(work, "create", 10)) {
+            daemon.awaitQuiet(Duration.ofSeconds(60));
             new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(report);
         }
     }
 
     /** Figure 2 on the two pre-populated stores, then figure 5 on the large one. */
-    private void listingAndMemory(Path work, Path smallDir, Path largeDir, long emptyRss) throws Exception {
+    private void listingAndMemory(Path work, long emptyRss) throws Exception {
         log.progress("figure 2: starting daemons on %d and %d instances", options.smallStore(), options.largeStore());
-        try (DaemonUnderTest large = DaemonUnderTest.start("large", largeDir, 3600, work.resolve("large/daemon.log"),
-                START_TIMEOUT_SECONDS)) {
-            try (DaemonUnderTest small = DaemonUnderTest.start("small", smallDir, 3600,
-                    work.resolve("small/daemon.log"), START_TIMEOUT_SECONDS)) {
-                if (!large.awaitQuiet(180) || !small.awaitQuiet(60)) {
+        try (DaemonProcess large = daemon(work, "large", 3600)) {
+            try (DaemonProcess small = daemon(work, "small", 3600)) {
+                if (!large.awaitQuiet(Duration.ofSeconds(180)) || !small.awaitQuiet(Duration.ofSeconds(60))) {
                     System.err.println("warning: a daemon was still busy after start-up; figure 2 may be noisy");
                 }
                 log.progress("figure 2: paging");
@@ -143,7 +147,7 @@ public final class ControlPlaneBench {
                 throw new IllegalStateException("the initial state held " + initial + " instances, expected "
                         + options.largeStore());
             }
-            large.awaitQuiet(30);
+            large.awaitQuiet(Duration.ofSeconds(30));
             long rss = large.rssBytes();
             report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore())
                     + " instances vs empty store", Report.mebibytes(rss), Report.mebibytes(emptyRss),

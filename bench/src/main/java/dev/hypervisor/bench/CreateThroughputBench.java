@@ -1,5 +1,7 @@
 package dev.hypervisor.bench;
 
+import java.time.Duration;
+import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.InstanceSpec;
@@ -21,19 +23,19 @@ final class CreateThroughputBench {
     // inherits the other's backlog of writes.
 
     private static final int CLIENTS_PER_CHANNEL = 16;
-    private final DaemonUnderTest daemon;
+    private final DaemonProcess daemon;
     private final Path baselineFile;
     private final BenchOptions options;
     private final List<ComputeServiceGrpc.ComputeServiceFutureStub> stubs = new ArrayList<>();
     private int phase;
 
-    CreateThroughputBench(DaemonUnderTest daemon, Path baselineFile, BenchOptions options) {
+    CreateThroughputBench(DaemonProcess daemon, Path baselineFile, BenchOptions options) {
         this.daemon = daemon;
         this.baselineFile = baselineFile;
         this.options = options;
         int channels = Math.max(1, (options.createClients() + CLIENTS_PER_CHANNEL - 1) / CLIENTS_PER_CHANNEL);
         for (int i = 0; i < channels; i++) {
-            stubs.add(ComputeServiceGrpc.newFutureStub(daemon.channel()));
+            stubs.add(ComputeServiceGrpc.newFutureStub(daemon.newChannel()));
         }
     }
 
@@ -79,8 +81,8 @@ final class CreateThroughputBench {
 
     /** Waits for the reconciler to finish the instances just created, so the next phase starts clean. */
     private void settle() throws Exception {
-        if (!daemon.awaitQuiet(120)) {
-            System.err.println("warning: daemon " + daemon.name() + " still busy 120s after creates");
+        if (!daemon.awaitQuiet(Duration.ofSeconds(120))) {
+            System.err.println("warning: the daemon is still busy 120s after creates");
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.hypervisor.bench;
 
-import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.network.BridgeNetwork;
+import dev.hypervisor.network.InterfaceNames;
 import dev.hypervisor.network.NetworkOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,23 +57,20 @@ public final class HostLeftovers {
             deleteRuncContainers(root);
         }
         for (String id : instanceIds) {
-            String namespace = namespaceOf(id);
-            if (Files.exists(Path.of("/var/run/netns", namespace))) {
-                call("ip", "netns", "del", namespace);
+            InterfaceNames names = InterfaceNames.of(id);
+            if (Files.exists(names.namespacePath())) {
+                call("ip", "netns", "del", names.namespace());
             }
-            String tap = tapOf(id);
-            if (Files.exists(Path.of("/sys/class/net", tap))) {
-                call("ip", "link", "del", tap);
+            if (Files.exists(Path.of("/sys/class/net", names.tap()))) {
+                call("ip", "link", "del", names.tap());
             }
         }
         unmountUnder(workDir);
         unmountUnder(outsideDir);
         deleteTree(outsideDir);
         try {
-            // The network adapter's own removal: the same rules, matched exactly. open() first
-            // makes sure they exist, which is harmless, since removeFromHost() deletes them again.
-            BridgeNetwork.open(new InMemoryStore(), NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet))
-                    .removeFromHost();
+            // The network adapter's own removal: the same rules, matched exactly.
+            BridgeNetwork.removeFromHost(NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet));
         } catch (RuntimeException e) {
             System.err.println("warning: removing bridge " + bridge + " failed (" + e.getMessage()
                     + "); ip link del " + bridge + " and the iptables rules commented 'hypervisord " + bridge + "' may remain");
@@ -89,18 +86,6 @@ public final class HostLeftovers {
         for (String id : ids.lines().map(String::strip).filter(s -> !s.isEmpty()).toList()) {
             call("runc", "--root", root.toString(), "delete", "-f", id);
         }
-    }
-
-    /** Mirrors the network adapter's naming ("hv-" + the id's last 13 characters after "inst-"). */
-    static String namespaceOf(String id) {
-        String bare = id.startsWith("inst-") ? id.substring(5) : id;
-        return "hv-" + (bare.length() <= 13 ? bare : bare.substring(bare.length() - 13));
-    }
-
-    /** Mirrors the network adapter's naming of a VM's TAP ("ht" + the id's last 13 characters after "inst-"). */
-    static String tapOf(String id) {
-        String bare = id.startsWith("inst-") ? id.substring(5) : id;
-        return "ht" + (bare.length() <= 13 ? bare : bare.substring(bare.length() - 13));
     }
 
     /** Lazily unmounts every mount point below {@code dir}, deepest first (rootfs overlays a killed daemon left). */

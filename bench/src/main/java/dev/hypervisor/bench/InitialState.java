@@ -1,5 +1,6 @@
 package dev.hypervisor.bench;
 
+import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
@@ -13,8 +14,8 @@ final class InitialState {
     private InitialState() {}
 
     /** Drains the initial events up to the bookmark that ends them; returns how many instances they carried. */
-    static long drain(DaemonUnderTest daemon) {
-        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
+    static long drain(DaemonProcess daemon) {
+        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
         Context.CancellableContext context = Context.current().withCancellation();
         try {
             return context.call(() -> {

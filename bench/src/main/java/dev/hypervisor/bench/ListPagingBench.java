@@ -1,5 +1,6 @@
 package dev.hypervisor.bench;
 
+import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.Instance;
 import dev.hypervisor.api.v1.InstanceState;
@@ -34,8 +35,8 @@ final class ListPagingBench {
         final List<List<String>> tokens = new ArrayList<>();
         final List<Percentiles> pages = new ArrayList<>();
 
-        Side(DaemonUnderTest daemon) {
-            stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
+        Side(DaemonProcess daemon) {
+            stub = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
         }
     }
 
@@ -49,7 +50,7 @@ final class ListPagingBench {
                     i -> "a".equals(i.getMetadata().getLabelsMap().get("tier"))));
     private final Random random = new Random(42);
 
-    ListPagingBench(DaemonUnderTest smallStore, DaemonUnderTest largeStore, BenchOptions options) {
+    ListPagingBench(DaemonProcess smallStore, DaemonProcess largeStore, BenchOptions options) {
         this.options = options;
         this.small = new Side(smallStore);
         this.large = new Side(largeStore);

@@ -1,5 +1,6 @@
 package dev.hypervisor.bench;
 
+import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
 import io.grpc.ManagedChannel;
@@ -18,13 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class WatchFanoutBench {
 
-    private final DaemonUnderTest daemon;
+    private final DaemonProcess daemon;
     private final BenchOptions options;
     private final List<Watcher> watchers = new ArrayList<>();
     private final AtomicLong delivered = new AtomicLong();
     private final List<String> created = new ArrayList<>();
 
-    WatchFanoutBench(DaemonUnderTest daemon, BenchOptions options) {
+    WatchFanoutBench(DaemonProcess daemon, BenchOptions options) {
         this.daemon = daemon;
         this.options = options;
     }
@@ -32,7 +33,7 @@ final class WatchFanoutBench {
     void run(Report report, long pingP99Nanos) throws Exception {
         openWatchers();
         try {
-            ComputeServiceGrpc.ComputeServiceBlockingStub creator = ComputeServiceGrpc.newBlockingStub(daemon.channel());
+            ComputeServiceGrpc.ComputeServiceBlockingStub creator = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
             int warmUp = Math.max(10, options.watchCreates() / 10);
             createSteadily(creator, "w0-", warmUp);
             awaitDeliveries(warmUp);
@@ -83,7 +84,7 @@ final class WatchFanoutBench {
     private void openWatchers() throws InterruptedException {
         List<ComputeServiceGrpc.ComputeServiceStub> stubs = new ArrayList<>();
         for (int i = 0; i < options.watchChannels(); i++) {
-            ManagedChannel channel = daemon.channel();
+            ManagedChannel channel = daemon.newChannel();
             stubs.add(ComputeServiceGrpc.newStub(channel));
         }
         CountDownLatch ready = new CountDownLatch(options.watchers());

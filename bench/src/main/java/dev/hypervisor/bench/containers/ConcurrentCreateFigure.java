@@ -1,6 +1,7 @@
 package dev.hypervisor.bench.containers;
 
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,13 +29,15 @@ final class ConcurrentCreateFigure {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(180);
 
-    private final ApiContainers api;
+    private final TimedInstances api;
+    private final String image;
     private final RuncBundle runc;
     private final Consumer<String> progress;
     private int round;
 
-    ConcurrentCreateFigure(ApiContainers api, RuncBundle runc, Consumer<String> progress) {
+    ConcurrentCreateFigure(TimedInstances api, String image, RuncBundle runc, Consumer<String> progress) {
         this.api = api;
+        this.image = image;
         this.runc = runc;
         this.progress = progress;
     }
@@ -78,7 +81,7 @@ final class ConcurrentCreateFigure {
         long[] wall = new long[1];
         try {
             List<Long> running = gate(threads, n, (i, start) -> {
-                String id = api.create("burst-" + current + "-" + i, i);
+                String id = api.create(ContainersBench.container("burst-" + current + "-" + i, image, "sleep", "100000"));
                 ids.add(id);
                 return api.awaitRunning(id, RUNNING_TIMEOUT);
             }, wall);

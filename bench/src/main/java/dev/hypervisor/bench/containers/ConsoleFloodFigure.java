@@ -4,13 +4,13 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.GetInstanceRequest;
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -34,23 +34,23 @@ final class ConsoleFloodFigure {
     private static final Duration BASELINE = Duration.ofSeconds(10);
     private static final String DROP_MARKER = "bytes of output dropped";
 
-    private final DaemonUnderTest daemon;
-    private final ApiContainers api;
+    private final DaemonProcess daemon;
+    private final TimedInstances api;
     private final String image;
     private final Consumer<String> progress;
 
-    ConsoleFloodFigure(DaemonUnderTest daemon, ApiContainers api, String image, Consumer<String> progress) {
+    ConsoleFloodFigure(DaemonProcess daemon, TimedInstances api, String image, Consumer<String> progress) {
         this.daemon = daemon;
         this.api = api;
         this.image = image;
         this.progress = progress;
     }
 
-    void run(Duration duration, Report report) throws IOException, InterruptedException {
-        String id = api.create("flood", 0, image, List.of("yes"));
+    void run(Duration duration, Report report) throws InterruptedException {
+        String id = api.create(ContainersBench.container("flood", image, "yes"));
         api.awaitRunning(id, Duration.ofSeconds(60));
-        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
-        ComputeServiceGrpc.ComputeServiceStub async = ComputeServiceGrpc.newStub(daemon.channel());
+        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
+        ComputeServiceGrpc.ComputeServiceStub async = ComputeServiceGrpc.newStub(daemon.newChannel());
         try {
             progress.accept("figure 4: GetInstance every 10 ms for " + BASELINE.toSeconds() + " s, no viewer");
             Percentiles quiet = sample(stub, id, BASELINE, new long[1]);
@@ -111,7 +111,7 @@ final class ConsoleFloodFigure {
 
     /** GetInstance every 10 ms for {@code duration}; the daemon's peak RSS (sampled each second) into {@code peakRss[0]}. */
     private Percentiles sample(ComputeServiceGrpc.ComputeServiceBlockingStub stub, String id, Duration duration,
-            long[] peakRss) throws IOException, InterruptedException {
+            long[] peakRss) throws InterruptedException {
         Percentiles latencies = new Percentiles();
         GetInstanceRequest request = GetInstanceRequest.newBuilder().setInstanceId(id).build();
         long end = System.nanoTime() + duration.toNanos();

@@ -1,15 +1,21 @@
 package dev.hypervisor.bench.containers;
 
 import dev.hypervisor.bench.BenchMain;
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.InstanceSpec;
+import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.api.v1.NetworkSpec;
+import dev.hypervisor.bench.BenchDaemon;
 import dev.hypervisor.bench.HostLeftovers;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.RunLog;
+import dev.hypervisor.bench.TimedInstances;
 import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.bench.images.BenchImages;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.testkit.images.RegistryServer;
 import dev.hypervisor.server.Hypervisord;
+import dev.hypervisor.testkit.DaemonProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +37,7 @@ public final class ContainersBench {
     private static final String MARKER = ".containers-bench";
     private static final List<String> TOOLS = List.of("runc", "conmon", "docker-registry", "skopeo", "umoci", "ip",
             "iptables");
-    private static final int START_TIMEOUT_SECONDS = 120;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     private final ContainersOptions options;
     private final Report report = new Report();
@@ -69,7 +75,7 @@ public final class ContainersBench {
         leftovers.runcRoot(work.resolve("runc/state"));
         RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
         Optional<PodmanBaseline>[] podman = new Optional[] {Optional.empty()};
-        ApiContainers[] api = new ApiContainers[1];
+        TimedInstances[] api = new TimedInstances[1];
         // On SIGINT or a crash: the daemon and child processes are killed by their own hooks; this
         // removes the containers, namespaces, mounts and bridge they leave.
         Thread cleanUp = new Thread(() -> {
@@ -99,26 +105,26 @@ public final class ContainersBench {
             Files.createDirectories(registryConfig.getParent());
             // Docker Hub points at a closed loopback port: nothing can make the daemon reach past this machine.
             Files.writeString(registryConfig, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
-            try (DaemonUnderTest daemon = DaemonUnderTest.start("containers", Hypervisord.class.getName(),
+            try (DaemonProcess daemon = BenchDaemon.start("containers", Hypervisord.class.getName(),
                     List.of("--data-dir", data.toString(), "--node-id", "bench-node", "--bridge", bridge,
                             "--subnet", subnet, "--registry-config", registryConfig.toString()),
-                    work.resolve("daemon/daemon.log"), START_TIMEOUT_SECONDS)) {
+                    work.resolve("daemon/daemon.log"), START_TIMEOUT)) {
                 try {
-                    daemon.pullImage(image, log);
-                    api[0] = new ApiContainers(daemon, image, 4);
-                    daemon.awaitQuiet(30);
+                    BenchDaemon.pull(daemon, image, log);
+                    api[0] = new TimedInstances(daemon, InstanceType.INSTANCE_TYPE_CONTAINER, 4);
+                    daemon.awaitQuiet(Duration.ofSeconds(30));
                     log.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples());
-                    new CreateLatencyFigure(api[0], runc, podman[0], podmanWhy.toString(), log::progress)
+                    new CreateLatencyFigure(api[0], image, runc, podman[0], podmanWhy.toString(), log::progress)
                             .run(options.latencyWarmUp(), options.latencySamples(), report);
                     log.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent(),
                             options.concurrentRounds());
-                    daemon.awaitQuiet(30);
-                    new ConcurrentCreateFigure(api[0], runc, log::progress)
+                    daemon.awaitQuiet(Duration.ofSeconds(30));
+                    new ConcurrentCreateFigure(api[0], image, runc, log::progress)
                             .run(options.concurrent(), options.concurrentRounds(), report);
                     log.progress("figure 3: %d idle containers", options.idle());
-                    new IdleMemoryFigure(daemon, api[0], data.resolve("containers"), logs, log::progress)
+                    new IdleMemoryFigure(daemon, api[0], image, data.resolve("containers"), logs, log::progress)
                             .run(options.idle(), report);
-                    daemon.pullImage(flood, log);
+                    BenchDaemon.pull(daemon, flood, log);
                     new ConsoleFloodFigure(daemon, api[0], flood, log::progress)
                             .run(Duration.ofSeconds(options.floodSeconds()), report);
                 } finally {
@@ -152,5 +158,13 @@ public final class ContainersBench {
             WorkDir.delete(work);
         }
         return report.allPass() ? 0 : 1;
+    }
+
+    /** A container of {@code image} running {@code command}: 1 core, 64 MiB, network "none". */
+    static CreateInstanceRequest container(String name, String image, String... command) {
+        return CreateInstanceRequest.newBuilder().setName(name).setType(InstanceType.INSTANCE_TYPE_CONTAINER)
+                .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(64L << 20)
+                        .setNetwork(NetworkSpec.newBuilder().setNetworkId("none")).addAllCommand(List.of(command)))
+                .build();
     }
 }

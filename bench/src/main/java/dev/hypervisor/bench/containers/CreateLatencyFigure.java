@@ -2,6 +2,7 @@ package dev.hypervisor.bench.containers;
 
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -20,15 +21,17 @@ final class CreateLatencyFigure {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(60);
 
-    private final ApiContainers api;
+    private final TimedInstances api;
+    private final String image;
     private final RuncBundle runc;
     private final Optional<PodmanBaseline> podman;
     private final String podmanUnavailable;
     private final Consumer<String> progress;
 
-    CreateLatencyFigure(ApiContainers api, RuncBundle runc, Optional<PodmanBaseline> podman, String podmanUnavailable,
-            Consumer<String> progress) {
+    CreateLatencyFigure(TimedInstances api, String image, RuncBundle runc, Optional<PodmanBaseline> podman,
+            String podmanUnavailable, Consumer<String> progress) {
         this.api = api;
+        this.image = image;
         this.runc = runc;
         this.podman = podman;
         this.podmanUnavailable = podmanUnavailable;
@@ -43,7 +46,7 @@ final class CreateLatencyFigure {
         Percentiles raw = new Percentiles(samples);
         Percentiles pod = new Percentiles(samples);
         Percentiles floor = new Percentiles(samples);
-        Percentiles acknowledged = new Percentiles(samples);
+        Percentiles toAcknowledged = new Percentiles(samples);
         Percentiles toStarting = new Percentiles(samples);
         Percentiles toRunning = new Percentiles(samples);
         Percentiles coldOurs = new Percentiles(Math.max(1, Math.min(warmUp, COLD)));
@@ -53,16 +56,20 @@ final class CreateLatencyFigure {
             for (int k = 0; k < sides; k++) {
                 switch ((i + k) % sides) {
                     case 0 -> {
-                        ApiContainers.Timeline t = api.createAndAwaitRunning("lat-" + i, i, RUNNING_TIMEOUT);
-                        api.deleteAll(List.of(t.id()), RUNNING_TIMEOUT);
+                        long sent = System.nanoTime();
+                        String id = api.create(ContainersBench.container("lat-" + i, image, "sleep", "100000"));
+                        long acknowledged = System.nanoTime();
+                        long running = api.awaitRunning(id, RUNNING_TIMEOUT);
+                        long starting = api.startingOr(id, running);
+                        api.deleteAll(List.of(id), RUNNING_TIMEOUT);
                         if (i < COLD && i < warmUp) {
-                            coldOurs.add(t.createToRunning());
+                            coldOurs.add(running - sent);
                         }
                         if (measured) {
-                            ours.add(t.createToRunning());
-                            acknowledged.add(t.acknowledged() - t.sent());
-                            toStarting.add(t.starting() - t.sent());
-                            toRunning.add(t.running() - t.starting());
+                            ours.add(running - sent);
+                            toAcknowledged.add(acknowledged - sent);
+                            toStarting.add(starting - sent);
+                            toRunning.add(running - starting);
                         }
                     }
                     case 1 -> timeRunc("hvbench-lat-" + i, runc::createAndStart, measured ? raw : null);
@@ -106,7 +113,7 @@ final class CreateLatencyFigure {
         report.note("figure 1: ours, p50 of each step as the client saw it: CreateInstance acknowledged %s;"
                 + " sent->STARTING event %s (the CREATING step: image acquire, rootfs snapshot, netns, config);"
                 + " STARTING->RUNNING event %s (the STARTING step: conmon + runc create, runc start).",
-                Report.millis(acknowledged.p50()), Report.millis(toStarting.p50()), Report.millis(toRunning.p50()));
+                Report.millis(toAcknowledged.p50()), Report.millis(toStarting.p50()), Report.millis(toRunning.p50()));
         report.note("figure 1: per side min / p50 / max: ours %s; runc %s; conmon + runc %s%s.", spread(ours),
                 spread(raw), spread(floor), podman.isPresent() ? "; podman " + spread(pod) : "");
         report.note("figure 1: the floor row is conmon started as the driver starts it, then runc start, with no"

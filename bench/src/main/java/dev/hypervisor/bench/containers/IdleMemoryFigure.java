@@ -1,6 +1,9 @@
 package dev.hypervisor.bench.containers;
 
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.bench.images.HostProcesses;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.ProcessMemory;
 import dev.hypervisor.bench.Report;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Figure 3: host memory per idle container. Ours is the PSS of the container's conmon plus the
@@ -22,17 +27,20 @@ final class IdleMemoryFigure {
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(120);
     private static final int BATCH = 10;
     private static final long BYTES_PER_CONTAINER = 1_000_000; // the issue: 100 containers, under 100 MB
+    private static final Pattern GENERATION = Pattern.compile("(?:new|tenured) generation\\s+total \\d+K, used (\\d+)K");
 
-    private final DaemonUnderTest daemon;
-    private final ApiContainers api;
+    private final DaemonProcess daemon;
+    private final TimedInstances api;
+    private final String image;
     private final Path containersRoot;
     private final Path logs;
     private final Consumer<String> progress;
 
-    IdleMemoryFigure(DaemonUnderTest daemon, ApiContainers api, Path containersRoot, Path logs,
+    IdleMemoryFigure(DaemonProcess daemon, TimedInstances api, String image, Path containersRoot, Path logs,
             Consumer<String> progress) {
         this.daemon = daemon;
         this.api = api;
+        this.image = image;
         this.containersRoot = containersRoot;
         this.logs = logs;
         this.progress = progress;
@@ -40,7 +48,7 @@ final class IdleMemoryFigure {
 
     void run(int n, Report report) throws Exception {
         quiet();
-        long heapBefore = ProcessMemory.heapUsedAfterGc(daemon.pid(), logs.resolve("jcmd-before.log"));
+        long heapBefore = heapUsedAfterGc(logs.resolve("jcmd-before.log"));
         long rssBefore = daemon.rssBytes();
         long threadsBefore = ProcessMemory.threads(daemon.pid());
         List<String> ids = new ArrayList<>();
@@ -48,7 +56,7 @@ final class IdleMemoryFigure {
             for (int first = 0; first < n; first += BATCH) {
                 List<String> batch = new ArrayList<>();
                 for (int i = first; i < Math.min(n, first + BATCH); i++) {
-                    batch.add(api.create("idle-" + i, i));
+                    batch.add(api.create(ContainersBench.container("idle-" + i, image, "sleep", "100000")));
                 }
                 ids.addAll(batch);
                 for (String id : batch) {
@@ -59,7 +67,7 @@ final class IdleMemoryFigure {
                 }
             }
             quiet();
-            long heapAfter = ProcessMemory.heapUsedAfterGc(daemon.pid(), logs.resolve("jcmd-after.log"));
+            long heapAfter = heapUsedAfterGc(logs.resolve("jcmd-after.log"));
             long rssAfter = daemon.rssBytes();
             long threadsAfter = ProcessMemory.threads(daemon.pid());
             long conmonPss = 0;
@@ -94,10 +102,35 @@ final class IdleMemoryFigure {
         }
     }
 
-    private void quiet() throws IOException, InterruptedException {
-        if (!daemon.awaitQuiet(60)) {
+    private void quiet() throws InterruptedException {
+        if (!daemon.awaitQuiet(Duration.ofSeconds(60))) {
             System.err.println("warning: the daemon was still busy after 60s; figure 3 may be noisy");
         }
+    }
+
+    /**
+     * The daemon's used heap right after two full collections ({@code jcmd GC.run}, then
+     * {@code GC.heap_info}): what it still references, without garbage. SerialGC's heap_info
+     * says "def new generation   total 19648K, used 5234K [...]", and the same of "tenured generation".
+     */
+    private long heapUsedAfterGc(Path log) throws IOException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        String pid = Long.toString(daemon.pid());
+        for (String command : List.of("GC.run", "GC.run", "GC.heap_info")) {
+            HostProcesses.run(List.of(jcmd, pid, command), log, Duration.ofSeconds(60));
+        }
+        Matcher m = GENERATION.matcher(Files.readString(log));
+        long used = 0;
+        int generations = 0;
+        while (m.find()) {
+            used += Long.parseLong(m.group(1)) * 1024;
+            generations++;
+        }
+        if (generations != 2) {
+            throw new IOException("unexpected jcmd GC.heap_info output (is the daemon on -XX:+UseSerialGC?):\n"
+                    + Files.readString(log));
+        }
+        return used;
     }
 
     private static String kib(long bytes) {

@@ -1,22 +1,17 @@
 package dev.hypervisor.bench.microvms;
 
-import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
-import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.DiskSpec;
 import dev.hypervisor.api.v1.InstanceSpec;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.NetworkSpec;
-import dev.hypervisor.bench.DaemonUnderTest;
-import dev.hypervisor.bench.InstanceEvents;
+import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.testkit.DaemonProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * MicroVMs through the daemon's API (network "none", 1 vCPU), with one WatchInstance stream
@@ -30,22 +25,14 @@ final class ApiMicroVms {
     /** A workload that prints the marker and then sleeps (busybox sleep, as the container benchmark's). */
     static final List<String> WORKLOAD = List.of("sh", "-c", "echo " + MARKER + "; exec sleep 100000");
 
-    private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
-
-    private final ComputeServiceGrpc.ComputeServiceBlockingStub stub;
     private final Path root;
-    private final InstanceEvents events;
-    private final Set<String> live = ConcurrentHashMap.newKeySet();
+    private final TimedInstances events;
 
     /** {@code root}: the daemon's microVM root, {@code <data dir>/microvms}. */
-    ApiMicroVms(DaemonUnderTest daemon, Path root) throws InterruptedException {
-        this.stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
+    ApiMicroVms(DaemonProcess daemon, Path root) throws InterruptedException {
         this.root = root;
-        this.events = new InstanceEvents(daemon, InstanceType.INSTANCE_TYPE_MICROVM);
+        this.events = new TimedInstances(daemon, InstanceType.INSTANCE_TYPE_MICROVM, 1);
     }
-
-
-
 
     /**
      * Sends CreateInstance for a microVM of {@code image} running {@link #WORKLOAD}; with
@@ -66,12 +53,8 @@ final class ApiMicroVms {
         if (!kernel.isEmpty()) {
             spec.setKernel(kernel);
         }
-        String id = stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .createInstance(CreateInstanceRequest.newBuilder().setName(name)
-                        .setType(InstanceType.INSTANCE_TYPE_MICROVM).setSpec(spec).build())
-                .getId();
-        live.add(id);
-        return id;
+        return events.create(CreateInstanceRequest.newBuilder().setName(name)
+                .setType(InstanceType.INSTANCE_TYPE_MICROVM).setSpec(spec).build());
     }
 
     /** The nanoTime at which the RUNNING event of {@code id} arrived; throws if it failed or did not come in time. */
@@ -97,19 +80,14 @@ final class ApiMicroVms {
         return Long.parseLong(Files.readString(dir(id).resolve("qemu.pid")).strip());
     }
 
-    /** Deletes the microVMs (force) and waits for every DELETED event. */
+    /** Deletes the microVMs (force) and waits until each is gone. */
     void deleteAll(List<String> ids, Duration timeout) {
-        for (String id : ids) {
-            stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                    .deleteInstance(DeleteInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
-        }
-        events.awaitAllDeleted(ids, timeout);
-        live.removeAll(ids);
+        events.deleteAll(ids, timeout);
     }
 
     /** MicroVMs created through this client and not yet seen deleted. */
     List<String> live() {
-        return List.copyOf(live);
+        return events.live();
     }
 
 }

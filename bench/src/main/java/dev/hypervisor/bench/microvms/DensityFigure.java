@@ -1,8 +1,8 @@
 package dev.hypervisor.bench.microvms;
 
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.bench.Report;
-import dev.hypervisor.bench.containers.ProcessMemory;
+import dev.hypervisor.testkit.ProcessMemory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ final class DensityFigure {
     private static final double MAX_RATIO = 1.1;
     private static final long SLACK_BYTES = 2L << 20;
 
-    private final DaemonUnderTest daemon;
+    private final DaemonProcess daemon;
     private final ApiMicroVms api;
     private final String image;
     private final Path kernel;
@@ -36,7 +36,7 @@ final class DensityFigure {
     private final Consumer<String> progress;
 
     /** {@code kernel}: the bzImage these microVMs boot (their spec.kernel). */
-    DensityFigure(DaemonUnderTest daemon, ApiMicroVms api, String image, Path kernel, Path work,
+    DensityFigure(DaemonProcess daemon, ApiMicroVms api, String image, Path kernel, Path work,
             Consumer<String> progress) {
         this.daemon = daemon;
         this.api = api;

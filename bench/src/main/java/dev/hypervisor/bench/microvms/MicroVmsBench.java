@@ -1,7 +1,7 @@
 package dev.hypervisor.bench.microvms;
 
 import dev.hypervisor.bench.BenchMain;
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.BenchDaemon;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.bench.WorkDir;
@@ -11,6 +11,7 @@ import dev.hypervisor.bench.images.HostProcesses;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.testkit.images.RegistryServer;
 import dev.hypervisor.server.Hypervisord;
+import dev.hypervisor.testkit.DaemonProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -36,7 +37,6 @@ public final class MicroVmsBench {
     private static final String MARKER = ".microvm-bench";
     private static final List<String> TOOLS = List.of("qemu-system-x86_64", "qemu-img", "mkfs.ext4", "docker-registry",
             "skopeo", "umoci", "ip", "iptables");
-    private static final int START_TIMEOUT_SECONDS = 120;
 
     private final MicroVmsOptions options;
     private final Report report = new Report();
@@ -99,27 +99,27 @@ public final class MicroVmsBench {
             Files.createDirectories(registryConfig.getParent());
             // Docker Hub points at a closed loopback port: nothing can make the daemon reach past this machine.
             Files.writeString(registryConfig, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
-            try (DaemonUnderTest daemon = DaemonUnderTest.start("microvm", Hypervisord.class.getName(),
+            try (DaemonProcess daemon = BenchDaemon.start("microvm", Hypervisord.class.getName(),
                     List.of("--data-dir", data.toString(), "--node-id", "bench-node", "--bridge", bridge,
                             "--subnet", subnet, "--registry-config", registryConfig.toString(),
                             "--accelerator", "tcg", "--default-kernel", kernel.toString(),
                             "--kernel-dir", densityKernel.getParent().toString()),
-                    work.resolve("daemon/daemon.log"), START_TIMEOUT_SECONDS)) {
+                    work.resolve("daemon/daemon.log"), Duration.ofSeconds(120))) {
                 try {
-                    daemon.pullImage(busybox, log);
-                    daemon.pullImage(big, log);
+                    BenchDaemon.pull(daemon, busybox, log);
+                    BenchDaemon.pull(daemon, big, log);
                     api[0] = new ApiMicroVms(daemon, data.resolve("microvms"));
-                    daemon.awaitQuiet(30);
+                    daemon.awaitQuiet(Duration.ofSeconds(30));
                     log.progress("figure 1: boot to the first line, %d samples per side, %d boots in all",
                             options.samples(), options.boots());
                     new BootFigure(api[0], busybox, Files.createDirectories(work.resolve("direct")), logs,
                             options.bootTimeoutSeconds(), log::progress).run(options.samples(), options.boots(), report);
-                    daemon.awaitQuiet(30);
+                    daemon.awaitQuiet(Duration.ofSeconds(30));
                     log.progress("figure 2: root filesystem of the %d MiB image, %d round(s)", options.randomFiles() * 8,
                             options.rootfsRounds());
                     new RootfsFigure(api[0], big, busybox, bundle.resolve("rootfs"), work, logs, log::progress)
                             .run(options.rootfsRounds(), report);
-                    daemon.awaitQuiet(30);
+                    daemon.awaitQuiet(Duration.ofSeconds(30));
                     log.progress("figure 3: %d microVMs of %d MiB at once", options.density(), options.densityMib());
                     new DensityFigure(daemon, api[0], busybox, densityKernel, work, log::progress)
                             .run(options.density(), options.densityMib(), options.fallbackMib(), report);

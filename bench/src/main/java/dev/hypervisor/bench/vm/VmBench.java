@@ -7,13 +7,14 @@ import dev.hypervisor.api.v1.InstanceSpec;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.Metadata;
 import dev.hypervisor.bench.BenchMain;
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.BenchDaemon;
 import dev.hypervisor.bench.HostLeftovers;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.RunLog;
 import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.server.Hypervisord;
+import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.qemu.Machine;
 import dev.hypervisor.vm.Q35Machine;
 import dev.hypervisor.testkit.guest.GuestDisk;
@@ -120,24 +121,24 @@ public final class VmBench {
             Files.createDirectories(registryConfig.getParent());
             // Docker Hub points at a closed loopback port: nothing can make the daemon reach past this machine.
             Files.writeString(registryConfig, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
-            try (DaemonUnderTest daemon = DaemonUnderTest.start("vm", Hypervisord.class.getName(),
+            try (DaemonProcess daemon = BenchDaemon.start("vm", Hypervisord.class.getName(),
                     List.of("--data-dir", data.toString(), "--node-id", "bench-node", "--bridge", bridge,
                             "--subnet", subnet, "--registry-config", registryConfig.toString(),
                             "--accelerator", options.accelerator(), "--allow-local-image-urls",
                             "--kernel-dir", kernel.vmlinuz().getParent().toString(),
                             "--kernel-dir", initramfs.getParent().toString()),
-                    work.resolve("daemon/daemon.log"), 120)) {
+                    work.resolve("daemon/daemon.log"), Duration.ofSeconds(120))) {
                 try {
-                    daemon.pullImage(image, log);
+                    BenchDaemon.pull(daemon, image, log);
                     api[0] = new ApiVms(daemon, template(image, kernel.vmlinuz(), initramfs), GuestInitramfs.READY);
                     log.progress("reference VM: boot it, read the QEMU command line hypervisord ran, stop it");
                     ApiVms.Boot reference = api[0].createAndBoot("reference", Duration.ofSeconds(300));
                     Path vmDir = data.resolve("vms").resolve(reference.id());
                     long pid = Long.parseLong(Files.readString(vmDir.resolve("run")).strip());
                     List<String> command = DirectQemu.commandLineOf(pid);
-                    api[0].stop(reference.id(), Duration.ofSeconds(60));
+                    api[0].stop(reference.id());
                     direct[0] = new DirectQemu(command, vmDir, logs.resolve("direct-qemu.log"));
-                    daemon.awaitQuiet(30);
+                    daemon.awaitQuiet(Duration.ofSeconds(30));
                     log.progress("figure 1: CreateInstance->first console line, %d samples per side", options.samples());
                     new BootLatencyFigure(api[0], direct[0], GuestInitramfs.READY, log::progress)
                             .run(options.samples(), report);

@@ -1,12 +1,18 @@
 package dev.hypervisor.bench;
 
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.Instances;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,32 +20,40 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The benchmarks' clock on the daemon's instances of one type: one WatchInstance stream,
- * opened (and established) before the first create, stamps every event with
- * {@link System#nanoTime()} on arrival, by instance id. So a creator learns when its instance
- * reached STARTING, RUNNING or was deleted, even if the event arrives before the
+ * The benchmarks' clock on the daemon's instances of one type, driven through the testkit's
+ * {@link Instances} client: one WatchInstance stream, established before the first create,
+ * stamps every event with {@link System#nanoTime()} on arrival, by instance id. So a creator
+ * learns when its instance reached STARTING or RUNNING even if the event arrives before the
  * CreateInstance response does.
  */
-public final class InstanceEvents {
+public final class TimedInstances {
 
     /** What the watch saw of one instance. */
     private static final class Track {
         final CompletableFuture<Long> starting = new CompletableFuture<>();
         final CompletableFuture<Long> running = new CompletableFuture<>();
-        final CompletableFuture<Long> deleted = new CompletableFuture<>();
         /** Why it stopped running (ERROR, STOPPED or deleted), even after it was RUNNING. */
         final CompletableFuture<String> ended = new CompletableFuture<>();
     }
 
+    private final Instances api;
     private final Map<String, Track> tracks = new ConcurrentHashMap<>();
     private volatile String streamFailure = "";
 
-    /** Opens the watch of {@code type}'s instances and waits until it is established. */
-    public InstanceEvents(DaemonUnderTest daemon, InstanceType type) throws InterruptedException {
+    /** Calls go round-robin over {@code channels} connections of their own; the watch has another. */
+    public TimedInstances(DaemonProcess daemon, InstanceType type, int channels) throws InterruptedException {
+        List<ManagedChannel> connections = new ArrayList<>();
+        for (int i = 0; i < channels; i++) {
+            connections.add(daemon.newChannel());
+        }
+        AtomicInteger next = new AtomicInteger();
+        this.api = new Instances(() -> connections.get(Math.floorMod(next.getAndIncrement(), channels)),
+                Duration.ofSeconds(60));
         CountDownLatch established = new CountDownLatch(1);
-        ComputeServiceGrpc.newStub(daemon.channel()).watchInstance(WatchInstanceRequest.newBuilder()
+        ComputeServiceGrpc.newStub(daemon.newChannel()).watchInstance(WatchInstanceRequest.newBuilder()
                 .setType(type).setSendInitial(true).build(), new StreamObserver<>() {
                     @Override
                     public void onNext(InstanceEvent event) {
@@ -68,15 +82,62 @@ public final class InstanceEvents {
         }
     }
 
+    /** The client the creates and deletes go through. */
+    public Instances api() {
+        return api;
+    }
+
+    public String create(CreateInstanceRequest request) {
+        return api.create(request);
+    }
+
+    /** When the RUNNING event of {@code id} arrived; throws if it failed or did not come in time. */
+    public long awaitRunning(String id, Duration timeout) {
+        try {
+            return track(id).running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("timed out after " + timeout.toSeconds() + "s waiting for " + id
+                    + " to be RUNNING");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for " + id + " to be RUNNING: " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for " + id, e);
+        }
+    }
+
+    /** When the STARTING event of {@code id} arrived, or {@code otherwise} if none did (yet). */
+    public long startingOr(String id, long otherwise) {
+        return track(id).starting.getNow(otherwise);
+    }
+
+    /** Why the instance will never run (it went ERROR or STOPPED, or was deleted); empty while it may. */
+    public String failure(String id) {
+        return track(id).ended.getNow("");
+    }
+
+    /** Force-deletes them and waits until each is gone (untimed: removal is never part of a figure). */
+    public void deleteAll(List<String> ids, Duration timeout) {
+        api.deleteAll(ids, timeout);
+    }
+
+    /** Instances created here and not yet seen gone. */
+    public List<String> live() {
+        return api.live();
+    }
+
     private void record(InstanceEvent event, long now) {
         var instance = event.getInstance();
-        Track track = track(instance.getId());
         if (event.getType() == InstanceEvent.Type.DELETED) {
-            track.deleted.complete(now);
-            track.ended.complete(instance.getId() + " was deleted");
-            track.running.completeExceptionally(new IllegalStateException(instance.getId() + " was deleted"));
+            Track gone = tracks.remove(instance.getId()); // its last event: nothing waits for it any more
+            if (gone != null) {
+                gone.ended.complete(instance.getId() + " was deleted");
+                gone.running.completeExceptionally(new IllegalStateException(instance.getId() + " was deleted"));
+            }
             return;
         }
+        Track track = track(instance.getId());
         switch (instance.getState()) {
             case INSTANCE_STATE_STARTING -> track.starting.complete(now);
             case INSTANCE_STATE_RUNNING -> track.running.complete(now);
@@ -98,56 +159,7 @@ public final class InstanceEvents {
         IllegalStateException e = new IllegalStateException("WatchInstance failed: " + streamFailure);
         tracks.values().forEach(t -> {
             t.running.completeExceptionally(e);
-            t.deleted.completeExceptionally(e);
             t.ended.complete(e.getMessage());
         });
-    }
-
-    /** When the RUNNING event of {@code id} arrived; throws if it failed or did not come in time. */
-    public long awaitRunning(String id, Duration timeout) {
-        return await(track(id).running, id + " to be RUNNING", timeout);
-    }
-
-    /** When the STARTING event of {@code id} arrived, or {@code otherwise} if none did (yet). */
-    public long startingOr(String id, long otherwise) {
-        return track(id).starting.getNow(otherwise);
-    }
-
-    /** When the DELETED event of {@code id} arrived; then forgets it. */
-    public long awaitDeleted(String id, Duration timeout) {
-        long at = await(track(id).deleted, id + " to be deleted", timeout);
-        tracks.remove(id);
-        return at;
-    }
-
-    /** Waits for the DELETED event of each of {@code ids}, all within {@code timeout}; then forgets them. */
-    public void awaitAllDeleted(java.util.Collection<String> ids, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (String id : ids) {
-            awaitDeleted(id, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-        }
-    }
-
-    /** Counts {@code id} as deleted now (it was gone before this client deleted it). */
-    public void deletedAlready(String id) {
-        track(id).deleted.complete(System.nanoTime());
-    }
-
-    /** Why the instance will never run (it went ERROR or STOPPED, or was deleted); empty while it may. */
-    public String failure(String id) {
-        return track(id).ended.getNow("");
-    }
-
-    private static long await(CompletableFuture<Long> future, String what, Duration timeout) {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("timed out after " + timeout.toSeconds() + "s waiting for " + what);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + what + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for " + what, e);
-        }
     }
 }
