@@ -28,26 +28,25 @@ public final class ControlPlaneBench {
     private static final long RSS_LIMIT = 512L << 20;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
 
-    private final BenchOptions options;
+    private final ControlPlaneOptions options;
     private final Report report = new Report();
     private final RunLog log = new RunLog();
 
-    private ControlPlaneBench(BenchOptions options) {
+    private ControlPlaneBench(ControlPlaneOptions options) {
         this.options = options;
     }
 
     public static void main(String[] args) {
-        BenchMain.main("control-plane", BenchOptions.USAGE, args, BenchOptions::parse,
-                options -> new ControlPlaneBench(options).run());
+        BenchMain.main(new ControlPlaneOptions(), args, options -> new ControlPlaneBench(options).run());
     }
 
     private int run() throws Exception {
-        Path work = WorkDir.prepare(options.workDir(), MARKER);
+        Path work = WorkDir.prepare(options.common.workDir(), MARKER);
         System.out.printf(Locale.ROOT, "control-plane benchmark%s: %d cores, load average %s, work dir %s%n",
-                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
-        log.progress("populating %d and %d instances", options.smallStore(), options.largeStore());
-        log.progress("small store filled in %.1fs", Populate.fill(work.resolve("small/data"), options.smallStore(), 1));
-        log.progress("large store filled in %.1fs", Populate.fill(work.resolve("large/data"), options.largeStore(), 2));
+                options.common.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
+        log.progress("populating %d and %d instances", options.smallStore, options.largeStore);
+        log.progress("small store filled in %.1fs", Populate.fill(work.resolve("small/data"), options.smallStore, 1));
+        log.progress("large store filled in %.1fs", Populate.fill(work.resolve("large/data"), options.largeStore, 2));
 
         long emptyRss = unaryAndWatch(work);
         createThroughput(work);
@@ -59,8 +58,8 @@ public final class ControlPlaneBench {
                 + " page on a %d-instance store; 3 = one client, one-row autocommit INSERTs into SQLite (WAL,"
                 + " synchronous=FULL); 4 = Health/Check p99 of figure 1 / the events expected; 5 = the same daemon"
                 + " with an empty store.%ntotal time %.0fs; other processes may have used the CPU meanwhile"
-                + " (load average now %s).%n", options.smallStore(), log.seconds(), RunLog.loadAverage());
-        if (!options.keep()) {
+                + " (load average now %s).%n", options.smallStore, log.seconds(), RunLog.loadAverage());
+        if (!options.common.keep()) {
             WorkDir.delete(work);
         }
         return report.allPass() ? 0 : 1;
@@ -81,10 +80,10 @@ public final class ControlPlaneBench {
             var channel = daemon.newChannel();
             long emptyRss = warmUpEmpty(daemon, channel);
             String id = createAndAwaitRunning(ComputeServiceGrpc.newBlockingStub(channel));
-            log.progress("figure 1: latency and throughput (%d rounds)", options.rounds());
+            log.progress("figure 1: latency and throughput (%d rounds)", options.rounds);
             long pingP99 = new LatencyBench(channel, id, options).run(report);
-            log.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers(), options.watchCreates(),
-                    options.watchRate());
+            log.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers, options.watchCreates,
+                    options.watchRate);
             daemon.awaitQuiet(Duration.ofSeconds(60));
             new WatchFanoutBench(daemon, options).run(report, pingP99);
             return emptyRss;
@@ -122,8 +121,8 @@ public final class ControlPlaneBench {
     }
 
     private void createThroughput(Path work) throws Exception {
-        log.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients(),
-                options.createSeconds());
+        log.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients,
+                options.createSeconds);
         try (DaemonProcess daemon = daemon(work, "create", 10)) {
             daemon.awaitQuiet(Duration.ofSeconds(60));
             new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(report);
@@ -132,24 +131,24 @@ public final class ControlPlaneBench {
 
     /** Figure 2 on the two pre-populated stores, then figure 5 on the large one. */
     private void listingAndMemory(Path work, long emptyRss) throws Exception {
-        log.progress("figure 2: starting daemons on %d and %d instances", options.smallStore(), options.largeStore());
+        log.progress("figure 2: starting daemons on %d and %d instances", options.smallStore, options.largeStore);
         try (DaemonProcess large = daemon(work, "large", 3600)) {
             try (DaemonProcess small = daemon(work, "small", 3600)) {
                 if (!large.awaitQuiet(Duration.ofSeconds(180)) || !small.awaitQuiet(Duration.ofSeconds(60))) {
                     System.err.println("warning: a daemon was still busy after start-up; figure 2 may be noisy");
                 }
                 log.progress("figure 2: paging");
-                new ListPagingBench(small, large, options).run(report, options.smallStore(), options.largeStore());
+                new ListPagingBench(small, large, options).run(report, options.smallStore, options.largeStore);
             }
-            log.progress("figure 5: draining the initial state of %d instances", options.largeStore());
+            log.progress("figure 5: draining the initial state of %d instances", options.largeStore);
             long initial = InitialState.drain(large);
-            if (initial != options.largeStore()) {
+            if (initial != options.largeStore) {
                 throw new IllegalStateException("the initial state held " + initial + " instances, expected "
-                        + options.largeStore());
+                        + options.largeStore);
             }
             large.awaitQuiet(Duration.ofSeconds(30));
             long rss = large.rssBytes();
-            report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore())
+            report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore)
                     + " instances vs empty store", Report.mebibytes(rss), Report.mebibytes(emptyRss),
                     (double) rss / emptyRss, "< 512 MiB", rss < RSS_LIMIT));
         }

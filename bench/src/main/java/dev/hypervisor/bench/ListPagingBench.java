@@ -40,7 +40,7 @@ final class ListPagingBench {
         }
     }
 
-    private final BenchOptions options;
+    private final ControlPlaneOptions options;
     private final Side small;
     private final Side large;
     private final List<Filter> filters = List.of(
@@ -50,7 +50,7 @@ final class ListPagingBench {
                     i -> "a".equals(i.getMetadata().getLabelsMap().get("tier"))));
     private final Random random = new Random(42);
 
-    ListPagingBench(DaemonProcess smallStore, DaemonProcess largeStore, BenchOptions options) {
+    ListPagingBench(DaemonProcess smallStore, DaemonProcess largeStore, ControlPlaneOptions options) {
         this.options = options;
         this.small = new Side(smallStore);
         this.large = new Side(largeStore);
@@ -68,13 +68,13 @@ final class ListPagingBench {
         for (int pass = 0; pass < 2; pass++) {
             for (Side side : pass == 0 ? List.of(small, large) : List.of(large, small)) {
                 for (int f = 0; f < filters.size(); f++) {
-                    measure(side, f, Math.max(250, options.pagesPerFilter() / 2), new Percentiles());
+                    measure(side, f, Math.max(250, options.pagesPerFilter / 2), new Percentiles());
                 }
             }
         }
         // Small slices, alternating which store goes first, so drift (JIT, other processes) hits both alike.
-        int slices = Math.max(2, options.pagesPerFilter() / SLICE);
-        int perSlice = Math.max(1, options.pagesPerFilter() / slices);
+        int slices = Math.max(2, options.pagesPerFilter / SLICE);
+        int perSlice = Math.max(1, options.pagesPerFilter / slices);
         for (int slice = 0; slice < slices; slice++) {
             List<Side> order = slice % 2 == 0 ? List.of(small, large) : List.of(large, small);
             for (int f = 0; f < filters.size(); f++) {

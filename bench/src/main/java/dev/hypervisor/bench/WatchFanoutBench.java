@@ -20,12 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WatchFanoutBench {
 
     private final DaemonProcess daemon;
-    private final BenchOptions options;
+    private final ControlPlaneOptions options;
     private final List<Watcher> watchers = new ArrayList<>();
     private final AtomicLong delivered = new AtomicLong();
     private final List<String> created = new ArrayList<>();
 
-    WatchFanoutBench(DaemonProcess daemon, BenchOptions options) {
+    WatchFanoutBench(DaemonProcess daemon, ControlPlaneOptions options) {
         this.daemon = daemon;
         this.options = options;
     }
@@ -34,18 +34,18 @@ final class WatchFanoutBench {
         openWatchers();
         try {
             ComputeServiceGrpc.ComputeServiceBlockingStub creator = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
-            int warmUp = Math.max(10, options.watchCreates() / 10);
+            int warmUp = Math.max(10, options.watchCreates / 10);
             createSteadily(creator, "w0-", warmUp);
             awaitDeliveries(warmUp);
             watchers.forEach(Watcher::startMeasuring);
             CpuShare cpu = CpuShare.start(daemon);
-            createSteadily(creator, "w1-", options.watchCreates());
+            createSteadily(creator, "w1-", options.watchCreates);
             awaitDeliveries(created.size());
             System.out.println("  figure 4: while creating and delivering, " + cpu.describe());
         } finally {
             watchers.forEach(Watcher::cancel);
         }
-        Percentiles all = new Percentiles(watchers.size() * options.watchCreates() * 3);
+        Percentiles all = new Percentiles(watchers.size() * options.watchCreates * 3);
         long exact = 0;
         String firstProblem = "";
         int troubled = 0;
@@ -68,8 +68,8 @@ final class WatchFanoutBench {
         report.latency(String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99",
                 watchers.size()), all.p99(), pingP99Nanos, 2.0);
         // The floor: the same fan-out from a bare grpc-java server, as many events at the same pace.
-        Percentiles floor = WatchFanoutFloor.measure(watchers.size(), options.watchChannels(), 3 * options.watchCreates(),
-                3 * options.watchRate());
+        Percentiles floor = WatchFanoutFloor.measure(watchers.size(), options.watchChannels, 3 * options.watchCreates,
+                3 * options.watchRate);
         System.out.printf(Locale.ROOT, "  figure 4 floor: %d deliveries measured: p50 %s, p99 %s, max %s%n",
                 floor.count(), Report.millis(floor.p50()), Report.millis(floor.p99()),
                 Report.millis(floor.percentile(100)));
@@ -83,13 +83,13 @@ final class WatchFanoutBench {
 
     private void openWatchers() throws InterruptedException {
         List<ComputeServiceGrpc.ComputeServiceStub> stubs = new ArrayList<>();
-        for (int i = 0; i < options.watchChannels(); i++) {
+        for (int i = 0; i < options.watchChannels; i++) {
             ManagedChannel channel = daemon.newChannel();
             stubs.add(ComputeServiceGrpc.newStub(channel));
         }
-        CountDownLatch ready = new CountDownLatch(options.watchers());
+        CountDownLatch ready = new CountDownLatch(options.watchers);
         WatchInstanceRequest request = WatchInstanceRequest.newBuilder().setSendInitial(true).build();
-        for (int i = 0; i < options.watchers(); i++) {
+        for (int i = 0; i < options.watchers; i++) {
             Watcher watcher = new Watcher(ready, delivered);
             watchers.add(watcher);
             stubs.get(i % stubs.size()).watchInstance(request, watcher);
@@ -102,7 +102,7 @@ final class WatchFanoutBench {
     /** Creates {@code count} instances at the configured rate, one call at a time, from its own channel. */
     private void createSteadily(ComputeServiceGrpc.ComputeServiceBlockingStub creator, String prefix, int count)
             throws InterruptedException {
-        long intervalNanos = (long) (1e9 / options.watchRate());
+        long intervalNanos = (long) (1e9 / options.watchRate);
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             long wait = start + i * intervalNanos - System.nanoTime();

@@ -50,8 +50,7 @@ public final class ContainersBench {
     public static void main(String[] args) {
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        BenchMain.main("containers", ContainersOptions.USAGE, args, ContainersOptions::parse,
-                options -> new ContainersBench(options).run());
+        BenchMain.main(new ContainersOptions(), args, options -> new ContainersBench(options).run());
     }
 
     private int run() throws Exception {
@@ -60,12 +59,12 @@ public final class ContainersBench {
                 throw new IllegalStateException(tool + " is not installed (bench/run.sh containers installs what it needs)");
             }
         }
-        Path work = WorkDir.prepare(options.workDir(), MARKER);
+        Path work = WorkDir.prepare(options.common.workDir(), MARKER);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
         String subnet = "10.215." + random.nextInt(256) + ".0/24";
         System.out.printf(Locale.ROOT, "containers benchmark%s: %d cores, load average %s, work dir %s, bridge %s (%s)%n",
-                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(),
+                options.common.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(),
                 work, bridge, subnet);
         Path data = work.resolve("daemon/data");
         // Short, as podman wants it, and named after the bridge so that concurrent runs do not share it.
@@ -113,20 +112,20 @@ public final class ContainersBench {
                     BenchDaemon.pull(daemon, image, log);
                     api[0] = new TimedInstances(daemon, InstanceType.INSTANCE_TYPE_CONTAINER, 4);
                     daemon.awaitQuiet(Duration.ofSeconds(30));
-                    log.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples());
+                    log.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples);
                     new CreateLatencyFigure(api[0], image, runc, podman[0], podmanWhy.toString(), log::progress)
-                            .run(options.latencyWarmUp(), options.latencySamples(), report);
-                    log.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent(),
-                            options.concurrentRounds());
+                            .run(options.latencyWarmUp, options.latencySamples, report);
+                    log.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent,
+                            options.concurrentRounds);
                     daemon.awaitQuiet(Duration.ofSeconds(30));
                     new ConcurrentCreateFigure(api[0], image, runc, log::progress)
-                            .run(options.concurrent(), options.concurrentRounds(), report);
-                    log.progress("figure 3: %d idle containers", options.idle());
+                            .run(options.concurrent, options.concurrentRounds, report);
+                    log.progress("figure 3: %d idle containers", options.idle);
                     new IdleMemoryFigure(daemon, api[0], image, data.resolve("containers"), logs, log::progress)
-                            .run(options.idle(), report);
+                            .run(options.idle, report);
                     BenchDaemon.pull(daemon, flood, log);
                     new ConsoleFloodFigure(daemon, api[0], flood, log::progress)
-                            .run(Duration.ofSeconds(options.floodSeconds()), report);
+                            .run(Duration.ofSeconds(options.floodSeconds), report);
                 } finally {
                     // Containers outlive the daemon by design: remove them through the API before it stops.
                     if (api[0] != null && !api[0].live().isEmpty()) {
@@ -154,7 +153,7 @@ public final class ContainersBench {
                 + " viewer, and the daemon's RSS before the viewer attached.%ntotal time %.0fs; other processes may have used"
                 + " the CPU meanwhile (load average now %s).%n",
                 podman[0].map(PodmanBaseline::describe).orElse("podman (n/a)"), log.seconds(), RunLog.loadAverage());
-        if (!options.keep()) {
+        if (!options.common.keep()) {
             WorkDir.delete(work);
         }
         return report.allPass() ? 0 : 1;

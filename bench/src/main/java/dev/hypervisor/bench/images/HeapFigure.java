@@ -32,7 +32,7 @@ final class HeapFigure {
 
     void run(BenchImages.Pushed small, BenchImages.Pushed large, Report table) throws IOException {
         Files.createDirectories(dir);
-        int heap = options.childHeapMib();
+        int heap = options.childHeapMib;
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // bin/hypervisord's collector and initial heap, so that young garbage is bounded as in the daemon.
                 "-Xms" + Math.min(64, heap) + "m", "-Xmx" + heap + "m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
@@ -41,27 +41,27 @@ final class HeapFigure {
         Path out = dir.resolve("probe.out");
         Path log = dir.resolve("probe.log");
         Process child = HostProcesses.start(command, out, log);
-        HostProcesses.await(child, command, log, Duration.ofSeconds(180 + options.layerMib() / 5));
+        HostProcesses.await(child, command, log, Duration.ofSeconds(180 + options.layerMib / 5));
         Map<String, Probe> probes = parse(out);
         Probe base = probes.get("small");
         Probe ours = probes.get("large");
         if (base == null || ours == null) {
             throw new IllegalStateException("the heap probe reported " + probes.keySet() + ":\n" + HostProcesses.tail(log));
         }
-        long layerBytes = (long) options.layerMib() << 20;
+        long layerBytes = (long) options.layerMib << 20;
         if (ours.unpacked() < layerBytes) {
             throw new IllegalStateException("the probe unpacked " + ours.unpacked() + " bytes of a " + layerBytes
                     + "-byte layer: it did not do the work measured (is overlayfs usable here?)");
         }
         table.add(new Report.Row(String.format(Locale.ROOT, "2 heap growth pulling a %d MiB layer (-Xmx%dm)",
-                options.layerMib(), heap), Report.mebibytes(ours.growth()), Report.mebibytes(base.growth()),
+                options.layerMib, heap), Report.mebibytes(ours.growth()), Report.mebibytes(base.growth()),
                 (double) ours.growth() / Math.max(1, base.growth()), "< 64 MiB", ours.growth() < LIMIT));
         table.note("2: baseline = busybox pulled in the same child JVM (-Xms%dm -Xmx%dm -XX:+UseSerialGC); growth = peak used"
                 + " heap, sampled every 20 ms, minus the used heap after System.gc() just before the pull", Math.min(64, heap), heap);
         table.note("2: live heap after a collection peaked at %s (busybox: %s); peak RSS (VmHWM) during the pull %s"
                 + " (busybox: %s); the large pull took %.1f s (%.0f MiB/s)", live(ours), live(base),
                 Report.mebibytes(ours.peakRss()), Report.mebibytes(base.peakRss()), ours.nanos() / 1e9,
-                options.layerMib() / (ours.nanos() / 1e9));
+                options.layerMib / (ours.nanos() / 1e9));
     }
 
     private static String live(Probe p) {

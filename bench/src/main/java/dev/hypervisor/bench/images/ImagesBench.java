@@ -34,8 +34,7 @@ public final class ImagesBench {
     }
 
     public static void main(String[] args) {
-        BenchMain.main("images", ImagesOptions.USAGE, args, ImagesOptions::parse,
-                options -> new ImagesBench(options).run());
+        BenchMain.main(new ImagesOptions(), args, options -> new ImagesBench(options).run());
     }
 
     private int run() throws Exception {
@@ -46,24 +45,24 @@ public final class ImagesBench {
                         + " (bench/run.sh images installs them)");
             }
         }
-        Path work = WorkDir.prepare(options.workDir(), MARKER);
+        Path work = WorkDir.prepare(options.common.workDir(), MARKER);
         System.out.printf(Locale.ROOT, "images benchmark%s: %d cores, load average %s, work dir %s%n",
-                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
+                options.common.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
         RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
         Thread stopRegistry = new Thread(registry::close, "stop-registry");
         Runtime.getRuntime().addShutdownHook(stopRegistry);
         try {
-            log.progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(), options.imageMib());
+            log.progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(), options.imageMib);
             BenchImages images = new BenchImages(work.resolve("layout"), registry.host(), Files.createDirectories(work.resolve("logs")));
             BenchImages.Pushed busybox = images.busybox();
-            BenchImages.Pushed big = images.multiLayer(options.imageMib());
+            BenchImages.Pushed big = images.multiLayer(options.imageMib);
             log.progress("pushed %s: %d layers, %s", big.reference(), big.layers(), Report.mebibytes(big.compressedBytes()));
             new PullUnpackRace(big.reference(), Files.createDirectories(work.resolve("race")),
-                    Duration.ofSeconds(120 + options.imageMib()), log::progress).run(options.rounds(), big, table);
+                    Duration.ofSeconds(120 + options.imageMib), log::progress).run(options.rounds, big, table);
 
-            log.progress("figure 2: building and pushing one %d MiB layer", options.layerMib());
-            BenchImages.Pushed layer = images.singleLayer(options.layerMib());
-            log.progress("figure 2: pulling busybox and the %d MiB layer in a child JVM", options.layerMib());
+            log.progress("figure 2: building and pushing one %d MiB layer", options.layerMib);
+            BenchImages.Pushed layer = images.singleLayer(options.layerMib);
+            log.progress("figure 2: pulling busybox and the %d MiB layer in a child JVM", options.layerMib);
             new HeapFigure(options, work.resolve("heap")).run(busybox, layer, table);
         } finally {
             registry.close();
@@ -76,7 +75,7 @@ public final class ImagesBench {
                 + " bundle), each round into fresh directories; 2 = a busybox pull in the same child JVM.%n"
                 + "the registry's blobs are warm in the page cache for both sides; total time %.0fs; other processes may"
                 + " have used the CPU meanwhile (load average now %s).%n", log.seconds(), RunLog.loadAverage());
-        if (!options.keep()) {
+        if (!options.common.keep()) {
             WorkDir.delete(work);
         }
         return table.allPass() ? 0 : 1;

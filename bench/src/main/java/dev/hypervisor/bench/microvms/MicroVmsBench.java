@@ -49,25 +49,25 @@ public final class MicroVmsBench {
     public static void main(String[] args) {
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        BenchMain.main("microvm", MicroVmsOptions.USAGE, args, MicroVmsOptions::parse,
-                options -> new MicroVmsBench(options).run());
+        BenchMain.main(new MicroVmsOptions(), args, options -> new MicroVmsBench(options).run());
     }
 
     private int run() throws Exception {
+        options.check();
         for (String tool : TOOLS) {
             if (Executables.find(tool).isEmpty()) {
                 throw new IllegalStateException(tool + " is not installed (bench/run.sh microvm installs what it needs)");
             }
         }
         BenchKernels kernels = new BenchKernels(log::progress);
-        Path kernel = kernels.resolve(options.kernel());
-        Path densityKernel = kernels.resolve(options.densityKernel());
-        Path work = WorkDir.prepare(options.workDir(), MARKER);
+        Path kernel = kernels.resolve(options.kernel);
+        Path densityKernel = kernels.resolve(options.densityKernel);
+        Path work = WorkDir.prepare(options.common.workDir(), MARKER);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
         String subnet = "10.216." + random.nextInt(256) + ".0/24";
         System.out.printf(Locale.ROOT, "microvm benchmark%s: %d cores, load average %s, work dir %s, kernel %s (%d KiB),"
-                + " figure 3's kernel %s (%d KiB), TCG%n", options.quick() ? " (--quick)" : "",
+                + " figure 3's kernel %s (%d KiB), TCG%n", options.common.quick() ? " (--quick)" : "",
                 Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work, kernel, Files.size(kernel) / 1024,
                 densityKernel, Files.size(densityKernel) / 1024);
         Path data = work.resolve("daemon/data");
@@ -111,18 +111,18 @@ public final class MicroVmsBench {
                     api[0] = new ApiMicroVms(daemon, data.resolve("microvms"));
                     daemon.awaitQuiet(Duration.ofSeconds(30));
                     log.progress("figure 1: boot to the first line, %d samples per side, %d boots in all",
-                            options.samples(), options.boots());
+                            options.samples, options.boots);
                     new BootFigure(api[0], busybox, Files.createDirectories(work.resolve("direct")), logs,
-                            options.bootTimeoutSeconds(), log::progress).run(options.samples(), options.boots(), report);
+                            options.bootTimeoutSeconds, log::progress).run(options.samples, options.boots, report);
                     daemon.awaitQuiet(Duration.ofSeconds(30));
                     log.progress("figure 2: root filesystem of the %d MiB image, %d round(s)", options.randomFiles() * 8,
-                            options.rootfsRounds());
+                            options.rootfsRounds);
                     new RootfsFigure(api[0], big, busybox, bundle.resolve("rootfs"), work, logs, log::progress)
-                            .run(options.rootfsRounds(), report);
+                            .run(options.rootfsRounds, report);
                     daemon.awaitQuiet(Duration.ofSeconds(30));
-                    log.progress("figure 3: %d microVMs of %d MiB at once", options.density(), options.densityMib());
+                    log.progress("figure 3: %d microVMs of %d MiB at once", options.density, options.densityMib);
                     new DensityFigure(daemon, api[0], busybox, densityKernel, work, log::progress)
-                            .run(options.density(), options.densityMib(), options.fallbackMib(), report);
+                            .run(options.density, options.densityMib, options.fallbackMib, report);
                 } finally {
                     if (api[0] != null && !api[0].live().isEmpty()) {
                         try {
@@ -146,7 +146,7 @@ public final class MicroVmsBench {
                 + " accelerator), started directly on fresh copies of its disks; 2 = mkfs.ext4 -d with the driver's options"
                 + " of the same tree, unpacked by umoci.%ntotal time %.0fs; other processes may have used the CPU meanwhile"
                 + " (load average now %s).%n", log.seconds(), RunLog.loadAverage());
-        if (!options.keep()) {
+        if (!options.common.keep()) {
             WorkDir.delete(work);
         }
         return report.allPass() ? 0 : 1;

@@ -47,18 +47,18 @@ public final class VmBench {
     private static final long MEMORY_BYTES = 256L << 20;
     private static final Duration DELETE_TIMEOUT = Duration.ofSeconds(120);
 
-    private final VmBenchOptions options;
+    private final VmOptions options;
     private final Report report = new Report();
     private final RunLog log = new RunLog();
 
-    private VmBench(VmBenchOptions options) {
+    private VmBench(VmOptions options) {
         this.options = options;
     }
 
     public static void main(String[] args) {
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        BenchMain.main("vm", VmBenchOptions.USAGE, args, VmBenchOptions::parse, options -> new VmBench(options).run());
+        BenchMain.main(new VmOptions(), args, options -> new VmBench(options).run());
     }
 
     private int run() throws Exception {
@@ -67,12 +67,12 @@ public final class VmBench {
                 throw new IllegalStateException(tool + " is not installed (bench/run.sh vm installs what it needs)");
             }
         }
-        Path work = WorkDir.prepare(options.workDir(), MARKER);
+        Path work = WorkDir.prepare(options.common.workDir(), MARKER);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
         String subnet = "10.216." + random.nextInt(256) + ".0/24";
         System.out.printf(Locale.ROOT, "vm benchmark%s: %d cores, load average %s, work dir %s, bridge %s (%s),"
-                + " accelerator %s%n", options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(),
+                + " accelerator %s%n", options.common.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(),
                 RunLog.loadAverage(), work, bridge, subnet, options.accelerator());
         Path data = work.resolve("daemon/data");
         Path logs = Files.createDirectories(work.resolve("logs"));
@@ -139,12 +139,12 @@ public final class VmBench {
                     api[0].stop(reference.id());
                     direct[0] = new DirectQemu(command, vmDir, logs.resolve("direct-qemu.log"));
                     daemon.awaitQuiet(Duration.ofSeconds(30));
-                    log.progress("figure 1: CreateInstance->first console line, %d samples per side", options.samples());
+                    log.progress("figure 1: CreateInstance->first console line, %d samples per side", options.samples);
                     new BootLatencyFigure(api[0], direct[0], GuestInitramfs.READY, log::progress)
-                            .run(options.samples(), report);
-                    log.progress("figure 2: memory of an idle VM, %d sample(s) per side", options.memorySamples());
+                            .run(options.samples, report);
+                    log.progress("figure 2: memory of an idle VM, %d sample(s) per side", options.memorySamples);
                     new VmMemoryFigure(api[0], direct[0], data.resolve("vms"), MEMORY_BYTES, GuestInitramfs.READY,
-                            log::progress).run(options.memorySamples(), report);
+                            log::progress).run(options.memorySamples, report);
                     report.note("baseline command line (%d arguments): %s", command.size(), String.join(" ", command));
                 } finally {
                     if (direct[0] != null) {
@@ -173,7 +173,7 @@ public final class VmBench {
                 + " /proc/<pid>/cmdline), started directly on that VM's files while it is stopped, its console read"
                 + " from QEMU's socket.%ntotal time %.0fs; other processes may have used the CPU meanwhile (load average"
                 + " now %s).%n", log.seconds(), RunLog.loadAverage());
-        if (!options.keep()) {
+        if (!options.common.keep()) {
             WorkDir.delete(work);
         }
         return report.allPass() ? 0 : 1;
