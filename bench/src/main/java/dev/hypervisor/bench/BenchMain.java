@@ -4,8 +4,9 @@ import picocli.CommandLine;
 
 /**
  * The one way a benchmark's main runs: {@code --help} prints the options, a bad option exits 2
- * with its message, a broken run exits 2 with the stack trace, otherwise the run's own exit
- * code (0 every figure passed, 1 a figure missed its target).
+ * with its message, a broken run exits 2 with the stack trace (a figure without samples with
+ * just its name), otherwise the run's own exit code (0 every figure passed, 1 a figure missed
+ * its target).
  */
 public final class BenchMain {
 
@@ -33,6 +34,9 @@ public final class BenchMain {
         } catch (CommandLine.ParameterException e) {
             System.err.println(e.getMessage());
             e.getCommandLine().usage(System.err);
+            code = 2;
+        } catch (Report.NoSamples e) {
+            System.err.println(parser.getCommandName() + " benchmark broken: " + e.getMessage());
             code = 2;
         } catch (Throwable e) {
             System.err.println(parser.getCommandName() + " benchmark failed: " + e);

@@ -90,8 +90,8 @@ final class LatencyBench {
             }
         }
         for (Rpc rpc : List.of(get, list)) {
-            report.latency("1 " + rpc.name() + " p50, sequential", rpc.latencies().p50(), ping.latencies().p50(), 2.0);
-            report.latency("1 " + rpc.name() + " p99, sequential", rpc.latencies().p99(), ping.latencies().p99(), 3.0);
+            report.latency("1 " + rpc.name() + " p50, sequential", rpc.latencies(), ping.latencies(), 50, 2.0);
+            report.latency("1 " + rpc.name() + " p99, sequential", rpc.latencies(), ping.latencies(), 99, 3.0);
             report.rate("1 " + rpc.name() + " throughput, " + options.throughputCallers + " callers",
                     rpc.perSecond(), ping.perSecond(), "calls/s", 0.5);
         }

@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
@@ -60,11 +61,11 @@ final class ConcurrentCreateFigure {
                         "figure 2: round %d of %d: ours %s, runc run -d %s, conmon + runc create + start %s", r + 1,
                         rounds, Report.seconds(ours[r]), Report.seconds(raw[r]), Report.seconds(floor[r])));
             }
-            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", median(ours), median(raw),
-                    1.3);
-            double floorRatio = (double) median(floor) / median(raw);
-            report.add(new Report.Row("2 floor: " + n + " conmon + runc create + runc start vs " + n + " runc run -d",
-                    Report.millis(median(floor)), Report.millis(median(raw)), floorRatio, Report.PRINTED, true));
+            long rawMedian = Percentiles.of(raw).p50();
+            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", Percentiles.of(ours).p50(),
+                    rawMedian, 1.3);
+            report.printed("2 floor: " + n + " conmon + runc create + runc start vs " + n + " runc run -d",
+                    Percentiles.of(floor).p50(), rawMedian);
             report.note("figure 2: the median of %d round(s); every round, ours: %s; runc run -d: %s;"
                     + " conmon + runc create + runc start: %s.", rounds, describe(ours), describe(raw), describe(floor));
             report.note("figure 2: the floor row is the part of our path that the issue prescribes (runc under conmon),"
@@ -162,12 +163,6 @@ final class ConcurrentCreateFigure {
                     + (first.getCause() != null ? first.getCause() : first), first);
         }
         return results;
-    }
-
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[(sorted.length - 1) / 2];
     }
 
     private static String describe(long[] values) {

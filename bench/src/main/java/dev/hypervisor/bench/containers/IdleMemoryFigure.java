@@ -83,16 +83,16 @@ final class IdleMemoryFigure {
             long oursPerContainer = pssPerConmon + Math.max(0, heapPerContainer);
             double ratio = (double) oursPerContainer / pssPerConmon;
             report.add(new Report.Row("3 memory per idle container (conmon PSS + daemon heap) vs conmon PSS",
-                    kib(oursPerContainer), kib(pssPerConmon), ratio, "<= 1.50x", ratio <= 1.5));
+                    Report.kibibytes(oursPerContainer), Report.kibibytes(pssPerConmon), ratio, "<= 1.50x", ratio <= 1.5));
             long rssGrowth = rssAfter - rssBefore;
             long limit = BYTES_PER_CONTAINER * n;
-            report.add(new Report.Row("3 daemon RSS growth, " + n + " running containers", megabytes(rssGrowth),
-                    megabytes(conmonPss), (double) rssGrowth / conmonPss, "< " + megabytes(limit), rssGrowth < limit));
+            report.add(new Report.Row("3 daemon RSS growth, " + n + " running containers", Report.megabytes(rssGrowth),
+                    Report.megabytes(conmonPss), (double) rssGrowth / conmonPss, "< " + Report.megabytes(limit), rssGrowth < limit));
             report.note("figure 3: daemon live heap %s -> %s (%s per container, counted as 0 when negative); RSS %s -> %s; threads %d -> %d;"
                     + " conmon PSS %s and RSS %s per container (the RSS row's baseline is all %d conmons' PSS).",
-                    Report.mebibytes(heapBefore), Report.mebibytes(heapAfter), kib(heapPerContainer),
+                    Report.mebibytes(heapBefore), Report.mebibytes(heapAfter), Report.kibibytes(heapPerContainer),
                     Report.mebibytes(rssBefore), Report.mebibytes(rssAfter), threadsBefore, threadsAfter,
-                    kib(pssPerConmon), kib(conmonRss / n), n);
+                    Report.kibibytes(pssPerConmon), Report.kibibytes(conmonRss / n), n);
             if (n < 100) {
                 report.note("figure 3: the RSS target is the issue's 100 MB for 100 containers, scaled to %d.", n);
             }
@@ -133,11 +133,4 @@ final class IdleMemoryFigure {
         return used;
     }
 
-    private static String kib(long bytes) {
-        return String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0);
-    }
-
-    private static String megabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
-    }
 }

@@ -124,7 +124,7 @@ final class DensityFigure {
             long daemonRssAfter = daemon.rssBytes();
             String of = required ? "" : " (at " + size + ", see notes)";
             report.add(new Report.Row("3 host memory per microVM beyond memory_bytes: QEMU PSS - " + size + ", mean of "
-                    + n + of, signed(beyond), signed(directBeyond),
+                    + n + of, Report.signedMebibytes(beyond), Report.signedMebibytes(directBeyond),
                     directBeyond == 0 ? Double.NaN : (double) beyond / directBeyond, "<= 1.10x + 2 MiB",
                     beyond <= MAX_RATIO * Math.max(0, directBeyond) + SLACK_BYTES));
             report.add(new Report.Row("3 QEMU PSS / RSS per microVM, mean of " + n + of,
@@ -143,9 +143,5 @@ final class DensityFigure {
             progress.accept("figure 3: deleting " + ids.size() + " microVMs");
             api.deleteAll(ids, Duration.ofSeconds(60L + 10L * ids.size()));
         }
-    }
-
-    private static String signed(long bytes) {
-        return String.format(Locale.ROOT, "%+.1f MiB", bytes / (1024.0 * 1024));
     }
 }

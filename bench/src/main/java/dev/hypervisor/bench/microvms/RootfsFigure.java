@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.microvms;
 
+import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.images.HostProcesses;
 import java.io.IOException;
@@ -78,10 +79,10 @@ final class RootfsFigure {
                     + " busybox cached %s", r + 1, rounds, Report.millis(cold[r]), Report.millis(cached[r]),
                     Report.millis(mkfs[r]), Report.millis(smallCached[r])));
         }
-        long coldMedian = median(cold);
-        long cachedMedian = median(cached);
-        long mkfsMedian = median(mkfs);
-        long smallMedian = median(smallCached);
+        long coldMedian = Percentiles.of(cold).p50();
+        long cachedMedian = Percentiles.of(cached).p50();
+        long mkfsMedian = Percentiles.of(mkfs).p50();
+        long smallMedian = Percentiles.of(smallCached).p50();
         long cachedLimit = (long) (MAX_CACHED_RATIO * smallMedian) + CACHED_SLACK_NANOS;
         long build = Math.max(0, coldMedian - cachedMedian);
         long treeBytes = treeBytes(tree);
@@ -137,12 +138,6 @@ final class RootfsFigure {
             }
         }
         return total;
-    }
-
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[(sorted.length - 1) / 2];
     }
 
     private static String list(long[] values) {

@@ -71,9 +71,8 @@ final class BootLatencyFigure {
                         i - WARM_UP + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50())));
             }
         }
-        add(report, "1 CreateInstance->first console line p50 vs QEMU started directly", ours.p50(), raw.p50());
-        add(report, "1 CreateInstance->" + marker + " (init's line) p50 vs QEMU started directly", oursReady.p50(),
-                rawReady.p50());
+        add(report, "1 CreateInstance->first console line p50 vs QEMU started directly", ours, raw);
+        add(report, "1 CreateInstance->" + marker + " (init's line) p50 vs QEMU started directly", oursReady, rawReady);
         report.note("figure 1: %d samples per side after %d warm-up; first lines (times seen) ours %s, baseline %s."
                 + " The kernel's line only shows in some boots, so the first line's time is bimodal; the %s row is"
                 + " the steady one.", samples, WARM_UP, oursLines, rawLines, marker);
@@ -82,17 +81,13 @@ final class BootLatencyFigure {
                 + " %s %s.", Report.millis(acknowledged.p50()), Report.millis(toRunning.p50()), Report.millis(ours.p50()),
                 marker, Report.millis(oursReady.p50()), Report.millis(raw.p50()), marker, Report.millis(rawReady.p50()));
         report.note("figure 1: per side min / p50 / max, first line: ours %s, QEMU %s; %s: ours %s, QEMU %s.",
-                spread(ours), spread(raw), marker, spread(oursReady), spread(rawReady));
+                ours.spread(), raw.spread(), marker, oursReady.spread(), rawReady.spread());
     }
 
-    private static void add(Report report, String figure, long ours, long baseline) {
+    private static void add(Report report, String figure, Percentiles oursSamples, Percentiles baselineSamples) {
+        long ours = Report.percentile(figure, "ours", oursSamples, 50);
+        long baseline = Report.percentile(figure, "baseline", baselineSamples, 50);
         long target = (long) (MAX_RATIO * baseline) + SLACK_NANOS;
-        report.add(new Report.Row(figure, Report.millis(ours), Report.millis(baseline), (double) ours / baseline,
-                "<= 1.10x + 200 ms (" + Report.millis(target) + ")", ours <= target));
-    }
-
-    private static String spread(Percentiles p) {
-        return String.format(Locale.ROOT, "%.0f / %.0f / %.0f ms", p.percentile(0.001) / 1e6, p.p50() / 1e6,
-                p.percentile(100) / 1e6);
+        report.latency(figure, ours, baseline, "<= 1.10x + 200 ms (" + Report.millis(target) + ")", ours <= target);
     }
 }
