@@ -42,9 +42,9 @@ public final class BenchDaemon {
     }
 
     /** PullImage to its end, so that every create finds the image cached. */
-    public static void pull(DaemonProcess daemon, String image, RunLog log) {
+    public static void pull(DaemonProcess daemon, String image, BenchRun run) {
         long start = System.nanoTime();
         daemon.pullImage(image, Duration.ofSeconds(120));
-        log.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
+        run.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
     }
 }

@@ -7,10 +7,10 @@ import java.lang.annotation.Target;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The options every benchmark takes, mixed into each benchmark's own options class:

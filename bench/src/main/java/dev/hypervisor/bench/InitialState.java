@@ -1,9 +1,9 @@
 package dev.hypervisor.bench;
 
-import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.Context;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;

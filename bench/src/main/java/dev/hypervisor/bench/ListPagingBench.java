@@ -1,11 +1,11 @@
 package dev.hypervisor.bench;
 
-import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.Instance;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.ListInstancesRequest;
 import dev.hypervisor.api.v1.ListInstancesResponse;
+import dev.hypervisor.testkit.DaemonProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,8 +1,8 @@
 package dev.hypervisor.bench;
 
-import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,10 +3,10 @@ package dev.hypervisor.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.Empty;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DeleteInstanceRequest;
-import com.google.protobuf.Empty;
 import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.Instance;
 import dev.hypervisor.api.v1.InstanceState;

@@ -1,7 +1,5 @@
 package dev.hypervisor.microvm;
 
-import dev.hypervisor.qemu.QemuDriver;
-import dev.hypervisor.qemu.VmOptions;
 import dev.hypervisor.core.instance.DiskSpec;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.core.instance.InstanceSpec;
@@ -13,14 +11,16 @@ import dev.hypervisor.core.store.Store;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
+import dev.hypervisor.network.testing.TestNetwork;
+import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.VmOptions;
+import dev.hypervisor.store.sqlite.SqliteStore;
+import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import dev.hypervisor.testkit.guest.GuestKernel;
 import dev.hypervisor.testkit.images.Compression;
 import dev.hypervisor.testkit.images.LayerTree;
 import dev.hypervisor.testkit.images.OciImageBuilder;
 import dev.hypervisor.testkit.images.RegistryServer;
-import dev.hypervisor.network.testing.TestNetwork;
-import dev.hypervisor.store.sqlite.SqliteStore;
-import dev.hypervisor.store.sqlite.SqliteStoreOptions;
-import dev.hypervisor.testkit.guest.GuestKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

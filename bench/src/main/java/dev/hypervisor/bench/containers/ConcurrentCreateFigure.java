@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.TimedInstances;
@@ -8,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 
 /**
  * Figure 2: N client threads each create a container and wait for its RUNNING event; the wall
@@ -30,20 +29,21 @@ final class ConcurrentCreateFigure {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(180);
 
+    private final BenchRun run;
     private final TimedInstances api;
     private final String image;
     private final RuncBundle runc;
-    private final Consumer<String> progress;
     private int round;
 
-    ConcurrentCreateFigure(TimedInstances api, String image, RuncBundle runc, Consumer<String> progress) {
+    ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc) {
+        this.run = run;
         this.api = api;
         this.image = image;
         this.runc = runc;
-        this.progress = progress;
     }
 
-    void run(int n, int rounds, Report report) throws Exception {
+    void measure(int n, int rounds) throws Exception {
+        Report report = run.report();
         ExecutorService threads = Executors.newFixedThreadPool(n);
         try {
             long[] ours = new long[rounds];
@@ -57,9 +57,8 @@ final class ConcurrentCreateFigure {
                         default -> floor[r] = raw(threads, n, runc::conmonCreateAndStart);
                     }
                 }
-                progress.accept(String.format(Locale.ROOT,
-                        "figure 2: round %d of %d: ours %s, runc run -d %s, conmon + runc create + start %s", r + 1,
-                        rounds, Report.seconds(ours[r]), Report.seconds(raw[r]), Report.seconds(floor[r])));
+                run.progress("figure 2: round %d of %d: ours %s, runc run -d %s, conmon + runc create + start %s", r + 1,
+                        rounds, Report.seconds(ours[r]), Report.seconds(raw[r]), Report.seconds(floor[r]));
             }
             long rawMedian = Percentiles.of(raw).p50();
             report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", Percentiles.of(ours).p50(),

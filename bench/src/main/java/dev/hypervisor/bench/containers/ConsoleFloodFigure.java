@@ -4,10 +4,11 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.GetInstanceRequest;
-import dev.hypervisor.bench.TimedInstances;
-import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
  * Figure 4: a container running {@code yes}, and one AttachConsole viewer that sends its first
@@ -27,40 +27,29 @@ import java.util.function.Consumer;
  * reading viewer must still see live output, and the stalled one, once it reads, the line
  * saying what it lost.
  */
-final class ConsoleFloodFigure {
+record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image) {
 
     private static final long P99_TARGET_NANOS = 50_000_000L;
     private static final long RSS_GROWTH_TARGET = 100L * 1000 * 1000;
     private static final Duration BASELINE = Duration.ofSeconds(10);
     private static final String DROP_MARKER = "bytes of output dropped";
 
-    private final DaemonProcess daemon;
-    private final TimedInstances api;
-    private final String image;
-    private final Consumer<String> progress;
-
-    ConsoleFloodFigure(DaemonProcess daemon, TimedInstances api, String image, Consumer<String> progress) {
-        this.daemon = daemon;
-        this.api = api;
-        this.image = image;
-        this.progress = progress;
-    }
-
-    void run(Duration duration, Report report) throws InterruptedException {
+    void measure(Duration duration) throws InterruptedException {
+        Report report = run.report();
         String id = api.create(ContainersBench.container("flood", image, "yes"));
         api.awaitRunning(id, Duration.ofSeconds(60));
         ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
         ComputeServiceGrpc.ComputeServiceStub async = ComputeServiceGrpc.newStub(daemon.newChannel());
         try {
-            progress.accept("figure 4: GetInstance every 10 ms for " + BASELINE.toSeconds() + " s, no viewer");
+            run.progress("figure 4: GetInstance every 10 ms for %d s, no viewer", BASELINE.toSeconds());
             Percentiles quiet = sample(stub, id, BASELINE, new long[1]);
 
             long rssBefore = daemon.rssBytes();
             Stalled stalled = new Stalled();
             StreamObserver<ConsoleInput> stalledInput = async.attachConsole(stalled);
             stalledInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
-            progress.accept("figure 4: a viewer that never reads on yes, GetInstance every 10 ms for "
-                    + duration.toSeconds() + " s");
+            run.progress("figure 4: a viewer that never reads on yes, GetInstance every 10 ms for %d s",
+                    duration.toSeconds());
             long[] peakRss = {rssBefore};
             Percentiles flooded = sample(stub, id, duration, peakRss);
             long growth = peakRss[0] - rssBefore;

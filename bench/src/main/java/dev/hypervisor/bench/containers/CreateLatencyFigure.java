@@ -1,13 +1,12 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * Figure 1: create-to-RUNNING latency of one container from a cached image, as a WatchInstance
@@ -17,31 +16,16 @@ import java.util.function.Consumer;
  * so that load from other processes falls on all of them; nothing runs between samples but the
  * (untimed) removal of the sample's container.
  */
-final class CreateLatencyFigure {
+record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc,
+        Optional<PodmanBaseline> podman, String podmanUnavailable) {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(60);
-
-    private final TimedInstances api;
-    private final String image;
-    private final RuncBundle runc;
-    private final Optional<PodmanBaseline> podman;
-    private final String podmanUnavailable;
-    private final Consumer<String> progress;
-
-    CreateLatencyFigure(TimedInstances api, String image, RuncBundle runc, Optional<PodmanBaseline> podman,
-            String podmanUnavailable, Consumer<String> progress) {
-        this.api = api;
-        this.image = image;
-        this.runc = runc;
-        this.podman = podman;
-        this.podmanUnavailable = podmanUnavailable;
-        this.progress = progress;
-    }
 
     /** The first creates, printed on their own: the daemon's create path still runs mostly interpreted. */
     private static final int COLD = 20;
 
-    void run(int warmUp, int samples, Report report) {
+    void measure(int warmUp, int samples) {
+        Report report = run.report();
         Percentiles ours = new Percentiles(samples);
         Percentiles raw = new Percentiles(samples);
         Percentiles pod = new Percentiles(samples);
@@ -85,8 +69,8 @@ final class CreateLatencyFigure {
                 }
             }
             if (measured && (i - warmUp + 1) % 10 == 0) {
-                progress.accept(String.format(Locale.ROOT, "figure 1: %d of %d samples; p50 so far: ours %s, runc %s",
-                        i - warmUp + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50())));
+                run.progress("figure 1: %d of %d samples; p50 so far: ours %s, runc %s",
+                        i - warmUp + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50()));
             }
         }
         report.latency("1 create->RUNNING p50 vs runc create+start", ours, raw, 50, 2.0);

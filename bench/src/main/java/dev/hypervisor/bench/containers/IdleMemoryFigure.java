@@ -1,18 +1,17 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.HostTools;
+import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.TimedInstances;
-import dev.hypervisor.bench.images.HostProcesses;
 import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.ProcessMemory;
-import dev.hypervisor.bench.Report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,31 +21,16 @@ import java.util.regex.Pattern;
  * N idle containers), against the PSS of a conmon alone, read beside it from the same
  * processes. And the daemon's RSS growth with N containers against 1 MB per container.
  */
-final class IdleMemoryFigure {
+record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image, Path containersRoot) {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(120);
     private static final int BATCH = 10;
     private static final long BYTES_PER_CONTAINER = 1_000_000; // the issue: 100 containers, under 100 MB
     private static final Pattern GENERATION = Pattern.compile("(?:new|tenured) generation\\s+total \\d+K, used (\\d+)K");
 
-    private final DaemonProcess daemon;
-    private final TimedInstances api;
-    private final String image;
-    private final Path containersRoot;
-    private final Path logs;
-    private final Consumer<String> progress;
-
-    IdleMemoryFigure(DaemonProcess daemon, TimedInstances api, String image, Path containersRoot, Path logs,
-            Consumer<String> progress) {
-        this.daemon = daemon;
-        this.api = api;
-        this.image = image;
-        this.containersRoot = containersRoot;
-        this.logs = logs;
-        this.progress = progress;
-    }
-
-    void run(int n, Report report) throws Exception {
+    void measure(int n) throws Exception {
+        Report report = run.report();
+        Path logs = run.dir("logs");
         quiet();
         long heapBefore = heapUsedAfterGc(logs.resolve("jcmd-before.log"));
         long rssBefore = daemon.rssBytes();
@@ -63,7 +47,7 @@ final class IdleMemoryFigure {
                     api.awaitRunning(id, RUNNING_TIMEOUT);
                 }
                 if ((first + BATCH) % 50 == 0) {
-                    progress.accept(String.format(Locale.ROOT, "figure 3: %d of %d containers running", ids.size(), n));
+                    run.progress("figure 3: %d of %d containers running", ids.size(), n);
                 }
             }
             quiet();
@@ -97,7 +81,7 @@ final class IdleMemoryFigure {
                 report.note("figure 3: the RSS target is the issue's 100 MB for 100 containers, scaled to %d.", n);
             }
         } finally {
-            progress.accept("figure 3: deleting " + ids.size() + " containers");
+            run.progress("figure 3: deleting %d containers", ids.size());
             api.deleteAll(ids, RUNNING_TIMEOUT.multipliedBy(2));
         }
     }
@@ -117,7 +101,7 @@ final class IdleMemoryFigure {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         String pid = Long.toString(daemon.pid());
         for (String command : List.of("GC.run", "GC.run", "GC.heap_info")) {
-            HostProcesses.run(List.of(jcmd, pid, command), log, Duration.ofSeconds(60));
+            HostTools.run(List.of(jcmd, pid, command), log, Duration.ofSeconds(60));
         }
         Matcher m = GENERATION.matcher(Files.readString(log));
         long used = 0;

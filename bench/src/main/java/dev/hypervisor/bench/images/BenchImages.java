@@ -1,13 +1,11 @@
 package dev.hypervisor.bench.images;
 
-import dev.hypervisor.testkit.images.Compression;
 import dev.hypervisor.testkit.images.BuiltImage;
+import dev.hypervisor.testkit.images.Compression;
 import dev.hypervisor.testkit.images.LayerTree;
 import dev.hypervisor.testkit.images.OciImageBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -23,12 +21,10 @@ public final class BenchImages {
 
     private final Path layout;
     private final String registryHost;
-    private final Path logDir;
 
-    public BenchImages(Path layout, String registryHost, Path logDir) {
+    public BenchImages(Path layout, String registryHost) {
         this.layout = layout;
         this.registryHost = registryHost;
-        this.logDir = logDir;
     }
 
     /** busybox: the image of the baselines and warm-ups. */
@@ -78,14 +74,11 @@ public final class BenchImages {
                 "bench/layer:v1");
     }
 
+    /** Pushes it with skopeo, keeping its digests. */
     private Pushed push(BuiltImage image, String repository) {
         String reference = registryHost + "/" + repository;
-        List<String> command = List.of("skopeo", "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false",
-                "--preserve-digests", "oci:" + layout.toAbsolutePath() + ":" + image.tag(), "docker://" + reference);
-        long bytes = image.layers().stream().mapToLong(l -> l.descriptor().size()).sum();
-        HostProcesses.run(command, logDir.resolve("push-" + image.tag() + ".log"),
-                Duration.ofSeconds(120 + bytes / (10L << 20)));
-        return new Pushed(reference, bytes + image.config().size() + image.manifest().size(), image.layers().size());
+        image.push(reference);
+        return new Pushed(reference, image.compressedBytes(), image.layers().size());
     }
 
     private static LayerTree smallFiles(int count, long seed) {

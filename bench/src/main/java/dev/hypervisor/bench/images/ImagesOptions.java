@@ -1,7 +1,7 @@
 package dev.hypervisor.bench.images;
 
-import dev.hypervisor.bench.CommonOptions;
 import dev.hypervisor.bench.CommonOptions.Quick;
+import dev.hypervisor.bench.CommonOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package dev.hypervisor.bench.microvms;
 
-import dev.hypervisor.bench.CommonOptions;
 import dev.hypervisor.bench.CommonOptions.Quick;
+import dev.hypervisor.bench.CommonOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

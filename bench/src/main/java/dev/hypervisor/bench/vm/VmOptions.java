@@ -1,7 +1,7 @@
 package dev.hypervisor.bench.vm;
 
-import dev.hypervisor.bench.CommonOptions;
 import dev.hypervisor.bench.CommonOptions.Quick;
+import dev.hypervisor.bench.CommonOptions;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

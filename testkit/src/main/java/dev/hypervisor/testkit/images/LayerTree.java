@@ -1,7 +1,6 @@
 package dev.hypervisor.testkit.images;
 
 import dev.hypervisor.host.Executables;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,6 @@ package dev.hypervisor.testkit.images;
 
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.HostCommand;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

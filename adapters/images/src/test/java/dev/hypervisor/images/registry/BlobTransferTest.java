@@ -3,9 +3,9 @@ package dev.hypervisor.images.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hypervisor.images.testing.RegistryProxy;
 import dev.hypervisor.testkit.images.BuiltImage;
 import dev.hypervisor.testkit.images.BuiltLayer;
-import dev.hypervisor.images.testing.RegistryProxy;
 import dev.hypervisor.testkit.images.RegistryServer;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hypervisor.images.registry.RegistryException.Kind;
+import dev.hypervisor.images.testing.RegistryProxy;
 import dev.hypervisor.testkit.images.BuiltImage;
 import dev.hypervisor.testkit.images.OciImageBuilder;
-import dev.hypervisor.images.testing.RegistryProxy;
 import dev.hypervisor.testkit.images.RegistryServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

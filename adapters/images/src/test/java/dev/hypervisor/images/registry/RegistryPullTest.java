@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hypervisor.testkit.images.Compression;
 import dev.hypervisor.testkit.images.BuiltImage;
 import dev.hypervisor.testkit.images.BuiltIndex;
 import dev.hypervisor.testkit.images.BuiltLayer;
+import dev.hypervisor.testkit.images.Compression;
 import dev.hypervisor.testkit.images.LayerTree;
 import dev.hypervisor.testkit.images.OciImageBuilder;
 import dev.hypervisor.testkit.images.RegistryServer;

@@ -1,8 +1,8 @@
 package dev.hypervisor.images.registry;
 
-import dev.hypervisor.testkit.images.Compression;
 import dev.hypervisor.testkit.images.Blob;
 import dev.hypervisor.testkit.images.BuiltImage;
+import dev.hypervisor.testkit.images.Compression;
 import dev.hypervisor.testkit.images.LayerTree;
 import dev.hypervisor.testkit.images.OciImageBuilder;
 import java.io.IOException;
