@@ -1,21 +1,16 @@
 package dev.hypervisor.bench;
 
-import java.util.List;
+import picocli.CommandLine;
 
 /**
- * The one way a benchmark's main runs: {@code --help} prints the usage, a bad option exits 2
- * with its message, a broken run exits 2 with the stack trace, otherwise the run's own exit
- * code (0 every figure passed, 1 a figure missed its target).
+ * The one way a benchmark's main runs: {@code --help} prints the options, a bad option exits 2
+ * with its message, a broken run exits 2 with the stack trace (a figure without samples with
+ * just its name), otherwise the run's own exit code (0 every figure passed, 1 a figure missed
+ * its target).
  */
 public final class BenchMain {
 
-    /** Parses the arguments; throws IllegalArgumentException naming the bad option. */
-    @FunctionalInterface
-    public interface Parser<O> {
-        O parse(String[] args);
-    }
-
-    /** Runs the benchmark with its options; returns the exit code. */
+    /** Runs the benchmark with its parsed options; returns the exit code. */
     @FunctionalInterface
     public interface Run<O> {
         int run(O options) throws Exception;
@@ -23,24 +18,28 @@ public final class BenchMain {
 
     private BenchMain() {}
 
-    public static <O> void main(String name, String usage, String[] args, Parser<O> parser, Run<O> run) {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.print(usage);
-            return;
-        }
-        O options;
-        try {
-            options = parser.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+    /** {@code options}: the benchmark's picocli command, its sizes' defaults in its fields. */
+    public static <O> void main(O options, String[] args, Run<O> run) {
+        CommandLine parser = CommonOptions.parser(options, args);
+        parser.getCommandSpec().usageMessage().synopsisHeading("usage: bench/run.sh ");
         int code;
         try {
-            code = run.run(options);
-        } catch (Exception e) {
-            System.err.println(name + " benchmark failed: " + e);
+            parser.parseArgs(args);
+            if (parser.isUsageHelpRequested()) {
+                parser.usage(System.out);
+                code = 0;
+            } else {
+                code = run.run(options);
+            }
+        } catch (CommandLine.ParameterException e) {
+            System.err.println(e.getMessage());
+            e.getCommandLine().usage(System.err);
+            code = 2;
+        } catch (Report.NoSamples e) {
+            System.err.println(parser.getCommandName() + " benchmark broken: " + e.getMessage());
+            code = 2;
+        } catch (Throwable e) {
+            System.err.println(parser.getCommandName() + " benchmark failed: " + e);
             e.printStackTrace();
             code = 2;
         }

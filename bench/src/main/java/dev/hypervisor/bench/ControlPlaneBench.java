@@ -5,9 +5,12 @@ import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.ListInstancesRequest;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -18,74 +21,71 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ControlPlaneBench {
 
-    // Exit code: 0 when every figure passes, 1 when one misses its target, 2 on a usage error
-    // or a broken run.
-
-    private static final String MARKER = ".control-plane-bench";
     private static final long RSS_LIMIT = 512L << 20;
-    private static final int START_TIMEOUT_SECONDS = 300;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
 
-    private final BenchOptions options;
-    private final Report report = new Report();
-    private final RunLog log = new RunLog();
+    private final ControlPlaneOptions options;
+    private final BenchRun run;
+    private final Report report;
 
-    private ControlPlaneBench(BenchOptions options) {
+    private ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
         this.options = options;
+        this.run = run;
+        this.report = run.report();
     }
 
     public static void main(String[] args) {
-        BenchMain.main("control-plane", BenchOptions.USAGE, args, BenchOptions::parse,
-                options -> new ControlPlaneBench(options).run());
+        BenchMain.main(new ControlPlaneOptions(), args, options -> {
+            try (BenchRun run = BenchRun.start("control-plane", options.common, List.of())) {
+                return new ControlPlaneBench(options, run).run();
+            }
+        });
     }
 
     private int run() throws Exception {
-        Path work = WorkDir.prepare(options.workDir(), MARKER);
-        System.out.printf(Locale.ROOT, "control-plane benchmark%s: %d cores, load average %s, work dir %s%n",
-                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(), work);
-        log.progress("populating %d and %d instances", options.smallStore(), options.largeStore());
-        Path smallDir = work.resolve("small/data");
-        Path largeDir = work.resolve("large/data");
-        log.progress("small store filled in %.1fs", Populate.fill(smallDir, options.smallStore(), 1));
-        log.progress("large store filled in %.1fs", Populate.fill(largeDir, options.largeStore(), 2));
+        run.header("");
+        Path work = run.work();
+        run.progress("populating %d and %d instances", options.smallStore, options.largeStore);
+        run.progress("small store filled in %.1fs", Populate.fill(work.resolve("small/data"), options.smallStore, 1));
+        run.progress("large store filled in %.1fs", Populate.fill(work.resolve("large/data"), options.largeStore, 2));
 
         long emptyRss = unaryAndWatch(work);
         createThroughput(work);
-        listingAndMemory(work, smallDir, largeDir, emptyRss);
+        listingAndMemory(work, emptyRss);
 
-        System.out.println();
-        report.print(System.out);
-        System.out.printf(Locale.ROOT, "%nbaselines: 1 = grpc.health.v1.Health/Check on the same daemon; 2 = the same"
-                + " page on a %d-instance store; 3 = one client, one-row autocommit INSERTs into SQLite (WAL,"
+        return run.finish(String.format(Locale.ROOT, "1 = grpc.health.v1.Health/Check on the same daemon; 2 = the"
+                + " same page on a %d-instance store; 3 = one client, one-row autocommit INSERTs into SQLite (WAL,"
                 + " synchronous=FULL); 4 = Health/Check p99 of figure 1 / the events expected; 5 = the same daemon"
-                + " with an empty store.%ntotal time %.0fs; other processes may have used the CPU meanwhile"
-                + " (load average now %s).%n", options.smallStore(), log.seconds(), RunLog.loadAverage());
-        if (!options.keep()) {
-            WorkDir.delete(work);
-        }
-        return report.allPass() ? 0 : 1;
+                + " with an empty store.", options.smallStore));
+    }
+
+    /** A {@link BenchDaemon} on {@code work/name/data}, its log beside. */
+    private static DaemonProcess daemon(Path work, String name, int relistSeconds) {
+        return BenchDaemon.start(name, BenchDaemon.class.getName(), List.of("--data-dir",
+                work.resolve(name + "/data").toString(), "--node-id", Populate.NODE_ID, "--relist-interval",
+                Integer.toString(relistSeconds)), work.resolve(name + "/daemon.log"), START_TIMEOUT);
     }
 
     /** Figures 1 and 4 on a daemon with an empty store; returns that daemon's RSS before anything was created. */
     private long unaryAndWatch(Path work) throws Exception {
-        log.progress("figure 1: starting the daemon on an empty store");
-        try (DaemonUnderTest daemon = DaemonUnderTest.start("empty", work.resolve("empty/data"), 10,
-                work.resolve("empty/daemon.log"), START_TIMEOUT_SECONDS)) {
-            daemon.awaitQuiet(60);
-            var channel = daemon.channel();
+        run.progress("figure 1: starting the daemon on an empty store");
+        try (DaemonProcess daemon = daemon(work, "empty", 10)) {
+            daemon.awaitQuiet(Duration.ofSeconds(60));
+            var channel = daemon.newChannel();
             long emptyRss = warmUpEmpty(daemon, channel);
             String id = createAndAwaitRunning(ComputeServiceGrpc.newBlockingStub(channel));
-            log.progress("figure 1: latency and throughput (%d rounds)", options.rounds());
+            run.progress("figure 1: latency and throughput (%d rounds)", options.rounds);
             long pingP99 = new LatencyBench(channel, id, options).run(report);
-            log.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers(), options.watchCreates(),
-                    options.watchRate());
-            daemon.awaitQuiet(60);
+            run.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers, options.watchCreates,
+                    options.watchRate);
+            daemon.awaitQuiet(Duration.ofSeconds(60));
             new WatchFanoutBench(daemon, options).run(report, pingP99);
             return emptyRss;
         }
     }
 
     /** Traffic like the large daemon's (unary calls, an initial-state watch) on an empty store; returns its RSS. */
-    private static long warmUpEmpty(DaemonUnderTest daemon, io.grpc.Channel channel) throws Exception {
+    private static long warmUpEmpty(DaemonProcess daemon, io.grpc.Channel channel) throws Exception {
         var health = HealthGrpc.newBlockingStub(channel);
         var compute = ComputeServiceGrpc.newBlockingStub(channel);
         ListInstancesRequest none = ListInstancesRequest.newBuilder().setType(InstanceType.INSTANCE_TYPE_VM).build();
@@ -94,7 +94,7 @@ public final class ControlPlaneBench {
             compute.withDeadlineAfter(10, TimeUnit.SECONDS).listInstances(none);
         }
         InitialState.drain(daemon);
-        daemon.awaitQuiet(30);
+        daemon.awaitQuiet(Duration.ofSeconds(30));
         return daemon.rssBytes();
     }
 
@@ -115,37 +115,34 @@ public final class ControlPlaneBench {
     }
 
     private void createThroughput(Path work) throws Exception {
-        log.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients(),
-                options.createSeconds());
-        try (DaemonUnderTest daemon = DaemonUnderTest.start("create", work.resolve("create/data"), 10,
-                work.resolve("create/daemon.log"), START_TIMEOUT_SECONDS)) {
-            daemon.awaitQuiet(60);
+        run.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients,
+                options.createSeconds);
+        try (DaemonProcess daemon = daemon(work, "create", 10)) {
+            daemon.awaitQuiet(Duration.ofSeconds(60));
             new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(report);
         }
     }
 
     /** Figure 2 on the two pre-populated stores, then figure 5 on the large one. */
-    private void listingAndMemory(Path work, Path smallDir, Path largeDir, long emptyRss) throws Exception {
-        log.progress("figure 2: starting daemons on %d and %d instances", options.smallStore(), options.largeStore());
-        try (DaemonUnderTest large = DaemonUnderTest.start("large", largeDir, 3600, work.resolve("large/daemon.log"),
-                START_TIMEOUT_SECONDS)) {
-            try (DaemonUnderTest small = DaemonUnderTest.start("small", smallDir, 3600,
-                    work.resolve("small/daemon.log"), START_TIMEOUT_SECONDS)) {
-                if (!large.awaitQuiet(180) || !small.awaitQuiet(60)) {
+    private void listingAndMemory(Path work, long emptyRss) throws Exception {
+        run.progress("figure 2: starting daemons on %d and %d instances", options.smallStore, options.largeStore);
+        try (DaemonProcess large = daemon(work, "large", 3600)) {
+            try (DaemonProcess small = daemon(work, "small", 3600)) {
+                if (!large.awaitQuiet(Duration.ofSeconds(180)) || !small.awaitQuiet(Duration.ofSeconds(60))) {
                     System.err.println("warning: a daemon was still busy after start-up; figure 2 may be noisy");
                 }
-                log.progress("figure 2: paging");
-                new ListPagingBench(small, large, options).run(report, options.smallStore(), options.largeStore());
+                run.progress("figure 2: paging");
+                new ListPagingBench(small, large, options).run(report, options.smallStore, options.largeStore);
             }
-            log.progress("figure 5: draining the initial state of %d instances", options.largeStore());
+            run.progress("figure 5: draining the initial state of %d instances", options.largeStore);
             long initial = InitialState.drain(large);
-            if (initial != options.largeStore()) {
+            if (initial != options.largeStore) {
                 throw new IllegalStateException("the initial state held " + initial + " instances, expected "
-                        + options.largeStore());
+                        + options.largeStore);
             }
-            large.awaitQuiet(30);
+            large.awaitQuiet(Duration.ofSeconds(30));
             long rss = large.rssBytes();
-            report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore())
+            report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore)
                     + " instances vs empty store", Report.mebibytes(rss), Report.mebibytes(emptyRss),
                     (double) rss / emptyRss, "< 512 MiB", rss < RSS_LIMIT));
         }

@@ -1,30 +1,30 @@
 package dev.hypervisor.bench;
 
-import java.io.IOException;
+import dev.hypervisor.testkit.DaemonProcess;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /** How many cores the daemon and this benchmark used over an interval, to tell a starved client from a slow daemon. */
 final class CpuShare {
 
-    private final DaemonUnderTest daemon;
+    private final DaemonProcess daemon;
     private final long daemonTicks;
     private final long ownNanos;
     private final long wallNanos;
 
-    private CpuShare(DaemonUnderTest daemon) throws IOException {
+    private CpuShare(DaemonProcess daemon) {
         this.daemon = daemon;
         this.daemonTicks = daemon.cpuTicks();
         this.ownNanos = ownCpuNanos();
         this.wallNanos = System.nanoTime();
     }
 
-    static CpuShare start(DaemonUnderTest daemon) throws IOException {
+    static CpuShare start(DaemonProcess daemon) {
         return new CpuShare(daemon);
     }
 
     /** "the daemon used 1.40 cores and this client 0.60 (of 2)" since {@link #start}. */
-    String describe() throws IOException {
+    String describe() {
         double seconds = (System.nanoTime() - wallNanos) / 1e9;
         return String.format(Locale.ROOT, "the daemon used %.2f cores and this client %.2f (of %d)",
                 (daemon.cpuTicks() - daemonTicks) / 100.0 / seconds, (ownCpuNanos() - ownNanos) / 1e9 / seconds,

@@ -5,7 +5,9 @@ import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.InstanceSpec;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.Metadata;
+import dev.hypervisor.testkit.DaemonProcess;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,25 +23,25 @@ final class CreateThroughputBench {
     // inherits the other's backlog of writes.
 
     private static final int CLIENTS_PER_CHANNEL = 16;
-    private final DaemonUnderTest daemon;
+    private final DaemonProcess daemon;
     private final Path baselineFile;
-    private final BenchOptions options;
+    private final ControlPlaneOptions options;
     private final List<ComputeServiceGrpc.ComputeServiceFutureStub> stubs = new ArrayList<>();
     private int phase;
 
-    CreateThroughputBench(DaemonUnderTest daemon, Path baselineFile, BenchOptions options) {
+    CreateThroughputBench(DaemonProcess daemon, Path baselineFile, ControlPlaneOptions options) {
         this.daemon = daemon;
         this.baselineFile = baselineFile;
         this.options = options;
-        int channels = Math.max(1, (options.createClients() + CLIENTS_PER_CHANNEL - 1) / CLIENTS_PER_CHANNEL);
+        int channels = Math.max(1, (options.createClients + CLIENTS_PER_CHANNEL - 1) / CLIENTS_PER_CHANNEL);
         for (int i = 0; i < channels; i++) {
-            stubs.add(ComputeServiceGrpc.newFutureStub(daemon.channel()));
+            stubs.add(ComputeServiceGrpc.newFutureStub(daemon.newChannel()));
         }
     }
 
     void run(Report report) throws Exception {
-        double warmUp = options.createWarmUpSeconds();
-        double half = options.createSeconds() / 2;
+        double warmUp = options.createWarmUpSeconds;
+        double half = options.createSeconds / 2;
         long created = 0;
         double createdSeconds = 0;
         double baselineRows = 0;
@@ -62,13 +64,13 @@ final class CreateThroughputBench {
                 }
             }
         }
-        report.rate("3 CreateInstance, " + options.createClients() + " clients vs 1-row SQLite txns",
+        report.rate("3 CreateInstance, " + options.createClients + " clients vs 1-row SQLite txns",
                 created / createdSeconds, baselineRows / (2 * half), "/s", 1.0);
     }
 
     private ClosedLoop.Result creates(double seconds) throws InterruptedException {
         int current = phase++;
-        ClosedLoop.Result result = ClosedLoop.run(options.createClients(), seconds, n -> stubs.get(n % stubs.size())
+        ClosedLoop.Result result = ClosedLoop.run(options.createClients, seconds, n -> stubs.get(n % stubs.size())
                 .withDeadlineAfter(30, TimeUnit.SECONDS).createInstance(request("c" + current + "-" + n)));
         if (result.failed() > 0) {
             throw new IllegalStateException(result.failed() + " CreateInstance calls failed, first: "
@@ -79,8 +81,8 @@ final class CreateThroughputBench {
 
     /** Waits for the reconciler to finish the instances just created, so the next phase starts clean. */
     private void settle() throws Exception {
-        if (!daemon.awaitQuiet(120)) {
-            System.err.println("warning: daemon " + daemon.name() + " still busy 120s after creates");
+        if (!daemon.awaitQuiet(Duration.ofSeconds(120))) {
+            System.err.println("warning: the daemon is still busy 120s after creates");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.hypervisor.bench;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.Context;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +14,8 @@ final class InitialState {
     private InitialState() {}
 
     /** Drains the initial events up to the bookmark that ends them; returns how many instances they carried. */
-    static long drain(DaemonUnderTest daemon) {
-        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
+    static long drain(DaemonProcess daemon) {
+        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
         Context.CancellableContext context = Context.current().withCancellation();
         try {
             return context.call(() -> {

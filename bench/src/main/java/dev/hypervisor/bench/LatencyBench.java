@@ -36,12 +36,12 @@ final class LatencyBench {
         }
     }
 
-    private final BenchOptions options;
+    private final ControlPlaneOptions options;
     private final Rpc ping;
     private final Rpc get;
     private final Rpc list;
 
-    LatencyBench(ManagedChannel channel, String instanceId, BenchOptions options) {
+    LatencyBench(ManagedChannel channel, String instanceId, ControlPlaneOptions options) {
         this.options = options;
         HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
         HealthGrpc.HealthFutureStub healthAsync = HealthGrpc.newFutureStub(channel);
@@ -72,14 +72,14 @@ final class LatencyBench {
     long run(Report report) throws InterruptedException {
         List<Rpc> all = List.of(ping, get, list);
         for (Rpc rpc : all) {
-            warmUp(rpc, Math.max(500, options.latencyCalls() / 2));
-            ClosedLoop.run(options.throughputCallers(), Math.min(1.0, options.throughputSeconds()), rpc.async());
+            warmUp(rpc, Math.max(500, options.latencyCalls / 2));
+            ClosedLoop.run(options.throughputCallers, Math.min(1.0, options.throughputSeconds), rpc.async());
         }
-        for (int round = 0; round < options.rounds(); round++) {
+        for (int round = 0; round < options.rounds; round++) {
             List<Rpc> order = rotated(all, round);
-            interleaved(order, options.latencyCalls());
+            interleaved(order, options.latencyCalls);
             for (Rpc rpc : order) {
-                ClosedLoop.Result result = ClosedLoop.run(options.throughputCallers(), options.throughputSeconds(),
+                ClosedLoop.Result result = ClosedLoop.run(options.throughputCallers, options.throughputSeconds,
                         rpc.async());
                 if (result.failed() > 0) {
                     throw new IllegalStateException(rpc.name() + ": " + result.failed() + " calls failed, first: "
@@ -90,9 +90,9 @@ final class LatencyBench {
             }
         }
         for (Rpc rpc : List.of(get, list)) {
-            report.latency("1 " + rpc.name() + " p50, sequential", rpc.latencies().p50(), ping.latencies().p50(), 2.0);
-            report.latency("1 " + rpc.name() + " p99, sequential", rpc.latencies().p99(), ping.latencies().p99(), 3.0);
-            report.rate("1 " + rpc.name() + " throughput, " + options.throughputCallers() + " callers",
+            report.latency("1 " + rpc.name() + " p50, sequential", rpc.latencies(), ping.latencies(), 50, 2.0);
+            report.latency("1 " + rpc.name() + " p99, sequential", rpc.latencies(), ping.latencies(), 99, 3.0);
+            report.rate("1 " + rpc.name() + " throughput, " + options.throughputCallers + " callers",
                     rpc.perSecond(), ping.perSecond(), "calls/s", 0.5);
         }
         return ping.latencies().p99();

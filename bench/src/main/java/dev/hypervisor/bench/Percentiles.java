@@ -1,8 +1,9 @@
 package dev.hypervisor.bench;
 
 import java.util.Arrays;
+import java.util.Locale;
 
-/** A growable list of latency samples in nanoseconds, with nearest-rank percentiles; not thread-safe. */
+/** A growable list of samples (nanoseconds, or bytes), with nearest-rank percentiles; not thread-safe. */
 public final class Percentiles {
 
     private long[] samples;
@@ -16,11 +17,20 @@ public final class Percentiles {
         samples = new long[Math.max(16, expected)];
     }
 
-    public void add(long nanos) {
+    /** The samples of {@code values}, e.g. one per round. */
+    public static Percentiles of(long... values) {
+        Percentiles p = new Percentiles(values.length);
+        for (long v : values) {
+            p.add(v);
+        }
+        return p;
+    }
+
+    public void add(long value) {
         if (size == samples.length) {
             samples = Arrays.copyOf(samples, samples.length * 2);
         }
-        samples[size++] = nanos;
+        samples[size++] = value;
     }
 
     public void addAll(Percentiles other) {
@@ -33,10 +43,15 @@ public final class Percentiles {
         return size;
     }
 
-    /** The nearest-rank percentile {@code p} (0 < p <= 100) in nanoseconds; 0 with no samples. */
+    /**
+     * The nearest-rank percentile {@code p} (0 < p <= 100): the smallest sample with at least p% of
+     * the samples at or below it, so p99 of fewer than 100 samples is their maximum.
+     *
+     * @throws IllegalStateException without samples: a percentile of nothing is no number
+     */
     public long percentile(double p) {
         if (size == 0) {
-            return 0;
+            throw new IllegalStateException("no samples");
         }
         long[] sorted = Arrays.copyOf(samples, size);
         Arrays.sort(sorted);
@@ -50,5 +65,18 @@ public final class Percentiles {
 
     public long p99() {
         return percentile(99);
+    }
+
+    public long min() {
+        return percentile(Double.MIN_VALUE);
+    }
+
+    public long max() {
+        return percentile(100);
+    }
+
+    /** "12 / 15 / 31 ms": minimum, p50 and maximum of nanosecond samples, for the notes. */
+    public String spread() {
+        return String.format(Locale.ROOT, "%.0f / %.0f / %.0f ms", min() / 1e6, p50() / 1e6, max() / 1e6);
     }
 }

@@ -2,14 +2,29 @@ package dev.hypervisor.bench;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
-/** The result table: each figure beside its baseline from the same run, the ratio, the target and the verdict. */
+/**
+ * The result table: each figure beside its baseline from the same run, the ratio, the target and
+ * the verdict. A figure measured from samples is refused when it has none: that run is broken,
+ * and a figure of nothing must never print as a pass.
+ */
 public final class Report {
 
     /** One figure; {@code ratio} is ours divided by the baseline. */
     public record Row(String figure, String ours, String baseline, double ratio, String target, boolean pass) {}
+
+    /** A figure with no samples on a side: the run that was to measure it is broken. */
+    public static final class NoSamples extends IllegalStateException {
+        NoSamples(String figure, String side) {
+            super("figure \"" + figure + "\" has no samples (" + side + "): the run is broken");
+        }
+    }
+
+    /** A row's target when the figure has none: it is printed for information, with "-" as its result. */
+    public static final String PRINTED = "printed";
 
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -23,11 +38,33 @@ public final class Report {
         notes.add(String.format(Locale.ROOT, format, args));
     }
 
+    /** The {@code p} percentile of a side's samples of {@code figure}; refuses a side without samples. */
+    public static long percentile(String figure, String side, Percentiles samples, double p) {
+        if (samples.count() == 0) {
+            throw new NoSamples(figure, side);
+        }
+        return samples.percentile(p);
+    }
+
+    /** A lower-is-better latency from samples: passes when ours / baseline of percentile {@code p} <= {@code maxRatio}. */
+    public void latency(String figure, Percentiles ours, Percentiles baseline, double p, double maxRatio) {
+        latency(figure, percentile(figure, "ours", ours, p), percentile(figure, "baseline", baseline, p), maxRatio);
+    }
+
     /** A lower-is-better latency: passes when ours / baseline <= {@code maxRatio}. */
     public void latency(String figure, long oursNanos, long baselineNanos, double maxRatio) {
-        double ratio = (double) oursNanos / baselineNanos;
-        add(new Row(figure, millis(oursNanos), millis(baselineNanos), ratio, "<= " + times(maxRatio),
-                ratio <= maxRatio));
+        latency(figure, oursNanos, baselineNanos, "<= " + times(maxRatio),
+                (double) oursNanos / baselineNanos <= maxRatio);
+    }
+
+    /** A latency against a target of the figure's own ({@code pass} says whether it holds). */
+    public void latency(String figure, long oursNanos, long baselineNanos, String target, boolean pass) {
+        add(new Row(figure, millis(oursNanos), millis(baselineNanos), (double) oursNanos / baselineNanos, target, pass));
+    }
+
+    /** A latency printed for information beside its baseline, with no target. */
+    public void printed(String figure, long oursNanos, long baselineNanos) {
+        latency(figure, oursNanos, baselineNanos, PRINTED, true);
     }
 
     /** A higher-is-better rate: passes when ours / baseline >= {@code minRatio}. */
@@ -38,7 +75,6 @@ public final class Report {
                 ratio >= minRatio));
     }
 
-
     public synchronized boolean allPass() {
         return rows.stream().allMatch(Row::pass);
     }
@@ -48,7 +84,7 @@ public final class Report {
         List<String[]> lines = new ArrayList<>();
         lines.add(header);
         // In figure order, whatever order the figures were measured in.
-        for (Row r : rows.stream().sorted(java.util.Comparator.comparing(r -> r.figure().split(" ")[0])).toList()) {
+        for (Row r : rows.stream().sorted(Comparator.comparing(r -> r.figure().split(" ")[0])).toList()) {
             lines.add(new String[] {r.figure(), r.ours(), r.baseline(),
                     Double.isNaN(r.ratio()) ? "-" : times(r.ratio()), r.target(), verdict(r)});
         }
@@ -78,14 +114,11 @@ public final class Report {
         }
     }
 
-    /** A row's target when the figure has none: it is printed for information, with "-" as its result. */
-    public static final String PRINTED = "printed";
-
     /**
      * PASS or FAIL; "n/a" for a passing row whose baseline could not be measured here (the notes
      * say why); "-" for a figure that is only {@link #PRINTED}.
      */
-    private static String verdict(Row r) {
+    static String verdict(Row r) {
         if (r.target().equals(PRINTED)) {
             return "-";
         }
@@ -110,6 +143,20 @@ public final class Report {
 
     public static String mebibytes(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    }
+
+    /** With its sign: "+25.6 MiB", "-3.0 MiB". */
+    public static String signedMebibytes(long bytes) {
+        return String.format(Locale.ROOT, "%+.1f MiB", bytes / (1024.0 * 1024));
+    }
+
+    public static String kibibytes(long bytes) {
+        return String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0);
+    }
+
+    /** Decimal megabytes, as the "under 100 MB" counts them. */
+    public static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     public static String seconds(long nanos) {

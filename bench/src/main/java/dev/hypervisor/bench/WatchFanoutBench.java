@@ -2,6 +2,7 @@ package dev.hypervisor.bench;
 
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class WatchFanoutBench {
 
-    private final DaemonUnderTest daemon;
-    private final BenchOptions options;
+    private final DaemonProcess daemon;
+    private final ControlPlaneOptions options;
     private final List<Watcher> watchers = new ArrayList<>();
     private final AtomicLong delivered = new AtomicLong();
     private final List<String> created = new ArrayList<>();
 
-    WatchFanoutBench(DaemonUnderTest daemon, BenchOptions options) {
+    WatchFanoutBench(DaemonProcess daemon, ControlPlaneOptions options) {
         this.daemon = daemon;
         this.options = options;
     }
@@ -32,19 +33,19 @@ final class WatchFanoutBench {
     void run(Report report, long pingP99Nanos) throws Exception {
         openWatchers();
         try {
-            ComputeServiceGrpc.ComputeServiceBlockingStub creator = ComputeServiceGrpc.newBlockingStub(daemon.channel());
-            int warmUp = Math.max(10, options.watchCreates() / 10);
+            ComputeServiceGrpc.ComputeServiceBlockingStub creator = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
+            int warmUp = Math.max(10, options.watchCreates / 10);
             createSteadily(creator, "w0-", warmUp);
             awaitDeliveries(warmUp);
             watchers.forEach(Watcher::startMeasuring);
             CpuShare cpu = CpuShare.start(daemon);
-            createSteadily(creator, "w1-", options.watchCreates());
+            createSteadily(creator, "w1-", options.watchCreates);
             awaitDeliveries(created.size());
             System.out.println("  figure 4: while creating and delivering, " + cpu.describe());
         } finally {
             watchers.forEach(Watcher::cancel);
         }
-        Percentiles all = new Percentiles(watchers.size() * options.watchCreates() * 3);
+        Percentiles all = new Percentiles(watchers.size() * options.watchCreates * 3);
         long exact = 0;
         String firstProblem = "";
         int troubled = 0;
@@ -58,23 +59,23 @@ final class WatchFanoutBench {
             }
         }
         long expected = 3L * created.size() * watchers.size();
+        String figure = String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99", watchers.size());
+        long p99 = Report.percentile(figure, "ours", all, 99);
         System.out.printf(Locale.ROOT, "  figure 4: %d deliveries measured: p50 %s, p99 %s, max %s%n", all.count(),
-                Report.millis(all.p50()), Report.millis(all.p99()), Report.millis(all.percentile(100)));
+                Report.millis(all.p50()), Report.millis(p99), Report.millis(all.max()));
         if (troubled > 0) {
             System.out.printf("  figure 4: %d of %d watchers saw wrong events; first: %s%n", troubled,
                     watchers.size(), firstProblem);
         }
-        report.latency(String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99",
-                watchers.size()), all.p99(), pingP99Nanos, 2.0);
+        report.latency(figure, p99, pingP99Nanos, 2.0);
         // The floor: the same fan-out from a bare grpc-java server, as many events at the same pace.
-        Percentiles floor = WatchFanoutFloor.measure(watchers.size(), options.watchChannels(), 3 * options.watchCreates(),
-                3 * options.watchRate());
+        Percentiles floor = WatchFanoutFloor.measure(watchers.size(), options.watchChannels, 3 * options.watchCreates,
+                3 * options.watchRate);
+        String floorFigure = String.format("4 floor: bare grpc-java fan-out p99, %d streams vs unary p99", watchers.size());
+        long floorP99 = Report.percentile(floorFigure, "ours", floor, 99);
         System.out.printf(Locale.ROOT, "  figure 4 floor: %d deliveries measured: p50 %s, p99 %s, max %s%n",
-                floor.count(), Report.millis(floor.p50()), Report.millis(floor.p99()),
-                Report.millis(floor.percentile(100)));
-        report.add(new Report.Row(String.format("4 floor: bare grpc-java fan-out p99, %d streams vs unary p99",
-                watchers.size()), Report.millis(floor.p99()), Report.millis(pingP99Nanos),
-                (double) floor.p99() / pingP99Nanos, Report.PRINTED, true));
+                floor.count(), Report.millis(floor.p50()), Report.millis(floorP99), Report.millis(floor.max()));
+        report.printed(floorFigure, floorP99, pingP99Nanos);
         report.add(new Report.Row(String.format("4 WatchInstance no event lost (%d watchers x %d creates x 3)",
                 watchers.size(), created.size()), exact + " exact", expected + " expected",
                 (double) exact / expected, "= 1.00x, in order", troubled == 0 && exact == expected));
@@ -82,13 +83,13 @@ final class WatchFanoutBench {
 
     private void openWatchers() throws InterruptedException {
         List<ComputeServiceGrpc.ComputeServiceStub> stubs = new ArrayList<>();
-        for (int i = 0; i < options.watchChannels(); i++) {
-            ManagedChannel channel = daemon.channel();
+        for (int i = 0; i < options.watchChannels; i++) {
+            ManagedChannel channel = daemon.newChannel();
             stubs.add(ComputeServiceGrpc.newStub(channel));
         }
-        CountDownLatch ready = new CountDownLatch(options.watchers());
+        CountDownLatch ready = new CountDownLatch(options.watchers);
         WatchInstanceRequest request = WatchInstanceRequest.newBuilder().setSendInitial(true).build();
-        for (int i = 0; i < options.watchers(); i++) {
+        for (int i = 0; i < options.watchers; i++) {
             Watcher watcher = new Watcher(ready, delivered);
             watchers.add(watcher);
             stubs.get(i % stubs.size()).watchInstance(request, watcher);
@@ -101,7 +102,7 @@ final class WatchFanoutBench {
     /** Creates {@code count} instances at the configured rate, one call at a time, from its own channel. */
     private void createSteadily(ComputeServiceGrpc.ComputeServiceBlockingStub creator, String prefix, int count)
             throws InterruptedException {
-        long intervalNanos = (long) (1e9 / options.watchRate());
+        long intervalNanos = (long) (1e9 / options.watchRate);
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             long wait = start + i * intervalNanos - System.nanoTime();

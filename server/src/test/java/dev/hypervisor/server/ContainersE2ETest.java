@@ -17,11 +17,13 @@ import dev.hypervisor.api.v1.NetworkSpec;
 import dev.hypervisor.api.v1.StopInstanceRequest;
 import dev.hypervisor.api.v1.TerminalSize;
 import dev.hypervisor.core.store.InMemoryStore;
-import dev.hypervisor.images.registry.MediaTypes.Compression;
-import dev.hypervisor.images.testing.LayerTree;
-import dev.hypervisor.images.testing.OciImageBuilder;
-import dev.hypervisor.images.testing.RegistryServer;
 import dev.hypervisor.network.testing.TestNetwork;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.Instances;
+import dev.hypervisor.testkit.images.Compression;
+import dev.hypervisor.testkit.images.LayerTree;
+import dev.hypervisor.testkit.images.OciImageBuilder;
+import dev.hypervisor.testkit.images.RegistryServer;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +51,7 @@ class ContainersE2ETest {
     static String image;
     static TestNetwork network;
     static DaemonProcess daemon;
-    static final E2eInstances INSTANCES = new E2eInstances(() -> daemon, Duration.ofSeconds(60));
+    static final Instances INSTANCES = new Instances(() -> daemon.channel(), Duration.ofSeconds(60));
 
     @BeforeAll
     static void start() throws Exception {
@@ -65,7 +67,7 @@ class ContainersE2ETest {
     }
 
     static DaemonProcess startDaemon() {
-        return DaemonProcess.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
+        return E2eDaemons.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
                 "--subnet", network.subnet().toString());
     }
 
@@ -74,7 +76,7 @@ class ContainersE2ETest {
         try {
             if (daemon != null) {
                 try {
-                    INSTANCES.removeAll(); // a failed test must not leave containers running on the host
+                    INSTANCES.deleteAll(Duration.ofSeconds(120)); // a failed test must not leave containers running on the host
                 } finally {
                     daemon.close();
                 }
@@ -243,14 +245,14 @@ class ContainersE2ETest {
     void aSecondDaemonOnTheSameBridgeSubnetOrDataDirectoryIsRefused() {
         String bridge = network.options().bridgeName();
         String subnet = network.subnet().toString();
-        assertThatThrownBy(() -> DaemonProcess.start(tmp.resolve("second"), false, "--bridge", bridge, "--subnet", subnet))
+        assertThatThrownBy(() -> E2eDaemons.start(tmp.resolve("second"), false, "--bridge", bridge, "--subnet", subnet))
                 .hasMessageContaining("hypervisord exited with 1")
                 .hasMessageContaining("bridge " + bridge + " belongs to another hypervisord (pid ");
-        assertThatThrownBy(() -> DaemonProcess.start(tmp.resolve("third"), false, "--bridge", "hvt2nd" + bridge.substring(6),
+        assertThatThrownBy(() -> E2eDaemons.start(tmp.resolve("third"), false, "--bridge", "hvt2nd" + bridge.substring(6),
                 "--subnet", subnet))
                 .hasMessageContaining("hypervisord exited with 1")
                 .hasMessageContaining("subnet " + subnet + " overlaps " + network.subnet().gateway());
-        assertThatThrownBy(() -> DaemonProcess.start(tmp.resolve("data"), true))
+        assertThatThrownBy(() -> E2eDaemons.start(tmp.resolve("data"), true))
                 .hasMessageContaining("the data directory " + tmp.resolve("data") + " belongs to another hypervisord");
         String mine = daemon.blocking().createInstance(container("still-mine", "true").build()).getId();
         INSTANCES.awaitState(mine, InstanceState.INSTANCE_STATE_STOPPED); // the first daemon carries on

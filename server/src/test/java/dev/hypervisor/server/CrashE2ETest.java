@@ -15,6 +15,7 @@ import dev.hypervisor.core.store.RangeResult;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,8 +49,8 @@ class CrashE2ETest {
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
         AtomicInteger failed = new AtomicInteger();
         int port;
-        try (DaemonProcess daemon = DaemonProcess.start(data, true)) {
-            port = daemon.port;
+        try (DaemonProcess daemon = E2eDaemons.start(data, true)) {
+            port = daemon.port();
             ExecutorService clients = Executors.newFixedThreadPool(32);
             for (int i = 0; i < 200; i++) {
                 String name = "crash-" + i;
@@ -80,7 +81,7 @@ class CrashE2ETest {
         assertThat(acknowledged.size()).as("some creates were acknowledged before the kill").isGreaterThanOrEqualTo(60);
 
         Map<String, String> found = new HashMap<>();
-        try (DaemonProcess restarted = DaemonProcess.start(data, true, port)) {
+        try (DaemonProcess restarted = E2eDaemons.start(data, true, port)) {
             String token = "";
             do {
                 ListInstancesResponse page = restarted.blocking().listInstances(ListInstancesRequest.newBuilder()

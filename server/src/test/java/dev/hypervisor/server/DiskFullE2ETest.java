@@ -9,7 +9,8 @@ import dev.hypervisor.api.v1.DeleteInstanceRequest;
 import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.PullImageRequest;
-import dev.hypervisor.images.testing.Tmpfs;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.Tmpfs;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -38,7 +39,7 @@ class DiskFullE2ETest {
     @Test
     void aFullDataDirectoryIsNotServingRefusesNewWorkAndStillDeletes() throws Exception {
         try (Tmpfs disk = Tmpfs.mount(tmp.resolve("data"), "48m");
-                DaemonProcess daemon = DaemonProcess.start(disk.dir(), true, "--min-free-bytes", String.valueOf(8 << 20),
+                DaemonProcess daemon = E2eDaemons.start(disk.dir(), true, "--min-free-bytes", String.valueOf(8 << 20),
                         "--disk-reserve-bytes", String.valueOf(8 << 20))) {
             assertThat(disk.dir().resolve(Daemon.RESERVE_FILE)).hasSize(8 << 20);
             List<String> ids = new ArrayList<>();
@@ -109,7 +110,7 @@ class DiskFullE2ETest {
     }
 
     private static ServingStatus health(DaemonProcess daemon) {
-        return HealthGrpc.newBlockingStub(daemon.channel).check(HealthCheckRequest.newBuilder()
+        return HealthGrpc.newBlockingStub(daemon.channel()).check(HealthCheckRequest.newBuilder()
                 .setService(Daemon.SERVICE).build()).getStatus();
     }
 }

@@ -16,11 +16,12 @@ import dev.hypervisor.api.v1.ListImagesRequest;
 import dev.hypervisor.api.v1.PullImageProgress;
 import dev.hypervisor.api.v1.PullImageRequest;
 import dev.hypervisor.api.v1.RemoveImageRequest;
-import dev.hypervisor.images.registry.MediaTypes.Compression;
-import dev.hypervisor.images.testing.BuiltImage;
-import dev.hypervisor.images.testing.LayerTree;
-import dev.hypervisor.images.testing.OciImageBuilder;
-import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.images.BuiltImage;
+import dev.hypervisor.testkit.images.Compression;
+import dev.hypervisor.testkit.images.LayerTree;
+import dev.hypervisor.testkit.images.OciImageBuilder;
+import dev.hypervisor.testkit.images.RegistryServer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ class ImagesE2ETest {
                 .cmd("/bin/sh").writeTo(tmp.resolve("layout"), "busybox");
         image.push(registry.host() + "/library/busybox:1");
         image.push(registry.host() + "/library/busybox:2");
-        daemon = DaemonProcess.start(tmp.resolve("data"), true);
+        daemon = E2eDaemons.start(tmp.resolve("data"), true);
     }
 
     @AfterAll

@@ -15,12 +15,14 @@ import dev.hypervisor.api.v1.RestartInstanceRequest;
 import dev.hypervisor.api.v1.StopInstanceRequest;
 import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.host.HostCommand;
-import dev.hypervisor.images.registry.MediaTypes.Compression;
-import dev.hypervisor.images.testing.LayerTree;
-import dev.hypervisor.images.testing.OciImageBuilder;
-import dev.hypervisor.images.testing.RegistryServer;
 import dev.hypervisor.network.testing.TestNetwork;
-import dev.hypervisor.qemu.testing.GuestKernel;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.Instances;
+import dev.hypervisor.testkit.guest.GuestKernel;
+import dev.hypervisor.testkit.images.Compression;
+import dev.hypervisor.testkit.images.LayerTree;
+import dev.hypervisor.testkit.images.OciImageBuilder;
+import dev.hypervisor.testkit.images.RegistryServer;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,7 +56,7 @@ class MicroVmsE2ETest {
     static String image;
     static TestNetwork network;
     static DaemonProcess daemon;
-    static final E2eInstances INSTANCES = new E2eInstances(() -> daemon, BOOT);
+    static final Instances INSTANCES = new Instances(() -> daemon.channel(), BOOT);
 
     @BeforeAll
     static void start() throws IOException {
@@ -86,7 +88,7 @@ class MicroVmsE2ETest {
     }
 
     static DaemonProcess startDaemon() {
-        return DaemonProcess.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
+        return E2eDaemons.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
                 "--subnet", network.subnet().toString(), "--accelerator", "tcg",
                 "--default-kernel", registry.host() + "/library/kernel:micro");
     }
@@ -96,7 +98,7 @@ class MicroVmsE2ETest {
         try {
             if (daemon != null) {
                 try {
-                    INSTANCES.removeAll(); // a failed test must not leave QEMU running on the host
+                    INSTANCES.deleteAll(Duration.ofSeconds(120)); // a failed test must not leave QEMU running on the host
                 } finally {
                     daemon.close();
                 }
@@ -127,10 +129,10 @@ class MicroVmsE2ETest {
         assertThat(running.getSpec().getKernel()).isEqualTo(registry.host() + "/library/kernel:micro");
 
         ConsoleViewer viewer = new ConsoleViewer();
-        StreamObserver<ConsoleInput> input = INSTANCES.attach(id, viewer);
-        E2eInstances.awaitText(viewer, "/ # ", BOOT); // typed earlier, a line would answer the shell's cursor query
-        E2eInstances.type(input, "echo micro-$((6*7)) $GREETING $(hostname)");
-        E2eInstances.awaitText(viewer, "micro-42 hello e2e-micro", BOOT);
+        StreamObserver<ConsoleInput> input = viewer.attach(daemon, id);
+        viewer.awaitText("/ # ", BOOT); // typed earlier, a line would answer the shell's cursor query
+        ConsoleViewer.type(input, "echo micro-$((6*7)) $GREETING $(hostname)");
+        viewer.awaitText("micro-42 hello e2e-micro", BOOT);
         HostCommand.run(null, List.of("ping", "-c", "1", "-W", "20", running.getIpAddress()));
         InstanceStats stats = daemon.blocking().getInstanceStats(
                 GetInstanceStatsRequest.newBuilder().setInstanceId(id).build());
@@ -146,9 +148,9 @@ class MicroVmsE2ETest {
         daemon = startDaemon();
         assertThat(INSTANCES.get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
         ConsoleViewer after = new ConsoleViewer();
-        StreamObserver<ConsoleInput> again = INSTANCES.attach(id, after);
-        E2eInstances.type(again, "echo again-$((2+3))");
-        E2eInstances.awaitText(after, "again-5", Duration.ofSeconds(30));
+        StreamObserver<ConsoleInput> again = after.attach(daemon, id);
+        ConsoleViewer.type(again, "echo again-$((2+3))");
+        after.awaitText("again-5", Duration.ofSeconds(30));
         assertThat(after.text()).as("the scrollback survived").contains("micro-42");
 
         // A forced restart boots it anew (a microVM does not reset in place).
@@ -156,13 +158,13 @@ class MicroVmsE2ETest {
         await().atMost(BOOT).until(() -> qemuPid(id) != pid && INSTANCES.get(id).getState() == InstanceState.INSTANCE_STATE_RUNNING);
         again.onCompleted();
         ConsoleViewer third = new ConsoleViewer();
-        StreamObserver<ConsoleInput> last = INSTANCES.attach(id, third);
+        StreamObserver<ConsoleInput> last = third.attach(daemon, id);
         await().atMost(BOOT).until(() -> third.text().split("built-in shell", -1).length > 2); // the second boot's shell
-        E2eInstances.type(last, "echo third-$((1+1))");
-        E2eInstances.awaitText(third, "third-2", BOOT);
+        ConsoleViewer.type(last, "echo third-$((1+1))");
+        third.awaitText("third-2", BOOT);
 
         // The workload's exit is the microVM's: it powers off and reports the code.
-        E2eInstances.type(last, "exit 5");
+        ConsoleViewer.type(last, "exit 5");
         Instance exited = INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_ERROR);
         assertThat(exited.getErrorMessage()).isEqualTo("exited with code 5");
         last.onCompleted();
@@ -176,11 +178,11 @@ class MicroVmsE2ETest {
                 "trap 'echo got-term; exit 0' TERM; echo workload-up; while true; do sleep 0.2; done")).getId();
         INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
         ConsoleViewer viewer = new ConsoleViewer();
-        StreamObserver<ConsoleInput> input = INSTANCES.attach(id, viewer);
-        E2eInstances.awaitText(viewer, "workload-up", BOOT); // the trap is set: "up" alone matches boot messages
+        StreamObserver<ConsoleInput> input = viewer.attach(daemon, id);
+        viewer.awaitText("workload-up", BOOT); // the trap is set: "up" alone matches boot messages
         daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setTimeoutSeconds(60).build());
         INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
-        E2eInstances.awaitText(viewer, "got-term", Duration.ofSeconds(5));
+        viewer.awaitText("got-term", Duration.ofSeconds(5));
         input.onCompleted();
 
         String done = daemon.blocking().createInstance(microVm("e2e-done", "sh", "-c", "echo done")).getId();

@@ -14,6 +14,7 @@ import dev.hypervisor.api.v1.RestartInstanceRequest;
 import dev.hypervisor.api.v1.StartInstanceRequest;
 import dev.hypervisor.api.v1.StopInstanceRequest;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -50,7 +51,7 @@ class SpecExamplesE2ETest {
 
     @BeforeAll
     static void start() {
-        daemon = DaemonProcess.start(tmp.resolve("data"), false);
+        daemon = E2eDaemons.start(tmp.resolve("data"), false);
     }
 
     @AfterAll
@@ -132,7 +133,7 @@ class SpecExamplesE2ETest {
         CreateInstanceRequest request = CreateInstanceRequest.newBuilder().setName("micro-offline")
                 .setType(dev.hypervisor.api.v1.InstanceType.INSTANCE_TYPE_MICROVM)
                 .setSpec(dev.hypervisor.api.v1.InstanceSpec.newBuilder().setImage("busybox").setCpuCores(1)
-                        .setMemoryBytes(128L << 20).setKernel(daemon.dataDir.resolve("kernels/vmlinuz").toString()))
+                        .setMemoryBytes(128L << 20).setKernel(tmp.resolve("data").resolve("kernels/vmlinuz").toString()))
                 .build();
         dev.hypervisor.api.v1.Instance created = daemon.blocking().createInstance(request);
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> daemon.blocking()
@@ -186,7 +187,7 @@ class SpecExamplesE2ETest {
     @Test
     void reflectionListsTheServiceOnV1() throws Exception {
         CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(daemon.channel)
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(daemon.channel())
                 .serverReflectionInfo(new StreamObserver<>() {
                     @Override
                     public void onNext(ServerReflectionResponse value) {
@@ -212,7 +213,7 @@ class SpecExamplesE2ETest {
 
     @Test
     void healthServesTheComputeService() {
-        HealthCheckResponse health = HealthGrpc.newBlockingStub(daemon.channel)
+        HealthCheckResponse health = HealthGrpc.newBlockingStub(daemon.channel())
                 .check(HealthCheckRequest.newBuilder().setService("hypervisor.v1.ComputeService").build());
         assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
@@ -221,7 +222,7 @@ class SpecExamplesE2ETest {
     void metricsCountCallsByMethodAndCodeAndInstancesByTypeAndState() throws Exception {
         call(StartInstanceRequest.newBuilder().setInstanceId("inst-xyz789").build());
         HttpResponse<String> metrics = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.metricsPort + "/metrics")).build(),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.metricsPort() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body())
@@ -245,7 +246,7 @@ class SpecExamplesE2ETest {
 
     @Test
     void sigtermEndsOpenWatchesCleanlyAndExitsZero(@TempDir Path own) throws Exception {
-        try (DaemonProcess second = DaemonProcess.start(own.resolve("data"), false)) {
+        try (DaemonProcess second = E2eDaemons.start(own.resolve("data"), false)) {
             CompletableFuture<Status> ended = new CompletableFuture<>();
             CompletableFuture<InstanceEvent> first = new CompletableFuture<>();
             second.async().watchInstance(WatchInstanceRequest.newBuilder().setSendInitial(true).build(),

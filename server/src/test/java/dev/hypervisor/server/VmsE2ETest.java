@@ -20,10 +20,12 @@ import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.host.InstanceCgroups;
 import dev.hypervisor.network.testing.TestNetwork;
 import dev.hypervisor.qemu.Machine;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.Instances;
+import dev.hypervisor.testkit.guest.GuestDisk;
+import dev.hypervisor.testkit.guest.GuestInitramfs;
+import dev.hypervisor.testkit.guest.GuestKernel;
 import dev.hypervisor.vm.Q35Machine;
-import dev.hypervisor.qemu.testing.GuestDisk;
-import dev.hypervisor.qemu.testing.GuestInitramfs;
-import dev.hypervisor.qemu.testing.GuestKernel;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -55,7 +57,7 @@ class VmsE2ETest {
     static Path initramfs;
     static TestNetwork network;
     static DaemonProcess daemon;
-    static final E2eInstances INSTANCES = new E2eInstances(() -> daemon, BOOT);
+    static final Instances INSTANCES = new Instances(() -> daemon.channel(), BOOT);
 
     @BeforeAll
     static void start() throws IOException {
@@ -78,7 +80,7 @@ class VmsE2ETest {
     }
 
     static DaemonProcess startDaemon() {
-        return DaemonProcess.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
+        return E2eDaemons.start(tmp.resolve("data"), false, "--bridge", network.options().bridgeName(),
                 "--subnet", network.subnet().toString(), "--accelerator", "tcg", "--allow-local-image-urls",
                 "--kernel-dir", kernel.vmlinuz().getParent().toString(), "--kernel-dir", initramfs.getParent().toString());
     }
@@ -88,7 +90,7 @@ class VmsE2ETest {
         try {
             if (daemon != null) {
                 try {
-                    INSTANCES.removeAll(); // a failed test must not leave QEMU running on the host
+                    INSTANCES.deleteAll(Duration.ofSeconds(120)); // a failed test must not leave QEMU running on the host
                 } finally {
                     daemon.close();
                 }
@@ -121,11 +123,11 @@ class VmsE2ETest {
 
         // The pulled image is the guest's boot disk; the guest reads and writes it.
         ConsoleViewer viewer = new ConsoleViewer();
-        StreamObserver<ConsoleInput> input = INSTANCES.attach(id, viewer);
-        E2eInstances.awaitText(viewer, GuestInitramfs.READY, BOOT);
-        E2eInstances.type(input, "mkdir -p /mnt && mount /dev/sda /mnt && cat /mnt/" + GuestDisk.MARKER_FILE
+        StreamObserver<ConsoleInput> input = viewer.attach(daemon, id);
+        viewer.awaitText(GuestInitramfs.READY, BOOT);
+        ConsoleViewer.type(input, "mkdir -p /mnt && mount /dev/sda /mnt && cat /mnt/" + GuestDisk.MARKER_FILE
                 + " && dd if=/dev/zero of=/mnt/fill bs=64k count=16 conv=fsync 2>/dev/null && echo written-$((6*7))");
-        E2eInstances.awaitText(viewer, "written-42", Duration.ofSeconds(30));
+        viewer.awaitText("written-42", Duration.ofSeconds(30));
         assertThat(viewer.text()).contains(MARKER);
         InstanceStats stats = daemon.blocking().getInstanceStats(
                 GetInstanceStatsRequest.newBuilder().setInstanceId(id).build());
@@ -137,7 +139,7 @@ class VmsE2ETest {
 
         // A forced restart resets the guest: it boots again in the same QEMU.
         daemon.blocking().restartInstance(RestartInstanceRequest.newBuilder().setInstanceId(id).setForce(true).build());
-        await().atMost(BOOT).until(() -> E2eInstances.occurrences(viewer.text(), GuestInitramfs.READY) == 2);
+        await().atMost(BOOT).until(() -> ConsoleViewer.occurrences(viewer.text(), GuestInitramfs.READY) == 2);
         INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
         assertThat(qemuPid(id)).isEqualTo(pid);
         input.onCompleted();
@@ -148,9 +150,9 @@ class VmsE2ETest {
         daemon = startDaemon();
         assertThat(INSTANCES.get(id).getState()).isEqualTo(InstanceState.INSTANCE_STATE_RUNNING);
         ConsoleViewer after = new ConsoleViewer();
-        StreamObserver<ConsoleInput> again = INSTANCES.attach(id, after);
-        E2eInstances.type(again, "echo again-$((2+3))");
-        E2eInstances.awaitText(after, "again-5", Duration.ofSeconds(30));
+        StreamObserver<ConsoleInput> again = after.attach(daemon, id);
+        ConsoleViewer.type(again, "echo again-$((2+3))");
+        after.awaitText("again-5", Duration.ofSeconds(30));
         assertThat(after.text()).as("the scrollback survived").contains(MARKER);
         assertThat(qemuPid(id)).isEqualTo(pid);
 

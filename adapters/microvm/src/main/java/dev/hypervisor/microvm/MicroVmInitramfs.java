@@ -1,7 +1,7 @@
 package dev.hypervisor.microvm;
 
 import dev.hypervisor.qemu.KernelFiles;
-import dev.hypervisor.qemu.KernelModules;
+import dev.hypervisor.host.KernelModules;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

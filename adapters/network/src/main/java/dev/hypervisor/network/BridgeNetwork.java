@@ -151,8 +151,16 @@ public final class BridgeNetwork implements Networks {
      * left to {@link #detach}, and IPv4 forwarding stays as it is. For tests and uninstall.
      */
     public void removeFromHost() {
-        masquerade.remove();
-        bridge.remove();
+        removeFromHost(options);
+    }
+
+    /**
+     * Deletes the bridge and the NAT rules of a network with these options, whether or not one
+     * is open in this process (a daemon that died, a benchmark cleaning up after it).
+     */
+    public static void removeFromHost(NetworkOptions options) {
+        new Masquerade(options.bridgeName(), options.subnet()).remove();
+        new Bridge(options.bridgeName(), options.subnet()).remove();
     }
 
     private static String networkIdOf(Instance instance) {

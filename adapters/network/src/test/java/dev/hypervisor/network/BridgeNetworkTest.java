@@ -226,6 +226,15 @@ class BridgeNetworkTest {
     }
 
     @Test
+    void theBridgeAndItsRulesCanBeRemovedByOptionsAloneAsACleanUpAfterADeadDaemonDoes() {
+        BridgeNetwork.removeFromHost(test.options());
+
+        assertThat(Path.of("/sys/class/net", test.options().bridgeName())).doesNotExist();
+        assertThat(iptablesRulesOfTheTestBridge()).isEmpty();
+        BridgeNetwork.removeFromHost(test.options()); // nothing left to remove is no error
+    }
+
+    @Test
     void aBridgeWithAnotherAddressKeepsItAndGetsTheGateway() {
         String bridge = test.options().bridgeName();
         run("ip", "addr", "add", "192.0.2.254/32", "dev", bridge);

@@ -2,7 +2,7 @@ package dev.hypervisor.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hypervisor.qemu.testing.GuestKernel;
+import dev.hypervisor.testkit.guest.GuestKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

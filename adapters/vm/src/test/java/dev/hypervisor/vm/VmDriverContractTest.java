@@ -1,12 +1,12 @@
 package dev.hypervisor.vm;
 
-import dev.hypervisor.qemu.QemuDriver;
-import dev.hypervisor.qemu.testing.Screen;
 import dev.hypervisor.core.driver.Driver;
 import dev.hypervisor.core.driver.DriverContract;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.network.testing.HostResidue;
-import dev.hypervisor.qemu.testing.GuestInitramfs;
+import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.testing.Screen;
+import dev.hypervisor.testkit.guest.GuestInitramfs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,11 +1,5 @@
 package dev.hypervisor.vm;
 
-import dev.hypervisor.qemu.ResettableQemuDriver;
-import dev.hypervisor.qemu.QemuDriver;
-import dev.hypervisor.qemu.VmDirs;
-import dev.hypervisor.qemu.QemuProcesses;
-import dev.hypervisor.qemu.testing.QemuGuests;
-import dev.hypervisor.qemu.testing.Screen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -16,7 +10,13 @@ import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.host.InstanceCgroups;
-import dev.hypervisor.qemu.testing.GuestInitramfs;
+import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.QemuProcesses;
+import dev.hypervisor.qemu.ResettableQemuDriver;
+import dev.hypervisor.qemu.VmDirs;
+import dev.hypervisor.qemu.testing.QemuGuests;
+import dev.hypervisor.qemu.testing.Screen;
+import dev.hypervisor.testkit.guest.GuestInitramfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

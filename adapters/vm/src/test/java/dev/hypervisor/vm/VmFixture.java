@@ -1,9 +1,5 @@
 package dev.hypervisor.vm;
 
-import dev.hypervisor.qemu.ResettableQemuDriver;
-import dev.hypervisor.qemu.QemuDriver;
-import dev.hypervisor.qemu.VmOptions;
-import dev.hypervisor.qemu.Machine;
 import com.sun.net.httpserver.HttpServer;
 import dev.hypervisor.core.instance.DiskSpec;
 import dev.hypervisor.core.instance.Instance;
@@ -17,10 +13,14 @@ import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.network.testing.TestNetwork;
+import dev.hypervisor.qemu.Machine;
+import dev.hypervisor.qemu.QemuDriver;
+import dev.hypervisor.qemu.ResettableQemuDriver;
+import dev.hypervisor.qemu.VmOptions;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
-import dev.hypervisor.qemu.testing.GuestInitramfs;
-import dev.hypervisor.qemu.testing.GuestKernel;
+import dev.hypervisor.testkit.guest.GuestInitramfs;
+import dev.hypervisor.testkit.guest.GuestKernel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

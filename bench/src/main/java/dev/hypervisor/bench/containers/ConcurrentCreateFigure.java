@@ -1,12 +1,14 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -15,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 
 /**
  * Figure 2: N client threads each create a container and wait for its RUNNING event; the wall
@@ -28,18 +29,21 @@ final class ConcurrentCreateFigure {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(180);
 
-    private final ApiContainers api;
+    private final BenchRun run;
+    private final TimedInstances api;
+    private final String image;
     private final RuncBundle runc;
-    private final Consumer<String> progress;
     private int round;
 
-    ConcurrentCreateFigure(ApiContainers api, RuncBundle runc, Consumer<String> progress) {
+    ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc) {
+        this.run = run;
         this.api = api;
+        this.image = image;
         this.runc = runc;
-        this.progress = progress;
     }
 
-    void run(int n, int rounds, Report report) throws Exception {
+    void measure(int n, int rounds) throws Exception {
+        Report report = run.report();
         ExecutorService threads = Executors.newFixedThreadPool(n);
         try {
             long[] ours = new long[rounds];
@@ -53,15 +57,14 @@ final class ConcurrentCreateFigure {
                         default -> floor[r] = raw(threads, n, runc::conmonCreateAndStart);
                     }
                 }
-                progress.accept(String.format(Locale.ROOT,
-                        "figure 2: round %d of %d: ours %s, runc run -d %s, conmon + runc create + start %s", r + 1,
-                        rounds, Report.seconds(ours[r]), Report.seconds(raw[r]), Report.seconds(floor[r])));
+                run.progress("figure 2: round %d of %d: ours %s, runc run -d %s, conmon + runc create + start %s", r + 1,
+                        rounds, Report.seconds(ours[r]), Report.seconds(raw[r]), Report.seconds(floor[r]));
             }
-            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", median(ours), median(raw),
-                    1.3);
-            double floorRatio = (double) median(floor) / median(raw);
-            report.add(new Report.Row("2 floor: " + n + " conmon + runc create + runc start vs " + n + " runc run -d",
-                    Report.millis(median(floor)), Report.millis(median(raw)), floorRatio, Report.PRINTED, true));
+            long rawMedian = Percentiles.of(raw).p50();
+            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", Percentiles.of(ours).p50(),
+                    rawMedian, 1.3);
+            report.printed("2 floor: " + n + " conmon + runc create + runc start vs " + n + " runc run -d",
+                    Percentiles.of(floor).p50(), rawMedian);
             report.note("figure 2: the median of %d round(s); every round, ours: %s; runc run -d: %s;"
                     + " conmon + runc create + runc start: %s.", rounds, describe(ours), describe(raw), describe(floor));
             report.note("figure 2: the floor row is the part of our path that the issue prescribes (runc under conmon),"
@@ -78,7 +81,7 @@ final class ConcurrentCreateFigure {
         long[] wall = new long[1];
         try {
             List<Long> running = gate(threads, n, (i, start) -> {
-                String id = api.create("burst-" + current + "-" + i, i);
+                String id = api.create(ContainersBench.container("burst-" + current + "-" + i, image, "sleep", "100000"));
                 ids.add(id);
                 return api.awaitRunning(id, RUNNING_TIMEOUT);
             }, wall);
@@ -159,12 +162,6 @@ final class ConcurrentCreateFigure {
                     + (first.getCause() != null ? first.getCause() : first), first);
         }
         return results;
-    }
-
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[(sorted.length - 1) / 2];
     }
 
     private static String describe(long[] values) {

@@ -4,19 +4,19 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.GetInstanceRequest;
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
  * Figure 4: a container running {@code yes}, and one AttachConsole viewer that sends its first
@@ -27,40 +27,29 @@ import java.util.function.Consumer;
  * reading viewer must still see live output, and the stalled one, once it reads, the line
  * saying what it lost.
  */
-final class ConsoleFloodFigure {
+record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image) {
 
     private static final long P99_TARGET_NANOS = 50_000_000L;
     private static final long RSS_GROWTH_TARGET = 100L * 1000 * 1000;
     private static final Duration BASELINE = Duration.ofSeconds(10);
     private static final String DROP_MARKER = "bytes of output dropped";
 
-    private final DaemonUnderTest daemon;
-    private final ApiContainers api;
-    private final String image;
-    private final Consumer<String> progress;
-
-    ConsoleFloodFigure(DaemonUnderTest daemon, ApiContainers api, String image, Consumer<String> progress) {
-        this.daemon = daemon;
-        this.api = api;
-        this.image = image;
-        this.progress = progress;
-    }
-
-    void run(Duration duration, Report report) throws IOException, InterruptedException {
-        String id = api.create("flood", 0, image, List.of("yes"));
+    void measure(Duration duration) throws InterruptedException {
+        Report report = run.report();
+        String id = api.create(ContainersBench.container("flood", image, "yes"));
         api.awaitRunning(id, Duration.ofSeconds(60));
-        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.channel());
-        ComputeServiceGrpc.ComputeServiceStub async = ComputeServiceGrpc.newStub(daemon.channel());
+        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
+        ComputeServiceGrpc.ComputeServiceStub async = ComputeServiceGrpc.newStub(daemon.newChannel());
         try {
-            progress.accept("figure 4: GetInstance every 10 ms for " + BASELINE.toSeconds() + " s, no viewer");
+            run.progress("figure 4: GetInstance every 10 ms for %d s, no viewer", BASELINE.toSeconds());
             Percentiles quiet = sample(stub, id, BASELINE, new long[1]);
 
             long rssBefore = daemon.rssBytes();
             Stalled stalled = new Stalled();
             StreamObserver<ConsoleInput> stalledInput = async.attachConsole(stalled);
             stalledInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
-            progress.accept("figure 4: a viewer that never reads on yes, GetInstance every 10 ms for "
-                    + duration.toSeconds() + " s");
+            run.progress("figure 4: a viewer that never reads on yes, GetInstance every 10 ms for %d s",
+                    duration.toSeconds());
             long[] peakRss = {rssBefore};
             Percentiles flooded = sample(stub, id, duration, peakRss);
             long growth = peakRss[0] - rssBefore;
@@ -91,18 +80,18 @@ final class ConsoleFloodFigure {
             }
             stalledInput.onCompleted();
 
-            long p99 = flooded.percentile(99);
+            String figure = "4 GetInstance p99, stalled viewer on yes, " + duration.toSeconds() + " s";
+            long p99 = Report.percentile(figure, "ours", flooded, 99);
             boolean live = liveBytes.get() >= (1 << 20);
-            report.add(new Report.Row("4 GetInstance p99, stalled viewer on yes, " + duration.toSeconds() + " s",
-                    Report.millis(p99), Report.millis(quiet.percentile(99)), (double) p99 / quiet.percentile(99),
-                    "< 50 ms", p99 < P99_TARGET_NANOS && live));
+            report.latency(figure, p99, Report.percentile(figure, "baseline", quiet, 99), "< 50 ms",
+                    p99 < P99_TARGET_NANOS && live);
             report.add(new Report.Row("4 daemon RSS growth meanwhile", Report.mebibytes(growth),
                     Report.mebibytes(rssBefore) + " before", (double) peakRss[0] / rssBefore, "< 100 MB",
                     growth < RSS_GROWTH_TARGET && stalled.sawMarker()));
             report.note("figure 4: %d GetInstance calls with the stalled viewer (p50 %s, max %s), %d without"
                     + " (p50 %s); a second viewer read %s of live output in 10 s (>= 1 MiB: %s); the stalled one, once"
-                    + " it read, %s the drop marker.", flooded.count(), Report.millis(flooded.percentile(50)),
-                    Report.millis(flooded.percentile(100)), quiet.count(), Report.millis(quiet.percentile(50)),
+                    + " it read, %s the drop marker.", flooded.count(), Report.millis(flooded.p50()),
+                    Report.millis(flooded.max()), quiet.count(), Report.millis(quiet.p50()),
                     Report.mebibytes(liveBytes.get()), live ? "yes" : "NO", stalled.sawMarker() ? "saw" : "did NOT see");
         } finally {
             api.deleteAll(List.of(id), Duration.ofSeconds(60));
@@ -111,7 +100,7 @@ final class ConsoleFloodFigure {
 
     /** GetInstance every 10 ms for {@code duration}; the daemon's peak RSS (sampled each second) into {@code peakRss[0]}. */
     private Percentiles sample(ComputeServiceGrpc.ComputeServiceBlockingStub stub, String id, Duration duration,
-            long[] peakRss) throws IOException, InterruptedException {
+            long[] peakRss) throws InterruptedException {
         Percentiles latencies = new Percentiles();
         GetInstanceRequest request = GetInstanceRequest.newBuilder().setInstanceId(id).build();
         long end = System.nanoTime() + duration.toNanos();

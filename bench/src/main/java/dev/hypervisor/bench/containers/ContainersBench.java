@@ -1,22 +1,21 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.InstanceSpec;
+import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.api.v1.NetworkSpec;
+import dev.hypervisor.bench.BenchDaemon;
 import dev.hypervisor.bench.BenchMain;
-import dev.hypervisor.bench.DaemonUnderTest;
-import dev.hypervisor.bench.HostLeftovers;
-import dev.hypervisor.bench.Report;
-import dev.hypervisor.bench.RunLog;
-import dev.hypervisor.bench.WorkDir;
+import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.RealDaemon;
+import dev.hypervisor.bench.TimedInstances;
 import dev.hypervisor.bench.images.BenchImages;
-import dev.hypervisor.host.Executables;
-import dev.hypervisor.images.testing.RegistryServer;
-import dev.hypervisor.server.Hypervisord;
-import java.nio.file.Files;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.images.RegistryServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code bench/run.sh containers}: the production hypervisord with its real container driver
@@ -25,132 +24,73 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class ContainersBench {
 
-    // Exit code: 0 when every figure passes, 1 when one misses its target, 2 on a usage error
-    // or a broken run.
-
-    private static final String MARKER = ".containers-bench";
     private static final List<String> TOOLS = List.of("runc", "conmon", "docker-registry", "skopeo", "umoci", "ip",
             "iptables");
-    private static final int START_TIMEOUT_SECONDS = 120;
 
-    private final ContainersOptions options;
-    private final Report report = new Report();
-    private final RunLog log = new RunLog();
-
-    private ContainersBench(ContainersOptions options) {
-        this.options = options;
-    }
+    private ContainersBench() {}
 
     public static void main(String[] args) {
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        BenchMain.main("containers", ContainersOptions.USAGE, args, ContainersOptions::parse,
-                options -> new ContainersBench(options).run());
+        BenchMain.main(new ContainersOptions(), args, ContainersBench::run);
     }
 
-    private int run() throws Exception {
-        for (String tool : TOOLS) {
-            if (Executables.find(tool).isEmpty()) {
-                throw new IllegalStateException(tool + " is not installed (bench/run.sh containers installs what it needs)");
-            }
-        }
-        Path work = WorkDir.prepare(options.workDir(), MARKER);
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        String bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
-        String subnet = "10.215." + random.nextInt(256) + ".0/24";
-        System.out.printf(Locale.ROOT, "containers benchmark%s: %d cores, load average %s, work dir %s, bridge %s (%s)%n",
-                options.quick() ? " (--quick)" : "", Runtime.getRuntime().availableProcessors(), RunLog.loadAverage(),
-                work, bridge, subnet);
-        Path data = work.resolve("daemon/data");
-        // Short, as podman wants it, and named after the bridge so that concurrent runs do not share it.
-        Path podmanRunRoot = Path.of("/run/hvbench-" + bridge);
-        HostLeftovers leftovers = new HostLeftovers(work, bridge, subnet, podmanRunRoot);
-        leftovers.runcRoot(data.resolve("containers/runtime"));
-        leftovers.runcRoot(work.resolve("runc/state"));
-        RegistryServer registry = RegistryServer.start(Files.createDirectories(work.resolve("registry")));
-        Optional<PodmanBaseline>[] podman = new Optional[] {Optional.empty()};
-        ApiContainers[] api = new ApiContainers[1];
-        // On SIGINT or a crash: the daemon and child processes are killed by their own hooks; this
-        // removes the containers, namespaces, mounts and bridge they leave.
-        Thread cleanUp = new Thread(() -> {
-            podman[0].ifPresent(PodmanBaseline::removeAll);
-            if (api[0] != null) {
-                leftovers.instances(api[0].live());
-            }
-            leftovers.removeAll();
-            registry.close();
-        }, "containers-clean-up");
-        Runtime.getRuntime().addShutdownHook(cleanUp);
-        try {
-            Path logs = Files.createDirectories(work.resolve("logs"));
-            log.progress("registry on %s; building and pushing busybox", registry.host());
-            Path layout = work.resolve("layout");
-            BenchImages images = new BenchImages(layout, registry.host(), logs);
+    private static int run(ContainersOptions options) throws Exception {
+        try (BenchRun run = BenchRun.start("containers", options.common, TOOLS)) {
+            RealDaemon host = new RealDaemon(run, "10.215");
+            run.header(String.format(", bridge %s (%s)", host.bridge(), host.subnet()));
+            // Short, as podman wants it, and named after the bridge so that concurrent runs do not share it.
+            Path podmanRunRoot = Path.of("/run/hvbench-" + host.bridge());
+            host.outside(podmanRunRoot);
+            host.runcRoot(host.data().resolve("containers/runtime"));
+            host.runcRoot(run.work().resolve("runc/state"));
+            RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
+            run.progress("registry on %s; building and pushing busybox", registry.host());
+            Path layout = run.work().resolve("layout");
+            BenchImages images = new BenchImages(layout, registry.host());
             String image = images.busybox().reference();
             String flood = images.busyboxWithYes().reference();
-            RuncBundle runc = RuncBundle.prepare(layout, "busybox", work.resolve("runc/bundle"), work.resolve("runc/state"),
-                    Files.createDirectories(work.resolve("runc/logs")));
+            RuncBundle runc = RuncBundle.prepare(layout, "busybox", run.work().resolve("runc/bundle"),
+                    run.work().resolve("runc/state"), run.dir("runc/logs"));
             StringBuilder podmanWhy = new StringBuilder();
-            podman[0] = PodmanBaseline.open(work.resolve("podman"), podmanRunRoot, image, podmanWhy);
-            log.progress("podman: %s", podman[0].isPresent() ? "image pulled" : podmanWhy);
+            Optional<PodmanBaseline> podman = PodmanBaseline.open(run.work().resolve("podman"), podmanRunRoot, image,
+                    podmanWhy);
+            podman.ifPresent(p -> run.onCleanUp(p::removeAll));
+            run.progress("podman: %s", podman.isPresent() ? "image pulled" : podmanWhy);
 
-            log.progress("starting hypervisord (real container driver) on bridge %s", bridge);
-            Path registryConfig = work.resolve("daemon/registries.json");
-            Files.createDirectories(registryConfig.getParent());
-            // Docker Hub points at a closed loopback port: nothing can make the daemon reach past this machine.
-            Files.writeString(registryConfig, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
-            try (DaemonUnderTest daemon = DaemonUnderTest.start("containers", Hypervisord.class.getName(),
-                    List.of("--data-dir", data.toString(), "--node-id", "bench-node", "--bridge", bridge,
-                            "--subnet", subnet, "--registry-config", registryConfig.toString()),
-                    work.resolve("daemon/daemon.log"), START_TIMEOUT_SECONDS)) {
+            run.progress("starting hypervisord (real container driver) on bridge %s", host.bridge());
+            try (DaemonProcess daemon = host.start(List.of())) {
+                BenchDaemon.pull(daemon, image, run);
+                TimedInstances api = host.instances(daemon, InstanceType.INSTANCE_TYPE_CONTAINER, 4);
                 try {
-                    daemon.pullImage(image, log);
-                    api[0] = new ApiContainers(daemon, image, 4);
-                    daemon.awaitQuiet(30);
-                    log.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples());
-                    new CreateLatencyFigure(api[0], runc, podman[0], podmanWhy.toString(), log::progress)
-                            .run(options.latencyWarmUp(), options.latencySamples(), report);
-                    log.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent(),
-                            options.concurrentRounds());
-                    daemon.awaitQuiet(30);
-                    new ConcurrentCreateFigure(api[0], runc, log::progress)
-                            .run(options.concurrent(), options.concurrentRounds(), report);
-                    log.progress("figure 3: %d idle containers", options.idle());
-                    new IdleMemoryFigure(daemon, api[0], data.resolve("containers"), logs, log::progress)
-                            .run(options.idle(), report);
-                    daemon.pullImage(flood, log);
-                    new ConsoleFloodFigure(daemon, api[0], flood, log::progress)
-                            .run(Duration.ofSeconds(options.floodSeconds()), report);
+                    daemon.awaitQuiet(Duration.ofSeconds(30));
+                    run.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples);
+                    new CreateLatencyFigure(run, api, image, runc, podman, podmanWhy.toString())
+                            .measure(options.latencyWarmUp, options.latencySamples);
+                    run.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent, options.concurrentRounds);
+                    daemon.awaitQuiet(Duration.ofSeconds(30));
+                    new ConcurrentCreateFigure(run, api, image, runc).measure(options.concurrent, options.concurrentRounds);
+                    run.progress("figure 3: %d idle containers", options.idle);
+                    new IdleMemoryFigure(run, daemon, api, image, host.data().resolve("containers")).measure(options.idle);
+                    BenchDaemon.pull(daemon, flood, run);
+                    new ConsoleFloodFigure(run, daemon, api, flood).measure(Duration.ofSeconds(options.floodSeconds));
                 } finally {
-                    // Containers outlive the daemon by design: remove them through the API before it stops.
-                    if (api[0] != null && !api[0].live().isEmpty()) {
-                        leftovers.instances(api[0].live());
-                        try {
-                            api[0].deleteAll(api[0].live(), Duration.ofSeconds(120));
-                        } catch (RuntimeException e) {
-                            System.err.println("warning: deleting the remaining containers failed: " + e.getMessage());
-                        }
-                    }
+                    host.deleteLive(api); // containers outlive the daemon by design
                 }
             }
-        } finally {
-            podman[0].ifPresent(PodmanBaseline::removeAll);
-            leftovers.removeAll();
-            registry.close();
-            Runtime.getRuntime().removeShutdownHook(cleanUp);
+            return run.finish("1 = runc create + runc start of a prepared bundle (the same busybox rootfs, runc spec's"
+                    + " config with sleep 100000), and " + podman.map(PodmanBaseline::describe).orElse("podman (n/a)")
+                    + "; 2 = runc run -d of the same bundle from as many threads; 3 = the PSS of the containers' own"
+                    + " conmons; 4 = the same GetInstance with no console viewer, and the daemon's RSS before the viewer"
+                    + " attached.");
         }
+    }
 
-        System.out.println();
-        report.print(System.out);
-        System.out.printf(Locale.ROOT, "%nbaselines: 1 = runc create + runc start of a prepared bundle (the same busybox"
-                + " rootfs, runc spec's config with sleep 100000), and %s; 2 = runc run -d of the same bundle from as many"
-                + " threads; 3 = the PSS of the containers' own conmons; 4 = the same GetInstance with no console"
-                + " viewer, and the daemon's RSS before the viewer attached.%ntotal time %.0fs; other processes may have used"
-                + " the CPU meanwhile (load average now %s).%n",
-                podman[0].map(PodmanBaseline::describe).orElse("podman (n/a)"), log.seconds(), RunLog.loadAverage());
-        if (!options.keep()) {
-            WorkDir.delete(work);
-        }
-        return report.allPass() ? 0 : 1;
+    /** A container of {@code image} running {@code command}: 1 core, 64 MiB, network "none". */
+    static CreateInstanceRequest container(String name, String image, String... command) {
+        return CreateInstanceRequest.newBuilder().setName(name).setType(InstanceType.INSTANCE_TYPE_CONTAINER)
+                .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(64L << 20)
+                        .setNetwork(NetworkSpec.newBuilder().setNetworkId("none")).addAllCommand(List.of(command)))
+                .build();
     }
 }

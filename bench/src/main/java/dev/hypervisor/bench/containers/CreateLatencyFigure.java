@@ -1,12 +1,12 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * Figure 1: create-to-RUNNING latency of one container from a cached image, as a WatchInstance
@@ -16,34 +16,21 @@ import java.util.function.Consumer;
  * so that load from other processes falls on all of them; nothing runs between samples but the
  * (untimed) removal of the sample's container.
  */
-final class CreateLatencyFigure {
+record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc,
+        Optional<PodmanBaseline> podman, String podmanUnavailable) {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(60);
-
-    private final ApiContainers api;
-    private final RuncBundle runc;
-    private final Optional<PodmanBaseline> podman;
-    private final String podmanUnavailable;
-    private final Consumer<String> progress;
-
-    CreateLatencyFigure(ApiContainers api, RuncBundle runc, Optional<PodmanBaseline> podman, String podmanUnavailable,
-            Consumer<String> progress) {
-        this.api = api;
-        this.runc = runc;
-        this.podman = podman;
-        this.podmanUnavailable = podmanUnavailable;
-        this.progress = progress;
-    }
 
     /** The first creates, printed on their own: the daemon's create path still runs mostly interpreted. */
     private static final int COLD = 20;
 
-    void run(int warmUp, int samples, Report report) {
+    void measure(int warmUp, int samples) {
+        Report report = run.report();
         Percentiles ours = new Percentiles(samples);
         Percentiles raw = new Percentiles(samples);
         Percentiles pod = new Percentiles(samples);
         Percentiles floor = new Percentiles(samples);
-        Percentiles acknowledged = new Percentiles(samples);
+        Percentiles toAcknowledged = new Percentiles(samples);
         Percentiles toStarting = new Percentiles(samples);
         Percentiles toRunning = new Percentiles(samples);
         Percentiles coldOurs = new Percentiles(Math.max(1, Math.min(warmUp, COLD)));
@@ -53,16 +40,20 @@ final class CreateLatencyFigure {
             for (int k = 0; k < sides; k++) {
                 switch ((i + k) % sides) {
                     case 0 -> {
-                        ApiContainers.Timeline t = api.createAndAwaitRunning("lat-" + i, i, RUNNING_TIMEOUT);
-                        api.deleteAll(List.of(t.id()), RUNNING_TIMEOUT);
+                        long sent = System.nanoTime();
+                        String id = api.create(ContainersBench.container("lat-" + i, image, "sleep", "100000"));
+                        long acknowledged = System.nanoTime();
+                        long running = api.awaitRunning(id, RUNNING_TIMEOUT);
+                        long starting = api.startingOr(id, running);
+                        api.deleteAll(List.of(id), RUNNING_TIMEOUT);
                         if (i < COLD && i < warmUp) {
-                            coldOurs.add(t.createToRunning());
+                            coldOurs.add(running - sent);
                         }
                         if (measured) {
-                            ours.add(t.createToRunning());
-                            acknowledged.add(t.acknowledged() - t.sent());
-                            toStarting.add(t.starting() - t.sent());
-                            toRunning.add(t.running() - t.starting());
+                            ours.add(running - sent);
+                            toAcknowledged.add(acknowledged - sent);
+                            toStarting.add(starting - sent);
+                            toRunning.add(running - starting);
                         }
                     }
                     case 1 -> timeRunc("hvbench-lat-" + i, runc::createAndStart, measured ? raw : null);
@@ -78,26 +69,24 @@ final class CreateLatencyFigure {
                 }
             }
             if (measured && (i - warmUp + 1) % 10 == 0) {
-                progress.accept(String.format(Locale.ROOT, "figure 1: %d of %d samples; p50 so far: ours %s, runc %s",
-                        i - warmUp + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50())));
+                run.progress("figure 1: %d of %d samples; p50 so far: ours %s, runc %s",
+                        i - warmUp + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50()));
             }
         }
-        report.latency("1 create->RUNNING p50 vs runc create+start", ours.p50(), raw.p50(), 2.0);
-        report.latency("1 create->RUNNING p99 vs runc create+start", ours.p99(), raw.p99(), 3.0);
+        report.latency("1 create->RUNNING p50 vs runc create+start", ours, raw, 50, 2.0);
+        report.latency("1 create->RUNNING p99 vs runc create+start", ours, raw, 99, 3.0);
         if (coldOurs.count() > 0) {
-            report.add(new Report.Row("1 create->RUNNING p50 of the first " + coldOurs.count()
-                    + " creates (JIT cold) vs runc create+start", Report.millis(coldOurs.p50()),
-                    Report.millis(raw.p50()), (double) coldOurs.p50() / raw.p50(), Report.PRINTED, true));
+            report.printed("1 create->RUNNING p50 of the first " + coldOurs.count()
+                    + " creates (JIT cold) vs runc create+start", coldOurs.p50(), raw.p50());
         }
-        report.add(new Report.Row("1 floor: conmon + runc create + runc start p50 vs runc create+start",
-                Report.millis(floor.p50()), Report.millis(raw.p50()), (double) floor.p50() / raw.p50(), Report.PRINTED,
-                true));
+        String floorFigure = "1 floor: conmon + runc create + runc start p50 vs runc create+start";
+        report.printed(floorFigure, Report.percentile(floorFigure, "ours", floor, 50), raw.p50());
+        String podmanFigure = "1 create->RUNNING p50 vs podman run -d";
         if (podman.isPresent()) {
-            double ratio = (double) ours.p50() / pod.p50();
-            report.add(new Report.Row("1 create->RUNNING p50 vs podman run -d", Report.millis(ours.p50()),
-                    Report.millis(pod.p50()), ratio, "< 1.00x", ratio < 1.0));
+            long p50 = Report.percentile(podmanFigure, "baseline", pod, 50);
+            report.latency(podmanFigure, ours.p50(), p50, "< 1.00x", ours.p50() < p50);
         } else {
-            report.add(new Report.Row("1 create->RUNNING p50 vs podman run -d", Report.millis(ours.p50()), "n/a",
+            report.add(new Report.Row(podmanFigure, Report.millis(ours.p50()), "n/a",
                     Double.NaN, "< 1.00x", true));
             report.note("figure 1: podman row n/a: %s", podmanUnavailable);
         }
@@ -106,9 +95,9 @@ final class CreateLatencyFigure {
         report.note("figure 1: ours, p50 of each step as the client saw it: CreateInstance acknowledged %s;"
                 + " sent->STARTING event %s (the CREATING step: image acquire, rootfs snapshot, netns, config);"
                 + " STARTING->RUNNING event %s (the STARTING step: conmon + runc create, runc start).",
-                Report.millis(acknowledged.p50()), Report.millis(toStarting.p50()), Report.millis(toRunning.p50()));
-        report.note("figure 1: per side min / p50 / max: ours %s; runc %s; conmon + runc %s%s.", spread(ours),
-                spread(raw), spread(floor), podman.isPresent() ? "; podman " + spread(pod) : "");
+                Report.millis(toAcknowledged.p50()), Report.millis(toStarting.p50()), Report.millis(toRunning.p50()));
+        report.note("figure 1: per side min / p50 / max: ours %s; runc %s; conmon + runc %s%s.", ours.spread(),
+                raw.spread(), floor.spread(), podman.isPresent() ? "; podman " + pod.spread() : "");
         report.note("figure 1: the floor row is conmon started as the driver starts it, then runc start, with no"
                 + " daemon, store, overlay or network: the part of our path that the issue prescribes.");
     }
@@ -120,10 +109,5 @@ final class CreateLatencyFigure {
         if (into != null) {
             into.add(nanos);
         }
-    }
-
-    private static String spread(Percentiles p) {
-        return String.format(Locale.ROOT, "%.0f / %.0f / %.0f ms", p.percentile(0.001) / 1e6, p.p50() / 1e6,
-                p.percentile(100) / 1e6);
     }
 }

@@ -1,15 +1,19 @@
 package dev.hypervisor.bench.containers;
 
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.HostTools;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.ProcessMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Figure 3: host memory per idle container. Ours is the PSS of the container's conmon plus the
@@ -17,30 +21,18 @@ import java.util.function.Consumer;
  * N idle containers), against the PSS of a conmon alone, read beside it from the same
  * processes. And the daemon's RSS growth with N containers against 1 MB per container.
  */
-final class IdleMemoryFigure {
+record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image, Path containersRoot) {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(120);
     private static final int BATCH = 10;
     private static final long BYTES_PER_CONTAINER = 1_000_000; // the issue: 100 containers, under 100 MB
+    private static final Pattern GENERATION = Pattern.compile("(?:new|tenured) generation\\s+total \\d+K, used (\\d+)K");
 
-    private final DaemonUnderTest daemon;
-    private final ApiContainers api;
-    private final Path containersRoot;
-    private final Path logs;
-    private final Consumer<String> progress;
-
-    IdleMemoryFigure(DaemonUnderTest daemon, ApiContainers api, Path containersRoot, Path logs,
-            Consumer<String> progress) {
-        this.daemon = daemon;
-        this.api = api;
-        this.containersRoot = containersRoot;
-        this.logs = logs;
-        this.progress = progress;
-    }
-
-    void run(int n, Report report) throws Exception {
+    void measure(int n) throws Exception {
+        Report report = run.report();
+        Path logs = run.dir("logs");
         quiet();
-        long heapBefore = ProcessMemory.heapUsedAfterGc(daemon.pid(), logs.resolve("jcmd-before.log"));
+        long heapBefore = heapUsedAfterGc(logs.resolve("jcmd-before.log"));
         long rssBefore = daemon.rssBytes();
         long threadsBefore = ProcessMemory.threads(daemon.pid());
         List<String> ids = new ArrayList<>();
@@ -48,18 +40,18 @@ final class IdleMemoryFigure {
             for (int first = 0; first < n; first += BATCH) {
                 List<String> batch = new ArrayList<>();
                 for (int i = first; i < Math.min(n, first + BATCH); i++) {
-                    batch.add(api.create("idle-" + i, i));
+                    batch.add(api.create(ContainersBench.container("idle-" + i, image, "sleep", "100000")));
                 }
                 ids.addAll(batch);
                 for (String id : batch) {
                     api.awaitRunning(id, RUNNING_TIMEOUT);
                 }
                 if ((first + BATCH) % 50 == 0) {
-                    progress.accept(String.format(Locale.ROOT, "figure 3: %d of %d containers running", ids.size(), n));
+                    run.progress("figure 3: %d of %d containers running", ids.size(), n);
                 }
             }
             quiet();
-            long heapAfter = ProcessMemory.heapUsedAfterGc(daemon.pid(), logs.resolve("jcmd-after.log"));
+            long heapAfter = heapUsedAfterGc(logs.resolve("jcmd-after.log"));
             long rssAfter = daemon.rssBytes();
             long threadsAfter = ProcessMemory.threads(daemon.pid());
             long conmonPss = 0;
@@ -75,36 +67,54 @@ final class IdleMemoryFigure {
             long oursPerContainer = pssPerConmon + Math.max(0, heapPerContainer);
             double ratio = (double) oursPerContainer / pssPerConmon;
             report.add(new Report.Row("3 memory per idle container (conmon PSS + daemon heap) vs conmon PSS",
-                    kib(oursPerContainer), kib(pssPerConmon), ratio, "<= 1.50x", ratio <= 1.5));
+                    Report.kibibytes(oursPerContainer), Report.kibibytes(pssPerConmon), ratio, "<= 1.50x", ratio <= 1.5));
             long rssGrowth = rssAfter - rssBefore;
             long limit = BYTES_PER_CONTAINER * n;
-            report.add(new Report.Row("3 daemon RSS growth, " + n + " running containers", megabytes(rssGrowth),
-                    megabytes(conmonPss), (double) rssGrowth / conmonPss, "< " + megabytes(limit), rssGrowth < limit));
+            report.add(new Report.Row("3 daemon RSS growth, " + n + " running containers", Report.megabytes(rssGrowth),
+                    Report.megabytes(conmonPss), (double) rssGrowth / conmonPss, "< " + Report.megabytes(limit), rssGrowth < limit));
             report.note("figure 3: daemon live heap %s -> %s (%s per container, counted as 0 when negative); RSS %s -> %s; threads %d -> %d;"
                     + " conmon PSS %s and RSS %s per container (the RSS row's baseline is all %d conmons' PSS).",
-                    Report.mebibytes(heapBefore), Report.mebibytes(heapAfter), kib(heapPerContainer),
+                    Report.mebibytes(heapBefore), Report.mebibytes(heapAfter), Report.kibibytes(heapPerContainer),
                     Report.mebibytes(rssBefore), Report.mebibytes(rssAfter), threadsBefore, threadsAfter,
-                    kib(pssPerConmon), kib(conmonRss / n), n);
+                    Report.kibibytes(pssPerConmon), Report.kibibytes(conmonRss / n), n);
             if (n < 100) {
                 report.note("figure 3: the RSS target is the issue's 100 MB for 100 containers, scaled to %d.", n);
             }
         } finally {
-            progress.accept("figure 3: deleting " + ids.size() + " containers");
+            run.progress("figure 3: deleting %d containers", ids.size());
             api.deleteAll(ids, RUNNING_TIMEOUT.multipliedBy(2));
         }
     }
 
-    private void quiet() throws IOException, InterruptedException {
-        if (!daemon.awaitQuiet(60)) {
+    private void quiet() throws InterruptedException {
+        if (!daemon.awaitQuiet(Duration.ofSeconds(60))) {
             System.err.println("warning: the daemon was still busy after 60s; figure 3 may be noisy");
         }
     }
 
-    private static String kib(long bytes) {
-        return String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0);
+    /**
+     * The daemon's used heap right after two full collections ({@code jcmd GC.run}, then
+     * {@code GC.heap_info}): what it still references, without garbage. SerialGC's heap_info
+     * says "def new generation   total 19648K, used 5234K [...]", and the same of "tenured generation".
+     */
+    private long heapUsedAfterGc(Path log) throws IOException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        String pid = Long.toString(daemon.pid());
+        for (String command : List.of("GC.run", "GC.run", "GC.heap_info")) {
+            HostTools.run(List.of(jcmd, pid, command), log, Duration.ofSeconds(60));
+        }
+        Matcher m = GENERATION.matcher(Files.readString(log));
+        long used = 0;
+        int generations = 0;
+        while (m.find()) {
+            used += Long.parseLong(m.group(1)) * 1024;
+            generations++;
+        }
+        if (generations != 2) {
+            throw new IOException("unexpected jcmd GC.heap_info output (is the daemon on -XX:+UseSerialGC?):\n"
+                    + Files.readString(log));
+        }
+        return used;
     }
 
-    private static String megabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
-    }
 }

@@ -1,6 +1,6 @@
 package dev.hypervisor.bench.containers;
 
-import dev.hypervisor.bench.images.HostProcesses;
+import dev.hypervisor.bench.HostTools;
 import dev.hypervisor.host.Executables;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ final class PodmanBaseline {
             PodmanBaseline podman = new PodmanBaseline(global, image, logs);
             List<String> pull = new ArrayList<>(global);
             pull.addAll(List.of("pull", "--quiet", "--tls-verify=false", "docker://" + image));
-            HostProcesses.run(pull, logs.resolve("pull.log"), Duration.ofSeconds(120));
+            HostTools.run(pull, logs.resolve("pull.log"), Duration.ofSeconds(120));
             return Optional.of(podman);
         } catch (IOException | RuntimeException e) {
             // The message is the command line, then the end of its log: the last line says why.
@@ -65,14 +65,14 @@ final class PodmanBaseline {
                 "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", image, "sleep", "100000"));
         Path log = logs.resolve(name + ".log");
         live.add(name);
-        return HostProcesses.run(command, log, TIMEOUT);
+        return HostTools.run(command, log, TIMEOUT);
     }
 
     /** Removes the container at once (sleep ignores SIGTERM). */
     void remove(String name) {
         List<String> command = new ArrayList<>(global);
         command.addAll(List.of("rm", "-f", "-t", "0", name));
-        HostProcesses.run(command, logs.resolve(name + "-rm.log"), TIMEOUT);
+        HostTools.run(command, logs.resolve(name + "-rm.log"), TIMEOUT);
         live.remove(name);
     }
 
@@ -81,7 +81,7 @@ final class PodmanBaseline {
         List<String> command = new ArrayList<>(global);
         command.addAll(List.of("rm", "-a", "-f", "-t", "0"));
         try {
-            HostProcesses.run(command, logs.resolve("rm-all.log"), TIMEOUT);
+            HostTools.run(command, logs.resolve("rm-all.log"), TIMEOUT);
         } catch (RuntimeException e) {
             System.err.println("warning: podman rm -a failed: " + e.getMessage());
         }

@@ -3,7 +3,7 @@ package dev.hypervisor.bench.containers;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hypervisor.bench.images.HostProcesses;
+import dev.hypervisor.bench.HostTools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +40,10 @@ final class RuncBundle {
     /** Unpacks {@code layout:tag} into {@code bundle} and writes the runc spec-style config.json. */
     static RuncBundle prepare(Path layout, String tag, Path bundle, Path stateRoot, Path logs) throws IOException {
         Files.createDirectories(logs);
-        HostProcesses.run(List.of("umoci", "unpack", "--image", layout.toAbsolutePath() + ":" + tag, bundle.toString()),
+        HostTools.run(List.of("umoci", "unpack", "--image", layout.toAbsolutePath() + ":" + tag, bundle.toString()),
                 logs.resolve("umoci-unpack.log"), TIMEOUT);
         Files.delete(bundle.resolve("config.json")); // umoci's; runc spec refuses to overwrite it
-        HostProcesses.run(List.of("runc", "spec", "--bundle", bundle.toString()), logs.resolve("runc-spec.log"), TIMEOUT);
+        HostTools.run(List.of("runc", "spec", "--bundle", bundle.toString()), logs.resolve("runc-spec.log"), TIMEOUT);
         ObjectNode config = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
         ObjectNode process = (ObjectNode) config.get("process");
         process.put("terminal", false);
@@ -62,8 +62,8 @@ final class RuncBundle {
     /** {@code runc create} then {@code runc start}: the wall time of both, fork to exit, in nanoseconds. */
     long createAndStart(String id) {
         Path log = logs.resolve(id + ".log");
-        long create = HostProcesses.run(runc("create", "--bundle", bundle.toString(), id), log, TIMEOUT);
-        long start = HostProcesses.run(runc("start", id), logs.resolve(id + "-start.log"), TIMEOUT);
+        long create = HostTools.run(runc("create", "--bundle", bundle.toString(), id), log, TIMEOUT);
+        long start = HostTools.run(runc("start", id), logs.resolve(id + "-start.log"), TIMEOUT);
         return create + start;
     }
 
@@ -106,7 +106,7 @@ final class RuncBundle {
                 throw new IllegalStateException("conmon did not create " + id + ": " + report.strip() + " "
                         + Files.readString(dir.resolve("conmon.err")).strip());
             }
-            HostProcesses.run(runc("start", id), logs.resolve(id + "-start.log"), TIMEOUT);
+            HostTools.run(runc("start", id), logs.resolve(id + "-start.log"), TIMEOUT);
             return System.nanoTime() - start;
         } catch (IOException e) {
             throw new IllegalStateException("conmon floor for " + id + ": " + e.getMessage(), e);
@@ -118,13 +118,14 @@ final class RuncBundle {
 
     /** {@code runc run -d}: returns once the container runs; its wall time in nanoseconds. */
     long runDetached(String id) {
-        return HostProcesses.run(runc("run", "-d", "--bundle", bundle.toString(), id), logs.resolve(id + ".log"), TIMEOUT);
+        return HostTools.run(runc("run", "-d", "--bundle", bundle.toString(), id), logs.resolve(id + ".log"), TIMEOUT);
     }
 
     /** How many of {@code ids} runc reports as running. */
     long running(List<String> ids) throws IOException {
         Path out = logs.resolve("list.json");
-        HostProcesses.run(runc("list", "--format", "json"), out, TIMEOUT);
+        Files.deleteIfExists(out); // the tools' output is appended to their logs
+        HostTools.run(runc("list", "--format", "json"), out, TIMEOUT);
         var list = JSON.readTree(out.toFile());
         long count = 0;
         for (var container : list) {
@@ -136,7 +137,7 @@ final class RuncBundle {
     }
 
     void delete(String id) {
-        HostProcesses.run(runc("delete", "-f", id), logs.resolve(id + "-delete.log"), TIMEOUT);
+        HostTools.run(runc("delete", "-f", id), logs.resolve(id + "-delete.log"), TIMEOUT);
     }
 
     Path stateRoot() {

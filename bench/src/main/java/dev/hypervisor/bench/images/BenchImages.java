@@ -1,13 +1,11 @@
 package dev.hypervisor.bench.images;
 
-import dev.hypervisor.images.registry.MediaTypes.Compression;
-import dev.hypervisor.images.testing.BuiltImage;
-import dev.hypervisor.images.testing.LayerTree;
-import dev.hypervisor.images.testing.OciImageBuilder;
+import dev.hypervisor.testkit.images.BuiltImage;
+import dev.hypervisor.testkit.images.Compression;
+import dev.hypervisor.testkit.images.LayerTree;
+import dev.hypervisor.testkit.images.OciImageBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -23,12 +21,10 @@ public final class BenchImages {
 
     private final Path layout;
     private final String registryHost;
-    private final Path logDir;
 
-    public BenchImages(Path layout, String registryHost, Path logDir) {
+    public BenchImages(Path layout, String registryHost) {
         this.layout = layout;
         this.registryHost = registryHost;
-        this.logDir = logDir;
     }
 
     /** busybox: the image of the baselines and warm-ups. */
@@ -73,20 +69,16 @@ public final class BenchImages {
 
     /** One gzip layer holding one file of {@code mib} MiB of random bytes. */
     Pushed singleLayer(int mib) throws IOException {
-        LayerTree tree = LayerTree.create().dir("data")
-                .add(SyntheticContent.file("data/big.bin", (long) mib << 20, SyntheticContent.random(21, (long) mib << 20)));
+        LayerTree tree = LayerTree.create().dir("data").randomFile("data/big.bin", (long) mib << 20, 21);
         return push(OciImageBuilder.image().layer(tree, Compression.GZIP).cmd("sh").writeTo(layout, "layer"),
                 "bench/layer:v1");
     }
 
+    /** Pushes it with skopeo, keeping its digests. */
     private Pushed push(BuiltImage image, String repository) {
         String reference = registryHost + "/" + repository;
-        List<String> command = List.of("skopeo", "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false",
-                "--preserve-digests", "oci:" + layout.toAbsolutePath() + ":" + image.tag(), "docker://" + reference);
-        long bytes = image.layers().stream().mapToLong(l -> l.descriptor().size()).sum();
-        HostProcesses.run(command, logDir.resolve("push-" + image.tag() + ".log"),
-                Duration.ofSeconds(120 + bytes / (10L << 20)));
-        return new Pushed(reference, bytes + image.config().size() + image.manifest().size(), image.layers().size());
+        image.push(reference);
+        return new Pushed(reference, image.compressedBytes(), image.layers().size());
     }
 
     private static LayerTree smallFiles(int count, long seed) {
@@ -98,8 +90,7 @@ public final class BenchImages {
                 tree.dir(dir);
             }
             int size = 1024 + sizes.nextInt(7 * 1024 + 1);
-            tree.add(SyntheticContent.file(dir + String.format(Locale.ROOT, "/f%05d.txt", i), size,
-                    SyntheticContent.text(seed * 1_000_003 + i, size)));
+            tree.textFile(dir + String.format(Locale.ROOT, "/f%05d.txt", i), size, seed * 1_000_003 + i);
         }
         return tree;
     }
@@ -108,7 +99,7 @@ public final class BenchImages {
         LayerTree tree = LayerTree.create().dir("srv").dir("srv/blobs");
         for (int i = 0; i < count; i++) {
             long size = total / count;
-            tree.add(SyntheticContent.file("srv/blobs/blob-" + i + ".bin", size, SyntheticContent.random(seed * 100 + i, size)));
+            tree.randomFile("srv/blobs/blob-" + i + ".bin", size, seed * 100 + i);
         }
         return tree;
     }
@@ -123,8 +114,12 @@ public final class BenchImages {
             }
             int size = 8 * 1024 + sizes.nextInt(56 * 1024 + 1);
             long fileSeed = seed * 1_000_003 + i;
-            tree.add(SyntheticContent.file(dir + String.format(Locale.ROOT, "/m%04d.dat", i), size,
-                    i % 2 == 0 ? SyntheticContent.random(fileSeed, size) : SyntheticContent.text(fileSeed, size)));
+            String path = dir + String.format(Locale.ROOT, "/m%04d.dat", i);
+            if (i % 2 == 0) {
+                tree.randomFile(path, size, fileSeed);
+            } else {
+                tree.textFile(path, size, fileSeed);
+            }
         }
         return tree;
     }
@@ -132,8 +127,8 @@ public final class BenchImages {
     private static LayerTree plainLayer(long randomBytes, long seed) {
         LayerTree tree = LayerTree.create().dir("etc").dir("etc/bench").dir("srv").dir("srv/plain");
         for (int i = 0; i < 10; i++) {
-            tree.add(SyntheticContent.file("etc/bench/conf-" + i + ".conf", 4096, SyntheticContent.text(seed * 100 + i, 4096)));
+            tree.textFile("etc/bench/conf-" + i + ".conf", 4096, seed * 100 + i);
         }
-        return tree.add(SyntheticContent.file("srv/plain/data.bin", randomBytes, SyntheticContent.random(seed, randomBytes)));
+        return tree.randomFile("srv/plain/data.bin", randomBytes, seed);
     }
 }

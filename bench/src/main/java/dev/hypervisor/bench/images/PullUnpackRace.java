@@ -1,8 +1,10 @@
 package dev.hypervisor.bench.images;
 
+import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.HostTools;
 import dev.hypervisor.bench.Report;
-import dev.hypervisor.bench.WorkDir;
 import dev.hypervisor.core.image.PullListener.Phase;
+import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.store.sqlite.SqliteStore;
@@ -16,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
  * Figure 1: the same image pulled and unpacked by our image store (in this JVM, a fresh store
@@ -28,26 +29,27 @@ final class PullUnpackRace {
     /** One side's wall time, and how long its first step (download, or skopeo copy) took. */
     record Timing(long totalNanos, long fetchNanos) {}
 
+    private final BenchRun run;
     private final String reference;
     private final Path work;
     private final Duration timeout;
-    private final Consumer<String> progress;
     // What the first measured round of each side left on disk.
     private TreeTally oursUnpacked;
     private TreeTally oursTotal;
     private TreeTally baselineUnpacked;
     private TreeTally baselineTotal;
 
-    PullUnpackRace(String reference, Path work, Duration timeout, Consumer<String> progress) {
+    PullUnpackRace(BenchRun run, String reference, Path work, Duration timeout) {
+        this.run = run;
         this.reference = reference;
         this.work = work;
         this.timeout = timeout;
-        this.progress = progress;
     }
 
-    /** One unmeasured warm-up round, then {@code rounds} measured ones; adds the row and notes to {@code table}. */
-    void run(int rounds, BenchImages.Pushed image, Report table) throws IOException {
-        progress.accept("figure 1: warm-up round");
+    /** One unmeasured warm-up round, then {@code rounds} measured ones; adds the row and notes to the report. */
+    void measure(int rounds, BenchImages.Pushed image) throws IOException {
+        Report table = run.report();
+        run.progress("figure 1: warm-up round");
         side(true, 0, false);
         side(false, 0, false);
         long[] ours = new long[rounds];
@@ -65,8 +67,8 @@ final class PullUnpackRace {
             oursFetch[r] = o.fetchNanos();
             base[r] = b.totalNanos();
             baseFetch[r] = b.fetchNanos();
-            progress.accept(String.format(Locale.ROOT, "figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
-                    r + 1, rounds, o.totalNanos() / 1e9, b.totalNanos() / 1e9));
+            run.progress("figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
+                    r + 1, rounds, o.totalNanos() / 1e9, b.totalNanos() / 1e9);
         }
         long oursMedian = median(ours);
         long baseMedian = median(base);
@@ -85,12 +87,12 @@ final class PullUnpackRace {
         Path dir = work.resolve((ours ? "ours-" : "baseline-") + round);
         Files.createDirectories(dir);
         // Earlier rounds' writes and deletes are flushed first, so that neither side pays for the other's.
-        HostProcesses.run(List.of("sync"), work.resolve("sync.log"), Duration.ofSeconds(120));
+        HostTools.run(List.of("sync"), work.resolve("sync.log"), Duration.ofSeconds(120));
         Timing timing = ours ? ours(dir) : baseline(dir);
         if (tally) {
             tally(dir);
         }
-        WorkDir.delete(dir);
+        FileTrees.delete(dir);
         return timing;
     }
 
@@ -112,9 +114,9 @@ final class PullUnpackRace {
 
     private Timing baseline(Path dir) {
         Path layout = dir.resolve("oci");
-        long copy = HostProcesses.run(List.of("skopeo", "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false",
+        long copy = HostTools.run(List.of("skopeo", "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false",
                 "docker://" + reference, "oci:" + layout + ":v1"), dir.resolve("skopeo.log"), timeout);
-        long unpack = HostProcesses.run(List.of("umoci", "unpack", "--image", layout + ":v1", dir.resolve("bundle").toString()),
+        long unpack = HostTools.run(List.of("umoci", "unpack", "--image", layout + ":v1", dir.resolve("bundle").toString()),
                 dir.resolve("umoci.log"), timeout);
         return new Timing(copy + unpack, copy);
     }
@@ -127,9 +129,9 @@ final class PullUnpackRace {
         boolean ours = dir.getFileName().toString().startsWith("ours");
         TreeTally all = TreeTally.of(dir);
         TreeTally unpacked = ours ? layerDiffs(dir.resolve("images/snapshots/layers")) : TreeTally.of(dir.resolve("bundle/rootfs"));
-        progress.accept(String.format(Locale.ROOT, "figure 1: %s left %s on disk, %d regular files unpacked (%s)",
+        run.progress("figure 1: %s left %s on disk, %d regular files unpacked (%s)",
                 ours ? "ours" : "baseline", Report.mebibytes(all.bytes()), unpacked.files(),
-                Report.mebibytes(unpacked.bytes())));
+                Report.mebibytes(unpacked.bytes()));
         if (ours) {
             oursUnpacked = unpacked;
             oursTotal = all;

@@ -1,14 +1,14 @@
 package dev.hypervisor.bench.microvms;
 
+import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Report;
-import dev.hypervisor.qemu.testing.GuestKernel;
+import dev.hypervisor.testkit.guest.GuestKernel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The kernels the benchmark boots, by the name an option gives: {@code debian} is Debian's
@@ -25,11 +25,11 @@ final class BenchKernels {
     static final Path SCRIPT = Path.of("scripts/microvm-kernel.sh");
     private static final long BUILD_TIMEOUT_MINUTES = 60;
 
-    private final Consumer<String> progress;
+    private final BenchRun run;
     private Path small;
 
-    BenchKernels(Consumer<String> progress) {
-        this.progress = progress;
+    BenchKernels(BenchRun run) {
+        this.run = run;
     }
 
     Path resolve(String name) throws IOException, InterruptedException {
@@ -55,7 +55,7 @@ final class BenchKernels {
         if (!Files.isRegularFile(SCRIPT)) {
             throw new IllegalStateException(SCRIPT + " is missing: run the benchmark from the repository root");
         }
-        progress.accept("small kernel: " + SCRIPT + " (builds it when missing: about 4 minutes on 2 cores)");
+        run.progress("small kernel: %s (builds it when missing: about 4 minutes on 2 cores)", SCRIPT);
         long start = System.nanoTime();
         Process script = new ProcessBuilder(List.of("bash", SCRIPT.toString()))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -72,8 +72,8 @@ final class BenchKernels {
         if (!Files.isRegularFile(kernel)) {
             throw new IllegalStateException(SCRIPT + " printed " + kernel + ", which is no file");
         }
-        progress.accept("small kernel: " + kernel + " (" + Files.size(kernel) / 1024 + " KiB), ready after "
-                + Report.seconds(System.nanoTime() - start));
+        run.progress("small kernel: %s (%d KiB), ready after %s", kernel, Files.size(kernel) / 1024,
+                Report.seconds(System.nanoTime() - start));
         small = kernel;
         return kernel;
     }

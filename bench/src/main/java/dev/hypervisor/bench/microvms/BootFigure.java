@@ -1,16 +1,15 @@
 package dev.hypervisor.bench.microvms;
 
+import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.DirectQemu;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
-import dev.hypervisor.bench.WorkDir;
+import dev.hypervisor.host.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Figure 1: boot to the workload's first line. Ours is timed from before CreateInstance is sent
@@ -25,29 +24,29 @@ final class BootFigure {
     private static final double MAX_RATIO = 1.1;
     private static final long SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final ApiMicroVms api;
+    private final BenchRun run;
+    private final MicroVms api;
     private final String image;
     private final Path work;
     private final Path logs;
-    private final Consumer<String> progress;
     private final long timeoutNanos;
+    private final Percentiles toRunning = new Percentiles();
     private DirectQemu direct;
     private int boots;
     private int hangs;
     private int oursBoots;
     private int oursHangs;
-    private final Percentiles toRunning = new Percentiles();
 
-    BootFigure(ApiMicroVms api, String image, Path work, Path logs, int timeoutSeconds, Consumer<String> progress) {
+    BootFigure(BenchRun run, MicroVms api, String image, int timeoutSeconds) throws IOException {
+        this.run = run;
         this.api = api;
         this.image = image;
-        this.work = work;
-        this.logs = logs;
+        this.work = run.dir("direct");
+        this.logs = run.dir("logs");
         this.timeoutNanos = TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        this.progress = progress;
     }
 
-    void run(int samples, int totalBoots, Report report) throws Exception {
+    void measure(int samples, int totalBoots) throws Exception {
         ours(true); // warm-up; it also lends its command line and disks to the baseline
         direct(); // warm-up
         Percentiles ours = new Percentiles();
@@ -68,8 +67,7 @@ final class BootFigure {
             if (b > 0) {
                 baseline.add(b);
             }
-            progress.accept(String.format(Locale.ROOT, "figure 1: sample %d/%d: ours %s, direct %s", i + 1, samples,
-                    show(a), show(b)));
+            run.progress("figure 1: sample %d/%d: ours %s, direct %s", i + 1, samples, show(a), show(b));
         }
         Percentiles more = new Percentiles();
         while (boots < totalBoots) {
@@ -78,27 +76,25 @@ final class BootFigure {
                 more.add(a);
             }
             if (boots % 10 == 0) {
-                progress.accept(String.format(Locale.ROOT, "figure 1: %d/%d boots, %d hang(s)", boots, totalBoots, hangs));
+                run.progress("figure 1: %d/%d boots, %d hang(s)", boots, totalBoots, hangs);
             }
         }
-        if (ours.count() == 0 || baseline.count() == 0) {
-            throw new IllegalStateException("figure 1: no boot reached its first line (see " + logs + "/hang-*.log)");
-        }
-        long limit = (long) (MAX_RATIO * baseline.p50()) + SLACK_NANOS;
-        report.add(new Report.Row("1 boot to the workload's first line, p50 of " + ours.count()
-                + " (CreateInstance -> serial console)", Report.millis(ours.p50()), Report.millis(baseline.p50()),
-                (double) ours.p50() / baseline.p50(), "<= 1.10x + 100 ms", ours.p50() <= limit));
+        Report report = run.report();
+        String figure = "1 boot to the workload's first line, p50 of " + ours.count() + " (CreateInstance -> serial console)";
+        long p50 = Report.percentile(figure, "ours, every boot hung: see " + logs + "/hang-*.log", ours, 50);
+        long limit = (long) (MAX_RATIO * Report.percentile(figure, "baseline, every boot hung", baseline, 50))
+                + SLACK_NANOS;
+        report.latency(figure, p50, baseline.p50(), "<= 1.10x + 100 ms", p50 <= limit);
         report.add(new Report.Row("1 boots that hung or failed (no first line within " + timeoutNanos / 1_000_000_000L + " s)",
                 "hangs: " + hangs + "/" + boots, "0/" + boots, Double.NaN, "0", hangs == 0));
         report.note("figure 1: ours min %s, p50 %s, max %s over %d samples; direct QEMU min %s, p50 %s, max %s over %d;"
-                + " the limit was %s.", Report.millis(ours.percentile(0.0001)), Report.millis(ours.p50()),
-                Report.millis(ours.percentile(100)), ours.count(), Report.millis(baseline.percentile(0.0001)),
-                Report.millis(baseline.p50()), Report.millis(baseline.percentile(100)), baseline.count(),
-                Report.millis(limit));
+                + " the limit was %s.", Report.millis(ours.min()), Report.millis(p50), Report.millis(ours.max()),
+                ours.count(), Report.millis(baseline.min()), Report.millis(baseline.p50()), Report.millis(baseline.max()),
+                baseline.count(), Report.millis(limit));
         report.note("figure 1: %d boots in all (%d through the daemon, %d direct), %d hang(s) (%d through the daemon);"
                 + " the %d boots after the samples: p50 %s; CreateInstance -> RUNNING event (QEMU daemonized) p50 %s.",
-                boots, oursBoots, boots - oursBoots, hangs, oursHangs, more.count(), Report.millis(more.p50()),
-                Report.millis(toRunning.p50()));
+                boots, oursBoots, boots - oursBoots, hangs, oursHangs, more.count(),
+                more.count() == 0 ? "-" : Report.millis(more.p50()), Report.millis(toRunning.p50()));
         report.note("figure 1: the direct command line: %s", String.join(" ", direct.arguments()));
     }
 
@@ -107,25 +103,24 @@ final class BootFigure {
         boots++;
         oursBoots++;
         long sent = System.nanoTime();
-        String id = api.create("boot-" + boots, image, MEMORY, 0);
+        String id = api.create("boot-" + boots, image, MEMORY, 0, "");
         try {
-            long seen = ConsoleLine.await(api.consoleLog(id), ApiMicroVms.MARKER, sent + timeoutNanos,
-                    () -> !api.failure(id).isEmpty());
+            long seen = ConsoleLine.await(api.consoleLog(id), MicroVms.MARKER, sent + timeoutNanos,
+                    () -> !api.timed().failure(id).isEmpty());
             if (seen < 0) {
                 hangs++;
                 oursHangs++;
                 Files.writeString(logs.resolve("hang-" + id + ".log"), ConsoleLine.last(api.consoleLog(id), 8192));
-                progress.accept("figure 1: HANG: " + id + " printed no first line within the timeout "
-                        + api.failure(id));
+                run.progress("figure 1: HANG: %s printed no first line within the timeout %s", id, api.timed().failure(id));
                 return -1;
             }
-            toRunning.add(api.awaitRunning(id, Duration.ofSeconds(30)) - sent);
+            toRunning.add(api.timed().awaitRunning(id, Duration.ofSeconds(30)) - sent);
             if (template) {
-                direct = DirectQemu.of(api.dir(id), api.qemuPid(id), work.resolve("template"));
+                direct = DirectQemu.onFreshDisks(api.qemuPid(id), api.dir(id), work.resolve("template"));
             }
             return seen - sent;
         } finally {
-            api.deleteAll(List.of(id), Duration.ofSeconds(60));
+            api.delete(id, Duration.ofSeconds(60));
         }
     }
 
@@ -133,26 +128,20 @@ final class BootFigure {
     private long direct() throws Exception {
         boots++;
         Path dir = work.resolve("direct-" + boots);
-        DirectQemu.Boot boot = direct.boot(dir, ApiMicroVms.MARKER, timeoutNanos);
+        DirectQemu.Started qemu = direct.start(dir, dir.resolve("qemu.out"));
         try {
-            if (boot.nanos() < 0) {
+            long seen = ConsoleLine.await(dir.resolve("console.log"), MicroVms.MARKER, qemu.forkedAt() + timeoutNanos);
+            if (seen < 0) {
                 hangs++;
                 Files.writeString(logs.resolve("hang-direct-" + boots + ".log"),
                         ConsoleLine.last(dir.resolve("console.log"), 8192));
-                progress.accept("figure 1: HANG: direct boot " + boots + " printed no first line within the timeout");
+                run.progress("figure 1: HANG: direct boot %d printed no first line within the timeout", boots);
+                return -1;
             }
-            return boot.nanos();
+            return seen - qemu.forkedAt();
         } finally {
-            DirectQemu.kill(boot.pid());
-            deleteQuietly(dir);
-        }
-    }
-
-    static void deleteQuietly(Path dir) {
-        try {
-            WorkDir.delete(dir);
-        } catch (IOException e) {
-            System.err.println("warning: cannot delete " + dir + ": " + e.getMessage());
+            DirectQemu.kill(qemu.pid());
+            FileTrees.delete(dir);
         }
     }
 

@@ -1,15 +1,15 @@
 package dev.hypervisor.bench.microvms;
 
-import dev.hypervisor.bench.DaemonUnderTest;
+import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.DirectQemu;
 import dev.hypervisor.bench.Report;
-import dev.hypervisor.bench.containers.ProcessMemory;
+import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.ProcessMemory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Figure 3: N microVMs of 64 MiB running at once, each running a workload that prints a line
@@ -22,40 +22,23 @@ import java.util.function.Consumer;
  * of scripts/microvm-kernel.sh). When 64 MiB microVMs do not come up (a kernel too big for them), the memory
  * is measured at {@code --fallback-mib} instead, and the rows say so.
  */
-final class DensityFigure {
+record DensityFigure(BenchRun run, DaemonProcess daemon, MicroVms api, String image, Path kernel) {
 
     private static final int SETTLE_SECONDS = 10;
     private static final double MAX_RATIO = 1.1;
     private static final long SLACK_BYTES = 2L << 20;
 
-    private final DaemonUnderTest daemon;
-    private final ApiMicroVms api;
-    private final String image;
-    private final Path kernel;
-    private final Path work;
-    private final Consumer<String> progress;
-
     /** {@code kernel}: the bzImage these microVMs boot (their spec.kernel). */
-    DensityFigure(DaemonUnderTest daemon, ApiMicroVms api, String image, Path kernel, Path work,
-            Consumer<String> progress) {
-        this.daemon = daemon;
-        this.api = api;
-        this.image = image;
-        this.kernel = kernel;
-        this.work = work;
-        this.progress = progress;
-    }
-
-    void run(int n, int mib, int fallbackMib, Report report) throws Exception {
-        if (!attempt(n, mib, true, report) && fallbackMib > 0 && fallbackMib != mib) {
-            progress.accept(String.format(Locale.ROOT, "figure 3: %d MiB microVMs did not come up; measuring memory at %d MiB",
-                    mib, fallbackMib));
-            attempt(n, fallbackMib, false, report);
+    void measure(int n, int mib, int fallbackMib) throws Exception {
+        if (!attempt(n, mib, true) && fallbackMib > 0 && fallbackMib != mib) {
+            run.progress("figure 3: %d MiB microVMs did not come up; measuring memory at %d MiB", mib, fallbackMib);
+            attempt(n, fallbackMib, false);
         }
     }
 
     /** Runs n microVMs of {@code mib}; adds the rows; returns whether all came up. */
-    private boolean attempt(int n, int mib, boolean required, Report report) throws Exception {
+    private boolean attempt(int n, int mib, boolean required) throws Exception {
+        Report report = run.report();
         long memory = (long) mib << 20;
         String size = mib + " MiB";
         long daemonRssBefore = daemon.rssBytes();
@@ -70,20 +53,19 @@ final class DensityFigure {
             int lines = 0;
             StringBuilder missing = new StringBuilder();
             for (String id : ids) {
-                long seen = ConsoleLine.await(api.consoleLog(id), ApiMicroVms.MARKER, deadline,
-                        () -> !api.failure(id).isEmpty());
+                long seen = ConsoleLine.await(api.consoleLog(id), MicroVms.MARKER, deadline,
+                        () -> !api.timed().failure(id).isEmpty());
                 if (seen > 0) {
-                    api.awaitRunning(id, Duration.ofSeconds(30)); // RUNNING is reported once QEMU runs: before the line
+                    api.timed().awaitRunning(id, Duration.ofSeconds(30)); // RUNNING is reported once QEMU runs: before the line
                     lines++;
                 } else if (missing.length() < 600) {
-                    String why = api.failure(id);
+                    String why = api.timed().failure(id);
                     missing.append(' ').append(id).append(" (").append(why.isEmpty() ? "no first line in time" : why)
                             .append(')');
                 }
             }
             long allUp = System.nanoTime() - start;
-            progress.accept(String.format(Locale.ROOT, "figure 3: %d/%d microVMs of %s printed their first line, in %s",
-                    lines, n, size, Report.seconds(allUp)));
+            run.progress("figure 3: %d/%d microVMs of %s printed their first line, in %s", lines, n, size, Report.seconds(allUp));
             if (required || lines < n) {
                 report.add(new Report.Row("3 microVMs of " + size + " running at once (RUNNING and first line)",
                         lines + "/" + n, n + "/" + n, Double.NaN, "all " + n, lines == n));
@@ -94,13 +76,14 @@ final class DensityFigure {
             }
             Thread.sleep(TimeUnit.SECONDS.toMillis(SETTLE_SECONDS));
 
-            progress.accept("figure 3: one QEMU started directly with the same command line, beside them");
-            DirectQemu direct = DirectQemu.of(api.dir(ids.get(0)), api.qemuPid(ids.get(0)),
-                    work.resolve("density-template-" + mib));
-            DirectQemu.Boot boot = direct.boot(work.resolve("density-direct-" + mib), ApiMicroVms.MARKER,
-                    TimeUnit.SECONDS.toNanos(120));
-            directPid = boot.pid();
-            if (boot.nanos() < 0) {
+            run.progress("figure 3: one QEMU started directly with the same command line, beside them");
+            DirectQemu direct = DirectQemu.onFreshDisks(api.qemuPid(ids.get(0)), api.dir(ids.get(0)),
+                    run.work().resolve("density-template-" + mib));
+            Path dir = run.work().resolve("density-direct-" + mib);
+            DirectQemu.Started qemu = direct.start(dir, dir.resolve("qemu.out"));
+            directPid = qemu.pid();
+            if (ConsoleLine.await(dir.resolve("console.log"), MicroVms.MARKER,
+                    qemu.forkedAt() + TimeUnit.SECONDS.toNanos(120)) < 0) {
                 throw new IllegalStateException("figure 3: the direct QEMU printed no first line within 120 s");
             }
             Thread.sleep(TimeUnit.SECONDS.toMillis(SETTLE_SECONDS));
@@ -124,7 +107,7 @@ final class DensityFigure {
             long daemonRssAfter = daemon.rssBytes();
             String of = required ? "" : " (at " + size + ", see notes)";
             report.add(new Report.Row("3 host memory per microVM beyond memory_bytes: QEMU PSS - " + size + ", mean of "
-                    + n + of, signed(beyond), signed(directBeyond),
+                    + n + of, Report.signedMebibytes(beyond), Report.signedMebibytes(directBeyond),
                     directBeyond == 0 ? Double.NaN : (double) beyond / directBeyond, "<= 1.10x + 2 MiB",
                     beyond <= MAX_RATIO * Math.max(0, directBeyond) + SLACK_BYTES));
             report.add(new Report.Row("3 QEMU PSS / RSS per microVM, mean of " + n + of,
@@ -140,12 +123,8 @@ final class DensityFigure {
             if (directPid > 0) {
                 DirectQemu.kill(directPid);
             }
-            progress.accept("figure 3: deleting " + ids.size() + " microVMs");
-            api.deleteAll(ids, Duration.ofSeconds(60L + 10L * ids.size()));
+            run.progress("figure 3: deleting %d microVMs", ids.size());
+            api.timed().deleteAll(ids, Duration.ofSeconds(60L + 10L * ids.size()));
         }
-    }
-
-    private static String signed(long bytes) {
-        return String.format(Locale.ROOT, "%+.1f MiB", bytes / (1024.0 * 1024));
     }
 }

@@ -1,7 +1,9 @@
 package dev.hypervisor.bench.microvms;
 
+import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.HostTools;
+import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
-import dev.hypervisor.bench.images.HostProcesses;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -14,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -29,7 +30,7 @@ import java.util.stream.Stream;
  * must not matter. Each microVM is deleted before the next
  * step; mkfs goes first in odd rounds, last in even ones.
  */
-final class RootfsFigure {
+record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path tree) {
 
     private static final long MEMORY = 128L << 20;
     private static final long BASE_SIZE = 256L << 20;
@@ -38,25 +39,8 @@ final class RootfsFigure {
     private static final double MAX_CACHED_RATIO = 1.1;
     private static final long CACHED_SLACK_NANOS = 100_000_000;
 
-    private final ApiMicroVms api;
-    private final String image;
-    private final String small;
-    private final Path tree;
-    private final Path work;
-    private final Path logs;
-    private final Consumer<String> progress;
-
-    RootfsFigure(ApiMicroVms api, String image, String small, Path tree, Path work, Path logs, Consumer<String> progress) {
-        this.api = api;
-        this.image = image;
-        this.small = small;
-        this.tree = tree;
-        this.work = work;
-        this.logs = logs;
-        this.progress = progress;
-    }
-
-    void run(int rounds, Report report) throws Exception {
+    void measure(int rounds) throws Exception {
+        Report report = run.report();
         long[] cold = new long[rounds];
         long[] cached = new long[rounds];
         long[] mkfs = new long[rounds];
@@ -74,14 +58,14 @@ final class RootfsFigure {
                 smallCached[r] = create(small, "rootfs-small-" + r, BASE_SIZE);
                 mkfs[r] = mkfs(size, r);
             }
-            progress.accept(String.format(Locale.ROOT, "figure 2: round %d/%d: first %s, cached %s, mkfs.ext4 -d %s,"
-                    + " busybox cached %s", r + 1, rounds, Report.millis(cold[r]), Report.millis(cached[r]),
-                    Report.millis(mkfs[r]), Report.millis(smallCached[r])));
+            run.progress("figure 2: round %d/%d: first %s, cached %s, mkfs.ext4 -d %s, busybox cached %s", r + 1, rounds,
+                    Report.millis(cold[r]), Report.millis(cached[r]), Report.millis(mkfs[r]),
+                    Report.millis(smallCached[r]));
         }
-        long coldMedian = median(cold);
-        long cachedMedian = median(cached);
-        long mkfsMedian = median(mkfs);
-        long smallMedian = median(smallCached);
+        long coldMedian = Percentiles.of(cold).p50();
+        long cachedMedian = Percentiles.of(cached).p50();
+        long mkfsMedian = Percentiles.of(mkfs).p50();
+        long smallMedian = Percentiles.of(smallCached).p50();
         long cachedLimit = (long) (MAX_CACHED_RATIO * smallMedian) + CACHED_SLACK_NANOS;
         long build = Math.max(0, coldMedian - cachedMedian);
         long treeBytes = treeBytes(tree);
@@ -101,25 +85,24 @@ final class RootfsFigure {
     /** CreateInstance to RUNNING; the microVM is deleted before the next step, so its boot loads no other step. */
     private long create(String reference, String name, long size) {
         long sent = System.nanoTime();
-        String id = api.create(name, reference, MEMORY, size);
+        String id = api.create(name, reference, MEMORY, size, "");
         try {
-            return api.awaitRunning(id, RUNNING) - sent;
+            return api.timed().awaitRunning(id, RUNNING) - sent;
         } finally {
-            api.deleteAll(List.of(id), Duration.ofSeconds(120));
+            api.delete(id, Duration.ofSeconds(120));
         }
     }
 
     /** mkfs.ext4 with the driver's options (RootfsImages) into a fresh sparse file; fork to exit. */
     private long mkfs(long size, int round) throws IOException {
-        Path file = work.resolve("mkfs-" + round + ".ext4");
+        Path file = run.work().resolve("mkfs-" + round + ".ext4");
         Files.deleteIfExists(file);
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(size / 4096 * 4096);
         }
-        long start = System.nanoTime();
-        HostProcesses.run(List.of("mkfs.ext4", "-q", "-F", "-t", "ext4", "-L", "rootfs", "-m", "0", "-E", "root_owner=0:0",
-                "-d", tree.toString(), file.toString()), logs.resolve("mkfs-" + round + ".log"), Duration.ofSeconds(300));
-        long nanos = System.nanoTime() - start;
+        long nanos = HostTools.run(List.of("mkfs.ext4", "-q", "-F", "-t", "ext4", "-L", "rootfs", "-m", "0", "-E",
+                "root_owner=0:0", "-d", tree.toString(), file.toString()), run.dir("logs").resolve("mkfs-" + round + ".log"),
+                Duration.ofSeconds(300));
         Files.delete(file);
         return nanos;
     }
@@ -137,12 +120,6 @@ final class RootfsFigure {
             }
         }
         return total;
-    }
-
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[(sorted.length - 1) / 2];
     }
 
     private static String list(long[] values) {

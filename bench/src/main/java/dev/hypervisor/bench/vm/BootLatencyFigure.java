@@ -1,13 +1,11 @@
 package dev.hypervisor.bench.vm;
 
+import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * Figure 1: from before CreateInstance is sent until the guest's first console line arrives
@@ -15,26 +13,13 @@ import java.util.function.Consumer;
  * arrives on QEMU's console socket. The sides alternate sample by sample, the first side
  * rotating; removal (ours) and SIGKILL (baseline) between samples are not timed.
  */
-final class BootLatencyFigure {
+record BootLatencyFigure(BenchRun run, VmBoots boots, String marker) {
 
-    static final long SLACK_NANOS = 200_000_000L;
-    static final double MAX_RATIO = 1.1;
+    private static final long SLACK_NANOS = 200_000_000L;
+    private static final double MAX_RATIO = 1.1;
     private static final int WARM_UP = 1;
-    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
 
-    private final ApiVms api;
-    private final DirectQemu direct;
-    private final String marker;
-    private final Consumer<String> progress;
-
-    BootLatencyFigure(ApiVms api, DirectQemu direct, String marker, Consumer<String> progress) {
-        this.api = api;
-        this.direct = direct;
-        this.marker = marker;
-        this.progress = progress;
-    }
-
-    void run(int samples, Report report) throws Exception {
+    void measure(int samples) throws Exception {
         Percentiles ours = new Percentiles(samples);
         Percentiles raw = new Percentiles(samples);
         Percentiles oursReady = new Percentiles(samples);
@@ -44,55 +29,46 @@ final class BootLatencyFigure {
         Map<String, Integer> oursLines = new TreeMap<>();
         Map<String, Integer> rawLines = new TreeMap<>();
         for (int i = 0; i < WARM_UP + samples; i++) {
-            boolean measured = i >= WARM_UP;
             for (int k = 0; k < 2; k++) {
-                if ((i + k) % 2 == 0) {
-                    ApiVms.Boot boot = api.createAndBoot("boot-" + i, BOOT_TIMEOUT);
-                    api.deleteAll(List.of(boot.id()), BOOT_TIMEOUT);
-                    if (measured) {
-                        oursLines.merge(boot.line(), 1, Integer::sum);
-                        ours.add(boot.firstLine() - boot.sent());
-                        oursReady.add(boot.ready() - boot.sent());
+                boolean direct = (i + k) % 2 == 1;
+                VmBoots.Boot boot = direct ? boots.direct() : boots.ours("boot-" + i, Duration.ofSeconds(120));
+                if (direct) {
+                    boots.killDirect();
+                } else {
+                    boots.delete(boot);
+                }
+                if (i >= WARM_UP) {
+                    (direct ? rawLines : oursLines).merge(boot.line(), 1, Integer::sum);
+                    (direct ? raw : ours).add(boot.firstLine() - boot.sent());
+                    (direct ? rawReady : oursReady).add(boot.ready() - boot.sent());
+                    if (!direct) {
                         acknowledged.add(boot.acknowledged() - boot.sent());
                         toRunning.add(boot.running() - boot.sent());
                     }
-                } else {
-                    long[] times = direct.boot(marker, BOOT_TIMEOUT);
-                    direct.kill();
-                    if (measured) {
-                        rawLines.merge(direct.firstLine(), 1, Integer::sum);
-                        raw.add(times[1] - times[0]);
-                        rawReady.add(times[2] - times[0]);
-                    }
                 }
             }
-            if (measured) {
-                progress.accept(String.format(Locale.ROOT, "figure 1: %d of %d samples; p50 so far: ours %s, QEMU %s",
-                        i - WARM_UP + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50())));
+            if (i >= WARM_UP) {
+                run.progress("figure 1: %d of %d samples; p50 so far: ours %s, QEMU %s", i - WARM_UP + 1, samples,
+                        Report.millis(ours.p50()), Report.millis(raw.p50()));
             }
         }
-        add(report, "1 CreateInstance->first console line p50 vs QEMU started directly", ours.p50(), raw.p50());
-        add(report, "1 CreateInstance->" + marker + " (init's line) p50 vs QEMU started directly", oursReady.p50(),
-                rawReady.p50());
-        report.note("figure 1: %d samples per side after %d warm-up; first lines (times seen) ours %s, baseline %s."
+        add("1 CreateInstance->first console line p50 vs QEMU started directly", ours, raw);
+        add("1 CreateInstance->" + marker + " (init's line) p50 vs QEMU started directly", oursReady, rawReady);
+        run.report().note("figure 1: %d samples per side after %d warm-up; first lines (times seen) ours %s, baseline %s."
                 + " The kernel's line only shows in some boots, so the first line's time is bimodal; the %s row is"
                 + " the steady one.", samples, WARM_UP, oursLines, rawLines, marker);
-        report.note("figure 1: ours, p50 as the client saw it: CreateInstance acknowledged %s, RUNNING event %s"
+        run.report().note("figure 1: ours, p50 as the client saw it: CreateInstance acknowledged %s, RUNNING event %s"
                 + " (image, overlays, seed, TAP, cgroup, QEMU daemonized), first line %s, %s %s; baseline first line %s,"
                 + " %s %s.", Report.millis(acknowledged.p50()), Report.millis(toRunning.p50()), Report.millis(ours.p50()),
                 marker, Report.millis(oursReady.p50()), Report.millis(raw.p50()), marker, Report.millis(rawReady.p50()));
-        report.note("figure 1: per side min / p50 / max, first line: ours %s, QEMU %s; %s: ours %s, QEMU %s.",
-                spread(ours), spread(raw), marker, spread(oursReady), spread(rawReady));
+        run.report().note("figure 1: per side min / p50 / max, first line: ours %s, QEMU %s; %s: ours %s, QEMU %s.",
+                ours.spread(), raw.spread(), marker, oursReady.spread(), rawReady.spread());
     }
 
-    private static void add(Report report, String figure, long ours, long baseline) {
+    private void add(String figure, Percentiles oursSamples, Percentiles baselineSamples) {
+        long ours = Report.percentile(figure, "ours", oursSamples, 50);
+        long baseline = Report.percentile(figure, "baseline", baselineSamples, 50);
         long target = (long) (MAX_RATIO * baseline) + SLACK_NANOS;
-        report.add(new Report.Row(figure, Report.millis(ours), Report.millis(baseline), (double) ours / baseline,
-                "<= 1.10x + 200 ms (" + Report.millis(target) + ")", ours <= target));
-    }
-
-    private static String spread(Percentiles p) {
-        return String.format(Locale.ROOT, "%.0f / %.0f / %.0f ms", p.percentile(0.001) / 1e6, p.p50() / 1e6,
-                p.percentile(100) / 1e6);
+        run.report().latency(figure, ours, baseline, "<= 1.10x + 200 ms (" + Report.millis(target) + ")", ours <= target);
     }
 }

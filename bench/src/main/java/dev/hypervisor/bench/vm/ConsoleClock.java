@@ -1,6 +1,12 @@
 package dev.hypervisor.bench.vm;
 
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +28,28 @@ final class ConsoleClock {
 
     ConsoleClock(String marker) {
         this.marker = marker;
+    }
+
+    /** Feeds {@code clock} from QEMU's serial console socket, on a thread of its own until the caller closes the channel. */
+    static SocketChannel follow(Path socket, ConsoleClock clock) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.connect(UnixDomainSocketAddress.of(socket));
+        Thread reader = new Thread(() -> {
+            ByteBuffer buffer = ByteBuffer.allocate(8192);
+            try {
+                while (channel.read(buffer.clear()) >= 0) {
+                    byte[] data = new byte[buffer.flip().remaining()];
+                    buffer.get(data);
+                    clock.onData(data);
+                }
+            } catch (IOException e) {
+                // closed after the boot
+            }
+            clock.fail("the console closed");
+        }, "direct-qemu-console");
+        reader.setDaemon(true);
+        reader.start();
+        return channel;
     }
 
     synchronized void onData(byte[] data) {

@@ -3,10 +3,10 @@ package dev.hypervisor.images.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hypervisor.images.testing.BuiltImage;
-import dev.hypervisor.images.testing.BuiltLayer;
 import dev.hypervisor.images.testing.RegistryProxy;
-import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.testkit.images.BuiltImage;
+import dev.hypervisor.testkit.images.BuiltLayer;
+import dev.hypervisor.testkit.images.RegistryServer;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +66,7 @@ class BlobTransferTest {
         Path file = work.resolve("big");
         AtomicLong progress = new AtomicLong();
 
-        client.fetchBlob(ref, big.descriptor(), file, progress::addAndGet);
+        client.fetchBlob(ref, TestImages.descriptor(big.descriptor()), file, progress::addAndGet);
 
         assertThat(file).hasSameBinaryContentAs(big.blob());
         assertThat(progress.get()).isEqualTo(big.descriptor().size());
@@ -82,7 +82,7 @@ class BlobTransferTest {
         proxy.redirectBlobs(true).cutAfter(big.descriptor().digest(), 250_000);
         Path file = work.resolve("big");
 
-        client.fetchBlob(ref, big.descriptor(), file, n -> { });
+        client.fetchBlob(ref, TestImages.descriptor(big.descriptor()), file, n -> { });
 
         assertThat(file).hasSameBinaryContentAs(big.blob());
         List<RegistryProxy.SeenRequest> storage = proxy.requests(r -> r.path().startsWith("/storage/"));
@@ -100,7 +100,7 @@ class BlobTransferTest {
         proxy.stallAfter(big.descriptor().digest(), 200_000);
         Path file = work.resolve("big");
 
-        impatient.fetchBlob(ref, big.descriptor(), file, n -> { });
+        impatient.fetchBlob(ref, TestImages.descriptor(big.descriptor()), file, n -> { });
 
         assertThat(file).hasSameBinaryContentAs(big.blob());
         assertThat(proxy.rangeHeaders(big.descriptor().digest())).last().asString().startsWith("bytes=").isNotEqualTo("bytes=0-");
@@ -115,7 +115,7 @@ class BlobTransferTest {
         AtomicLong first = new AtomicLong(-1);
         AtomicLong progress = new AtomicLong();
 
-        client.fetchBlob(ref, big.descriptor(), file, n -> {
+        client.fetchBlob(ref, TestImages.descriptor(big.descriptor()), file, n -> {
             first.compareAndSet(-1, n);
             progress.addAndGet(n);
         });
@@ -133,7 +133,7 @@ class BlobTransferTest {
         Files.write(file, new byte[1000]); // not even a prefix of the blob: must be thrown away
         AtomicLong progress = new AtomicLong();
 
-        client.fetchBlob(ref, big.descriptor(), file, progress::addAndGet);
+        client.fetchBlob(ref, TestImages.descriptor(big.descriptor()), file, progress::addAndGet);
 
         assertThat(file).hasSameBinaryContentAs(big.blob());
         assertThat(progress.get()).isEqualTo(big.descriptor().size());
@@ -144,7 +144,7 @@ class BlobTransferTest {
         proxy.corrupt(big.descriptor().digest());
         Path file = work.resolve("big");
 
-        assertThatThrownBy(() -> client.fetchBlob(ref, big.descriptor(), file, n -> { }))
+        assertThatThrownBy(() -> client.fetchBlob(ref, TestImages.descriptor(big.descriptor()), file, n -> { }))
                 .isInstanceOfSatisfying(BlobVerificationException.class, e -> {
                     assertThat(e.expectedDigest()).isEqualTo(big.descriptor().digest());
                     assertThat(e.actualDigest()).startsWith("sha256:").isNotEqualTo(big.descriptor().digest());

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hypervisor.images.registry.RegistryException.Kind;
-import dev.hypervisor.images.testing.BuiltImage;
-import dev.hypervisor.images.testing.OciImageBuilder;
 import dev.hypervisor.images.testing.RegistryProxy;
-import dev.hypervisor.images.testing.RegistryServer;
+import dev.hypervisor.testkit.images.BuiltImage;
+import dev.hypervisor.testkit.images.OciImageBuilder;
+import dev.hypervisor.testkit.images.RegistryServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hypervisor.images.registry.MediaTypes.Compression;
-import dev.hypervisor.images.testing.BuiltImage;
-import dev.hypervisor.images.testing.BuiltIndex;
-import dev.hypervisor.images.testing.BuiltLayer;
-import dev.hypervisor.images.testing.LayerTree;
-import dev.hypervisor.images.testing.OciImageBuilder;
-import dev.hypervisor.images.testing.RegistryServer;
-import dev.hypervisor.images.testing.Skopeo;
+import dev.hypervisor.testkit.images.BuiltImage;
+import dev.hypervisor.testkit.images.BuiltIndex;
+import dev.hypervisor.testkit.images.BuiltLayer;
+import dev.hypervisor.testkit.images.Compression;
+import dev.hypervisor.testkit.images.LayerTree;
+import dev.hypervisor.testkit.images.OciImageBuilder;
+import dev.hypervisor.testkit.images.RegistryServer;
+import dev.hypervisor.testkit.images.Skopeo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,15 +65,15 @@ class RegistryPullTest {
         assertThat(resolved.manifestDigest()).isEqualTo(image.manifest().digest());
         assertThat(resolved.manifestMediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
         assertThat(resolved.manifestBytes()).isEqualTo(image.manifestBytes());
-        assertThat(resolved.config()).isEqualTo(image.config());
+        assertThat(resolved.config()).isEqualTo(TestImages.descriptor(image.config()));
         assertThat(resolved.configBytes()).isEqualTo(image.configBytes());
-        assertThat(resolved.layers()).isEqualTo(image.layerDescriptors());
+        assertThat(resolved.layers()).isEqualTo(TestImages.layerDescriptors(image));
         assertThat(resolved.layers()).extracting(Descriptor::mediaType)
                 .containsExactly(MediaTypes.OCI_LAYER_GZIP, MediaTypes.OCI_LAYER_ZSTD, MediaTypes.OCI_LAYER_TAR);
         for (BuiltLayer layer : image.layers()) {
             Path file = work.resolve(layer.descriptor().digest().substring(7));
             AtomicLong progress = new AtomicLong();
-            client.fetchBlob(resolved.reference(), layer.descriptor(), file, progress::addAndGet);
+            client.fetchBlob(resolved.reference(), TestImages.descriptor(layer.descriptor()), file, progress::addAndGet);
             assertThat(file).hasSameBinaryContentAs(layer.blob());
             assertThat(progress.get()).isEqualTo(layer.descriptor().size());
         }
@@ -117,7 +117,7 @@ class RegistryPullTest {
         ResolvedImage resolved = client.resolve(ImageReference.parse(registry.host() + "/demo/multi@" + digest));
 
         assertThat(resolved.manifestDigest()).isEqualTo(digest);
-        assertThat(resolved.layers()).isEqualTo(image.layerDescriptors());
+        assertThat(resolved.layers()).isEqualTo(TestImages.layerDescriptors(image));
     }
 
     @Test

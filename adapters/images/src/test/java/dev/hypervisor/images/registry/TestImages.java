@@ -1,12 +1,14 @@
 package dev.hypervisor.images.registry;
 
-import dev.hypervisor.images.registry.MediaTypes.Compression;
-import dev.hypervisor.images.testing.BuiltImage;
-import dev.hypervisor.images.testing.LayerTree;
-import dev.hypervisor.images.testing.OciImageBuilder;
+import dev.hypervisor.testkit.images.Blob;
+import dev.hypervisor.testkit.images.BuiltImage;
+import dev.hypervisor.testkit.images.Compression;
+import dev.hypervisor.testkit.images.LayerTree;
+import dev.hypervisor.testkit.images.OciImageBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Images and settings the registry tests share. */
 final class TestImages {
@@ -15,6 +17,15 @@ final class TestImages {
     static final RetryPolicy FAST = new RetryPolicy(4, Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(2));
 
     private TestImages() {}
+
+    /** What the registry client resolves for a blob the fixture wrote. */
+    static Descriptor descriptor(Blob blob) {
+        return Descriptor.of(blob.mediaType(), blob.digest(), blob.size());
+    }
+
+    static List<Descriptor> layerDescriptors(BuiltImage image) {
+        return image.layerDescriptors().stream().map(TestImages::descriptor).toList();
+    }
 
     /** Busybox (gzip), an app layer (zstd) and a layer with a 1 MiB incompressible file, links and whiteouts (uncompressed). */
     static BuiltImage multiLayer(Path layout, String tag) throws IOException {

@@ -20,7 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 
 /**
- * A loopback HTTP proxy in front of a {@link RegistryServer} for pull tests, with faults to
+ * A loopback HTTP proxy in front of a {@link dev.hypervisor.testkit.images.RegistryServer} for pull tests, with faults to
  * switch on: Bearer-token or Basic auth ({@link ProxyAuth}), a connection cut or stalled after N
  * bytes of a blob, corrupted content, a server that ignores Range, blob redirects to a
  * storage path that rejects Authorization headers, and a record of every request

@@ -1,0 +1,208 @@
+package dev.hypervisor.bench;
+
+import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.host.FileTrees;
+import dev.hypervisor.host.HostCommand;
+import dev.hypervisor.host.InstanceCgroups;
+import dev.hypervisor.network.BridgeNetwork;
+import dev.hypervisor.network.InterfaceNames;
+import dev.hypervisor.network.NetworkOptions;
+import dev.hypervisor.server.Hypervisord;
+import dev.hypervisor.testkit.DaemonProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The production hypervisord with its real drivers, as the containers, VM and microVM
+ * benchmarks run it: nothing replaced, a bridge and subnet of this run (never the default
+ * {@code hv0}), Docker Hub pointed at a closed loopback port so that nothing can make it reach
+ * past this machine. And the removal, when the run ends (also on Ctrl-C), of what it and the
+ * baselines put on the host, whether or not the daemon is still alive: every QEMU whose command
+ * line names a file under the work dir, containers left in the runc state roots, the network
+ * namespaces, TAP devices and cgroups of the instances, mounts under the work dir, and the
+ * bridge with its iptables rules. Every step is idempotent and touches only what this run made.
+ */
+public final class RealDaemon {
+
+    private final BenchRun run;
+    private final String bridge;
+    private final String subnet;
+    private final List<Path> runcRoots = new ArrayList<>();
+    private final List<Path> outside = new ArrayList<>();
+    private final Set<String> instanceIds = ConcurrentHashMap.newKeySet();
+    private final List<TimedInstances> clients = new ArrayList<>();
+
+    /** A bridge {@code hvb<random>} and a subnet {@code <prefix>.<random>.0/24}; removed at the end of {@code run}. */
+    public RealDaemon(BenchRun run, String subnetPrefix) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        this.run = run;
+        this.bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
+        this.subnet = subnetPrefix + "." + random.nextInt(256) + ".0/24";
+        run.onCleanUp(this::removeFromHost);
+    }
+
+    public String bridge() {
+        return bridge;
+    }
+
+    public String subnet() {
+        return subnet;
+    }
+
+    /** The daemon's data dir: {@code daemon/data} in the work dir. */
+    public Path data() {
+        return run.work().resolve("daemon/data");
+    }
+
+    /** A runc state root whose containers are deleted at the end. */
+    public synchronized void runcRoot(Path root) {
+        runcRoots.add(root);
+    }
+
+    /** A directory of this run outside the work dir, removed at the end with everything below it. */
+    public synchronized void outside(Path dir) {
+        outside.add(dir.toAbsolutePath().normalize());
+    }
+
+    /**
+     * Starts it with {@code args} beside its data dir, node id, bridge, subnet and registry
+     * config, its log in {@code daemon/daemon.log}; returns once it serves.
+     */
+    public DaemonProcess start(List<String> args) throws IOException {
+        Path registries = run.dir("daemon").resolve("registries.json");
+        Files.writeString(registries, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
+        List<String> all = new ArrayList<>(List.of("--data-dir", data().toString(), "--node-id", "bench-node",
+                "--bridge", bridge, "--subnet", subnet, "--registry-config", registries.toString()));
+        all.addAll(args);
+        return BenchDaemon.start("daemon", Hypervisord.class.getName(), all, run.work().resolve("daemon/daemon.log"),
+                Duration.ofSeconds(120));
+    }
+
+    /** The instances of {@code type} on {@code daemon}, as {@link TimedInstances}; whatever of them is left is removed at the end. */
+    public synchronized TimedInstances instances(DaemonProcess daemon, InstanceType type, int channels)
+            throws InterruptedException {
+        TimedInstances instances = new TimedInstances(daemon, type, channels);
+        clients.add(instances);
+        return instances;
+    }
+
+    /** Deletes through the API what {@code instances} still has: instances outlive the daemon by design. */
+    public void deleteLive(TimedInstances instances) {
+        List<String> live = instances.live();
+        instanceIds.addAll(live);
+        if (!live.isEmpty()) {
+            try {
+                instances.deleteAll(live, Duration.ofSeconds(120));
+            } catch (RuntimeException e) {
+                System.err.println("warning: deleting the remaining instances failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Whatever is left; runs once, at the end of the run. */
+    private synchronized void removeFromHost() {
+        clients.forEach(c -> instanceIds.addAll(c.live()));
+        killQemusUnder(run.work());
+        for (Path root : runcRoots) {
+            if (Files.isDirectory(root)) {
+                for (String id : call("runc", "--root", root.toString(), "list", "-q").lines().map(String::strip)
+                        .filter(s -> !s.isEmpty()).toList()) {
+                    call("runc", "--root", root.toString(), "delete", "-f", id);
+                }
+            }
+        }
+        InstanceCgroups cgroups = InstanceCgroups.detect();
+        for (String id : instanceIds) {
+            InterfaceNames names = InterfaceNames.of(id);
+            if (Files.exists(names.namespacePath())) {
+                call("ip", "netns", "del", names.namespace());
+            }
+            if (Files.exists(Path.of("/sys/class/net", names.tap()))) {
+                call("ip", "link", "del", names.tap());
+            }
+            try {
+                cgroups.remove(id, 5000);
+            } catch (IOException e) {
+                System.err.println("warning: " + e.getMessage());
+            }
+        }
+        unmountUnder(run.work());
+        for (Path dir : outside) {
+            unmountUnder(dir);
+            try {
+                FileTrees.delete(dir);
+            } catch (IOException e) {
+                System.err.println("warning: cannot remove " + dir + ": " + e.getMessage());
+            }
+        }
+        try {
+            // The network adapter's own removal: the same rules, matched exactly.
+            BridgeNetwork.removeFromHost(NetworkOptions.defaults().withBridgeName(bridge).withSubnet(subnet));
+        } catch (RuntimeException e) {
+            System.err.println("warning: removing bridge " + bridge + " failed (" + e.getMessage()
+                    + "); ip link del " + bridge + " and the iptables rules commented 'hypervisord " + bridge + "' may remain");
+            call("ip", "link", "del", bridge);
+        }
+    }
+
+    /** SIGKILLs every QEMU whose command line names a file under {@code dir}: this run's, and nobody else's. */
+    static void killQemusUnder(Path dir) {
+        String needle = dir.toAbsolutePath().normalize() + "/";
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                try {
+                    String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+                    if (cmdline.split("\0", 2)[0].endsWith("qemu-system-x86_64") && cmdline.contains(needle)) {
+                        DirectQemu.kill(Long.parseLong(proc.getFileName().toString()));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone meanwhile
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("warning: cannot list /proc: " + e.getMessage());
+        }
+    }
+
+    /** Lazily unmounts every mount point below {@code dir}, deepest first (rootfs overlays a killed daemon left). */
+    private static void unmountUnder(Path dir) {
+        List<Path> points = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] fields = line.split(" ");
+                if (fields.length > 4) {
+                    Path point = Path.of(fields[4].replace("\\040", " "));
+                    if (point.startsWith(dir) && !point.equals(dir)) {
+                        points.add(point);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return;
+        }
+        points.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path point : points) {
+            call("umount", "-l", point.toString());
+        }
+    }
+
+    private static String call(String... command) {
+        try {
+            HostCommand.Result result = HostCommand.call(null, List.of(command));
+            return result.exitCode() == 0 ? result.output() : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

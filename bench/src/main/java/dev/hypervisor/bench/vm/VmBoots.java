@@ -1,0 +1,132 @@
+package dev.hypervisor.bench.vm;
+
+import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.ConsoleInput;
+import dev.hypervisor.api.v1.ConsoleOutput;
+import dev.hypervisor.api.v1.CreateInstanceRequest;
+import dev.hypervisor.api.v1.InstanceState;
+import dev.hypervisor.api.v1.StopInstanceRequest;
+import dev.hypervisor.bench.DirectQemu;
+import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.testkit.DaemonProcess;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The two ways the figures boot a VM, timed alike by a {@link ConsoleClock}. Ours: CreateInstance,
+ * the RUNNING event, then AttachConsole over gRPC (a line printed before the attach is seen
+ * only in the replay, later than printed: that error counts against ours). The baseline: the
+ * QEMU command line the driver ran for a reference VM, started directly on that VM's files while
+ * it is stopped, its console read from QEMU's socket.
+ */
+final class VmBoots {
+
+    /** One boot as the client saw it, in nanoTime; {@code id} is empty for a direct one. */
+    record Boot(String id, long pid, long sent, long acknowledged, long running, long firstLine, long ready, String line) {}
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+    private final DaemonProcess daemon;
+    private final TimedInstances vms;
+    private final CreateInstanceRequest template;
+    private final String marker;
+    private final Path vmsRoot;
+    private final Path log;
+    private DirectQemu direct;
+    private SocketChannel console;
+    private long directPid;
+
+    VmBoots(DaemonProcess daemon, TimedInstances vms, CreateInstanceRequest template, String marker, Path vmsRoot,
+            Path log) {
+        this.daemon = daemon;
+        this.vms = vms;
+        this.template = template;
+        this.marker = marker;
+        this.vmsRoot = vmsRoot;
+        this.log = log;
+    }
+
+    /** Boots a reference VM, takes the command line its QEMU runs, and stops it: the baseline runs that on its files. */
+    List<String> takeReference() throws IOException {
+        Boot reference = ours("reference", Duration.ofSeconds(300));
+        direct = DirectQemu.inPlace(reference.pid(), vmsRoot.resolve(reference.id()));
+        vms.api().blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(reference.id()).setForce(true)
+                .build());
+        vms.api().awaitState(reference.id(), InstanceState.INSTANCE_STATE_STOPPED);
+        return direct.arguments();
+    }
+
+    /** Creates a VM, waits for RUNNING, attaches to its console and waits for the first line and the marker. */
+    Boot ours(String name, Duration timeout) throws IOException {
+        long sent = System.nanoTime();
+        String id = vms.create(template.toBuilder().setName(name).build());
+        long acknowledged = System.nanoTime();
+        long running = vms.awaitRunning(id, timeout);
+        ConsoleClock clock = new ConsoleClock(marker);
+        StreamObserver<ConsoleInput> input = ComputeServiceGrpc.newStub(daemon.newChannel()).attachConsole(
+                new StreamObserver<ConsoleOutput>() {
+                    @Override
+                    public void onNext(ConsoleOutput value) {
+                        clock.onData(value.getData().toByteArray());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        clock.fail("AttachConsole failed: " + Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        clock.fail("AttachConsole ended");
+                    }
+                });
+        input.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
+        try {
+            long firstLine = clock.awaitFirstLine(timeout);
+            long ready = clock.awaitMarker(timeout);
+            long pid = Long.parseLong(Files.readString(vmsRoot.resolve(id).resolve("run")).strip());
+            return new Boot(id, pid, sent, acknowledged, running, firstLine, ready, clock.firstLineText());
+        } finally {
+            input.onCompleted();
+        }
+    }
+
+    /** Deletes one of ours (untimed). */
+    void delete(Boot boot) {
+        vms.deleteAll(List.of(boot.id()), TIMEOUT);
+    }
+
+    /** Starts the reference VM's QEMU directly and waits for its first line and the marker on its console socket. */
+    Boot direct() throws IOException, InterruptedException {
+        ConsoleClock clock = new ConsoleClock(marker);
+        DirectQemu.Started qemu = direct.start(null, log);
+        directPid = qemu.pid();
+        console = ConsoleClock.follow(qemu.dir().resolve("console.sock"), clock);
+        long firstLine = clock.awaitFirstLine(TIMEOUT);
+        long ready = clock.awaitMarker(TIMEOUT);
+        return new Boot("", qemu.pid(), qemu.forkedAt(), qemu.forkedAt(), qemu.forkedAt(), firstLine, ready,
+                clock.firstLineText());
+    }
+
+    /** SIGKILLs the direct QEMU (untimed) and waits until it is gone, so the reference VM's files are free again. */
+    void killDirect() {
+        if (console != null) {
+            try {
+                console.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+            console = null;
+        }
+        if (directPid != 0) {
+            DirectQemu.kill(directPid);
+            directPid = 0;
+        }
+    }
+}
