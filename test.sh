@@ -10,9 +10,10 @@ ensure_build_tools
 # Real components the tests drive: a registry on loopback, skopeo to push test images,
 # qemu-img to check disk images, busybox-static for image contents, attr for xattrs,
 # runc (and gVisor's runsc) + conmon + iproute2 + iptables + e2fsprogs for containers, ping for network tests,
-# QEMU + genisoimage for VMs; the VM tests fetch a Debian kernel package with apt-get download.
+# QEMU + genisoimage for VMs; the VM tests fetch a Debian kernel package with apt-get download;
+# etcd-server for the etcd store's tests, which start their own members on loopback ports.
 apt_install procps docker-registry skopeo qemu-utils busybox-static attr apache2-utils \
-  runc runsc conmon iproute2 iptables e2fsprogs iputils-ping qemu-system-x86 genisoimage
+  runc runsc conmon iproute2 iptables e2fsprogs iputils-ping qemu-system-x86 genisoimage etcd-server
 
 # The VM tests boot Debian's cloud kernel: fetch its package once (apt-get download, no install).
 guest_kernels=/var/cache/hypervisor-vm-test

@@ -43,16 +43,23 @@ public final class Daemon implements AutoCloseable {
     private final StreamRegistry streams = new StreamRegistry();
     private final HealthStatusManager health = new HealthStatusManager();
     private final ScheduledExecutorService timer = newTimer();
+    private final ScheduledExecutorService healthChecks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "health-checks");
+        t.setDaemon(true);
+        return t;
+    });
     private final PrometheusRegistry metrics = new PrometheusRegistry();
     private Server server;
     private HTTPServer metricsServer;
 
     private final DiskSpace disk;
     private final DiskReserve reserve;
+    private final Store store;
     private volatile String unhealthy = ""; // why the service is NOT_SERVING, as last logged
 
     private Daemon(DaemonConfig config, Store store) {
         this.config = config;
+        this.store = store;
         this.disk = new DiskSpace(config.dataDir(), config.disk().minFreeBytes());
         this.reserve = new DiskReserve(config.dataDir().resolve(RESERVE_FILE), config.disk().reserveBytes(), disk);
         this.controlPlane = new ControlPlane(new ReserveBackedStore(store, reserve), config, Clock.systemUTC(),
@@ -126,7 +133,7 @@ public final class Daemon implements AutoCloseable {
         server = builder.build().start();
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(SERVICE, ServingStatus.SERVING);
-        timer.scheduleWithFixedDelay(this::checkHealth, 5, 5, TimeUnit.SECONDS);
+        healthChecks.scheduleWithFixedDelay(this::checkHealth, 5, 5, TimeUnit.SECONDS);
         registerInstanceGauge();
         if (config.metricsPort() >= 0) {
             metricsServer = HTTPServer.builder().hostname(config.metricsHost()).port(config.metricsPort())
@@ -154,13 +161,17 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Serving turns NOT_SERVING when the reconciler's relist is stale, as kubelet's PLEG health
-     * does, and while the data directory is full; the reason is logged when it changes. With
-     * room again, the disk reserve is written back.
+     * does, while the store cannot be read (etcd out of reach) and while the data directory is
+     * full; the reason is logged when it changes. With room again, the disk reserve is written
+     * back. Runs on a thread of its own: a store read may wait for its timeout, and the timer's
+     * deadlines must not wait with it.
      */
     private void checkHealth() {
         Duration stale = controlPlane.reconciler().relistInterval().multipliedBy(3).plusSeconds(10);
         boolean fresh = controlPlane.reconciler().lastRelist().plus(stale).isAfter(Instant.now());
-        String reason = !fresh ? "the reconciler's last relist is older than " + stale.toSeconds() + " s"
+        String unreachable = storeProblem();
+        String reason = !unreachable.isEmpty() ? unreachable
+                : !fresh ? "the reconciler's last relist is older than " + stale.toSeconds() + " s"
                 : disk.shortage().orElse("");
         if (!reason.equals(unhealthy)) {
             if (reason.isEmpty()) {
@@ -173,6 +184,16 @@ public final class Daemon implements AutoCloseable {
         health.setStatus(SERVICE, reason.isEmpty() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
         if (reason.isEmpty()) {
             reserve.restore();
+        }
+    }
+
+    /** Why the store cannot be used now (a read of its revision fails), or empty. */
+    private String storeProblem() {
+        try {
+            store.revision();
+            return "";
+        } catch (dev.hypervisor.core.error.DomainException e) {
+            return "the store " + config.store() + " is unreachable: " + e.getMessage();
         }
     }
 
@@ -201,6 +222,7 @@ public final class Daemon implements AutoCloseable {
             server.shutdownNow();
         }
         timer.shutdownNow();
+        healthChecks.shutdownNow();
         if (metricsServer != null) {
             metricsServer.close();
         }

@@ -37,9 +37,29 @@ public final class Hypervisord implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--store", defaultValue = "sqlite",
-            description = "Where the state is kept: sqlite (DATA/state.db) or sqlite:PATH (relative to the data"
-                    + " directory). Default: ${DEFAULT-VALUE}")
+            description = "Where the state is kept: sqlite (DATA/state.db), sqlite:PATH (relative to the data"
+                    + " directory) or etcd://HOST:PORT[,HOST:PORT...] (an etcd cluster several daemons may share)."
+                    + " Default: ${DEFAULT-VALUE}")
     String store;
+
+    @Option(names = "--store-prefix", defaultValue = "",
+            description = "With etcd: the key prefix this installation owns, so that several share one etcd (e.g. /hypervisor).")
+    String storePrefix;
+
+    @Option(names = "--store-ca", description = "With etcd: the CA that signed etcd's server certificates (turns TLS on).")
+    Path storeCa;
+
+    @Option(names = "--store-cert", description = "With etcd: this daemon's client certificate (PEM), with --store-key.")
+    Path storeCert;
+
+    @Option(names = "--store-key", description = "With etcd: the PKCS#8 PEM key of --store-cert.")
+    Path storeKey;
+
+    @Option(names = "--store-user", description = "With etcd: the etcd user (etcd's own auth), with --store-password-file.")
+    String storeUser;
+
+    @Option(names = "--store-password-file", description = "With etcd: a file holding the password of --store-user.")
+    Path storePasswordFile;
 
     @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9464",
             description = "Prometheus metrics address (HOST:PORT), or 'off'. Default: ${DEFAULT-VALUE}")
@@ -260,7 +280,8 @@ public final class Hypervisord implements Callable<Integer> {
 
     private StoreLocation storeLocation() {
         try {
-            return StoreLocation.parse(store);
+            return StoreLocation.parse(store).withAccess(new StoreLocation.Access(storePrefix, storeCa, storeCert, storeKey,
+                    storeUser, storePasswordFile));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()), e.getMessage());
         }

@@ -1,22 +1,42 @@
 package dev.hypervisor.server;
 
 import dev.hypervisor.core.store.Store;
+import dev.hypervisor.store.etcd.EtcdStore;
+import dev.hypervisor.store.etcd.EtcdStoreOptions;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
 import java.nio.file.Path;
 
 /**
  * Where a daemon keeps its state, as {@code --store} names it: {@code sqlite:PATH} (a file;
- * {@code sqlite} alone is {@code DATA/state.db}, the embedded default). A new store is one
- * adapter and one case in {@link #open}.
+ * {@code sqlite} alone is {@code DATA/state.db}, the embedded default) or
+ * {@code etcd://host:2379[,host:2379...]} with the {@link Access} the {@code --store-*} options
+ * give. A new store is one adapter and one case in {@link #open}.
  */
-public record StoreLocation(String scheme, String address) {
+public record StoreLocation(String scheme, String address, Access access) {
 
     static final String SQLITE = "sqlite";
+    static final String ETCD = "etcd";
+
+    /**
+     * What a store on the network needs besides its address: the key prefix this installation
+     * owns, TLS material (a CA, and a client certificate and key when the store asks for one),
+     * a user and the file holding its password.
+     */
+    public record Access(String prefix, Path ca, Path cert, Path key, String user, Path passwordFile) {
+
+        public static Access none() {
+            return new Access("", null, null, null, null, null);
+        }
+
+        boolean isNone() {
+            return equals(none());
+        }
+    }
 
     /** SQLite under the data directory. */
     public static StoreLocation embedded() {
-        return new StoreLocation(SQLITE, "");
+        return new StoreLocation(SQLITE, "", Access.none());
     }
 
     /** Parses a {@code --store} value; IllegalArgumentException saying what is accepted. */
@@ -25,23 +45,47 @@ public record StoreLocation(String scheme, String address) {
         int colon = text.indexOf(':');
         String scheme = colon < 0 ? text : text.substring(0, colon);
         String address = colon < 0 ? "" : text.substring(colon + 1);
-        if (!scheme.equals(SQLITE)) {
-            throw new IllegalArgumentException("--store: expected sqlite or sqlite:PATH, got \"" + uri + "\"");
+        if (scheme.equals(ETCD)) {
+            if (!address.startsWith("//")) {
+                throw new IllegalArgumentException("--store: expected etcd://host:port[,host:port...], got \"" + uri + "\"");
+            }
+            EtcdStoreOptions.parseMembers(address.substring(2));
+            return new StoreLocation(ETCD, address.substring(2), Access.none());
         }
-        return new StoreLocation(scheme, address);
+        if (!scheme.equals(SQLITE)) {
+            throw new IllegalArgumentException("--store: expected sqlite, sqlite:PATH or etcd://host:port[,host:port...], got \""
+                    + uri + "\"");
+        }
+        return new StoreLocation(scheme, address, Access.none());
     }
 
-    /** Opens the store; relative paths are under the data directory. */
+    /** The same location with the {@code --store-*} settings; refused for SQLite, which has no use for them. */
+    public StoreLocation withAccess(Access access) {
+        if (scheme.equals(SQLITE) && !access.isNone()) {
+            throw new IllegalArgumentException("--store-prefix, --store-ca, --store-cert, --store-key, --store-user and"
+                    + " --store-password-file apply to --store etcd://... only");
+        }
+        return new StoreLocation(scheme, address, access);
+    }
+
+    /** Opens the store; relative SQLite paths are under the data directory. */
     Store open(Path dataDir) {
         return switch (scheme) {
             case SQLITE -> SqliteStore.open(address.isEmpty() ? dataDir.resolve("state.db") : dataDir.resolve(address),
                     SqliteStoreOptions.defaults());
+            case ETCD -> EtcdStore.open(EtcdStoreOptions.of(EtcdStoreOptions.parseMembers(address))
+                    .withPrefix(access.prefix())
+                    .withTls(access.ca(), access.cert(), access.key())
+                    .withAuth(access.user(), access.passwordFile()));
             default -> throw new IllegalStateException("no store for scheme " + scheme);
         };
     }
 
     @Override
     public String toString() {
+        if (scheme.equals(ETCD)) {
+            return "etcd://" + address + (access.prefix().isEmpty() ? "" : " (prefix " + access.prefix() + ")");
+        }
         return address.isEmpty() ? scheme : scheme + ":" + address;
     }
 }

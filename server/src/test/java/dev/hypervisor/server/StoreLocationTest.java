@@ -34,8 +34,27 @@ class StoreLocationTest {
 
     @Test
     void anUnknownSchemeIsRefusedSayingWhatIsAccepted() {
-        assertThatThrownBy(() -> StoreLocation.parse("etcd://127.0.0.1:2379"))
+        assertThatThrownBy(() -> StoreLocation.parse("mysql://127.0.0.1:3306"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("--store: expected sqlite or sqlite:PATH, got \"etcd://127.0.0.1:2379\"");
+                .hasMessage("--store: expected sqlite, sqlite:PATH or etcd://host:port[,host:port...], got \"mysql://127.0.0.1:3306\"");
+    }
+
+    @Test
+    void etcdTakesItsMembersAndRefusesAnAddressThatIsNoHostAndPort() {
+        StoreLocation etcd = StoreLocation.parse("etcd://10.0.0.1:2379,10.0.0.2:2379")
+                .withAccess(new StoreLocation.Access("/hv", null, null, null, null, null));
+        assertThat(etcd.scheme()).isEqualTo("etcd");
+        assertThat(etcd).hasToString("etcd://10.0.0.1:2379,10.0.0.2:2379 (prefix /hv)");
+        assertThatThrownBy(() -> StoreLocation.parse("etcd://10.0.0.1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not host:port");
+        assertThatThrownBy(() -> StoreLocation.parse("etcd:10.0.0.1:2379"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected etcd://host:port");
+    }
+
+    @Test
+    void storeSettingsForANetworkedStoreAreRefusedWithSqlite() {
+        assertThatThrownBy(() -> StoreLocation.parse("sqlite")
+                .withAccess(new StoreLocation.Access("/hv", null, null, null, null, null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apply to --store etcd://... only");
     }
 }

@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    /** How soon a pass that found the store unavailable runs again. */
+    private static final Duration STORE_RETRY = Duration.ofSeconds(1);
 
     private static final Set<InstanceState> TRANSIENT = EnumSet.of(InstanceState.CREATING, InstanceState.STARTING,
             InstanceState.STOPPING, InstanceState.RESTARTING);
@@ -197,7 +199,20 @@ public final class Reconciler implements AutoCloseable {
     }
 
     /** One pass over an instance: read, plan, act, save. */
+    /** One pass; one that could not read or write the store (etcd out of reach) is tried again a second later. */
     private void pass(String id) {
+        try {
+            reconcile(id);
+        } catch (DomainException e) {
+            if (e.code() != ErrorCode.UNAVAILABLE) {
+                throw e;
+            }
+            LOG.warn("{}: the store is unavailable, trying again in 1 s: {}", id, e.getMessage());
+            later(id, STORE_RETRY);
+        }
+    }
+
+    private void reconcile(String id) {
         Optional<Instance> found = repository.find(id);
         if (found.isEmpty()) {
             exits.remove(id);
@@ -353,7 +368,7 @@ public final class Reconciler implements AutoCloseable {
             enqueue(instanceId);
         } catch (DomainException e) {
             LOG.warn("store write for {} failed, retrying: {}", instanceId, e.getMessage());
-            later(instanceId, Duration.ofSeconds(1));
+            later(instanceId, STORE_RETRY);
         }
         return 0;
     }

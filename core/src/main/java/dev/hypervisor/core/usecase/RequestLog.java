@@ -115,7 +115,8 @@ public final class RequestLog {
         int removed = 0;
         String after = "";
         while (true) {
-            RangeResult page = store.range(PREFIX, after, 500);
+            // Pages of 100: each is one transaction, and etcd takes at most 128 operations in one by default.
+            RangeResult page = store.range(PREFIX, after, 100);
             Txn txn = Txn.create();
             for (KeyValue kv : page.kvs()) {
                 Entry entry = RecordCodec.decode(kv.value(), Entry.class);

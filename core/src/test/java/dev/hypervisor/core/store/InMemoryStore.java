@@ -39,9 +39,22 @@ public class InMemoryStore implements Store {
         return revision;
     }
 
+    private String failingPrefix = "";
+    private int failingGets;
+
+    /** The next {@code times} gets of keys under {@code prefix} fail UNAVAILABLE, as a store out of reach does. */
+    public synchronized void failGets(String prefix, int times) {
+        failingPrefix = prefix;
+        failingGets = times;
+    }
+
     @Override
     public synchronized Optional<KeyValue> get(String key) {
         Keys.require(key);
+        if (failingGets > 0 && key.startsWith(failingPrefix)) {
+            failingGets--;
+            throw DomainException.unavailable("get " + key + ": the store is out of reach (test)", null);
+        }
         return Optional.ofNullable(data.get(key));
     }
 

@@ -117,6 +117,16 @@ class InstanceFlowTest {
     }
 
     @Test
+    void aPassThatCannotReadTheStoreRunsAgainOnceItCan() {
+        store.failGets("/instances/", 1);
+
+        String id = create.execute(container("web", "")).id();
+
+        assertThat(awaitState(id, InstanceState.RUNNING).attempts()).isZero();
+        assertThat(containers.calls()).contains("start " + id);
+    }
+
+    @Test
     void stopThenStartGoesThroughTheStates() {
         String id = create.execute(container("web", "")).id();
         awaitState(id, InstanceState.RUNNING);

@@ -1,0 +1,203 @@
+package dev.hypervisor.store.etcd;
+
+import dev.hypervisor.core.error.DomainException;
+import dev.hypervisor.core.store.WatchEvent;
+import dev.hypervisor.core.store.WatchListener;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One watch of the port on an etcd watch that outlives breaks: it remembers the last revision
+ * it delivered (or that a progress notification vouched for) and, when etcd's stream fails
+ * (no leader, a cut connection, a member gone) or falls silent, opens a new one from the next
+ * revision, so no change is lost or delivered twice. A resume point that was compacted meanwhile
+ * ends the watch with OUT_OF_RANGE, the client's cue to relist.
+ *
+ * <p>Silence is found with progress requests: etcd answers each with its current revision once
+ * the watch is in sync; a watch that hears nothing, events or progress, for three intervals is
+ * reopened (a partitioned member can leave a stream open and silent, etcd#13822). Requiring a
+ * leader makes a member that lost quorum end its streams instead of keeping them idle.
+ */
+final class EtcdWatch implements dev.hypervisor.core.store.Watch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdWatch.class);
+    private static final long MAX_BACKOFF_MS = 2_000;
+
+    private final EtcdStore store;
+    private final String prefix;
+    private final WatchListener listener;
+    private long delivered; // every change at or below this revision (the port's numbering) was delivered
+    private int generation;
+    private Watch.Watcher watcher;
+    private long lastHeard = System.nanoTime();
+    private long backoffMs = 50;
+    private boolean broken; // a break was logged and no response has come since
+    private boolean done;
+
+    EtcdWatch(EtcdStore store, String prefix, long afterRevision, WatchListener listener) {
+        this.store = store;
+        this.prefix = prefix;
+        this.listener = listener;
+        this.delivered = afterRevision;
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    synchronized void open() {
+        if (done) {
+            return;
+        }
+        int gen = ++generation;
+        WatchOption option = WatchOption.builder()
+                .withRange(store.rangeEnd(prefix))
+                .withRevision(EtcdStore.etcdRevision(delivered) + 1)
+                .withPrevKV(true)
+                .withProgressNotify(true)
+                .withRequireLeader(true)
+                .build();
+        lastHeard = System.nanoTime();
+        watcher = store.client().getWatchClient().watch(store.rangeStart(prefix), option, Watch.listener(
+                r -> onResponse(gen, r), e -> onFailure(gen, e), () -> onFailure(gen, null)));
+    }
+
+    private synchronized void onResponse(int gen, WatchResponse response) {
+        if (done || gen != generation) {
+            return;
+        }
+        lastHeard = System.nanoTime();
+        backoffMs = 50;
+        if (broken) {
+            broken = false;
+            LOG.info("watch on {} resumed after revision {}", prefix, delivered);
+        }
+        if (response.isProgressNotify() && response.getEvents().isEmpty()) {
+            // Everything up to the header's revision has been sent: resume from there after a break.
+            delivered = Math.max(delivered, EtcdStore.ours(response.getHeader().getRevision()));
+            return;
+        }
+        List<WatchEvent> batch = new ArrayList<>();
+        long batchRevision = -1;
+        for (io.etcd.jetcd.watch.WatchEvent e : response.getEvents()) {
+            long revision = EtcdStore.ours(e.getKeyValue().getModRevision());
+            if (revision <= delivered) {
+                continue; // already delivered before a resume
+            }
+            if (revision != batchRevision && !batch.isEmpty()) {
+                deliver(batch, batchRevision);
+                batch = new ArrayList<>();
+            }
+            batchRevision = revision;
+            batch.add(event(e, revision));
+        }
+        if (!batch.isEmpty()) {
+            deliver(batch, batchRevision);
+        }
+    }
+
+    private void deliver(List<WatchEvent> events, long revision) {
+        listener.onEvents(List.copyOf(events));
+        delivered = revision;
+    }
+
+    private WatchEvent event(io.etcd.jetcd.watch.WatchEvent e, long revision) {
+        String key = store.key(e.getKeyValue().getKey());
+        if (e.getEventType() == io.etcd.jetcd.watch.WatchEvent.EventType.DELETE) {
+            io.etcd.jetcd.KeyValue prev = e.getPrevKV();
+            byte[] value = prev == null || prev.getKey().isEmpty() ? new byte[0] : prev.getValue().getBytes();
+            return new WatchEvent(WatchEvent.Type.DELETE, key, value, revision);
+        }
+        return new WatchEvent(WatchEvent.Type.PUT, key, e.getKeyValue().getValue().getBytes(), revision);
+    }
+
+    /** The stream failed or ended (error null): compaction ends the watch, anything else is resumed. */
+    private synchronized void onFailure(int gen, Throwable error) {
+        if (done || gen != generation) {
+            return;
+        }
+        Throwable e = error == null ? null : EtcdFailures.unwrap(error);
+        if (e instanceof CompactedException compacted) {
+            fail(EtcdStore.compactedError(delivered, EtcdStore.ours(compacted.getCompactedRevision())));
+            return;
+        }
+        if (store.closed()) {
+            fail(DomainException.unavailable("the store was closed", e));
+            return;
+        }
+        if (!broken) {
+            broken = true;
+            LOG.info("watch on {} broke after revision {} ({}); resuming from there", prefix, delivered,
+                    e == null ? "stream ended" : e.getMessage());
+        } else {
+            LOG.debug("watch on {} still broken ({}); next try in {} ms", prefix, e == null ? "stream ended" : e.getMessage(),
+                    backoffMs);
+        }
+        resumeLater();
+    }
+
+    private void resumeLater() {
+        generation++; // the old stream's callbacks are ignored from here on, also those its close() makes at once
+        closeWatcher();
+        long delay = backoffMs;
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        try {
+            store.timer().schedule(this::open, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            fail(DomainException.unavailable("the store was closed", closing));
+        }
+    }
+
+    /** Called every interval: asks for progress, and reopens a stream that has been silent for three intervals. */
+    synchronized void checkProgress(Duration interval) {
+        if (done || watcher == null) {
+            return;
+        }
+        if (System.nanoTime() - lastHeard > interval.multipliedBy(3).toNanos()) {
+            LOG.warn("watch on {} heard nothing from etcd for {} s; reopening it from revision {}", prefix,
+                    interval.multipliedBy(3).toSeconds(), delivered);
+            resumeLater();
+            return;
+        }
+        watcher.requestProgress();
+    }
+
+    synchronized void fail(DomainException error) {
+        if (done) {
+            return;
+        }
+        done = true;
+        closeWatcher();
+        store.forget(this);
+        listener.onError(error);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (done) {
+            return;
+        }
+        done = true;
+        closeWatcher();
+        store.forget(this);
+    }
+
+    private void closeWatcher() {
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing an etcd watcher: {}", e.toString());
+            }
+            watcher = null;
+        }
+    }
+}
