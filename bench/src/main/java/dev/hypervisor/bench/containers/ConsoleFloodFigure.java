@@ -4,10 +4,12 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.GetInstanceRequest;
+import dev.hypervisor.bench.Async;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.host.Deadline;
 import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -55,29 +57,13 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
             long growth = peakRss[0] - rssBefore;
 
             AtomicLong liveBytes = new AtomicLong();
-            StreamObserver<ConsoleInput> liveInput = async.attachConsole(new StreamObserver<>() {
-                @Override
-                public void onNext(ConsoleOutput value) {
-                    liveBytes.addAndGet(value.getData().size());
-                }
-
-                @Override
-                public void onError(Throwable t) { }
-
-                @Override
-                public void onCompleted() { }
-            });
+            StreamObserver<ConsoleInput> liveInput = async.attachConsole(Async.observer(
+                    (ConsoleOutput value) -> liveBytes.addAndGet(value.getData().size()), t -> { }));
             liveInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
-            long liveUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (liveBytes.get() < (1 << 20) && System.nanoTime() < liveUntil) {
-                Thread.sleep(20);
-            }
+            Deadline.after(Duration.ofSeconds(10)).await(() -> liveBytes.get() >= (1 << 20), Duration.ofMillis(20));
             liveInput.onCompleted();
             stalled.read();
-            long markerUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!stalled.sawMarker() && System.nanoTime() < markerUntil) {
-                Thread.sleep(20);
-            }
+            Deadline.after(Duration.ofSeconds(20)).await(stalled::sawMarker, Duration.ofMillis(20));
             stalledInput.onCompleted();
 
             String figure = "4 GetInstance p99, stalled viewer on yes, " + duration.toSeconds() + " s";

@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.vm;
 
+import dev.hypervisor.bench.Async;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -9,9 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Stamps (in {@link System#nanoTime()}) when a console's output first holds a complete line with
@@ -79,11 +77,11 @@ final class ConsoleClock {
     }
 
     long awaitFirstLine(Duration timeout) {
-        return await(firstLine, "the first console line", timeout);
+        return Async.await(firstLine, "the first console line", timeout, this::shown);
     }
 
     long awaitMarker(Duration timeout) {
-        return await(markerSeen, marker + " on the console", timeout);
+        return Async.await(markerSeen, marker + " on the console", timeout, this::shown);
     }
 
     /** The first line, without control characters. */
@@ -91,21 +89,7 @@ final class ConsoleClock {
         return line;
     }
 
-    synchronized String text() {
-        return text.toString();
-    }
-
-    private long await(CompletableFuture<Long> future, String what, Duration timeout) {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("no " + what + " within " + timeout.toSeconds() + " s; the console showed:\n"
-                    + text());
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + what + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for " + what, e);
-        }
+    private synchronized String shown() {
+        return "; the console showed:\n" + text;
     }
 }

@@ -2,10 +2,10 @@ package dev.hypervisor.bench.vm;
 
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.ConsoleInput;
-import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.StopInstanceRequest;
+import dev.hypervisor.bench.Async;
 import dev.hypervisor.bench.DirectQemu;
 import dev.hypervisor.bench.TimedInstances;
 import dev.hypervisor.testkit.DaemonProcess;
@@ -69,23 +69,9 @@ final class VmBoots {
         long acknowledged = System.nanoTime();
         long running = vms.awaitRunning(id, timeout);
         ConsoleClock clock = new ConsoleClock(marker);
-        StreamObserver<ConsoleInput> input = ComputeServiceGrpc.newStub(daemon.newChannel()).attachConsole(
-                new StreamObserver<ConsoleOutput>() {
-                    @Override
-                    public void onNext(ConsoleOutput value) {
-                        clock.onData(value.getData().toByteArray());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        clock.fail("AttachConsole failed: " + Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        clock.fail("AttachConsole ended");
-                    }
-                });
+        StreamObserver<ConsoleInput> input = ComputeServiceGrpc.newStub(daemon.newChannel()).attachConsole(Async.observer(
+                value -> clock.onData(value.getData().toByteArray()),
+                t -> clock.fail(t == null ? "AttachConsole ended" : "AttachConsole failed: " + Status.fromThrowable(t))));
         input.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
         try {
             long firstLine = clock.awaitFirstLine(timeout);
