@@ -14,11 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
-/**
- * {@code bench/run.sh control-plane}: runs hypervisord (with a no-op driver) as a separate JVM,
- * drives it over loopback gRPC from this one, and prints every figure of the control-plane
- * issue beside a baseline measured in the same run.
- */
+/** {@code bench/run.sh control-plane}: hypervisord with a no-op driver, driven over loopback gRPC from this JVM. */
 public final class ControlPlaneBench {
 
     private static final long RSS_LIMIT = 512L << 20;

@@ -21,13 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Figure 4: a container running {@code yes}, and one AttachConsole viewer that sends its first
- * message and never reads (a client stuck or gone quiet without closing). For the figure's
- * duration, GetInstance is called every 10 ms and the daemon's RSS sampled every second; the
- * targets are absolute (p99 under 50 ms, growth under 100 MB), beside the same GetInstance
- * p99 measured with no viewer just before, and the RSS before the viewer attached. A second,
- * reading viewer must still see live output, and the stalled one, once it reads, the line
- * saying what it lost.
+ * Figure 4 (bench/README.md, Containers): GetInstance p99 and the daemon's RSS growth while a
+ * console viewer that never reads is attached to a container running {@code yes}, beside the
+ * same calls with no viewer just before and the RSS before it attached.
  */
 record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image) {
 

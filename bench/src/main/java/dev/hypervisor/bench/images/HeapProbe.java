@@ -11,11 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/**
- * Figure 2's child JVM: pulls a small image and then the large one, each into a fresh image
- * store, and prints for each how far the heap grew over what was used just before the pull.
- * <p>Usage: {@code HeapProbe <dir> <small-image> <large-image>}; one {@code probe ...} line per pull on stdout.
- */
+/** Figure 2's child JVM: {@code HeapProbe <dir> <small> <large>} prints a {@code probe ...} line per pull. */
 public final class HeapProbe {
 
     private HeapProbe() {}

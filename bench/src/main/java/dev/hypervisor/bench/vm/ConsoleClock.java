@@ -12,9 +12,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Stamps (in {@link System#nanoTime()}) when a console's output first holds a complete line with
- * something visible on it, and when it first holds a marker. Both sides of the benchmark feed
- * their console bytes through one of these, so "first line" means the same on both.
+ * Stamps (nanoTime) a console's first complete visible line and its first marker; both sides feed
+ * their console bytes through one, so "first line" means the same on both.
  */
 final class ConsoleClock {
 

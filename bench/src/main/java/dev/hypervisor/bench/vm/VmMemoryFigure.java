@@ -6,10 +6,8 @@ import dev.hypervisor.bench.Report;
 import java.time.Duration;
 
 /**
- * Figure 2: host memory of one idle VM beyond its memory_bytes: the PSS of its QEMU once the
- * guest has booted and sat idle, minus the guest RAM, beside the same for the QEMU started
- * directly. Both ways of "minus the guest RAM" are printed: minus memory_bytes (negative
- * while the guest has not touched all its RAM) and minus the guest RAM actually resident.
+ * Figure 2 (bench/README.md, VMs): an idle VM's QEMU PSS beyond the guest RAM resident, and minus
+ * memory_bytes (negative while the guest has not touched all its RAM), beside the direct QEMU's.
  */
 record VmMemoryFigure(BenchRun run, VmBoots boots, long memoryBytes, String marker) {
 
