@@ -91,6 +91,11 @@ public final class TimedInstances {
         return track(id).ended.getNow("");
     }
 
+    /** Force-deletes one and waits until it is gone (untimed). */
+    public void delete(String id, Duration timeout) {
+        api.deleteAll(List.of(id), timeout);
+    }
+
     /** Force-deletes them and waits until each is gone (untimed: removal is never part of a figure). */
     public void deleteAll(List<String> ids, Duration timeout) {
         api.deleteAll(ids, timeout);

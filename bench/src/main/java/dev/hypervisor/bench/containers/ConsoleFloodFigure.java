@@ -16,7 +16,6 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -76,7 +75,7 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
                     Report.millis(flooded.max()), quiet.count(), Report.millis(quiet.p50()),
                     Report.mebibytes(liveBytes.get()), live ? "yes" : "NO", stalled.sawMarker() ? "saw" : "did NOT see");
         } finally {
-            api.deleteAll(List.of(id), Duration.ofSeconds(60));
+            api.delete(id, Duration.ofSeconds(60));
         }
     }
 

@@ -5,7 +5,6 @@ import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -42,7 +41,7 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
                         long acknowledged = System.nanoTime();
                         long running = api.awaitRunning(id, RUNNING_TIMEOUT);
                         long starting = api.startingOr(id, running);
-                        api.deleteAll(List.of(id), RUNNING_TIMEOUT);
+                        api.delete(id, RUNNING_TIMEOUT);
                         if (i < COLD && i < warmUp) {
                             coldOurs.add(running - sent);
                         }

@@ -118,7 +118,7 @@ final class BootFigure {
             }
             return seen - sent;
         } finally {
-            api.delete(id, Duration.ofSeconds(60));
+            api.timed().delete(id, Duration.ofSeconds(60));
         }
     }
 

@@ -84,7 +84,7 @@ record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path
         try {
             return api.timed().awaitRunning(id, RUNNING) - sent;
         } finally {
-            api.delete(id, Duration.ofSeconds(120));
+            api.timed().delete(id, Duration.ofSeconds(120));
         }
     }
 

@@ -85,7 +85,7 @@ final class VmBoots {
 
     /** Deletes one of ours (untimed). */
     void delete(Boot boot) {
-        vms.deleteAll(List.of(boot.id()), TIMEOUT);
+        vms.delete(boot.id(), TIMEOUT);
     }
 
     /** Starts the reference VM's QEMU directly and waits for its first line and the marker on its console socket. */
