@@ -16,11 +16,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The baseline of the VM and microVM benchmarks: the very QEMU command line the daemon's driver
- * ran for an instance, read from the running QEMU's {@code /proc/<pid>/cmdline}, started
- * directly: no daemon, API, store or cgroup. Either in place, on the files of that instance
- * once it is stopped, or on fresh copies of its disks in a directory of its own for each start,
- * every path into the instance's directory rewritten. It daemonizes, as under the driver.
+ * The baseline of the VM and microVM benchmarks: the QEMU command line the driver ran for an
+ * instance (its {@code /proc/<pid>/cmdline}) started directly, with no daemon, API, store or
+ * cgroup: in place on the stopped instance's files, or on fresh copies of its disks per start.
  */
 public final class DirectQemu {
 

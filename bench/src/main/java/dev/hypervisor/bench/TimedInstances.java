@@ -21,10 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The benchmarks' clock on the daemon's instances of one type, driven through the testkit's
- * {@link Instances} client: one WatchInstance stream, established before the first create,
- * stamps every event with {@link System#nanoTime()} on arrival, by instance id. So a creator
- * learns when its instance reached STARTING or RUNNING even if the event arrives before the
- * CreateInstance response does.
+ * {@link Instances}: one WatchInstance stream, open before the first create, stamps every event
+ * on arrival, so a creator learns when its instance ran even if that comes before the response.
  */
 public final class TimedInstances {
 

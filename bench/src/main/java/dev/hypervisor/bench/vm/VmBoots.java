@@ -19,11 +19,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The two ways the figures boot a VM, timed alike by a {@link ConsoleClock}. Ours: CreateInstance,
- * the RUNNING event, then AttachConsole over gRPC (a line printed before the attach is seen
- * only in the replay, later than printed: that error counts against ours). The baseline: the
- * QEMU command line the driver ran for a reference VM, started directly on that VM's files while
- * it is stopped, its console read from QEMU's socket.
+ * The two ways the figures boot a VM, timed alike by a {@link ConsoleClock}: ours through the API
+ * and AttachConsole (a line printed before the attach is seen only in the replay, later than
+ * printed: that error counts against ours), and the reference VM's QEMU started directly.
  */
 final class VmBoots {
 
