@@ -3,10 +3,8 @@ package dev.hypervisor.bench;
 import picocli.CommandLine;
 
 /**
- * The one way a benchmark's main runs: {@code --help} prints the options, a bad option exits 2
- * with its message, a broken run exits 2 with the stack trace (a figure without samples with
- * just its name), otherwise the run's own exit code (0 every figure passed, 1 a figure missed
- * its target).
+ * The one way a benchmark's main runs; exits 0 when every figure passed, 1 when one missed its
+ * target, 2 on a bad option or a broken run.
  */
 public final class BenchMain {
 

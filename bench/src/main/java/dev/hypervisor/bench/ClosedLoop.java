@@ -19,21 +19,18 @@ import java.util.function.IntFunction;
  */
 final class ClosedLoop {
 
-    /** Calls completed, failures and the measured time. */
-    record Result(long completed, long failed, double seconds, String firstFailure) {
-        double perSecond() {
-            return completed / seconds;
-        }
-    }
+    /** Calls completed and the measured time. */
+    record Result(long completed, double seconds) {}
 
     private ClosedLoop() {}
 
     /**
      * Runs {@code callers} loops of {@code call} (given a sequence number) for {@code seconds};
      * counts only calls that complete within the time. Waits at most 30 seconds more for
-     * the calls in flight.
+     * the calls in flight; fails, naming {@code what}, when a call failed.
      */
-    static Result run(int callers, double seconds, IntFunction<ListenableFuture<?>> call) throws InterruptedException {
+    static Result run(String what, int callers, double seconds, IntFunction<ListenableFuture<?>> call)
+            throws InterruptedException {
         AtomicLong completed = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicInteger sequence = new AtomicInteger();
@@ -47,7 +44,10 @@ final class ClosedLoop {
         if (!finished.await((long) (seconds * 1000) + 30_000, TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("calls still in flight 30s after the measurement ended");
         }
-        return new Result(completed.get(), failed.get(), (end - start) / 1e9, firstFailure.get());
+        if (failed.get() > 0) {
+            throw new IllegalStateException(what + ": " + failed.get() + " calls failed, first: " + firstFailure.get());
+        }
+        return new Result(completed.get(), (end - start) / 1e9);
     }
 
     /** One caller: issues a call, and on its completion the next, until the end time. */

@@ -1,11 +1,11 @@
 package dev.hypervisor.bench;
 
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
-import dev.hypervisor.api.v1.GetInstanceRequest;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.ListInstancesRequest;
 import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.Instances;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
@@ -14,11 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
-/**
- * {@code bench/run.sh control-plane}: runs hypervisord (with a no-op driver) as a separate JVM,
- * drives it over loopback gRPC from this one, and prints every figure of the control-plane
- * issue beside a baseline measured in the same run.
- */
+/** {@code bench/run.sh control-plane}: hypervisord with a no-op driver, driven over loopback gRPC from this JVM. */
 public final class ControlPlaneBench {
 
     private static final long RSS_LIMIT = 512L << 20;
@@ -73,7 +69,10 @@ public final class ControlPlaneBench {
             daemon.awaitQuiet(Duration.ofSeconds(60));
             var channel = daemon.newChannel();
             long emptyRss = warmUpEmpty(daemon, channel);
-            String id = createAndAwaitRunning(ComputeServiceGrpc.newBlockingStub(channel));
+            // The instance GetInstance reads, created through the API and driven to RUNNING.
+            Instances instances = new Instances(() -> channel, Duration.ofSeconds(30));
+            String id = instances.create(CreateThroughputBench.request("latency-target"));
+            instances.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
             run.progress("figure 1: latency and throughput (%d rounds)", options.rounds);
             long pingP99 = new LatencyBench(channel, id, options).run(report);
             run.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers, options.watchCreates,
@@ -96,22 +95,6 @@ public final class ControlPlaneBench {
         InitialState.drain(daemon);
         daemon.awaitQuiet(Duration.ofSeconds(30));
         return daemon.rssBytes();
-    }
-
-    /** The instance GetInstance reads in figure 1, created through the API and driven to RUNNING. */
-    private static String createAndAwaitRunning(ComputeServiceGrpc.ComputeServiceBlockingStub compute)
-            throws InterruptedException {
-        String id = compute.withDeadlineAfter(30, TimeUnit.SECONDS)
-                .createInstance(CreateThroughputBench.request("latency-target")).getId();
-        GetInstanceRequest get = GetInstanceRequest.newBuilder().setInstanceId(id).build();
-        for (int i = 0; i < 300; i++) {
-            if (compute.withDeadlineAfter(10, TimeUnit.SECONDS).getInstance(get).getState()
-                    == InstanceState.INSTANCE_STATE_RUNNING) {
-                return id;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        throw new IllegalStateException("instance " + id + " did not reach RUNNING in 30s");
     }
 
     private void createThroughput(Path work) throws Exception {
@@ -147,5 +130,4 @@ public final class ControlPlaneBench {
                     (double) rss / emptyRss, "< 512 MiB", rss < RSS_LIMIT));
         }
     }
-
 }

@@ -12,18 +12,15 @@ final class CpuShare {
     private final long ownNanos;
     private final long wallNanos;
 
-    private CpuShare(DaemonProcess daemon) {
+    /** Starts counting now. */
+    CpuShare(DaemonProcess daemon) {
         this.daemon = daemon;
         this.daemonTicks = daemon.cpuTicks();
         this.ownNanos = ownCpuNanos();
         this.wallNanos = System.nanoTime();
     }
 
-    static CpuShare start(DaemonProcess daemon) {
-        return new CpuShare(daemon);
-    }
-
-    /** "the daemon used 1.40 cores and this client 0.60 (of 2)" since {@link #start}. */
+    /** "the daemon used 1.40 cores and this client 0.60 (of 2)" since it was made. */
     String describe() {
         double seconds = (System.nanoTime() - wallNanos) / 1e9;
         return String.format(Locale.ROOT, "the daemon used %.2f cores and this client %.2f (of %d)",

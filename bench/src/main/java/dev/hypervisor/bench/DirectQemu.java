@@ -2,6 +2,7 @@ package dev.hypervisor.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hypervisor.host.Deadline;
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -9,16 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The baseline of the VM and microVM benchmarks: the very QEMU command line the daemon's driver
- * ran for an instance, read from the running QEMU's {@code /proc/<pid>/cmdline}, started
- * directly: no daemon, API, store or cgroup. Either in place, on the files of that instance
- * once it is stopped, or on fresh copies of its disks in a directory of its own for each start,
- * every path into the instance's directory rewritten. It daemonizes, as under the driver.
+ * The baseline of the VM and microVM benchmarks: the QEMU command line the driver ran for an
+ * instance (its {@code /proc/<pid>/cmdline}) started directly, with no daemon, API, store or
+ * cgroup: in place on the stopped instance's files, or on fresh copies of its disks per start.
  */
 public final class DirectQemu {
 
@@ -121,16 +121,9 @@ public final class DirectQemu {
      */
     public static void kill(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         // After -daemonize its parent is init, which reaps it.
-        while (Files.exists(Path.of("/proc", Long.toString(pid))) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        Deadline.after(Duration.ofSeconds(10)).await(() -> !Files.exists(Path.of("/proc", Long.toString(pid))),
+                Duration.ofMillis(10));
     }
 
     /** The command line of a running process, as it was exec'd. */

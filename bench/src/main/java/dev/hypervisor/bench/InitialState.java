@@ -4,7 +4,7 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
 import dev.hypervisor.testkit.DaemonProcess;
-import io.grpc.Context;
+import io.grpc.ManagedChannel;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
@@ -15,29 +15,22 @@ final class InitialState {
 
     /** Drains the initial events up to the bookmark that ends them; returns how many instances they carried. */
     static long drain(DaemonProcess daemon) {
-        ComputeServiceGrpc.ComputeServiceBlockingStub stub = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
-        Context.CancellableContext context = Context.current().withCancellation();
+        ManagedChannel channel = daemon.newChannel();
         try {
-            return context.call(() -> {
-                Iterator<InstanceEvent> events = stub.withDeadlineAfter(300, TimeUnit.SECONDS)
-                        .watchInstance(WatchInstanceRequest.newBuilder().setSendInitial(true).build());
-                long initial = 0;
-                while (events.hasNext()) {
-                    InstanceEvent event = events.next();
-                    if (event.getType() == InstanceEvent.Type.INITIAL) {
-                        initial++;
-                    } else if (event.getType() == InstanceEvent.Type.BOOKMARK) {
-                        return initial;
-                    }
+            Iterator<InstanceEvent> events = ComputeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300,
+                    TimeUnit.SECONDS).watchInstance(WatchInstanceRequest.newBuilder().setSendInitial(true).build());
+            long initial = 0;
+            while (events.hasNext()) {
+                InstanceEvent event = events.next();
+                if (event.getType() == InstanceEvent.Type.INITIAL) {
+                    initial++;
+                } else if (event.getType() == InstanceEvent.Type.BOOKMARK) {
+                    return initial;
                 }
-                throw new IllegalStateException("the watch ended before its initial state did");
-            });
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+            }
+            throw new IllegalStateException("the watch ended before its initial state did");
         } finally {
-            context.cancel(null);
+            channel.shutdownNow(); // which cancels the watch
         }
     }
 }

@@ -55,20 +55,16 @@ final class NoopDriver implements Driver, RuntimePlugin {
     }
 
     @Override
-    public void start(Instance instance) {
-    }
+    public void start(Instance instance) {}
 
     @Override
-    public void stop(Instance instance, Duration timeout) {
-    }
+    public void stop(Instance instance, Duration timeout) {}
 
     @Override
-    public void kill(Instance instance) {
-    }
+    public void kill(Instance instance) {}
 
     @Override
-    public void destroy(Instance instance) {
-    }
+    public void destroy(Instance instance) {}
 
     @Override
     public RuntimeStatus recover(Instance instance) {

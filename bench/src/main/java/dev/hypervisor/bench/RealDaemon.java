@@ -10,8 +10,6 @@ import dev.hypervisor.network.NetworkOptions;
 import dev.hypervisor.server.Hypervisord;
 import dev.hypervisor.testkit.DaemonProcess;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,22 +155,18 @@ public final class RealDaemon {
     }
 
     /** SIGKILLs every QEMU whose command line names a file under {@code dir}: this run's, and nobody else's. */
-    static void killQemusUnder(Path dir) {
+    private static void killQemusUnder(Path dir) {
         String needle = dir.toAbsolutePath().normalize() + "/";
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path proc : procs) {
-                try {
-                    String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
-                    if (cmdline.split("\0", 2)[0].endsWith("qemu-system-x86_64") && cmdline.contains(needle)) {
-                        DirectQemu.kill(Long.parseLong(proc.getFileName().toString()));
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // gone meanwhile
+        ProcessHandle.allProcesses().forEach(process -> {
+            try {
+                List<String> cmdline = DirectQemu.cmdline(process.pid());
+                if (cmdline.get(0).endsWith("qemu-system-x86_64") && cmdline.stream().anyMatch(a -> a.contains(needle))) {
+                    DirectQemu.kill(process.pid());
                 }
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile
             }
-        } catch (IOException e) {
-            System.err.println("warning: cannot list /proc: " + e.getMessage());
-        }
+        });
     }
 
     /** Lazily unmounts every mount point below {@code dir}, deepest first (rootfs overlays a killed daemon left). */

@@ -9,11 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Random;
 
-/**
- * The durable-write baseline of figure 3: one client inserting one ~300-byte row per
- * autocommit transaction into SQLite (WAL, synchronous=FULL) through sqlite-jdbc, on the same
- * disk as the daemon's data dir.
- */
+/** Figure 3's baseline: one-row autocommit INSERTs into SQLite (WAL, synchronous=FULL) on the daemon's disk. */
 final class SqliteInsertBaseline implements AutoCloseable {
 
     private static final int PAYLOAD_BYTES = 256;

@@ -9,7 +9,6 @@ import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.Instances;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,17 +16,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The benchmarks' clock on the daemon's instances of one type, driven through the testkit's
- * {@link Instances} client: one WatchInstance stream, established before the first create,
- * stamps every event with {@link System#nanoTime()} on arrival, by instance id. So a creator
- * learns when its instance reached STARTING or RUNNING even if the event arrives before the
- * CreateInstance response does.
+ * {@link Instances}: one WatchInstance stream, open before the first create, stamps every event
+ * on arrival, so a creator learns when its instance ran even if that comes before the response.
  */
 public final class TimedInstances {
 
@@ -54,29 +49,17 @@ public final class TimedInstances {
                 Duration.ofSeconds(60));
         CountDownLatch established = new CountDownLatch(1);
         ComputeServiceGrpc.newStub(daemon.newChannel()).watchInstance(WatchInstanceRequest.newBuilder()
-                .setType(type).setSendInitial(true).build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(InstanceEvent event) {
-                        long now = System.nanoTime();
-                        if (event.getType() == InstanceEvent.Type.BOOKMARK) {
-                            established.countDown();
-                        } else {
-                            record(event, now);
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        fail(Status.fromThrowable(t).toString());
+                .setType(type).setSendInitial(true).build(), Async.observer(event -> {
+                    long now = System.nanoTime();
+                    if (event.getType() == InstanceEvent.Type.BOOKMARK) {
                         established.countDown();
+                    } else {
+                        record(event, now);
                     }
-
-                    @Override
-                    public void onCompleted() {
-                        fail("the server ended the watch");
-                        established.countDown();
-                    }
-                });
+                }, t -> {
+                    fail(t == null ? "the server ended the watch" : Status.fromThrowable(t).toString());
+                    established.countDown();
+                }));
         if (!established.await(30, TimeUnit.SECONDS) || !streamFailure.isEmpty()) {
             throw new IllegalStateException("the WatchInstance stream did not start: " + streamFailure);
         }
@@ -93,18 +76,7 @@ public final class TimedInstances {
 
     /** When the RUNNING event of {@code id} arrived; throws if it failed or did not come in time. */
     public long awaitRunning(String id, Duration timeout) {
-        try {
-            return track(id).running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("timed out after " + timeout.toSeconds() + "s waiting for " + id
-                    + " to be RUNNING");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + id + " to be RUNNING: " + e.getCause().getMessage(),
-                    e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for " + id, e);
-        }
+        return Async.await(track(id).running, id + " to be RUNNING", timeout, () -> "");
     }
 
     /** When the STARTING event of {@code id} arrived, or {@code otherwise} if none did (yet). */
@@ -115,6 +87,11 @@ public final class TimedInstances {
     /** Why the instance will never run (it went ERROR or STOPPED, or was deleted); empty while it may. */
     public String failure(String id) {
         return track(id).ended.getNow("");
+    }
+
+    /** Force-deletes one and waits until it is gone (untimed). */
+    public void delete(String id, Duration timeout) {
+        api.deleteAll(List.of(id), timeout);
     }
 
     /** Force-deletes them and waits until each is gone (untimed: removal is never part of a figure). */

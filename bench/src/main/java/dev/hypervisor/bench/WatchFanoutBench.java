@@ -2,8 +2,9 @@ package dev.hypervisor.bench;
 
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
+import dev.hypervisor.host.Deadline;
 import dev.hypervisor.testkit.DaemonProcess;
-import io.grpc.ManagedChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,10 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Figure 4: many unfiltered WatchInstance streams over a few channels while a separate client
- * creates instances at a steady rate; the p99 of commit-to-delivery latency over all
- * deliveries against the unary ping-pong p99, and a check that every watcher saw exactly the
- * expected events of every created instance, in revision order.
+ * Figure 4: commit-to-delivery p99 of many WatchInstance streams while instances are created at a
+ * steady rate, against the unary p99; and that every watcher saw exactly the expected events.
  */
 final class WatchFanoutBench {
 
@@ -38,7 +37,7 @@ final class WatchFanoutBench {
             createSteadily(creator, "w0-", warmUp);
             awaitDeliveries(warmUp);
             watchers.forEach(Watcher::startMeasuring);
-            CpuShare cpu = CpuShare.start(daemon);
+            CpuShare cpu = new CpuShare(daemon);
             createSteadily(creator, "w1-", options.watchCreates);
             awaitDeliveries(created.size());
             System.out.println("  figure 4: while creating and delivering, " + cpu.describe());
@@ -60,9 +59,7 @@ final class WatchFanoutBench {
         }
         long expected = 3L * created.size() * watchers.size();
         String figure = String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99", watchers.size());
-        long p99 = Report.percentile(figure, "ours", all, 99);
-        System.out.printf(Locale.ROOT, "  figure 4: %d deliveries measured: p50 %s, p99 %s, max %s%n", all.count(),
-                Report.millis(all.p50()), Report.millis(p99), Report.millis(all.max()));
+        long p99 = p99(figure, "figure 4", all);
         if (troubled > 0) {
             System.out.printf("  figure 4: %d of %d watchers saw wrong events; first: %s%n", troubled,
                     watchers.size(), firstProblem);
@@ -72,20 +69,24 @@ final class WatchFanoutBench {
         Percentiles floor = WatchFanoutFloor.measure(watchers.size(), options.watchChannels, 3 * options.watchCreates,
                 3 * options.watchRate);
         String floorFigure = String.format("4 floor: bare grpc-java fan-out p99, %d streams vs unary p99", watchers.size());
-        long floorP99 = Report.percentile(floorFigure, "ours", floor, 99);
-        System.out.printf(Locale.ROOT, "  figure 4 floor: %d deliveries measured: p50 %s, p99 %s, max %s%n",
-                floor.count(), Report.millis(floor.p50()), Report.millis(floorP99), Report.millis(floor.max()));
-        report.printed(floorFigure, floorP99, pingP99Nanos);
+        report.printed(floorFigure, p99(floorFigure, "figure 4 floor", floor), pingP99Nanos);
         report.add(new Report.Row(String.format("4 WatchInstance no event lost (%d watchers x %d creates x 3)",
                 watchers.size(), created.size()), exact + " exact", expected + " expected",
                 (double) exact / expected, "= 1.00x, in order", troubled == 0 && exact == expected));
     }
 
+    /** The p99 of {@code figure}'s deliveries, printed with their count, p50 and maximum. */
+    private static long p99(String figure, String label, Percentiles deliveries) {
+        long p99 = Report.percentile(figure, "ours", deliveries, 99);
+        System.out.printf(Locale.ROOT, "  %s: %d deliveries measured: p50 %s, p99 %s, max %s%n", label,
+                deliveries.count(), Report.millis(deliveries.p50()), Report.millis(p99), Report.millis(deliveries.max()));
+        return p99;
+    }
+
     private void openWatchers() throws InterruptedException {
         List<ComputeServiceGrpc.ComputeServiceStub> stubs = new ArrayList<>();
         for (int i = 0; i < options.watchChannels; i++) {
-            ManagedChannel channel = daemon.newChannel();
-            stubs.add(ComputeServiceGrpc.newStub(channel));
+            stubs.add(ComputeServiceGrpc.newStub(daemon.newChannel()));
         }
         CountDownLatch ready = new CountDownLatch(options.watchers);
         WatchInstanceRequest request = WatchInstanceRequest.newBuilder().setSendInitial(true).build();
@@ -102,26 +103,14 @@ final class WatchFanoutBench {
     /** Creates {@code count} instances at the configured rate, one call at a time, from its own channel. */
     private void createSteadily(ComputeServiceGrpc.ComputeServiceBlockingStub creator, String prefix, int count)
             throws InterruptedException {
-        long intervalNanos = (long) (1e9 / options.watchRate);
-        long start = System.nanoTime();
-        for (int i = 0; i < count; i++) {
-            long wait = start + i * intervalNanos - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            created.add(creator.withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .createInstance(CreateThroughputBench.request(prefix + i)).getId());
-        }
+        WatchFanoutFloor.paced(count, options.watchRate, i -> created.add(creator.withDeadlineAfter(30, TimeUnit.SECONDS)
+                .createInstance(CreateThroughputBench.request(prefix + i)).getId()));
     }
 
     /** Waits until every watcher got the three events of {@code instances} instances; at most 120 seconds. */
-    private void awaitDeliveries(int instances) throws InterruptedException {
+    private void awaitDeliveries(int instances) {
         long target = 3L * instances * watchers.size();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (delivered.get() < target && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        if (delivered.get() < target) {
+        if (!Deadline.after(Duration.ofSeconds(120)).await(() -> delivered.get() >= target, Duration.ofMillis(20))) {
             System.out.printf("  figure 4: only %d of %d deliveries after 120s%n", delivered.get(), target);
         }
     }

@@ -1,5 +1,6 @@
 package dev.hypervisor.bench;
 
+import com.google.protobuf.Timestamp;
 import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
@@ -22,10 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Watcher implements ClientResponseObserver<WatchInstanceRequest, InstanceEvent> {
 
     /** CREATED in CREATING, UPDATED to STARTING, UPDATED to RUNNING: what a create should show. */
-    static final List<Integer> EXPECTED = List.of(
+    private static final int[] EXPECTED = {
             code(InstanceEvent.Type.CREATED, InstanceState.INSTANCE_STATE_CREATING),
             code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_STARTING),
-            code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_RUNNING));
+            code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_RUNNING)};
 
     private final CountDownLatch ready;
     private final AtomicLong delivered;
@@ -44,8 +45,13 @@ final class Watcher implements ClientResponseObserver<WatchInstanceRequest, Inst
         this.delivered = delivered;
     }
 
-    static int code(InstanceEvent.Type type, InstanceState state) {
+    private static int code(InstanceEvent.Type type, InstanceState state) {
         return type.getNumber() * 100 + state.getNumber();
+    }
+
+    /** From {@code sent} to {@code received}, both wall-clock times of this host. */
+    static long nanosSince(Timestamp sent, Instant received) {
+        return (received.getEpochSecond() - sent.getSeconds()) * 1_000_000_000L + received.getNano() - sent.getNanos();
     }
 
     @Override
@@ -70,11 +76,8 @@ final class Watcher implements ClientResponseObserver<WatchInstanceRequest, Inst
             disorder = "revision " + event.getRevision() + " after " + lastRevision;
         }
         lastRevision = Math.max(lastRevision, event.getRevision());
-        var updated = event.getInstance().getUpdatedAt();
         if (measuring) {
-            long nanos = (received.getEpochSecond() - updated.getSeconds()) * 1_000_000_000L
-                    + (received.getNano() - updated.getNanos());
-            latencies.add(nanos);
+            latencies.add(nanosSince(event.getInstance().getUpdatedAt(), received));
         }
         int[] codes = seen.computeIfAbsent(event.getInstance().getId(), id -> new int[4]);
         if (codes[0] < 3) {
@@ -125,13 +128,9 @@ final class Watcher implements ClientResponseObserver<WatchInstanceRequest, Inst
         }
         for (String id : createdIds) {
             int[] codes = seen.get(id);
-            if (codes == null) {
-                return "no events for " + id;
-            }
-            if (codes[0] != 3 || !Arrays.equals(Arrays.copyOfRange(codes, 1, 4),
-                    EXPECTED.stream().mapToInt(Integer::intValue).toArray())) {
-                return id + ": " + codes[0] + " events " + Arrays.toString(Arrays.copyOfRange(codes, 1, 4))
-                        + ", expected " + EXPECTED;
+            if (!asExpected(codes)) {
+                return codes == null ? "no events for " + id : id + ": " + codes[0] + " events "
+                        + Arrays.toString(Arrays.copyOfRange(codes, 1, 4)) + ", expected " + Arrays.toString(EXPECTED);
             }
         }
         if (seen.size() != createdIds.size()) {
@@ -142,14 +141,10 @@ final class Watcher implements ClientResponseObserver<WatchInstanceRequest, Inst
 
     /** Events for the given instances that arrived as expected. */
     synchronized long exact(List<String> createdIds) {
-        long ok = 0;
-        int[] expected = EXPECTED.stream().mapToInt(Integer::intValue).toArray();
-        for (String id : createdIds) {
-            int[] codes = seen.get(id);
-            if (codes != null && codes[0] == 3 && Arrays.equals(Arrays.copyOfRange(codes, 1, 4), expected)) {
-                ok += 3;
-            }
-        }
-        return ok;
+        return 3 * createdIds.stream().filter(id -> asExpected(seen.get(id))).count();
+    }
+
+    private static boolean asExpected(int[] codes) {
+        return codes != null && codes[0] == 3 && Arrays.equals(Arrays.copyOfRange(codes, 1, 4), EXPECTED);
     }
 }

@@ -10,20 +10,18 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * Figure 2: N client threads each create a container and wait for its RUNNING event; the wall
- * time from releasing them until the last RUNNING arrived, against N threads each running
- * {@code runc run -d} of the prepared bundle until the last returned (runc returns once the
- * container runs). Beside them, the floor: N threads each starting conmon as the driver does,
- * which runs runc create, then runc start. The three sides rotate their order by round.
+ * Figure 2 (bench/README.md, Containers): N containers created at once to the last RUNNING,
+ * against N {@code runc run -d} of the bundle and, as the floor, N conmon + runc create + start;
+ * the three sides rotate their order by round.
  */
 final class ConcurrentCreateFigure {
 
@@ -127,34 +125,22 @@ final class ConcurrentCreateFigure {
 
     /** Runs N tasks released together; {@code start[0]} gets the release time; returns each task's result. */
     private static List<Long> gate(ExecutorService threads, int n, Task task, long[] start) throws Exception {
-        CountDownLatch ready = new CountDownLatch(n);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Long>> futures = new ArrayList<>();
+        CyclicBarrier release = new CyclicBarrier(n, () -> start[0] = System.nanoTime());
+        List<Callable<Long>> tasks = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int index = i;
-            Callable<Long> call = () -> {
-                ready.countDown();
-                go.await();
+            tasks.add(() -> {
+                release.await(30, TimeUnit.SECONDS);
                 return task.run(index, start[0]);
-            };
-            futures.add(threads.submit(call));
+            });
         }
-        if (!ready.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the client threads did not start");
-        }
-        start[0] = System.nanoTime();
-        go.countDown();
         List<Long> results = new ArrayList<>();
-        long deadline = System.nanoTime() + RUNNING_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(30);
         Exception first = null;
-        for (Future<Long> f : futures) {
+        for (Future<Long> f : threads.invokeAll(tasks, RUNNING_TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS)) {
             try {
-                results.add(f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-            } catch (ExecutionException | TimeoutException e) {
-                if (first == null) {
-                    first = e;
-                }
-                f.cancel(true);
+                results.add(f.get());
+            } catch (ExecutionException | CancellationException e) {
+                first = first == null ? e : first;
             }
         }
         if (first != null) {

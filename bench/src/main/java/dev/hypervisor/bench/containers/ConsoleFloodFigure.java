@@ -4,28 +4,25 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.ConsoleOutput;
 import dev.hypervisor.api.v1.GetInstanceRequest;
+import dev.hypervisor.bench.Async;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.TimedInstances;
+import dev.hypervisor.host.Deadline;
 import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Figure 4: a container running {@code yes}, and one AttachConsole viewer that sends its first
- * message and never reads (a client stuck or gone quiet without closing). For the figure's
- * duration, GetInstance is called every 10 ms and the daemon's RSS sampled every second; the
- * targets are absolute (p99 under 50 ms, growth under 100 MB), beside the same GetInstance
- * p99 measured with no viewer just before, and the RSS before the viewer attached. A second,
- * reading viewer must still see live output, and the stalled one, once it reads, the line
- * saying what it lost.
+ * Figure 4 (bench/README.md, Containers): GetInstance p99 and the daemon's RSS growth while a
+ * console viewer that never reads is attached to a container running {@code yes}, beside the
+ * same calls with no viewer just before and the RSS before it attached.
  */
 record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image) {
 
@@ -55,29 +52,13 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
             long growth = peakRss[0] - rssBefore;
 
             AtomicLong liveBytes = new AtomicLong();
-            StreamObserver<ConsoleInput> liveInput = async.attachConsole(new StreamObserver<>() {
-                @Override
-                public void onNext(ConsoleOutput value) {
-                    liveBytes.addAndGet(value.getData().size());
-                }
-
-                @Override
-                public void onError(Throwable t) { }
-
-                @Override
-                public void onCompleted() { }
-            });
+            StreamObserver<ConsoleInput> liveInput = async.attachConsole(Async.observer(
+                    (ConsoleOutput value) -> liveBytes.addAndGet(value.getData().size()), t -> { }));
             liveInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
-            long liveUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (liveBytes.get() < (1 << 20) && System.nanoTime() < liveUntil) {
-                Thread.sleep(20);
-            }
+            Deadline.after(Duration.ofSeconds(10)).await(() -> liveBytes.get() >= (1 << 20), Duration.ofMillis(20));
             liveInput.onCompleted();
             stalled.read();
-            long markerUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!stalled.sawMarker() && System.nanoTime() < markerUntil) {
-                Thread.sleep(20);
-            }
+            Deadline.after(Duration.ofSeconds(20)).await(stalled::sawMarker, Duration.ofMillis(20));
             stalledInput.onCompleted();
 
             String figure = "4 GetInstance p99, stalled viewer on yes, " + duration.toSeconds() + " s";
@@ -94,7 +75,7 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
                     Report.millis(flooded.max()), quiet.count(), Report.millis(quiet.p50()),
                     Report.mebibytes(liveBytes.get()), live ? "yes" : "NO", stalled.sawMarker() ? "saw" : "did NOT see");
         } finally {
-            api.deleteAll(List.of(id), Duration.ofSeconds(60));
+            api.delete(id, Duration.ofSeconds(60));
         }
     }
 

@@ -18,9 +18,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code bench/run.sh containers}: the production hypervisord with its real container driver
- * (runc under conmon, a bridge of its own) in a separate JVM, driven over loopback gRPC, every
- * figure of the container issue printed beside plain runc (and podman) measured in the same run.
+ * {@code bench/run.sh containers}: the production hypervisord with its real container driver,
+ * every figure beside plain runc (and podman) measured in the same run.
  */
 public final class ContainersBench {
 

@@ -5,16 +5,12 @@ import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /**
- * Figure 1: create-to-RUNNING latency of one container from a cached image, as a WatchInstance
- * client sees it, against {@code runc create} + {@code runc start} of a prepared bundle and
- * against {@code podman run -d}; beside them the floor, conmon + runc create + runc start with no
- * daemon ({@link RuncBundle#conmonCreateAndStart}). The sides alternate sample by sample, the first side rotating,
- * so that load from other processes falls on all of them; nothing runs between samples but the
- * (untimed) removal of the sample's container.
+ * Figure 1 (bench/README.md, Containers): create-to-RUNNING of one container against runc create
+ * + start, podman run -d and the conmon floor; the sides alternate sample by sample, the first
+ * side rotating, and only the (untimed) removal of a sample's container runs between samples.
  */
 record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc,
         Optional<PodmanBaseline> podman, String podmanUnavailable) {
@@ -45,7 +41,7 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
                         long acknowledged = System.nanoTime();
                         long running = api.awaitRunning(id, RUNNING_TIMEOUT);
                         long starting = api.startingOr(id, running);
-                        api.deleteAll(List.of(id), RUNNING_TIMEOUT);
+                        api.delete(id, RUNNING_TIMEOUT);
                         if (i < COLD && i < warmUp) {
                             coldOurs.add(running - sent);
                         }

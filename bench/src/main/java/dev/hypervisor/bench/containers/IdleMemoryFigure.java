@@ -16,10 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Figure 3: host memory per idle container. Ours is the PSS of the container's conmon plus the
- * daemon's live-heap growth per container (used heap after full collections, before and after
- * N idle containers), against the PSS of a conmon alone, read beside it from the same
- * processes. And the daemon's RSS growth with N containers against 1 MB per container.
+ * Figure 3 (bench/README.md, Containers): a conmon's PSS plus the daemon's live-heap growth per
+ * idle container against a conmon's PSS alone, and the daemon's RSS growth against 1 MB each.
  */
 record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image, Path containersRoot) {
 

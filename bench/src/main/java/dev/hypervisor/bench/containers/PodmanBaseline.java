@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,7 +21,6 @@ final class PodmanBaseline {
     private final List<String> global;
     private final String image;
     private final Path logs;
-    private final List<String> live = new ArrayList<>();
 
     private PodmanBaseline(List<String> global, String image, Path logs) {
         this.global = global;
@@ -46,9 +44,8 @@ final class PodmanBaseline {
                     "--runroot", runRoot.toString(), "--storage-driver", "vfs",
                     "--cgroup-manager", "cgroupfs", "--events-backend", "file");
             PodmanBaseline podman = new PodmanBaseline(global, image, logs);
-            List<String> pull = new ArrayList<>(global);
-            pull.addAll(List.of("pull", "--quiet", "--tls-verify=false", "docker://" + image));
-            HostTools.run(pull, logs.resolve("pull.log"), Duration.ofSeconds(120));
+            HostTools.run(podman.command("pull", "--quiet", "--tls-verify=false", "docker://" + image),
+                    logs.resolve("pull.log"), Duration.ofSeconds(120));
             return Optional.of(podman);
         } catch (IOException | RuntimeException e) {
             // The message is the command line, then the end of its log: the last line says why.
@@ -60,32 +57,27 @@ final class PodmanBaseline {
 
     /** {@code podman run --rm -d --network none ... sleep 100000}: its wall time, fork to exit, in nanoseconds. */
     long run(String name) {
-        List<String> command = new ArrayList<>(global);
-        command.addAll(List.of("run", "--rm", "-d", "--name", name, "--network", "none", "--runtime", "runc",
-                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", image, "sleep", "100000"));
-        Path log = logs.resolve(name + ".log");
-        live.add(name);
-        return HostTools.run(command, log, TIMEOUT);
+        return HostTools.run(command("run", "--rm", "-d", "--name", name, "--network", "none", "--runtime", "runc",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", image, "sleep", "100000"),
+                logs.resolve(name + ".log"), TIMEOUT);
     }
 
     /** Removes the container at once (sleep ignores SIGTERM). */
     void remove(String name) {
-        List<String> command = new ArrayList<>(global);
-        command.addAll(List.of("rm", "-f", "-t", "0", name));
-        HostTools.run(command, logs.resolve(name + "-rm.log"), TIMEOUT);
-        live.remove(name);
+        HostTools.run(command("rm", "-f", "-t", "0", name), logs.resolve(name + "-rm.log"), TIMEOUT);
     }
 
     /** Removes every container of this private storage; quiet, for clean-up. */
     void removeAll() {
-        List<String> command = new ArrayList<>(global);
-        command.addAll(List.of("rm", "-a", "-f", "-t", "0"));
         try {
-            HostTools.run(command, logs.resolve("rm-all.log"), TIMEOUT);
+            HostTools.run(command("rm", "-a", "-f", "-t", "0"), logs.resolve("rm-all.log"), TIMEOUT);
         } catch (RuntimeException e) {
             System.err.println("warning: podman rm -a failed: " + e.getMessage());
         }
-        live.clear();
+    }
+
+    private List<String> command(String... args) {
+        return HostTools.command(global, args);
     }
 
     /** The command line of a run, for the notes. */

@@ -12,11 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The baseline: one prepared OCI bundle run by plain {@code runc}, with a state root of its
- * own so that nothing else's containers are listed or touched. The root filesystem is the
- * benchmark's busybox image unpacked by umoci, and config.json is {@code runc spec}'s with
- * {@code terminal: false} and {@code sleep 100000}. runc's default spec gives the container
- * its own network namespace with loopback only, as network "none" does for ours.
+ * The baseline: one bundle of the benchmark's busybox (unpacked by umoci, {@code runc spec}'s
+ * config with {@code sleep 100000}) run by plain {@code runc} with a state root of its own, so
+ * that nothing else's containers are listed or touched.
  */
 final class RuncBundle {
 
@@ -140,13 +138,7 @@ final class RuncBundle {
         HostTools.run(runc("delete", "-f", id), logs.resolve(id + "-delete.log"), TIMEOUT);
     }
 
-    Path stateRoot() {
-        return stateRoot;
-    }
-
     private List<String> runc(String... args) {
-        List<String> command = new ArrayList<>(List.of("runc", "--root", stateRoot.toString()));
-        command.addAll(List.of(args));
-        return command;
+        return HostTools.command(List.of("runc", "--root", stateRoot.toString()), args);
     }
 }

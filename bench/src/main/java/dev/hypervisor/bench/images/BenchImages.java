@@ -38,11 +38,7 @@ public final class BenchImages {
                 .writeTo(layout, "flood"), "bench/flood:v1");
     }
 
-    /**
-     * busybox plus one gzip layer of {@code files} random files of {@code fileMib} MiB each under
-     * /srv/random, tagged "random" in the layout: a root filesystem of about that size that
-     * compression cannot shrink.
-     */
+    /** busybox plus {@code files} random files of {@code fileMib} MiB (tag "random"): a rootfs compression cannot shrink. */
     public Pushed busyboxWithRandomFiles(int files, int fileMib) throws IOException {
         LayerTree tree = LayerTree.create().dir("srv").dir("srv/random");
         for (int i = 0; i < files; i++) {
@@ -52,11 +48,7 @@ public final class BenchImages {
                 "bench/random:v1");
     }
 
-    /**
-     * About {@code mib} MiB compressed in five layers: busybox; many small text files (1-8 KiB,
-     * a hundred per MiB of image); three large random files (55%); medium files half text, half
-     * random (8-64 KiB, ten per MiB); and an uncompressed layer of configuration files and one random file (5%).
-     */
+    /** About {@code mib} MiB compressed in the five layers of the README's images figure 1. */
     Pushed multiLayer(int mib) throws IOException {
         long budget = (long) mib << 20;
         OciImageBuilder image = OciImageBuilder.busyboxImage()

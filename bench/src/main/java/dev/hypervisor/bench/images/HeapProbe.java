@@ -5,16 +5,13 @@ import dev.hypervisor.images.ImageOptions;
 import dev.hypervisor.images.LocalImageStore;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
+import dev.hypervisor.testkit.ProcessMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/**
- * Figure 2's child JVM: pulls a small image and then the large one, each into a fresh image
- * store, and prints for each how far the heap grew over what was used just before the pull.
- * <p>Usage: {@code HeapProbe <dir> <small-image> <large-image>}; one {@code probe ...} line per pull on stdout.
- */
+/** Figure 2's child JVM: {@code HeapProbe <dir> <small> <large>} prints a {@code probe ...} line per pull. */
 public final class HeapProbe {
 
     private HeapProbe() {}
@@ -27,15 +24,14 @@ public final class HeapProbe {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         Path dir = Path.of(args[0]);
         // Loads and initialises the whole pull path once, so neither measured pull pays for it.
-        pull(dir.resolve("warm-up"), args[1]);
-        report("small", pull(dir.resolve("small"), args[1]));
-        report("large", pull(dir.resolve("large"), args[2]));
+        pull(dir.resolve("warm-up"), args[1], null);
+        pull(dir.resolve("small"), args[1], "small");
+        pull(dir.resolve("large"), args[2], "large");
         System.exit(0);
     }
 
-    private record Pull(long baseline, long peakUsed, long peakAfterGc, long peakRss, long nanos, long unpackedBytes) {}
-
-    private static Pull pull(Path root, String image) throws Exception {
+    /** Pulls {@code image} into a fresh store under {@code root}; prints its probe line unless {@code label} is null. */
+    private static void pull(Path root, String image, String label) throws Exception {
         Files.createDirectories(root);
         try (SqliteStore store = SqliteStore.open(root.resolve("store.db"), SqliteStoreOptions.defaults());
                 LocalImageStore images = LocalImageStore.open(root.resolve("images"), store, ImageOptions.defaults(),
@@ -56,14 +52,13 @@ public final class HeapProbe {
             }
             long nanos = System.nanoTime() - start;
             long unpacked = TreeTally.of(root.resolve("images/snapshots/layers")).bytes();
-            return new Pull(baseline, peakUsed, peakAfterGc, peakRss(), nanos, unpacked);
+            if (label != null) {
+                System.out.printf(Locale.ROOT, "probe %s baseline=%d peakUsed=%d peakAfterGc=%d peakRss=%d nanos=%d"
+                        + " unpacked=%d%n", label, baseline, peakUsed, peakAfterGc,
+                        ProcessMemory.peakRssBytes(ProcessHandle.current().pid()), nanos, unpacked);
+                System.out.flush();
+            }
         }
-    }
-
-    private static void report(String label, Pull p) {
-        System.out.printf(Locale.ROOT, "probe %s baseline=%d peakUsed=%d peakAfterGc=%d peakRss=%d nanos=%d unpacked=%d%n",
-                label, p.baseline(), p.peakUsed(), p.peakAfterGc(), p.peakRss(), p.nanos(), p.unpackedBytes());
-        System.out.flush();
     }
 
     /** Resets VmHWM to the current RSS (Linux 4.0+, clear_refs "5"), so each pull's peak is its own. */
@@ -73,15 +68,5 @@ public final class HeapProbe {
         } catch (IOException e) {
             System.err.println("cannot reset VmHWM (" + e.getMessage() + "); peaks are since the JVM started");
         }
-    }
-
-    /** VmHWM: the peak resident set size, in bytes. */
-    private static long peakRss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        return -1;
     }
 }

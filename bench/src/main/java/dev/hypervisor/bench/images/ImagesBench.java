@@ -7,11 +7,7 @@ import dev.hypervisor.testkit.images.RegistryServer;
 import java.time.Duration;
 import java.util.List;
 
-/**
- * {@code bench/run.sh images}: pulls images from a real registry on loopback with our image
- * store and prints each figure of the image issue beside a baseline measured in the same run
- * ({@code skopeo copy} + {@code umoci unpack}; a busybox pull).
- */
+/** {@code bench/run.sh images}: pulls by our image store beside skopeo copy + umoci unpack, and a busybox pull. */
 public final class ImagesBench {
 
     private static final List<String> TOOLS = List.of("docker-registry", "skopeo", "umoci");

@@ -19,11 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
-/**
- * Figure 1: the same image pulled and unpacked by our image store (in this JVM, a fresh store
- * each time) and by {@code skopeo copy} into an OCI layout followed by {@code umoci unpack},
- * alternating in rounds, each side into fresh directories.
- */
+/** Figure 1: our image store's pull and unpack against skopeo copy + umoci unpack, alternating by round. */
 final class PullUnpackRace {
 
     /** One side's wall time, and how long its first step (download, or skopeo copy) took. */

@@ -11,12 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The kernels the benchmark boots, by the name an option gives: {@code debian} is Debian's
- * cloud kernel ({@link GuestKernel}, with its modules), {@code small} the microVM kernel that
- * {@code scripts/microvm-kernel.sh} builds from Debian's linux-source with everything built in
- * (the script is run, and builds it when its cache is missing or stale: about 4 minutes on 2
- * cores; its microVMs boot in 64 MiB, and in half the time of Debian's under TCG), anything else a bzImage on
- * this machine.
+ * The kernels the benchmark boots, by the name an option gives: {@code debian} is Debian's cloud
+ * kernel ({@link GuestKernel}), {@code small} the one {@code scripts/microvm-kernel.sh} builds when
+ * its cache is missing or stale (its microVMs boot in 64 MiB), anything else a bzImage path.
  */
 final class BenchKernels {
 

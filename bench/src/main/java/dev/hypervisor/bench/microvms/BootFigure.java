@@ -12,11 +12,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Figure 1: boot to the workload's first line. Ours is timed from before CreateInstance is sent
- * until the line is on the microVM's serial console; the baseline from the fork of the same QEMU
- * command line ({@link DirectQemu}) until the same line. One warm-up per side, then the sides
- * alternate sample by sample (which goes first alternates too); the remaining boots go through
- * the daemon. Every boot counts toward the hang count: no first line within the timeout.
+ * Figure 1 (bench/README.md, MicroVMs): CreateInstance to the workload's first line on the serial
+ * console, against the fork of the same QEMU command line ({@link DirectQemu}) to the same line;
+ * every boot, the samples' and the rest through the daemon, counts toward the hangs.
  */
 final class BootFigure {
 
@@ -120,7 +118,7 @@ final class BootFigure {
             }
             return seen - sent;
         } finally {
-            api.delete(id, Duration.ofSeconds(60));
+            api.timed().delete(id, Duration.ofSeconds(60));
         }
     }
 

@@ -7,11 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 
-/**
- * Waits for a line on a serial console by following QEMU's chardev log file, as {@code tail -f}
- * would: both sides of the boot figure are timed by this same code, so the way the line is seen
- * costs them the same.
- */
+/** Follows a serial console's log file for a line, as {@code tail -f}: both sides of a boot are timed by it. */
 final class ConsoleLine {
 
     private static final long POLL_MILLIS = 5;

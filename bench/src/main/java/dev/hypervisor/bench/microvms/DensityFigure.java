@@ -12,15 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Figure 3: N microVMs of 64 MiB running at once, each running a workload that prints a line
- * and sleeps. Every one must reach RUNNING and its first line. Then, once they have idled
- * {@value #SETTLE_SECONDS} s, the host memory of each QEMU: PSS (shared pages split among the
- * QEMUs that map them) minus the guest's memory_bytes, and RSS; beside one QEMU started
- * directly with the same command line ({@link DirectQemu}) while the N still run, idled the
- * same way. Guest RAM the guest never touched takes no host memory, so PSS minus memory_bytes
- * can be negative. They boot the kernel given ({@code --density-kernel}: by default the small one
- * of scripts/microvm-kernel.sh). When 64 MiB microVMs do not come up (a kernel too big for them), the memory
- * is measured at {@code --fallback-mib} instead, and the rows say so.
+ * Figure 3 (bench/README.md, MicroVMs): N microVMs running at once, and each QEMU's host memory
+ * beyond memory_bytes beside one QEMU started directly with the same command line while the N
+ * still run. When they do not come up at {@code mib} (a kernel too big for them), memory is
+ * measured at {@code fallbackMib} instead, and the rows say so.
  */
 record DensityFigure(BenchRun run, DaemonProcess daemon, MicroVms api, String image, Path kernel) {
 

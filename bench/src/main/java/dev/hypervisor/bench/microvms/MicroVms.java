@@ -9,7 +9,6 @@ import dev.hypervisor.bench.TimedInstances;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -25,10 +24,8 @@ record MicroVms(TimedInstances timed, Path root) {
     static final List<String> WORKLOAD = List.of("sh", "-c", "echo " + MARKER + "; exec sleep 100000");
 
     /**
-     * Sends CreateInstance for a microVM of {@code image} running {@link #WORKLOAD}; with
-     * {@code bootDiskBytes} > 0 its root disk has that size (the driver caches one ext4 image per
-     * image digest and size); booting {@code kernel} (a bzImage on the node) when not empty,
-     * else the daemon's default kernel. Returns its id.
+     * CreateInstance of a microVM of {@code image} running {@link #WORKLOAD}, its root disk of
+     * {@code bootDiskBytes} unless 0, booting {@code kernel} unless empty; returns its id.
      */
     String create(String name, String image, long memoryBytes, long bootDiskBytes, String kernel) {
         InstanceSpec.Builder spec = InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(memoryBytes)
@@ -38,11 +35,6 @@ record MicroVms(TimedInstances timed, Path root) {
         }
         return timed.create(CreateInstanceRequest.newBuilder().setName(name).setType(InstanceType.INSTANCE_TYPE_MICROVM)
                 .setSpec(spec).build());
-    }
-
-    /** Deletes one (untimed) and waits until it is gone. */
-    void delete(String id, Duration timeout) {
-        timed.deleteAll(List.of(id), timeout);
     }
 
     /** The microVM's files: console.log, qemu.args, qemu.pid, its disks. */

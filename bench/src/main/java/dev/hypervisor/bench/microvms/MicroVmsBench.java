@@ -15,11 +15,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code bench/run.sh microvm}: the production hypervisord with its real microVM driver (QEMU
- * microvm under TCG, by default the small kernel scripts/microvm-kernel.sh builds from Debian's
- * source, or Debian's cloud kernel for figures 1 and 2: {@link BenchKernels}) in a separate JVM,
- * driven over loopback gRPC, every figure of the microVM issue printed beside the same QEMU
- * command line started directly (and plain {@code mkfs.ext4 -d}) in the same run.
+ * {@code bench/run.sh microvm}: the production hypervisord with its real microVM driver under
+ * TCG, every figure beside the same QEMU command line started directly (and plain {@code
+ * mkfs.ext4 -d}) in the same run.
  */
 public final class MicroVmsBench {
 

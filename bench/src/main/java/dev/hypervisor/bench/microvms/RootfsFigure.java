@@ -20,15 +20,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Figure 2: the root filesystem of a ~50 MB image. Per round, with a boot disk size not used
- * before (the driver caches one ext4 image per image digest and size, so that size finds the
- * cache cold): CreateInstance to the RUNNING event of a first microVM (the build is in it) and of
- * a second one of the same image and size (cached); {@code mkfs.ext4 -d} of the same tree,
- * unpacked by umoci, with the driver's options into a sparse file of the same size; and a
- * busybox microVM whose ext4 is cached too. The build's own cost is the first create minus the
- * cached one, against mkfs; the cached create is against busybox's: once cached, the image's size
- * must not matter. Each microVM is deleted before the next
- * step; mkfs goes first in odd rounds, last in even ones.
+ * Figure 2 (bench/README.md, MicroVMs): a ~50 MB image's root filesystem, built (first create
+ * minus a cached one, against {@code mkfs.ext4 -d} of the same tree) and cached (against
+ * busybox's). Each round takes a boot disk size not used before: the driver caches one ext4 image
+ * per image digest and size, so that size finds the cache cold.
  */
 record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path tree) {
 
@@ -89,7 +84,7 @@ record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path
         try {
             return api.timed().awaitRunning(id, RUNNING) - sent;
         } finally {
-            api.delete(id, Duration.ofSeconds(120));
+            api.timed().delete(id, Duration.ofSeconds(120));
         }
     }
 

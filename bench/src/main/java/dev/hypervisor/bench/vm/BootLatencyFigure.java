@@ -8,10 +8,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Figure 1: from before CreateInstance is sent until the guest's first console line arrives
- * over AttachConsole, against the same QEMU command line started directly until its first line
- * arrives on QEMU's console socket. The sides alternate sample by sample, the first side
- * rotating; removal (ours) and SIGKILL (baseline) between samples are not timed.
+ * Figure 1 (bench/README.md, VMs): CreateInstance to the guest's first console line against the
+ * same QEMU command line started directly; the sides alternate, the first side rotating.
  */
 record BootLatencyFigure(BenchRun run, VmBoots boots, String marker) {
 

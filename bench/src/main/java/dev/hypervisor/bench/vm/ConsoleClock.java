@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.vm;
 
+import dev.hypervisor.bench.Async;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -9,14 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * Stamps (in {@link System#nanoTime()}) when a console's output first holds a complete line with
- * something visible on it, and when it first holds a marker. Both sides of the benchmark feed
- * their console bytes through one of these, so "first line" means the same on both.
+ * Stamps (nanoTime) a console's first complete visible line and its first marker; both sides feed
+ * their console bytes through one, so "first line" means the same on both.
  */
 final class ConsoleClock {
 
@@ -79,11 +76,11 @@ final class ConsoleClock {
     }
 
     long awaitFirstLine(Duration timeout) {
-        return await(firstLine, "the first console line", timeout);
+        return Async.await(firstLine, "the first console line", timeout, this::shown);
     }
 
     long awaitMarker(Duration timeout) {
-        return await(markerSeen, marker + " on the console", timeout);
+        return Async.await(markerSeen, marker + " on the console", timeout, this::shown);
     }
 
     /** The first line, without control characters. */
@@ -91,21 +88,7 @@ final class ConsoleClock {
         return line;
     }
 
-    synchronized String text() {
-        return text.toString();
-    }
-
-    private long await(CompletableFuture<Long> future, String what, Duration timeout) {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("no " + what + " within " + timeout.toSeconds() + " s; the console showed:\n"
-                    + text());
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for " + what + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for " + what, e);
-        }
+    private synchronized String shown() {
+        return "; the console showed:\n" + text;
     }
 }

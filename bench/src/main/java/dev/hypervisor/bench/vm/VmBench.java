@@ -26,10 +26,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code bench/run.sh vm}: the production hypervisord with its real VM driver in a separate
- * JVM, driven over loopback gRPC, booting the VM tests' guest (Debian's cloud kernel and a
- * busybox initramfs, a small qcow2 disk pulled over HTTP); every figure beside the same QEMU
- * command line started directly in the same run.
+ * {@code bench/run.sh vm}: the production hypervisord with its real VM driver booting the VM
+ * tests' guest, every figure beside the same QEMU command line started directly in the same run.
  */
 public final class VmBench {
 

@@ -6,10 +6,8 @@ import dev.hypervisor.bench.Report;
 import java.time.Duration;
 
 /**
- * Figure 2: host memory of one idle VM beyond its memory_bytes: the PSS of its QEMU once the
- * guest has booted and sat idle, minus the guest RAM, beside the same for the QEMU started
- * directly. Both ways of "minus the guest RAM" are printed: minus memory_bytes (negative
- * while the guest has not touched all its RAM) and minus the guest RAM actually resident.
+ * Figure 2 (bench/README.md, VMs): an idle VM's QEMU PSS beyond the guest RAM resident, and minus
+ * memory_bytes (negative while the guest has not touched all its RAM), beside the direct QEMU's.
  */
 record VmMemoryFigure(BenchRun run, VmBoots boots, long memoryBytes, String marker) {
 
@@ -25,21 +23,12 @@ record VmMemoryFigure(BenchRun run, VmBoots boots, long memoryBytes, String mark
         for (int i = 0; i < samples; i++) {
             VmBoots.Boot boot = boots.ours("idle-" + i, Duration.ofSeconds(120));
             try {
-                Thread.sleep(IDLE.toMillis());
-                QemuMemory m = QemuMemory.of(boot.pid(), memoryBytes);
-                oursOwn.add(m.ownBytes());
-                oursPss.add(m.pssBytes());
-                oursGuest.add(m.guestRamPssBytes());
+                idle(boot.pid(), oursOwn, oursPss, oursGuest);
             } finally {
                 boots.delete(boot);
             }
             try {
-                long pid = boots.direct().pid();
-                Thread.sleep(IDLE.toMillis());
-                QemuMemory m = QemuMemory.of(pid, memoryBytes);
-                rawOwn.add(m.ownBytes());
-                rawPss.add(m.pssBytes());
-                rawGuest.add(m.guestRamPssBytes());
+                idle(boots.direct().pid(), rawOwn, rawPss, rawGuest);
             } finally {
                 boots.killDirect();
             }
@@ -57,5 +46,14 @@ record VmMemoryFigure(BenchRun run, VmBoots boots, long memoryBytes, String mark
                 + " of it guest RAM resident ours %s, baseline %s (of %s the guest may touch).", samples,
                 IDLE.toSeconds(), marker, Report.mebibytes(oursPss.p50()), Report.mebibytes(rawPss.p50()),
                 Report.mebibytes(oursGuest.p50()), Report.mebibytes(rawGuest.p50()), Report.mebibytes(memoryBytes));
+    }
+
+    /** Lets QEMU {@code pid}'s guest idle, then adds what QEMU holds to the samples. */
+    private void idle(long pid, Percentiles own, Percentiles pss, Percentiles guest) throws Exception {
+        Thread.sleep(IDLE.toMillis());
+        QemuMemory m = QemuMemory.of(pid, memoryBytes);
+        own.add(m.ownBytes());
+        pss.add(m.pssBytes());
+        guest.add(m.guestRamPssBytes());
     }
 }
