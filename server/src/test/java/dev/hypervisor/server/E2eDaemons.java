@@ -3,6 +3,7 @@ package dev.hypervisor.server;
 import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.network.testing.TestNetwork;
 import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.etcd.EtcdCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -41,6 +42,7 @@ final class E2eDaemons {
             args.addAll(List.of("--retry-attempts", "2", "--retry-delay-ms", "50"));
         }
         args.addAll(List.of(extraArgs));
+        args.addAll(storeArgs(dataDir, args));
         // A real daemon sets up the default network: give it a bridge and subnet of its own,
         // never the host's hv0, unless the test brings one that must outlive this process.
         TestNetwork network = withTestDriver || args.contains("--bridge") ? null : TestNetwork.open(new InMemoryStore());
@@ -59,6 +61,54 @@ final class E2eDaemons {
             }
             throw e;
         }
+    }
+
+    /** The etcd member of this test JVM when the suite runs on etcd ({@code -Dhv.e2e.store=etcd}). */
+    private static EtcdCluster etcd;
+
+    /** Whether this run puts the daemons on etcd (the build's e2e-on-etcd execution). */
+    static boolean onEtcd() {
+        return "etcd".equals(System.getProperty("hv.e2e.store"));
+    }
+
+    /**
+     * With {@code -Dhv.e2e.store=etcd}: {@code --store} on this JVM's etcd member (started on first
+     * use) and a key prefix named after the data directory, so that each daemon has a state of
+     * its own and one restarted on the same data directory finds its state again, as on SQLite.
+     */
+    private static List<String> storeArgs(Path dataDir, List<String> args) {
+        if (!onEtcd() || args.contains("--store")) {
+            return List.of();
+        }
+        return List.of("--store", etcd().storeUri(), "--store-prefix", prefixOf(dataDir));
+    }
+
+    /** The store a daemon started on {@code dataDir} by {@link #start} keeps its state in, opened beside it. */
+    static dev.hypervisor.core.store.Store openStore(Path dataDir) {
+        if (onEtcd()) {
+            return dev.hypervisor.store.etcd.EtcdStore.open(dev.hypervisor.store.etcd.EtcdStoreOptions.of(
+                    etcd().members().stream().map(EtcdCluster.Member::clientAddress).toList()).withPrefix(prefixOf(dataDir)));
+        }
+        return dev.hypervisor.store.sqlite.SqliteStore.open(dataDir.resolve("state.db"),
+                dev.hypervisor.store.sqlite.SqliteStoreOptions.defaults());
+    }
+
+    private static String prefixOf(Path dataDir) {
+        return "/e2e" + dataDir.toAbsolutePath().normalize();
+    }
+
+    /** This JVM's etcd member, started on first use and killed when the JVM exits. */
+    static synchronized EtcdCluster etcd() {
+        if (etcd == null) {
+            try {
+                etcd = EtcdCluster.start(Files.createTempDirectory("hv-e2e-etcd"), 1);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            EtcdCluster started = etcd;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "stop-e2e-etcd"));
+        }
+        return etcd;
     }
 
     /**
