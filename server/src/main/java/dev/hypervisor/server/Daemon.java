@@ -3,6 +3,7 @@ package dev.hypervisor.server;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.core.instance.InstanceState;
 import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.host.DiskReserve;
 import dev.hypervisor.host.DiskSpace;
@@ -192,7 +193,7 @@ public final class Daemon implements AutoCloseable {
         try {
             store.revision();
             return "";
-        } catch (dev.hypervisor.core.error.DomainException e) {
+        } catch (DomainException e) {
             return "the store " + config.store() + " is unreachable: " + e.getMessage();
         }
     }

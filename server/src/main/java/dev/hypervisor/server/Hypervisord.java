@@ -241,6 +241,13 @@ public final class Hypervisord implements Callable<Integer> {
         } catch (HostLock.Held e) {
             System.err.println("hypervisord: " + e.getMessage());
             return 1;
+        } catch (dev.hypervisor.core.error.DomainException e) {
+            if (e.code() != dev.hypervisor.core.error.ErrorCode.UNAVAILABLE) {
+                throw e;
+            }
+            // The store out of reach at start-up (etcd down or a wrong address): say so in one line.
+            System.err.println("hypervisord: " + e.getMessage());
+            return 1;
         }
     }
 

@@ -198,7 +198,6 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** One pass over an instance: read, plan, act, save. */
     /** One pass; one that could not read or write the store (etcd out of reach) is tried again a second later. */
     private void pass(String id) {
         try {
@@ -212,6 +211,7 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
+    /** One pass over an instance: read, plan, act, save. */
     private void reconcile(String id) {
         Optional<Instance> found = repository.find(id);
         if (found.isEmpty()) {

@@ -3,8 +3,8 @@ package dev.hypervisor.testkit.etcd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hypervisor.host.Executables;
+import dev.hypervisor.testkit.images.RegistryServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -88,7 +88,7 @@ public final class EtcdCluster implements AutoCloseable {
     public static EtcdCluster start(Path dir, int size) {
         List<Member> members = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
-            members.add(new Member("m" + i, freePort(), freePort(), dir.resolve("m" + i)));
+            members.add(new Member("m" + i, RegistryServer.freePort(), RegistryServer.freePort(), dir.resolve("m" + i)));
         }
         EtcdCluster cluster = new EtcdCluster(members);
         try {
@@ -265,14 +265,6 @@ public final class EtcdCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port: " + e, e);
         }
     }
 }

@@ -216,8 +216,8 @@ public final class EtcdStore implements Store {
             if (!closed && !ops.isEmpty() && EtcdFailures.outcomeUnknown(error)) {
                 return readBack(ops, error);
             }
-            return CompletableFuture.<TxnResult>failedFuture(EtcdFailures.of("commit", closed
-                    ? new io.etcd.jetcd.common.exception.ClosedClientException("closed") : error));
+            return CompletableFuture.<TxnResult>failedFuture(closed
+                    ? DomainException.unavailable("commit: the store is closed", error) : EtcdFailures.of("commit", error));
         }).thenCompose(f -> f);
     }
 
@@ -436,7 +436,7 @@ public final class EtcdStore implements Store {
             return call.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             call.cancel(true);
-            throw EtcdFailures.of(what, closed ? new io.etcd.jetcd.common.exception.ClosedClientException("closed") : e);
+            throw closed ? DomainException.unavailable(what + ": the store is closed", e) : EtcdFailures.of(what, e);
         } catch (InterruptedException e) {
             call.cancel(true);
             Thread.currentThread().interrupt();

@@ -66,8 +66,14 @@ final class EtcdWatch implements dev.hypervisor.core.store.Watch {
                 .withRequireLeader(true)
                 .build();
         lastHeard = System.nanoTime();
-        watcher = store.client().getWatchClient().watch(store.rangeStart(prefix), option, Watch.listener(
-                r -> onResponse(gen, r), e -> onFailure(gen, e), () -> onFailure(gen, null)));
+        try {
+            watcher = store.client().getWatchClient().watch(store.rangeStart(prefix), option, Watch.listener(
+                    r -> onResponse(gen, r), e -> onFailure(gen, e), () -> onFailure(gen, null)));
+        } catch (RuntimeException e) {
+            // Thrown here, not through the listener (a client closing under us): handled the same way,
+            // or a reopen run from the timer would die silently and leave the watch deaf.
+            onFailure(gen, e);
+        }
     }
 
     private synchronized void onResponse(int gen, WatchResponse response) {
