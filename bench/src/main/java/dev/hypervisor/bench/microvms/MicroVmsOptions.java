@@ -1,6 +1,5 @@
 package dev.hypervisor.bench.microvms;
 
-import dev.hypervisor.bench.CommonOptions.Quick;
 import dev.hypervisor.bench.CommonOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,25 +20,21 @@ final class MicroVmsOptions {
     CommonOptions common;
 
     @Option(names = "--samples", paramLabel = "N", description = "measured boots per side (figure 1), alternating [${DEFAULT-VALUE}; quick 3]")
-    @Quick("3")
     int samples = 10;
 
     @Option(names = "--boots", paramLabel = "N", description = "all boots of figure 1 (one warm-up per side, the samples, then more through the daemon), each counted as a hang when its first line does not come within --boot-timeout [${DEFAULT-VALUE}; quick 10]")
-    @Quick("10")
     int boots = 50;
 
     @Option(names = "--boot-timeout", paramLabel = "S", description = "seconds one boot may take to its first line [${DEFAULT-VALUE}]")
     int bootTimeoutSeconds = 60;
 
     @Option(names = "--rootfs-rounds", paramLabel = "N", description = "rounds of figure 2 (cold build, cached, mkfs.ext4 -d) [${DEFAULT-VALUE}; quick 1]")
-    @Quick("1")
     int rootfsRounds = 3;
 
     @Option(names = "--random-mib", paramLabel = "N", description = "MiB of random files in figure 2's image, in files of 8 MiB [${DEFAULT-VALUE}]")
     int randomMib = 48;
 
     @Option(names = "--density", paramLabel = "N", description = "microVMs running at once (figure 3) [${DEFAULT-VALUE}; quick 5]")
-    @Quick("5")
     int density = 20;
 
     @Option(names = "--density-mib", paramLabel = "N", description = "their memory_bytes in MiB [${DEFAULT-VALUE}]")

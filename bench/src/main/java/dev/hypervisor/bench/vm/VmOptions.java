@@ -1,6 +1,5 @@
 package dev.hypervisor.bench.vm;
 
-import dev.hypervisor.bench.CommonOptions.Quick;
 import dev.hypervisor.bench.CommonOptions;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -19,11 +18,9 @@ final class VmOptions {
     CommonOptions common;
 
     @Option(names = "--samples", paramLabel = "N", description = "measured boots per side (figure 1), alternating, after 1 unmeasured warm-up per side [${DEFAULT-VALUE}; quick 3]")
-    @Quick("3")
     int samples = 10;
 
     @Option(names = "--memory-samples", paramLabel = "N", description = "idle VMs per side for the memory figure (figure 2) [${DEFAULT-VALUE}; quick 1]")
-    @Quick("1")
     int memorySamples = 3;
 
     @Option(names = "--accelerator", paramLabel = "A", description = "hypervisord's --accelerator: auto, kvm or tcg; the baseline runs the command line it chose [auto]")
