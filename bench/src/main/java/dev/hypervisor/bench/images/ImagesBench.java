@@ -33,7 +33,7 @@ public final class ImagesBench {
             run.progress("figure 2: building and pushing one %d MiB layer", options.layerMib);
             BenchImages.Pushed layer = images.singleLayer(options.layerMib);
             run.progress("figure 2: pulling busybox and the %d MiB layer in a child JVM", options.layerMib);
-            new HeapFigure(run, options.layerMib, options.childHeapMib).measure(busybox, layer);
+            HeapProbe.measure(run, options.layerMib, options.childHeapMib, busybox, layer);
             return run.finish("1 = skopeo copy (registry -> OCI layout) then umoci unpack (layout -> bundle), each round"
                     + " into fresh directories; 2 = a busybox pull in the same child JVM; the registry's blobs are warm in"
                     + " the page cache for both sides.");
