@@ -3,10 +3,10 @@ package dev.hypervisor.bench.containers;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,27 +44,19 @@ final class ConcurrentCreateFigure {
         Report report = run.report();
         ExecutorService threads = Executors.newFixedThreadPool(n);
         try {
-            long[] ours = new long[rounds];
-            long[] raw = new long[rounds];
-            long[] floor = new long[rounds];
-            for (int r = 0; r < rounds; r++) {
-                for (int side = 0; side < 3; side++) {
-                    switch ((side + r) % 3) {
-                        case 0 -> ours[r] = ours(threads, n);
-                        case 1 -> raw[r] = raw(threads, n, runc::runDetached);
-                        default -> floor[r] = raw(threads, n, runc::conmonCreateAndStart);
-                    }
-                }
-                run.progress("figure 2: round %d of %d: ours %s, runc run -d %s, conmon + runc create + start %s", r + 1,
-                        rounds, Report.seconds(ours[r]), Report.seconds(raw[r]), Report.seconds(floor[r]));
-            }
-            long rawMedian = Percentiles.of(raw).p50();
-            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", Percentiles.of(ours).p50(),
-                    rawMedian, 1.3);
+            Rotation rotation = new Rotation();
+            Percentiles ours = rotation.side((r, measured) -> ours(threads, n));
+            Percentiles raw = rotation.side((r, measured) -> raw(threads, n, runc::runDetached));
+            Percentiles floor = rotation.side((r, measured) -> raw(threads, n, runc::conmonCreateAndStart));
+            rotation.run(0, rounds, (r, values) -> run.progress("figure 2: round %d of %d: ours %s, runc run -d %s,"
+                    + " conmon + runc create + start %s", r, rounds, Report.seconds(values[0]), Report.seconds(values[1]),
+                    Report.seconds(values[2])));
+            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", ours.p50(), raw.p50(), 1.3);
             report.printed("2 floor: " + n + " conmon + runc create + runc start vs " + n + " runc run -d",
-                    Percentiles.of(floor).p50(), rawMedian);
+                    floor.p50(), raw.p50());
             report.note("figure 2: the median of %d round(s); every round, ours: %s; runc run -d: %s;"
-                    + " conmon + runc create + runc start: %s.", rounds, describe(ours), describe(raw), describe(floor));
+                    + " conmon + runc create + runc start: %s.", rounds, ours.join(Report::seconds),
+                    raw.join(Report::seconds), floor.join(Report::seconds));
             report.note("figure 2: the floor row is the part of our path that the issue prescribes (runc under conmon),"
                     + " run from %d threads with no daemon, store, overlay or network: nothing above it can be faster.", n);
         } finally {
@@ -148,9 +140,5 @@ final class ConcurrentCreateFigure {
                     + (first.getCause() != null ? first.getCause() : first), first);
         }
         return results;
-    }
-
-    private static String describe(long[] values) {
-        return String.join(", ", Arrays.stream(values).mapToObj(Report::seconds).toList());
     }
 }

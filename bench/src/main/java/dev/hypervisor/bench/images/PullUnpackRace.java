@@ -2,7 +2,9 @@ package dev.hypervisor.bench.images;
 
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.HostTools;
+import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.core.image.PullListener.Phase;
 import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.images.ImageOptions;
@@ -18,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 
 /** Figure 1: our image store's pull and unpack against skopeo copy + umoci unpack, alternating by round. */
 final class PullUnpackRace {
@@ -43,29 +46,17 @@ final class PullUnpackRace {
     }
 
     /** One unmeasured warm-up round, then {@code rounds} measured ones; adds the row and notes to the report. */
-    void measure(int rounds, BenchImages.Pushed image) throws IOException {
+    void measure(int rounds, BenchImages.Pushed image) throws Exception {
         Report table = run.report();
         run.progress("figure 1: warm-up round");
-        side(true, 0, false);
-        side(false, 0, false);
-        long[] ours = new long[rounds];
-        long[] oursFetch = new long[rounds];
-        long[] base = new long[rounds];
-        long[] baseFetch = new long[rounds];
-        for (int r = 0; r < rounds; r++) {
-            // The side that goes first alternates, so neither always runs right after the other's writes.
-            boolean oursFirst = r % 2 == 0;
-            Timing first = side(oursFirst, r + 1, r == 0);
-            Timing second = side(!oursFirst, r + 1, r == 0);
-            Timing o = oursFirst ? first : second;
-            Timing b = oursFirst ? second : first;
-            ours[r] = o.totalNanos();
-            oursFetch[r] = o.fetchNanos();
-            base[r] = b.totalNanos();
-            baseFetch[r] = b.fetchNanos();
-            run.progress("figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
-                    r + 1, rounds, o.totalNanos() / 1e9, b.totalNanos() / 1e9);
-        }
+        // Rounds alternate the side that goes first, so neither always runs right after the other's writes.
+        Rotation rotation = new Rotation();
+        Percentiles oursFetch = new Percentiles();
+        Percentiles baseFetch = new Percentiles();
+        Percentiles ours = rotation.side((r, measured) -> timed(true, r, measured ? oursFetch : null));
+        Percentiles base = rotation.side((r, measured) -> timed(false, r, measured ? baseFetch : null));
+        rotation.run(1, rounds, (r, values) -> run.progress("figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
+                r, rounds, values[0] / 1e9, values[1] / 1e9));
         long oursMedian = median(ours);
         long baseMedian = median(base);
         double ratio = (double) oursMedian / baseMedian;
@@ -75,8 +66,18 @@ final class PullUnpackRace {
         table.note("1: medians: ours download %.2f s + unpack %.2f s; baseline skopeo copy %.2f s + umoci unpack %.2f s",
                 median(oursFetch) / 1e9, (oursMedian - median(oursFetch)) / 1e9, median(baseFetch) / 1e9,
                 (baseMedian - median(baseFetch)) / 1e9);
-        table.note("1: every round (s): ours %s; baseline %s", secondsList(ours), secondsList(base));
+        LongFunction<String> seconds = n -> String.format(Locale.ROOT, "%.2f", n / 1e9);
+        table.note("1: every round (s): ours %s; baseline %s", ours.join(seconds), base.join(seconds));
         diskNote(table);
+    }
+
+    /** One side's round, its fetch time into {@code fetch} when measured; the first measured round is tallied. */
+    private long timed(boolean ours, int round, Percentiles fetch) throws IOException {
+        Timing timing = side(ours, round, round == 1);
+        if (fetch != null) {
+            fetch.add(timing.fetchNanos());
+        }
+        return timing.totalNanos();
     }
 
     private Timing side(boolean ours, int round, boolean tally) throws IOException {
@@ -157,14 +158,11 @@ final class PullUnpackRace {
         return sum;
     }
 
-    static long median(long[] values) {
-        long[] sorted = values.clone();
+    /** The median, the mean of the middle two of an even count. */
+    static long median(Percentiles samples) {
+        long[] sorted = samples.values();
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static String secondsList(long[] nanos) {
-        return String.join(", ", Arrays.stream(nanos).mapToObj(n -> String.format(Locale.ROOT, "%.2f", n / 1e9)).toList());
     }
 }

@@ -4,6 +4,7 @@ import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.DirectQemu;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.host.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,28 +46,12 @@ final class BootFigure {
     }
 
     void measure(int samples, int totalBoots) throws Exception {
-        ours(true); // warm-up; it also lends its command line and disks to the baseline
-        direct(); // warm-up
-        Percentiles ours = new Percentiles();
-        Percentiles baseline = new Percentiles();
-        for (int i = 0; i < samples; i++) {
-            long a;
-            long b;
-            if (i % 2 == 0) {
-                a = ours(false);
-                b = direct();
-            } else {
-                b = direct();
-                a = ours(false);
-            }
-            if (a > 0) {
-                ours.add(a);
-            }
-            if (b > 0) {
-                baseline.add(b);
-            }
-            run.progress("figure 1: sample %d/%d: ours %s, direct %s", i + 1, samples, show(a), show(b));
-        }
+        Rotation rotation = new Rotation();
+        // The first turn warms up; its boot through the daemon lends its command line and disks to the baseline.
+        Percentiles ours = rotation.side((i, measured) -> ours(i == 0));
+        Percentiles baseline = rotation.side((i, measured) -> direct());
+        rotation.run(1, samples, (i, values) -> run.progress("figure 1: sample %d/%d: ours %s, direct %s", i, samples,
+                show(values[0]), show(values[1])));
         Percentiles more = new Percentiles();
         while (boots < totalBoots) {
             long a = ours(false);
