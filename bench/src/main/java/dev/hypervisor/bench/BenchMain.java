@@ -17,7 +17,7 @@ public final class BenchMain {
     private BenchMain() {}
 
     /** {@code options}: the benchmark's picocli command, its sizes' defaults in its fields. */
-    public static <O> void main(O options, String[] args, Run<O> run) {
+    public static <O extends CommonOptions> void main(O options, String[] args, Run<O> run) {
         CommandLine parser = CommonOptions.parser(options, args);
         parser.getCommandSpec().usageMessage().synopsisHeading("usage: bench/run.sh ");
         int code;
@@ -27,6 +27,7 @@ public final class BenchMain {
                 parser.usage(System.out);
                 code = 0;
             } else {
+                options.check();
                 code = run.run(options);
             }
         } catch (CommandLine.ParameterException e) {

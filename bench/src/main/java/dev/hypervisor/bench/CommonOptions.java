@@ -12,15 +12,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /**
- * The options every benchmark takes, mixed into each benchmark's own options class:
+ * The options every benchmark takes, inherited by each benchmark's own options class:
  * {@code --quick}, {@code --work-dir}, {@code --keep} and {@code --help}.
  */
-public final class CommonOptions {
+public abstract class CommonOptions {
 
     /** An option's size under {@code --quick}, as its help states it: "[${DEFAULT-VALUE}; quick 10]". */
     private static final Pattern QUICK = Pattern.compile("; quick ([^\\]]+)\\]");
 
-    @Spec(Spec.Target.MIXEE)
+    @Spec
     private CommandSpec benchmark;
 
     @Option(names = "--quick", description = "small sizes for a smoke run (defaults below are the full sizes)")
@@ -48,12 +48,20 @@ public final class CommonOptions {
         return keep;
     }
 
+    /** Refuses, as a bad command line, sizes that do not fit together; none here. */
+    public void check() {}
+
+    /** A bad command line of this benchmark's, {@code message} saying why. */
+    protected CommandLine.ParameterException refused(String message) {
+        return new CommandLine.ParameterException(benchmark.commandLine(), message);
+    }
+
     /**
-     * The parser for {@code options} (an object holding a {@code @Mixin CommonOptions}): an
+     * The parser for {@code options}, a benchmark's own: an
      * option left out takes the quick size its help states when {@code --quick} is among {@code args};
      * counts must be positive and durations and rates positive up to an hour.
      */
-    static CommandLine parser(Object options, String[] args) {
+    static CommandLine parser(CommonOptions options, String[] args) {
         boolean quick = List.of(args).contains("--quick");
         return new CommandLine(options)
                 .setDefaultValueProvider(arg -> quick ? quickSize(arg) : null)

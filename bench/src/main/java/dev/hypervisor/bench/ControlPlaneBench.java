@@ -32,7 +32,7 @@ public final class ControlPlaneBench {
 
     public static void main(String[] args) {
         BenchMain.main(new ControlPlaneOptions(), args, options -> {
-            try (BenchRun run = BenchRun.start("control-plane", options.common, List.of())) {
+            try (BenchRun run = BenchRun.start("control-plane", options, List.of())) {
                 return new ControlPlaneBench(options, run).run();
             }
         });

@@ -1,16 +1,12 @@
 package dev.hypervisor.bench;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The sizes and durations of one control-plane run: the full sizes, or small ones with {@code --quick}. */
 @Command(name = "control-plane", sortOptions = false, usageHelpWidth = 110,
         description = "hypervisord (with a no-op driver) driven over loopback gRPC, every figure beside its baseline.")
-final class ControlPlaneOptions {
-
-    @Mixin
-    CommonOptions common;
+final class ControlPlaneOptions extends CommonOptions {
 
     @Option(names = "--instances", paramLabel = "N", description = "instances in the large store (figures 2, 5) [${DEFAULT-VALUE}; quick 10000]")
     int largeStore = 100_000;

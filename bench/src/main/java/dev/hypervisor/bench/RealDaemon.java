@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
 
 /**
  * The production hypervisord with its real drivers, as the containers, VM and microVM
@@ -87,15 +86,15 @@ public final class RealDaemon {
     }
 
     /**
-     * The main of a benchmark on the real daemon: its run of {@code tools} (its {@link CommonOptions}
-     * from {@code common}, which may also check the options) on a host of a subnet {@code <prefix>.x.0/24}.
+     * The main of a benchmark on the real daemon: its run of {@code tools} on a host of a subnet
+     * {@code <prefix>.x.0/24}.
      */
-    public static <O> void main(String[] args, O options, Function<O, CommonOptions> common, String name,
-            List<String> tools, String subnetPrefix, Bench<O> bench) {
+    public static <O extends CommonOptions> void main(String[] args, O options, String name, List<String> tools,
+            String subnetPrefix, Bench<O> bench) {
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         BenchMain.main(options, args, o -> {
-            try (BenchRun run = BenchRun.start(name, common.apply(o), tools)) {
+            try (BenchRun run = BenchRun.start(name, o, tools)) {
                 return run.finish(bench.run(o, run, new RealDaemon(run, subnetPrefix)));
             }
         });

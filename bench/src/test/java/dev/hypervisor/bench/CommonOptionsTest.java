@@ -23,8 +23,8 @@ class CommonOptionsTest {
 
         assertThat(options.largeStore).isEqualTo(100_000);
         assertThat(options.createSeconds).isEqualTo(10);
-        assertThat(options.common.quick()).isFalse();
-        assertThat(options.common.workDir()).isEqualTo(Path.of("bench/target/control-plane"));
+        assertThat(options.quick()).isFalse();
+        assertThat(options.workDir()).isEqualTo(Path.of("bench/target/control-plane"));
     }
 
     @Test
@@ -35,8 +35,8 @@ class CommonOptionsTest {
         assertThat(options.latencyCalls).isEqualTo(1000);
         assertThat(options.createSeconds).isEqualTo(3);
         assertThat(options.smallStore).as("no quick size").isEqualTo(1000);
-        assertThat(options.common.workDir()).isEqualTo(Path.of("/tmp/w"));
-        assertThat(options.common.keep()).isTrue();
+        assertThat(options.workDir()).isEqualTo(Path.of("/tmp/w"));
+        assertThat(options.keep()).isTrue();
     }
 
     @Test
@@ -58,7 +58,7 @@ class CommonOptionsTest {
             var constructor = type.getDeclaredConstructor();
             constructor.setAccessible(true);
             String[] quick = {"--quick"};
-            CommandLine cli = CommonOptions.parser(constructor.newInstance(), quick);
+            CommandLine cli = CommonOptions.parser((CommonOptions) constructor.newInstance(), quick);
             cli.parseArgs(quick);
             int quickSizes = 0;
             for (CommandLine.Model.OptionSpec option : cli.getCommandSpec().options()) {

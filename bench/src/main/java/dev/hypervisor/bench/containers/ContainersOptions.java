@@ -2,16 +2,12 @@ package dev.hypervisor.bench.containers;
 
 import dev.hypervisor.bench.CommonOptions;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The sizes of one containers run: the full sizes, or small ones with {@code --quick}. */
 @Command(name = "containers", sortOptions = false, usageHelpWidth = 110,
         description = "Containers on the real driver (runc under conmon) beside plain runc and podman.")
-final class ContainersOptions {
-
-    @Mixin
-    CommonOptions common;
+final class ContainersOptions extends CommonOptions {
 
     @Option(names = "--latency-samples", paramLabel = "N", description = "measured creates per side (figure 1), alternating [${DEFAULT-VALUE}; quick 10]")
     int latencySamples = 40;

@@ -19,7 +19,7 @@ public final class ImagesBench {
     }
 
     private static int run(ImagesOptions options) throws Exception {
-        try (BenchRun run = BenchRun.start("images", options.common, TOOLS)) {
+        try (BenchRun run = BenchRun.start("images", options, TOOLS)) {
             run.header("");
             RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
             run.progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(), options.imageMib);

@@ -2,16 +2,12 @@ package dev.hypervisor.bench.images;
 
 import dev.hypervisor.bench.CommonOptions;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The sizes of one image run: the full sizes, or small ones with {@code --quick}. */
 @Command(name = "images", sortOptions = false, usageHelpWidth = 110,
         description = "Image pulls from a registry on loopback, ours beside skopeo copy + umoci unpack.")
-final class ImagesOptions {
-
-    @Mixin
-    CommonOptions common;
+final class ImagesOptions extends CommonOptions {
 
     @Option(names = "--image-mib", paramLabel = "N", description = "compressed size of the multi-layer image (figure 1) [${DEFAULT-VALUE}; quick 30]")
     int imageMib = 200;

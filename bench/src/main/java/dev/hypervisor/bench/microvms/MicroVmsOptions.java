@@ -2,22 +2,12 @@ package dev.hypervisor.bench.microvms;
 
 import dev.hypervisor.bench.CommonOptions;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** The sizes of one microVM run: the full sizes, or small ones with {@code --quick}. */
 @Command(name = "microvm", sortOptions = false, usageHelpWidth = 110,
         description = "MicroVMs on the real driver under TCG beside the same QEMU command line started directly.")
-final class MicroVmsOptions {
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    CommonOptions common;
+final class MicroVmsOptions extends CommonOptions {
 
     @Option(names = "--samples", paramLabel = "N", description = "measured boots per side (figure 1), alternating [${DEFAULT-VALUE}; quick 3]")
     int samples = 10;
@@ -50,13 +40,13 @@ final class MicroVmsOptions {
     String densityKernel = BenchKernels.SMALL;
 
     /** Fails as a bad command line would unless the sizes fit together. */
-    void check() {
+    @Override
+    public void check() {
         if (boots < 2 * samples + 2) {
-            throw new ParameterException(spec.commandLine(),
-                    "--boots must be at least 2 x --samples + 2 (the warm-ups), got " + boots);
+            throw refused("--boots must be at least 2 x --samples + 2 (the warm-ups), got " + boots);
         }
         if (randomMib < 8) {
-            throw new ParameterException(spec.commandLine(), "--random-mib: at least 8");
+            throw refused("--random-mib: at least 8");
         }
     }
 
