@@ -68,14 +68,12 @@ final class ConcurrentCreateFigure {
     private long ours(ExecutorService threads, int n) throws Exception {
         int current = round++;
         List<String> ids = Collections.synchronizedList(new ArrayList<>());
-        long[] wall = new long[1];
         try {
-            List<Long> running = gate(threads, n, (i, start) -> {
+            return gate(threads, n, i -> {
                 String id = api.create(ContainersBench.container("burst-" + current + "-" + i, image, "sleep", "100000"));
                 ids.add(id);
                 return api.awaitRunning(id, RUNNING_TIMEOUT);
-            }, wall);
-            return running.stream().mapToLong(Long::longValue).max().orElseThrow() - wall[0];
+            });
         } finally {
             api.deleteAll(List.copyOf(ids), RUNNING_TIMEOUT);
         }
@@ -86,44 +84,40 @@ final class ConcurrentCreateFigure {
      * returned; checks they run, then deletes them (untimed).
      */
     private long raw(ExecutorService threads, int n, java.util.function.ToLongFunction<String> start) throws Exception {
-        int current = round++;
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            ids.add("hvbench-burst-" + current + "-" + i);
-        }
-        long[] wall = new long[1];
+        String prefix = "hvbench-burst-" + round++ + "-";
         try {
-            List<Long> done = gate(threads, n, (i, begin) -> {
-                start.applyAsLong(ids.get(i));
+            long elapsed = gate(threads, n, i -> {
+                start.applyAsLong(prefix + i);
                 return System.nanoTime();
-            }, wall);
-            long elapsed = done.stream().mapToLong(Long::longValue).max().orElseThrow() - wall[0];
-            long running = runc.running(ids);
+            });
+            long running = runc.running(java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + i).toList());
             if (running != n) {
                 throw new IllegalStateException("runc reports " + running + " of " + n + " baseline containers running");
             }
             return elapsed;
         } finally {
-            gate(threads, n, (i, begin) -> {
-                runc.delete(ids.get(i));
+            gate(threads, n, i -> {
+                runc.delete(prefix + i);
                 return 0L;
-            }, new long[1]);
+            });
         }
     }
 
     interface Task {
-        long run(int index, long start) throws Exception;
+        /** Task {@code index}'s work; returns when it ended (nanoTime). */
+        long run(int index) throws Exception;
     }
 
-    /** Runs N tasks released together; {@code start[0]} gets the release time; returns each task's result. */
-    private static List<Long> gate(ExecutorService threads, int n, Task task, long[] start) throws Exception {
+    /** Runs N tasks released together; returns the time from their release to the last one's end. */
+    private static long gate(ExecutorService threads, int n, Task task) throws Exception {
+        long[] start = new long[1];
         CyclicBarrier release = new CyclicBarrier(n, () -> start[0] = System.nanoTime());
         List<Callable<Long>> tasks = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int index = i;
             tasks.add(() -> {
                 release.await(30, TimeUnit.SECONDS);
-                return task.run(index, start[0]);
+                return task.run(index);
             });
         }
         List<Long> results = new ArrayList<>();
@@ -139,6 +133,6 @@ final class ConcurrentCreateFigure {
             throw new IllegalStateException((n - results.size()) + " of " + n + " concurrent tasks failed, first: "
                     + (first.getCause() != null ? first.getCause() : first), first);
         }
-        return results;
+        return results.stream().mapToLong(Long::longValue).max().orElseThrow() - start[0];
     }
 }
