@@ -35,14 +35,10 @@ public final class ControlPlaneBench {
     }
 
     public static void main(String[] args) {
-        BenchMain.main(new ControlPlaneOptions(), args, options -> {
-            try (BenchRun run = BenchRun.start("control-plane", options, List.of())) {
-                return new ControlPlaneBench(options, run).run();
-            }
-        });
+        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (options, run) -> new ControlPlaneBench(options, run).run());
     }
 
-    private int run() throws Exception {
+    private String run() throws Exception {
         run.header("");
         Path work = run.work();
         run.progress("populating %d and %d instances", options.smallStore, options.largeStore);
@@ -53,10 +49,10 @@ public final class ControlPlaneBench {
         createThroughput(work);
         listingAndMemory(work, emptyRss);
 
-        return run.finish(String.format(Locale.ROOT, "1 = grpc.health.v1.Health/Check on the same daemon; 2 = the"
+        return String.format(Locale.ROOT, "1 = grpc.health.v1.Health/Check on the same daemon; 2 = the"
                 + " same page on a %d-instance store; 3 = one client, one-row autocommit INSERTs into SQLite (WAL,"
                 + " synchronous=FULL); 4 = Health/Check p99 of figure 1 / the events expected; 5 = the same daemon"
-                + " with an empty store.", options.smallStore));
+                + " with an empty store.", options.smallStore);
     }
 
     /** A {@link BenchDaemon} on {@code work/name/data}, its log beside. */

@@ -89,15 +89,11 @@ public final class RealDaemon {
      * The main of a benchmark on the real daemon: its run of {@code tools} on a host of a subnet
      * {@code <prefix>.x.0/24}.
      */
-    public static <O extends CommonOptions> void main(String[] args, O options, String name, List<String> tools,
-            String subnetPrefix, Bench<O> bench) {
+    public static <O extends CommonOptions> void main(String[] args, O options, List<String> tools, String subnetPrefix,
+            Bench<O> bench) {
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        BenchMain.main(options, args, o -> {
-            try (BenchRun run = BenchRun.start(name, o, tools)) {
-                return run.finish(bench.run(o, run, new RealDaemon(run, subnetPrefix)));
-            }
-        });
+        BenchRun.main(args, options, tools, (o, run) -> bench.run(o, run, new RealDaemon(run, subnetPrefix)));
     }
 
     /**

@@ -26,7 +26,7 @@ public final class ContainersBench {
     private ContainersBench() {}
 
     public static void main(String[] args) {
-        RealDaemon.main(args, new ContainersOptions(), "containers", TOOLS, "10.215", ContainersBench::run);
+        RealDaemon.main(args, new ContainersOptions(), TOOLS, "10.215", ContainersBench::run);
     }
 
     private static String run(ContainersOptions options, BenchRun run, RealDaemon host) throws Exception {

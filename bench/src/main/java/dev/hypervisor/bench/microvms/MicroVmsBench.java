@@ -24,7 +24,7 @@ public final class MicroVmsBench {
     private MicroVmsBench() {}
 
     public static void main(String[] args) {
-        RealDaemon.main(args, new MicroVmsOptions(), "microvm", TOOLS, "10.216", MicroVmsBench::run);
+        RealDaemon.main(args, new MicroVmsOptions(), TOOLS, "10.216", MicroVmsBench::run);
     }
 
     private static String run(MicroVmsOptions options, BenchRun run, RealDaemon host) throws Exception {

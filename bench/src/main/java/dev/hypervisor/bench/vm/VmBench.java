@@ -34,7 +34,7 @@ public final class VmBench {
     private VmBench() {}
 
     public static void main(String[] args) {
-        RealDaemon.main(args, new VmOptions(), "vm", TOOLS, "10.216", VmBench::run);
+        RealDaemon.main(args, new VmOptions(), TOOLS, "10.216", VmBench::run);
     }
 
     private static String run(VmOptions options, BenchRun run, RealDaemon host) throws Exception {
