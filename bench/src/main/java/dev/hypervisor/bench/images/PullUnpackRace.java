@@ -32,11 +32,9 @@ final class PullUnpackRace {
     private final String reference;
     private final Path work;
     private final Duration timeout;
-    // What the first measured round of each side left on disk.
-    private TreeTally oursUnpacked;
-    private TreeTally oursTotal;
-    private TreeTally baselineUnpacked;
-    private TreeTally baselineTotal;
+    // What the first measured round of each side (ours, baseline) left on disk, and unpacked.
+    private final TreeTally[] total = new TreeTally[2];
+    private final TreeTally[] unpacked = new TreeTally[2];
 
     PullUnpackRace(BenchRun run, String reference, Path work, Duration timeout) {
         this.run = run;
@@ -53,8 +51,8 @@ final class PullUnpackRace {
         Rotation rotation = new Rotation();
         Percentiles oursFetch = new Percentiles();
         Percentiles baseFetch = new Percentiles();
-        Percentiles ours = rotation.side((r, measured) -> timed(true, r, measured ? oursFetch : null));
-        Percentiles base = rotation.side((r, measured) -> timed(false, r, measured ? baseFetch : null));
+        Percentiles ours = rotation.side((r, measured) -> side(true, r, measured ? oursFetch : null));
+        Percentiles base = rotation.side((r, measured) -> side(false, r, measured ? baseFetch : null));
         rotation.run(1, rounds, (r, values) -> run.progress("figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
                 r, rounds, values[0] / 1e9, values[1] / 1e9));
         long oursMedian = median(ours);
@@ -68,29 +66,26 @@ final class PullUnpackRace {
                 (baseMedian - median(baseFetch)) / 1e9);
         LongFunction<String> seconds = n -> String.format(Locale.ROOT, "%.2f", n / 1e9);
         table.note("1: every round (s): ours %s; baseline %s", ours.join(seconds), base.join(seconds));
-        diskNote(table);
+        table.note("1: on disk after one pull: ours %s (blobs, store, %d files unpacked into layer dirs);"
+                + " baseline %s (OCI layout, bundle with %d files, umoci's mtree)", Report.mebibytes(total[0].bytes()),
+                unpacked[0].files(), Report.mebibytes(total[1].bytes()), unpacked[1].files());
     }
 
-    /** One side's round, its fetch time into {@code fetch} when measured; the first measured round is tallied. */
-    private long timed(boolean ours, int round, Percentiles fetch) throws IOException {
-        Timing timing = side(ours, round, round == 1);
-        if (fetch != null) {
-            fetch.add(timing.fetchNanos());
-        }
-        return timing.totalNanos();
-    }
-
-    private Timing side(boolean ours, int round, boolean tally) throws IOException {
+    /** One side's round: its wall time; its fetch time into {@code fetch} when measured; the first measured one tallied. */
+    private long side(boolean ours, int round, Percentiles fetch) throws IOException {
         Path dir = work.resolve((ours ? "ours-" : "baseline-") + round);
         Files.createDirectories(dir);
         // Earlier rounds' writes and deletes are flushed first, so that neither side pays for the other's.
         HostTools.run(List.of("sync"), work.resolve("sync.log"), Duration.ofSeconds(120));
         Timing timing = ours ? ours(dir) : baseline(dir);
-        if (tally) {
-            tally(dir);
+        if (round == 1) {
+            tally(dir, ours ? 0 : 1);
         }
         FileTrees.delete(dir);
-        return timing;
+        if (fetch != null) {
+            fetch.add(timing.fetchNanos());
+        }
+        return timing.totalNanos();
     }
 
     private Timing ours(Path dir) {
@@ -122,30 +117,15 @@ final class PullUnpackRace {
      * Notes what one pull left on disk, and refuses a run where our store did not unpack the same
      * files umoci did: without overlayfs layers are only unpacked when a container is created.
      */
-    private void tally(Path dir) throws IOException {
-        boolean ours = dir.getFileName().toString().startsWith("ours");
-        TreeTally all = TreeTally.of(dir);
-        TreeTally unpacked = ours ? layerDiffs(dir.resolve("images/snapshots/layers")) : TreeTally.of(dir.resolve("bundle/rootfs"));
-        run.progress("figure 1: %s left %s on disk, %d regular files unpacked (%s)",
-                ours ? "ours" : "baseline", Report.mebibytes(all.bytes()), unpacked.files(),
-                Report.mebibytes(unpacked.bytes()));
-        if (ours) {
-            oursUnpacked = unpacked;
-            oursTotal = all;
-        } else {
-            baselineUnpacked = unpacked;
-            baselineTotal = all;
-        }
-        if (oursUnpacked != null && baselineUnpacked != null && !oursUnpacked.equals(baselineUnpacked)) {
-            throw new IllegalStateException("ours unpacked " + oursUnpacked + ", umoci " + baselineUnpacked
+    private void tally(Path dir, int side) throws IOException {
+        total[side] = TreeTally.of(dir);
+        unpacked[side] = side == 0 ? layerDiffs(dir.resolve("images/snapshots/layers")) : TreeTally.of(dir.resolve("bundle/rootfs"));
+        run.progress("figure 1: %s left %s on disk, %d regular files unpacked (%s)", side == 0 ? "ours" : "baseline",
+                Report.mebibytes(total[side].bytes()), unpacked[side].files(), Report.mebibytes(unpacked[side].bytes()));
+        if (unpacked[0] != null && unpacked[1] != null && !unpacked[0].equals(unpacked[1])) {
+            throw new IllegalStateException("ours unpacked " + unpacked[0] + ", umoci " + unpacked[1]
                     + ": the sides did not do the same work (is overlayfs usable here?)");
         }
-    }
-
-    private void diskNote(Report table) {
-        table.note("1: on disk after one pull: ours %s (blobs, store, %d files unpacked into layer dirs);"
-                + " baseline %s (OCI layout, bundle with %d files, umoci's mtree)", Report.mebibytes(oursTotal.bytes()),
-                oursUnpacked.files(), Report.mebibytes(baselineTotal.bytes()), baselineUnpacked.files());
     }
 
     private static TreeTally layerDiffs(Path layers) throws IOException {
