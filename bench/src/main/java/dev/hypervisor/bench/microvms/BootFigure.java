@@ -88,12 +88,11 @@ final class BootFigure {
         long sent = System.nanoTime();
         String id = api.create("boot-" + boots, image, MEMORY, 0, "");
         try {
-            long seen = ConsoleLine.await(api.consoleLog(id), MicroVms.MARKER, sent + timeoutNanos,
-                    () -> !api.timed().failure(id).isEmpty());
+            long seen = MicroVms.awaitMarker(api.consoleLog(id), sent + timeoutNanos, () -> !api.timed().failure(id).isEmpty());
             if (seen < 0) {
                 hangs++;
                 oursHangs++;
-                Files.writeString(logs.resolve("hang-" + id + ".log"), ConsoleLine.last(api.consoleLog(id), 8192));
+                Files.writeString(logs.resolve("hang-" + id + ".log"), MicroVms.lastOf(api.consoleLog(id)));
                 run.progress("figure 1: HANG: %s printed no first line within the timeout %s", id, api.timed().failure(id));
                 return -1;
             }
@@ -113,11 +112,10 @@ final class BootFigure {
         Path dir = work.resolve("direct-" + boots);
         DirectQemu.Started qemu = direct.start(dir, dir.resolve("qemu.out"));
         try {
-            long seen = ConsoleLine.await(dir.resolve("console.log"), MicroVms.MARKER, qemu.forkedAt() + timeoutNanos);
+            long seen = MicroVms.awaitMarker(dir.resolve("console.log"), qemu.forkedAt() + timeoutNanos, () -> false);
             if (seen < 0) {
                 hangs++;
-                Files.writeString(logs.resolve("hang-direct-" + boots + ".log"),
-                        ConsoleLine.last(dir.resolve("console.log"), 8192));
+                Files.writeString(logs.resolve("hang-direct-" + boots + ".log"), MicroVms.lastOf(dir.resolve("console.log")));
                 run.progress("figure 1: HANG: direct boot %d printed no first line within the timeout", boots);
                 return -1;
             }
