@@ -28,7 +28,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -150,14 +149,14 @@ final class WatchFanoutBench {
     static final class Watcher implements ClientResponseObserver<WatchInstanceRequest, InstanceEvent> {
 
         /** CREATED in CREATING, UPDATED to STARTING, UPDATED to RUNNING: what a create should show. */
-        private static final int[] EXPECTED = {
+        private static final List<Integer> EXPECTED = List.of(
                 code(InstanceEvent.Type.CREATED, InstanceState.INSTANCE_STATE_CREATING),
                 code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_STARTING),
-                code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_RUNNING)};
+                code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_RUNNING));
 
         private final CountDownLatch ready;
         private final AtomicLong delivered;
-        private final Map<String, int[]> seen = new HashMap<>();
+        private final Map<String, List<Integer>> seen = new HashMap<>();
         private final Percentiles latencies = new Percentiles(4096);
         private ClientCallStreamObserver<WatchInstanceRequest> call;
         private boolean initialDone;
@@ -206,11 +205,8 @@ final class WatchFanoutBench {
             if (measuring) {
                 latencies.add(nanosSince(event.getInstance().getUpdatedAt(), received));
             }
-            int[] codes = seen.computeIfAbsent(event.getInstance().getId(), id -> new int[4]);
-            if (codes[0] < 3) {
-                codes[codes[0] + 1] = code(event.getType(), event.getInstance().getState());
-            }
-            codes[0]++;
+            seen.computeIfAbsent(event.getInstance().getId(), id -> new ArrayList<>(3))
+                    .add(code(event.getType(), event.getInstance().getState()));
             delivered.incrementAndGet();
         }
 
@@ -254,10 +250,10 @@ final class WatchFanoutBench {
                 return disorder;
             }
             for (String id : createdIds) {
-                int[] codes = seen.get(id);
-                if (!asExpected(codes)) {
-                    return codes == null ? "no events for " + id : id + ": " + codes[0] + " events "
-                            + Arrays.toString(Arrays.copyOfRange(codes, 1, 4)) + ", expected " + Arrays.toString(EXPECTED);
+                List<Integer> events = seen.get(id);
+                if (!EXPECTED.equals(events)) {
+                    return events == null ? "no events for " + id : id + ": " + events.size() + " events "
+                            + events.subList(0, Math.min(3, events.size())) + ", expected " + EXPECTED;
                 }
             }
             if (seen.size() != createdIds.size()) {
@@ -268,11 +264,7 @@ final class WatchFanoutBench {
 
         /** Events for the given instances that arrived as expected. */
         synchronized long exact(List<String> createdIds) {
-            return 3 * createdIds.stream().filter(id -> asExpected(seen.get(id))).count();
-        }
-
-        private static boolean asExpected(int[] codes) {
-            return codes != null && codes[0] == 3 && Arrays.equals(Arrays.copyOfRange(codes, 1, 4), EXPECTED);
+            return 3 * createdIds.stream().filter(id -> EXPECTED.equals(seen.get(id))).count();
         }
     }
 
