@@ -47,13 +47,15 @@ final class PullUnpackRace {
     void measure(int rounds, BenchImages.Pushed image) throws Exception {
         Report table = run.report();
         run.progress("figure 1: warm-up round");
+        side(true, 0, new Percentiles());
+        side(false, 0, new Percentiles());
         // Rounds alternate the side that goes first, so neither always runs right after the other's writes.
         Rotation rotation = new Rotation();
         Percentiles oursFetch = new Percentiles();
         Percentiles baseFetch = new Percentiles();
-        Percentiles ours = rotation.side((r, measured) -> side(true, r, measured ? oursFetch : null));
-        Percentiles base = rotation.side((r, measured) -> side(false, r, measured ? baseFetch : null));
-        rotation.run(1, rounds, (r, values) -> run.progress("figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
+        Percentiles ours = rotation.side((r, measured) -> side(true, r + 1, oursFetch));
+        Percentiles base = rotation.side((r, measured) -> side(false, r + 1, baseFetch));
+        rotation.run(0, rounds, (r, values) -> run.progress("figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
                 r, rounds, values[0] / 1e9, values[1] / 1e9));
         long oursMedian = median(ours);
         long baseMedian = median(base);
@@ -71,7 +73,7 @@ final class PullUnpackRace {
                 unpacked[0].files(), Report.mebibytes(total[1].bytes()), unpacked[1].files());
     }
 
-    /** One side's round: its wall time; its fetch time into {@code fetch} when measured; the first measured one tallied. */
+    /** One side's round (0: the warm-up): its wall time, its fetch time into {@code fetch}; round 1 is tallied. */
     private long side(boolean ours, int round, Percentiles fetch) throws IOException {
         Path dir = work.resolve((ours ? "ours-" : "baseline-") + round);
         Files.createDirectories(dir);
@@ -82,9 +84,7 @@ final class PullUnpackRace {
             tally(dir, ours ? 0 : 1);
         }
         FileTrees.delete(dir);
-        if (fetch != null) {
-            fetch.add(timing.fetchNanos());
-        }
+        fetch.add(timing.fetchNanos());
         return timing.totalNanos();
     }
 

@@ -46,11 +46,12 @@ final class BootFigure {
     }
 
     void measure(int samples, int totalBoots) throws Exception {
+        ours(true); // warm-up; it also lends its command line and disks to the baseline
+        direct(); // warm-up
         Rotation rotation = new Rotation();
-        // The first turn warms up; its boot through the daemon lends its command line and disks to the baseline.
-        Percentiles ours = rotation.side((i, measured) -> ours(i == 0));
+        Percentiles ours = rotation.side((i, measured) -> ours(false));
         Percentiles baseline = rotation.side((i, measured) -> direct());
-        rotation.run(1, samples, (i, values) -> run.progress("figure 1: sample %d/%d: ours %s, direct %s", i, samples,
+        rotation.run(0, samples, (i, values) -> run.progress("figure 1: sample %d/%d: ours %s, direct %s", i, samples,
                 show(values[0]), show(values[1])));
         Percentiles more = new Percentiles();
         while (boots < totalBoots) {
