@@ -1,11 +1,22 @@
 package dev.hypervisor.bench;
 
+import dev.hypervisor.core.driver.Driver;
+import dev.hypervisor.core.driver.ExitListener;
+import dev.hypervisor.core.driver.Provisioned;
+import dev.hypervisor.core.driver.RuntimeStatus;
+import dev.hypervisor.core.instance.Instance;
+import dev.hypervisor.core.instance.InstanceSpec;
+import dev.hypervisor.core.instance.InstanceType;
+import dev.hypervisor.core.instance.Metadata;
+import dev.hypervisor.core.runtime.RuntimeContext;
+import dev.hypervisor.core.runtime.RuntimePlugin;
 import dev.hypervisor.server.Hypervisord;
 import dev.hypervisor.testkit.DaemonProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The daemon under test: the real hypervisord command line with a {@link NoopDriver} for
@@ -46,5 +57,74 @@ public final class BenchDaemon {
         long start = System.nanoTime();
         daemon.pullImage(image, Duration.ofSeconds(120));
         run.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
+    }
+
+    /**
+     * A container runtime that does nothing and returns at once, so the benchmark measures only the
+     * control plane; its own plugin, which the production daemon never registers.
+     */
+    static final class NoopDriver implements Driver, RuntimePlugin {
+
+        @Override
+        public InstanceType type() {
+            return InstanceType.CONTAINER;
+        }
+
+        @Override
+        public String name() {
+            return "noop";
+        }
+
+        @Override
+        public Optional<String> unavailable() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Duration stopTimeout() {
+            return Duration.ofSeconds(10);
+        }
+
+        @Override
+        public InstanceSpec admit(InstanceSpec spec, Metadata metadata) {
+            return spec;
+        }
+
+        @Override
+        public Driver open(RuntimeContext context) {
+            return this;
+        }
+
+        @Override
+        public Provisioned prepare(Instance instance) {
+            return Provisioned.NOTHING;
+        }
+
+        @Override
+        public void start(Instance instance) {}
+
+        @Override
+        public void stop(Instance instance, Duration timeout) {}
+
+        @Override
+        public void kill(Instance instance) {}
+
+        @Override
+        public void destroy(Instance instance) {}
+
+        @Override
+        public RuntimeStatus recover(Instance instance) {
+            return RuntimeStatus.RUNNING;
+        }
+
+        @Override
+        public RuntimeStatus inspect(Instance instance) {
+            return RuntimeStatus.RUNNING;
+        }
+
+        @Override
+        public void setExitListener(ExitListener listener) {
+            // nothing ever exits on its own
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 
 /**
  * One run of a benchmark: its work dir, its progress on stderr (stamped with the seconds since
@@ -33,6 +34,47 @@ public final class BenchRun implements AutoCloseable {
     }, "bench-clean-up");
     private boolean cleanedUp;
 
+    /** A benchmark: measures its figures in {@code run}; returns the baselines line under its table. */
+    @FunctionalInterface
+    public interface Bench<O> {
+        String run(O options, BenchRun run) throws Exception;
+    }
+
+    /**
+     * The one way a benchmark's main runs: {@code bench} with its parsed {@code options} (its picocli
+     * command, its sizes' defaults in its fields) in a run of its command's name that needs {@code tools};
+     * exits 0 when every figure passed, 1 when one missed its target, 2 on a bad option or a broken run.
+     */
+    public static <O extends CommonOptions> void main(String[] args, O options, List<String> tools, Bench<O> bench) {
+        CommandLine parser = CommonOptions.parser(options, args);
+        parser.getCommandSpec().usageMessage().synopsisHeading("usage: bench/run.sh ");
+        int code;
+        try {
+            parser.parseArgs(args);
+            if (parser.isUsageHelpRequested()) {
+                parser.usage(System.out);
+                code = 0;
+            } else {
+                options.check();
+                try (BenchRun run = start(parser.getCommandName(), options, tools)) {
+                    code = run.finish(bench.run(options, run));
+                }
+            }
+        } catch (CommandLine.ParameterException e) {
+            System.err.println(e.getMessage());
+            e.getCommandLine().usage(System.err);
+            code = 2;
+        } catch (Report.NoSamples e) {
+            System.err.println(parser.getCommandName() + " benchmark broken: " + e.getMessage());
+            code = 2;
+        } catch (Throwable e) {
+            System.err.println(parser.getCommandName() + " benchmark failed: " + e);
+            e.printStackTrace();
+            code = 2;
+        }
+        System.exit(code);
+    }
+
     private BenchRun(String name, CommonOptions options, Path work) {
         this.name = name;
         this.options = options;
@@ -44,7 +86,7 @@ public final class BenchRun implements AutoCloseable {
      * Checks that {@code tools} are installed and empties the work dir, refusing a non-empty one
      * without this benchmark's marker.
      */
-    public static BenchRun start(String name, CommonOptions options, List<String> tools) throws IOException {
+    private static BenchRun start(String name, CommonOptions options, List<String> tools) throws IOException {
         for (String tool : tools) {
             if (Executables.find(tool).isEmpty()) {
                 throw new IllegalStateException(tool + " is not installed (bench/run.sh " + name + " installs what it needs)");

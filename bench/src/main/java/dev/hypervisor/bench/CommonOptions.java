@@ -1,31 +1,26 @@
 package dev.hypervisor.bench;
 
-import java.lang.annotation.ElementType;
-import java.lang.annotation.Retention;
-import java.lang.annotation.RetentionPolicy;
-import java.lang.annotation.Target;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /**
- * The options every benchmark takes, mixed into each benchmark's own options class:
+ * The options every benchmark takes, inherited by each benchmark's own options class:
  * {@code --quick}, {@code --work-dir}, {@code --keep} and {@code --help}.
  */
-public final class CommonOptions {
+public abstract class CommonOptions {
 
-    /** An option's size under {@code --quick}, where it differs from the full one its field starts with. */
-    @Retention(RetentionPolicy.RUNTIME)
-    @Target(ElementType.FIELD)
-    public @interface Quick {
-        String value();
-    }
+    /** An option's size under {@code --quick}, as its help states it: "[${DEFAULT-VALUE}; quick 10]". */
+    private static final Pattern QUICK = Pattern.compile("; quick ([^\\]]+)\\]");
 
-    @Spec(Spec.Target.MIXEE)
+    @Spec
     private CommandSpec benchmark;
 
     @Option(names = "--quick", description = "small sizes for a smoke run (defaults below are the full sizes)")
@@ -53,19 +48,34 @@ public final class CommonOptions {
         return keep;
     }
 
+    /** Refuses, as a bad command line, sizes that do not fit together; none here. */
+    public void check() {}
+
+    /** A bad command line of this benchmark's, {@code message} saying why. */
+    protected CommandLine.ParameterException refused(String message) {
+        return new CommandLine.ParameterException(benchmark.commandLine(), message);
+    }
+
     /**
-     * The parser for {@code options} (an object holding a {@code @Mixin CommonOptions}): an
-     * option left out takes its {@link Quick} size when {@code --quick} is among {@code args};
+     * The parser for {@code options}, a benchmark's own: an
+     * option left out takes the quick size its help states when {@code --quick} is among {@code args};
      * counts must be positive and durations and rates positive up to an hour.
      */
-    static CommandLine parser(Object options, String[] args) {
+    static CommandLine parser(CommonOptions options, String[] args) {
         boolean quick = List.of(args).contains("--quick");
         return new CommandLine(options)
-                .setDefaultValueProvider(arg -> quick && arg.userObject() instanceof Field field
-                        && field.isAnnotationPresent(Quick.class) ? field.getAnnotation(Quick.class).value() : null)
+                .setDefaultValueProvider(arg -> quick ? quickSize(arg) : null)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .registerConverter(Integer.TYPE, CommonOptions::count)
                 .registerConverter(Double.TYPE, CommonOptions::seconds);
+    }
+
+    /** The size under {@code --quick} that {@code option}'s help states; null when it keeps its full size. */
+    static String quickSize(ArgSpec option) {
+        // The help as written: ArgSpec.description() expands ${DEFAULT-VALUE}, which asks the default provider again.
+        Matcher m = QUICK.matcher(option.userObject() instanceof Field field && field.isAnnotationPresent(Option.class)
+                ? String.join(" ", field.getAnnotation(Option.class).description()) : "");
+        return m.find() ? m.group(1) : null;
     }
 
     private static int count(String value) {

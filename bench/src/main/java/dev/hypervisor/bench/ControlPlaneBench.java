@@ -1,15 +1,19 @@
 package dev.hypervisor.bench;
 
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.InstanceEvent;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.ListInstancesRequest;
+import dev.hypervisor.api.v1.WatchInstanceRequest;
 import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.Instances;
+import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -31,14 +35,10 @@ public final class ControlPlaneBench {
     }
 
     public static void main(String[] args) {
-        BenchMain.main(new ControlPlaneOptions(), args, options -> {
-            try (BenchRun run = BenchRun.start("control-plane", options.common, List.of())) {
-                return new ControlPlaneBench(options, run).run();
-            }
-        });
+        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (options, run) -> new ControlPlaneBench(options, run).run());
     }
 
-    private int run() throws Exception {
+    private String run() throws Exception {
         run.header("");
         Path work = run.work();
         run.progress("populating %d and %d instances", options.smallStore, options.largeStore);
@@ -49,10 +49,10 @@ public final class ControlPlaneBench {
         createThroughput(work);
         listingAndMemory(work, emptyRss);
 
-        return run.finish(String.format(Locale.ROOT, "1 = grpc.health.v1.Health/Check on the same daemon; 2 = the"
+        return String.format(Locale.ROOT, "1 = grpc.health.v1.Health/Check on the same daemon; 2 = the"
                 + " same page on a %d-instance store; 3 = one client, one-row autocommit INSERTs into SQLite (WAL,"
                 + " synchronous=FULL); 4 = Health/Check p99 of figure 1 / the events expected; 5 = the same daemon"
-                + " with an empty store.", options.smallStore));
+                + " with an empty store.", options.smallStore);
     }
 
     /** A {@link BenchDaemon} on {@code work/name/data}, its log beside. */
@@ -92,7 +92,7 @@ public final class ControlPlaneBench {
             health.withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance());
             compute.withDeadlineAfter(10, TimeUnit.SECONDS).listInstances(none);
         }
-        InitialState.drain(daemon);
+        drainInitialState(daemon);
         daemon.awaitQuiet(Duration.ofSeconds(30));
         return daemon.rssBytes();
     }
@@ -118,7 +118,7 @@ public final class ControlPlaneBench {
                 new ListPagingBench(small, large, options).run(report, options.smallStore, options.largeStore);
             }
             run.progress("figure 5: draining the initial state of %d instances", options.largeStore);
-            long initial = InitialState.drain(large);
+            long initial = drainInitialState(large);
             if (initial != options.largeStore) {
                 throw new IllegalStateException("the initial state held " + initial + " instances, expected "
                         + options.largeStore);
@@ -128,6 +128,30 @@ public final class ControlPlaneBench {
             report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore)
                     + " instances vs empty store", Report.mebibytes(rss), Report.mebibytes(emptyRss),
                     (double) rss / emptyRss, "< 512 MiB", rss < RSS_LIMIT));
+        }
+    }
+
+    /**
+     * Reads a daemon's whole state through one unfiltered WatchInstance with send_initial, as a client
+     * that resyncs would, up to the bookmark that ends it; returns how many instances it carried.
+     */
+    private static long drainInitialState(DaemonProcess daemon) {
+        ManagedChannel channel = daemon.newChannel();
+        try {
+            Iterator<InstanceEvent> events = ComputeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300,
+                    TimeUnit.SECONDS).watchInstance(WatchInstanceRequest.newBuilder().setSendInitial(true).build());
+            long initial = 0;
+            while (events.hasNext()) {
+                InstanceEvent event = events.next();
+                if (event.getType() == InstanceEvent.Type.INITIAL) {
+                    initial++;
+                } else if (event.getType() == InstanceEvent.Type.BOOKMARK) {
+                    return initial;
+                }
+            }
+            throw new IllegalStateException("the watch ended before its initial state did");
+        } finally {
+            channel.shutdownNow(); // which cancels the watch
         }
     }
 }

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
@@ -70,11 +71,14 @@ final class LatencyBench {
     long run(Report report) throws InterruptedException {
         List<Rpc> all = List.of(ping, get, list);
         for (Rpc rpc : all) {
-            warmUp(rpc, Math.max(500, options.latencyCalls / 2));
+            for (int i = 0; i < Math.max(500, options.latencyCalls / 2); i++) {
+                rpc.blocking().run();
+            }
             ClosedLoop.run(rpc.name(), options.throughputCallers, Math.min(1.0, options.throughputSeconds), rpc.async());
         }
         for (int round = 0; round < options.rounds; round++) {
-            List<Rpc> order = rotated(all, round);
+            List<Rpc> order = new ArrayList<>(all);
+            Collections.rotate(order, round);
             interleaved(order, options.latencyCalls);
             for (Rpc rpc : order) {
                 ClosedLoop.Result result = ClosedLoop.run(rpc.name(), options.throughputCallers,
@@ -92,12 +96,6 @@ final class LatencyBench {
         return ping.latencies().p99();
     }
 
-    private static void warmUp(Rpc rpc, int calls) {
-        for (int i = 0; i < calls; i++) {
-            rpc.blocking().run();
-        }
-    }
-
     /** One call of each in turn, {@code calls} times, so that noise cannot favour one of them. */
     private static void interleaved(List<Rpc> rpcs, int calls) {
         for (int i = 0; i < calls; i++) {
@@ -107,11 +105,5 @@ final class LatencyBench {
                 rpc.latencies().add(System.nanoTime() - began);
             }
         }
-    }
-
-    private static List<Rpc> rotated(List<Rpc> rpcs, int by) {
-        List<Rpc> order = new ArrayList<>(rpcs);
-        java.util.Collections.rotate(order, by);
-        return order;
     }
 }

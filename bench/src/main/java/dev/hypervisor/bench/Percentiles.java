@@ -2,6 +2,7 @@ package dev.hypervisor.bench;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.LongFunction;
 
 /** A growable list of samples (nanoseconds, or bytes), with nearest-rank percentiles; not thread-safe. */
 public final class Percentiles {
@@ -37,6 +38,16 @@ public final class Percentiles {
         for (int i = 0; i < other.size; i++) {
             add(other.samples[i]);
         }
+    }
+
+    /** The samples in the order they were added. */
+    public long[] values() {
+        return Arrays.copyOf(samples, size);
+    }
+
+    /** The samples in the order they were added, each as {@code format} shows it: "1.20 s, 1.31 s". */
+    public String join(LongFunction<String> format) {
+        return String.join(", ", Arrays.stream(values()).mapToObj(format).toList());
     }
 
     public int count() {

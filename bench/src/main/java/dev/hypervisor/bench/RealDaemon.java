@@ -42,7 +42,7 @@ public final class RealDaemon {
     private final List<TimedInstances> clients = new ArrayList<>();
 
     /** A bridge {@code hvb<random>} and a subnet {@code <prefix>.<random>.0/24}; removed at the end of {@code run}. */
-    public RealDaemon(BenchRun run, String subnetPrefix) {
+    private RealDaemon(BenchRun run, String subnetPrefix) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         this.run = run;
         this.bridge = String.format(Locale.ROOT, "hvb%05x", random.nextInt(1 << 20));
@@ -73,37 +73,65 @@ public final class RealDaemon {
         outside.add(dir.toAbsolutePath().normalize());
     }
 
+    /** A benchmark on the real daemon: given its run and host, measures its figures; returns its baselines line. */
+    @FunctionalInterface
+    public interface Bench<O> {
+        String run(O options, BenchRun run, RealDaemon host) throws Exception;
+    }
+
+    /** The figures measured on a daemon, through its instances of one type. */
+    @FunctionalInterface
+    public interface Figures {
+        void measure(DaemonProcess daemon, TimedInstances instances) throws Exception;
+    }
+
     /**
-     * Starts it with {@code args} beside its data dir, node id, bridge, subnet and registry
-     * config, its log in {@code daemon/daemon.log}; returns once it serves.
+     * The main of a benchmark on the real daemon: its run of {@code tools} on a host of a subnet
+     * {@code <prefix>.x.0/24}.
      */
-    public DaemonProcess start(List<String> args) throws IOException {
+    public static <O extends CommonOptions> void main(String[] args, O options, List<String> tools, String subnetPrefix,
+            Bench<O> bench) {
+        // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        BenchRun.main(args, options, tools, (o, run) -> bench.run(o, run, new RealDaemon(run, subnetPrefix)));
+    }
+
+    /**
+     * Starts the daemon ({@code driver}: "VM driver", say) with {@code args} beside its data dir, node
+     * id, bridge, subnet and registry config, its log in {@code daemon/daemon.log}; pulls {@code images};
+     * once it is quiet, measures {@code figures} on its instances of {@code type} over {@code channels}
+     * channels, and deletes through the API what of them is left: instances outlive the daemon by design.
+     */
+    public void run(String driver, List<String> args, List<String> images, InstanceType type, int channels,
+            Figures figures) throws Exception {
+        run.progress("starting hypervisord (real %s) on bridge %s", driver, bridge);
         Path registries = run.dir("daemon").resolve("registries.json");
         Files.writeString(registries, "{\"servers\": {\"docker.io\": \"127.0.0.1:9\"}}");
         List<String> all = new ArrayList<>(List.of("--data-dir", data().toString(), "--node-id", "bench-node",
                 "--bridge", bridge, "--subnet", subnet, "--registry-config", registries.toString()));
         all.addAll(args);
-        return BenchDaemon.start("daemon", Hypervisord.class.getName(), all, run.work().resolve("daemon/daemon.log"),
-                Duration.ofSeconds(120));
-    }
-
-    /** The instances of {@code type} on {@code daemon}, as {@link TimedInstances}; whatever of them is left is removed at the end. */
-    public synchronized TimedInstances instances(DaemonProcess daemon, InstanceType type, int channels)
-            throws InterruptedException {
-        TimedInstances instances = new TimedInstances(daemon, type, channels);
-        clients.add(instances);
-        return instances;
-    }
-
-    /** Deletes through the API what {@code instances} still has: instances outlive the daemon by design. */
-    public void deleteLive(TimedInstances instances) {
-        List<String> live = instances.live();
-        instanceIds.addAll(live);
-        if (!live.isEmpty()) {
+        try (DaemonProcess daemon = BenchDaemon.start("daemon", Hypervisord.class.getName(), all,
+                run.work().resolve("daemon/daemon.log"), Duration.ofSeconds(120))) {
+            for (String image : images) {
+                BenchDaemon.pull(daemon, image, run);
+            }
+            TimedInstances instances = new TimedInstances(daemon, type, channels);
+            synchronized (this) {
+                clients.add(instances);
+            }
             try {
-                instances.deleteAll(live, Duration.ofSeconds(120));
-            } catch (RuntimeException e) {
-                System.err.println("warning: deleting the remaining instances failed: " + e.getMessage());
+                daemon.awaitQuiet(Duration.ofSeconds(30));
+                figures.measure(daemon, instances);
+            } finally {
+                List<String> live = instances.live();
+                instanceIds.addAll(live);
+                if (!live.isEmpty()) {
+                    try {
+                        instances.deleteAll(live, Duration.ofSeconds(120));
+                    } catch (RuntimeException e) {
+                        System.err.println("warning: deleting the remaining instances failed: " + e.getMessage());
+                    }
+                }
             }
         }
     }

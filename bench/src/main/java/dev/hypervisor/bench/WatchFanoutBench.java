@@ -1,16 +1,42 @@
 package dev.hypervisor.bench;
 
+import com.google.protobuf.Timestamp;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
+import dev.hypervisor.api.v1.Instance;
+import dev.hypervisor.api.v1.InstanceEvent;
+import dev.hypervisor.api.v1.InstanceState;
+import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
 import dev.hypervisor.host.Deadline;
 import dev.hypervisor.testkit.DaemonProcess;
+import io.grpc.KnownLength;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 /**
  * Figure 4: commit-to-delivery p99 of many WatchInstance streams while instances are created at a
@@ -112,6 +138,243 @@ final class WatchFanoutBench {
         long target = 3L * instances * watchers.size();
         if (!Deadline.after(Duration.ofSeconds(120)).await(() -> delivered.get() >= target, Duration.ofMillis(20))) {
             System.out.printf("  figure 4: only %d of %d deliveries after 120s%n", delivered.get(), target);
+        }
+    }
+
+    /**
+     * One WatchInstance stream of figure 4: skips the initial state, then records every change
+     * by instance id (event type and state, in arrival order), checks that revisions strictly
+     * increase, and samples receive time minus the instance's updated_at.
+     */
+    static final class Watcher implements ClientResponseObserver<WatchInstanceRequest, InstanceEvent> {
+
+        /** CREATED in CREATING, UPDATED to STARTING, UPDATED to RUNNING: what a create should show. */
+        private static final List<Integer> EXPECTED = List.of(
+                code(InstanceEvent.Type.CREATED, InstanceState.INSTANCE_STATE_CREATING),
+                code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_STARTING),
+                code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_RUNNING));
+
+        private final CountDownLatch ready;
+        private final AtomicLong delivered;
+        private final Map<String, List<Integer>> seen = new HashMap<>();
+        private final Percentiles latencies = new Percentiles(4096);
+        private ClientCallStreamObserver<WatchInstanceRequest> call;
+        private boolean initialDone;
+        private boolean measuring;
+        private long lastRevision;
+        private String disorder = "";
+        private volatile String failure = "";
+        private volatile boolean cancelled;
+
+        Watcher(CountDownLatch ready, AtomicLong delivered) {
+            this.ready = ready;
+            this.delivered = delivered;
+        }
+
+        private static int code(InstanceEvent.Type type, InstanceState state) {
+            return type.getNumber() * 100 + state.getNumber();
+        }
+
+        /** From {@code sent} to {@code received}, both wall-clock times of this host. */
+        static long nanosSince(Timestamp sent, Instant received) {
+            return (received.getEpochSecond() - sent.getSeconds()) * 1_000_000_000L + received.getNano() - sent.getNanos();
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<WatchInstanceRequest> requestStream) {
+            this.call = requestStream;
+        }
+
+        @Override
+        public synchronized void onNext(InstanceEvent event) {
+            Instant received = Instant.now();
+            if (!initialDone) {
+                if (event.getType() == InstanceEvent.Type.BOOKMARK) {
+                    initialDone = true; // the bookmark that ends the initial state
+                    ready.countDown();
+                }
+                return;
+            }
+            if (event.getType() == InstanceEvent.Type.BOOKMARK || event.getType() == InstanceEvent.Type.INITIAL) {
+                return;
+            }
+            if (event.getRevision() <= lastRevision && disorder.isEmpty()) {
+                disorder = "revision " + event.getRevision() + " after " + lastRevision;
+            }
+            lastRevision = Math.max(lastRevision, event.getRevision());
+            if (measuring) {
+                latencies.add(nanosSince(event.getInstance().getUpdatedAt(), received));
+            }
+            seen.computeIfAbsent(event.getInstance().getId(), id -> new ArrayList<>(3))
+                    .add(code(event.getType(), event.getInstance().getState()));
+            delivered.incrementAndGet();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (!cancelled) {
+                failure = Status.fromThrowable(t).toString();
+            }
+            ready.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+            if (!cancelled) {
+                failure = "the server ended the stream";
+            }
+            ready.countDown();
+        }
+
+        synchronized void startMeasuring() {
+            measuring = true;
+        }
+
+        void cancel() {
+            cancelled = true;
+            if (call != null) {
+                call.cancel("benchmark done", null);
+            }
+        }
+
+        synchronized Percentiles latencies() {
+            return latencies;
+        }
+
+        /** What went wrong for this watcher, or empty: a stream error, disorder, or an id without exactly the expected events. */
+        synchronized String problem(List<String> createdIds) {
+            if (!failure.isEmpty()) {
+                return failure;
+            }
+            if (!disorder.isEmpty()) {
+                return disorder;
+            }
+            for (String id : createdIds) {
+                List<Integer> events = seen.get(id);
+                if (!EXPECTED.equals(events)) {
+                    return events == null ? "no events for " + id : id + ": " + events.size() + " events "
+                            + events.subList(0, Math.min(3, events.size())) + ", expected " + EXPECTED;
+                }
+            }
+            if (seen.size() != createdIds.size()) {
+                return "events for " + (seen.size() - createdIds.size()) + " instances not created by this benchmark";
+            }
+            return "";
+        }
+
+        /** Events for the given instances that arrived as expected. */
+        synchronized long exact(List<String> createdIds) {
+            return 3 * createdIds.stream().filter(id -> EXPECTED.equals(seen.get(id))).count();
+        }
+    }
+
+    /**
+     * The floor under figure 4: a bare grpc-java server in this JVM whose WatchInstance only keeps
+     * the stream, one thread pushing each event, encoded once, to every stream. Its p99 is the least
+     * any daemon built on grpc-java could show for figure 4 on this machine.
+     */
+    static final class WatchFanoutFloor {
+
+        private static final MethodDescriptor.Marshaller<byte[]> ENCODED = new MethodDescriptor.Marshaller<>() {
+            @Override
+            public InputStream stream(byte[] value) {
+                return new Known(value);
+            }
+
+            @Override
+            public byte[] parse(InputStream stream) {
+                throw new UnsupportedOperationException("the floor server only sends");
+            }
+        };
+
+        private static final class Known extends ByteArrayInputStream implements KnownLength {
+            Known(byte[] bytes) {
+                super(bytes);
+            }
+        }
+
+        private WatchFanoutFloor() {}
+
+        /** Send-to-delivery latencies of {@code events} events pushed at {@code perSecond} to {@code watchers} streams. */
+        static Percentiles measure(int watchers, int channels, int events, double perSecond) throws Exception {
+            List<ServerCallStreamObserver<byte[]>> streams = new CopyOnWriteArrayList<>();
+            CountDownLatch open = new CountDownLatch(watchers);
+            MethodDescriptor<WatchInstanceRequest, byte[]> method = ComputeServiceGrpc.getWatchInstanceMethod()
+                    .toBuilder(ProtoUtils.marshaller(WatchInstanceRequest.getDefaultInstance()), ENCODED).build();
+            ServerServiceDefinition service = ServerServiceDefinition.builder(ComputeServiceGrpc.SERVICE_NAME)
+                    .addMethod(method, ServerCalls.asyncServerStreamingCall((request, observer) -> {
+                        streams.add((ServerCallStreamObserver<byte[]>) observer);
+                        open.countDown();
+                    }))
+                    .build();
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).directExecutor()
+                    .addService(service).build().start();
+            List<ManagedChannel> clients = new ArrayList<>();
+            List<Percentiles> latencies = new ArrayList<>();
+            AtomicLong delivered = new AtomicLong();
+            try {
+                for (int i = 0; i < channels; i++) {
+                    clients.add(NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext()
+                            .directExecutor().build());
+                }
+                for (int i = 0; i < watchers; i++) {
+                    Percentiles mine = new Percentiles(events);
+                    latencies.add(mine);
+                    ComputeServiceGrpc.newStub(clients.get(i % channels)).watchInstance(
+                            WatchInstanceRequest.getDefaultInstance(), Async.observer(event -> {
+                                long nanos = Watcher.nanosSince(event.getEventTime(), Instant.now());
+                                synchronized (mine) {
+                                    mine.add(nanos);
+                                }
+                                delivered.incrementAndGet();
+                            }, t -> { })); // cancelled at the end
+                }
+                if (!open.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException(open.getCount() + " floor streams did not open in 60 s");
+                }
+                paced(events, perSecond, i -> {
+                    byte[] encoded = event(i).toByteArray();
+                    for (ServerCallStreamObserver<byte[]> stream : streams) {
+                        stream.onNext(encoded);
+                    }
+                });
+                long expected = (long) events * watchers;
+                if (!Deadline.after(Duration.ofSeconds(60)).await(() -> delivered.get() >= expected, Duration.ofMillis(10))) {
+                    throw new IllegalStateException("the floor delivered " + delivered.get() + " of " + expected + " events");
+                }
+            } finally {
+                clients.forEach(ManagedChannel::shutdownNow);
+                server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            }
+            Percentiles all = new Percentiles(events * watchers);
+            latencies.forEach(all::addAll);
+            return all;
+        }
+
+        /** Runs {@code each} for 0 to {@code count - 1}, the i-th at {@code i / perSecond} seconds from now. */
+        static void paced(int count, double perSecond, IntConsumer each) throws InterruptedException {
+            long interval = (long) (1e9 / perSecond);
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                long wait = start + i * interval - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                each.accept(i);
+            }
+        }
+
+        /** An event the size of the daemon's: a container instance going RUNNING, stamped with the send time. */
+        private static InstanceEvent event(int i) {
+            Instant now = Instant.now();
+            Timestamp sent = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
+            var request = CreateThroughputBench.request("floor-" + i);
+            Instance instance = Instance.newBuilder().setId("inst-0floor" + i).setName(request.getName())
+                    .setType(InstanceType.INSTANCE_TYPE_CONTAINER).setState(InstanceState.INSTANCE_STATE_RUNNING)
+                    .setSpec(request.getSpec()).setMetadata(request.getMetadata()).setNodeId("bench-node")
+                    .setIpAddress("10.88.0.7").setCreatedAt(sent).setUpdatedAt(sent).setRevision(i + 1).build();
+            return InstanceEvent.newBuilder().setType(InstanceEvent.Type.UPDATED).setInstance(instance)
+                    .setPreviousState(InstanceState.INSTANCE_STATE_STARTING).setRevision(i + 1).setEventTime(sent).build();
         }
     }
 }

@@ -3,10 +3,10 @@ package dev.hypervisor.bench.containers;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,27 +44,19 @@ final class ConcurrentCreateFigure {
         Report report = run.report();
         ExecutorService threads = Executors.newFixedThreadPool(n);
         try {
-            long[] ours = new long[rounds];
-            long[] raw = new long[rounds];
-            long[] floor = new long[rounds];
-            for (int r = 0; r < rounds; r++) {
-                for (int side = 0; side < 3; side++) {
-                    switch ((side + r) % 3) {
-                        case 0 -> ours[r] = ours(threads, n);
-                        case 1 -> raw[r] = raw(threads, n, runc::runDetached);
-                        default -> floor[r] = raw(threads, n, runc::conmonCreateAndStart);
-                    }
-                }
-                run.progress("figure 2: round %d of %d: ours %s, runc run -d %s, conmon + runc create + start %s", r + 1,
-                        rounds, Report.seconds(ours[r]), Report.seconds(raw[r]), Report.seconds(floor[r]));
-            }
-            long rawMedian = Percentiles.of(raw).p50();
-            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", Percentiles.of(ours).p50(),
-                    rawMedian, 1.3);
+            Rotation rotation = new Rotation();
+            Percentiles ours = rotation.side((r, measured) -> ours(threads, n));
+            Percentiles raw = rotation.side((r, measured) -> raw(threads, n, runc::runDetached));
+            Percentiles floor = rotation.side((r, measured) -> raw(threads, n, runc::conmonCreateAndStart));
+            rotation.run(0, rounds, (r, values) -> run.progress("figure 2: round %d of %d: ours %s, runc run -d %s,"
+                    + " conmon + runc create + start %s", r, rounds, Report.seconds(values[0]), Report.seconds(values[1]),
+                    Report.seconds(values[2])));
+            report.latency("2 " + n + " concurrent creates->RUNNING vs " + n + " runc run -d", ours.p50(), raw.p50(), 1.3);
             report.printed("2 floor: " + n + " conmon + runc create + runc start vs " + n + " runc run -d",
-                    Percentiles.of(floor).p50(), rawMedian);
+                    floor.p50(), raw.p50());
             report.note("figure 2: the median of %d round(s); every round, ours: %s; runc run -d: %s;"
-                    + " conmon + runc create + runc start: %s.", rounds, describe(ours), describe(raw), describe(floor));
+                    + " conmon + runc create + runc start: %s.", rounds, ours.join(Report::seconds),
+                    raw.join(Report::seconds), floor.join(Report::seconds));
             report.note("figure 2: the floor row is the part of our path that the issue prescribes (runc under conmon),"
                     + " run from %d threads with no daemon, store, overlay or network: nothing above it can be faster.", n);
         } finally {
@@ -76,14 +68,12 @@ final class ConcurrentCreateFigure {
     private long ours(ExecutorService threads, int n) throws Exception {
         int current = round++;
         List<String> ids = Collections.synchronizedList(new ArrayList<>());
-        long[] wall = new long[1];
         try {
-            List<Long> running = gate(threads, n, (i, start) -> {
+            return gate(threads, n, i -> {
                 String id = api.create(ContainersBench.container("burst-" + current + "-" + i, image, "sleep", "100000"));
                 ids.add(id);
                 return api.awaitRunning(id, RUNNING_TIMEOUT);
-            }, wall);
-            return running.stream().mapToLong(Long::longValue).max().orElseThrow() - wall[0];
+            });
         } finally {
             api.deleteAll(List.copyOf(ids), RUNNING_TIMEOUT);
         }
@@ -94,44 +84,40 @@ final class ConcurrentCreateFigure {
      * returned; checks they run, then deletes them (untimed).
      */
     private long raw(ExecutorService threads, int n, java.util.function.ToLongFunction<String> start) throws Exception {
-        int current = round++;
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            ids.add("hvbench-burst-" + current + "-" + i);
-        }
-        long[] wall = new long[1];
+        String prefix = "hvbench-burst-" + round++ + "-";
         try {
-            List<Long> done = gate(threads, n, (i, begin) -> {
-                start.applyAsLong(ids.get(i));
+            long elapsed = gate(threads, n, i -> {
+                start.applyAsLong(prefix + i);
                 return System.nanoTime();
-            }, wall);
-            long elapsed = done.stream().mapToLong(Long::longValue).max().orElseThrow() - wall[0];
-            long running = runc.running(ids);
+            });
+            long running = runc.running(java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + i).toList());
             if (running != n) {
                 throw new IllegalStateException("runc reports " + running + " of " + n + " baseline containers running");
             }
             return elapsed;
         } finally {
-            gate(threads, n, (i, begin) -> {
-                runc.delete(ids.get(i));
+            gate(threads, n, i -> {
+                runc.delete(prefix + i);
                 return 0L;
-            }, new long[1]);
+            });
         }
     }
 
     interface Task {
-        long run(int index, long start) throws Exception;
+        /** Task {@code index}'s work; returns when it ended (nanoTime). */
+        long run(int index) throws Exception;
     }
 
-    /** Runs N tasks released together; {@code start[0]} gets the release time; returns each task's result. */
-    private static List<Long> gate(ExecutorService threads, int n, Task task, long[] start) throws Exception {
+    /** Runs N tasks released together; returns the time from their release to the last one's end. */
+    private static long gate(ExecutorService threads, int n, Task task) throws Exception {
+        long[] start = new long[1];
         CyclicBarrier release = new CyclicBarrier(n, () -> start[0] = System.nanoTime());
         List<Callable<Long>> tasks = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int index = i;
             tasks.add(() -> {
                 release.await(30, TimeUnit.SECONDS);
-                return task.run(index, start[0]);
+                return task.run(index);
             });
         }
         List<Long> results = new ArrayList<>();
@@ -147,10 +133,6 @@ final class ConcurrentCreateFigure {
             throw new IllegalStateException((n - results.size()) + " of " + n + " concurrent tasks failed, first: "
                     + (first.getCause() != null ? first.getCause() : first), first);
         }
-        return results;
-    }
-
-    private static String describe(long[] values) {
-        return String.join(", ", Arrays.stream(values).mapToObj(Report::seconds).toList());
+        return results.stream().mapToLong(Long::longValue).max().orElseThrow() - start[0];
     }
 }

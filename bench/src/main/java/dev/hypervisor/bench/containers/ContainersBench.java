@@ -5,12 +5,9 @@ import dev.hypervisor.api.v1.InstanceSpec;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.NetworkSpec;
 import dev.hypervisor.bench.BenchDaemon;
-import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.RealDaemon;
-import dev.hypervisor.bench.TimedInstances;
 import dev.hypervisor.bench.images.BenchImages;
-import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.images.RegistryServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,60 +26,47 @@ public final class ContainersBench {
     private ContainersBench() {}
 
     public static void main(String[] args) {
-        // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        BenchMain.main(new ContainersOptions(), args, ContainersBench::run);
+        RealDaemon.main(args, new ContainersOptions(), TOOLS, "10.215", ContainersBench::run);
     }
 
-    private static int run(ContainersOptions options) throws Exception {
-        try (BenchRun run = BenchRun.start("containers", options.common, TOOLS)) {
-            RealDaemon host = new RealDaemon(run, "10.215");
-            run.header(String.format(", bridge %s (%s)", host.bridge(), host.subnet()));
-            // Short, as podman wants it, and named after the bridge so that concurrent runs do not share it.
-            Path podmanRunRoot = Path.of("/run/hvbench-" + host.bridge());
-            host.outside(podmanRunRoot);
-            host.runcRoot(host.data().resolve("containers/runtime"));
-            host.runcRoot(run.work().resolve("runc/state"));
-            RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
-            run.progress("registry on %s; building and pushing busybox", registry.host());
-            Path layout = run.work().resolve("layout");
-            BenchImages images = new BenchImages(layout, registry.host());
-            String image = images.busybox().reference();
-            String flood = images.busyboxWithYes().reference();
-            RuncBundle runc = RuncBundle.prepare(layout, "busybox", run.work().resolve("runc/bundle"),
-                    run.work().resolve("runc/state"), run.dir("runc/logs"));
-            StringBuilder podmanWhy = new StringBuilder();
-            Optional<PodmanBaseline> podman = PodmanBaseline.open(run.work().resolve("podman"), podmanRunRoot, image,
-                    podmanWhy);
-            podman.ifPresent(p -> run.onCleanUp(p::removeAll));
-            run.progress("podman: %s", podman.isPresent() ? "image pulled" : podmanWhy);
+    private static String run(ContainersOptions options, BenchRun run, RealDaemon host) throws Exception {
+        run.header(String.format(", bridge %s (%s)", host.bridge(), host.subnet()));
+        // Short, as podman wants it, and named after the bridge so that concurrent runs do not share it.
+        Path podmanRunRoot = Path.of("/run/hvbench-" + host.bridge());
+        host.outside(podmanRunRoot);
+        host.runcRoot(host.data().resolve("containers/runtime"));
+        host.runcRoot(run.work().resolve("runc/state"));
+        RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
+        run.progress("registry on %s; building and pushing busybox", registry.host());
+        Path layout = run.work().resolve("layout");
+        BenchImages images = new BenchImages(layout, registry.host());
+        String image = images.busybox().reference();
+        String flood = images.busyboxWithYes().reference();
+        RuncBundle runc = RuncBundle.prepare(layout, "busybox", run.work().resolve("runc/bundle"),
+                run.work().resolve("runc/state"), run.dir("runc/logs"));
+        StringBuilder podmanWhy = new StringBuilder();
+        Optional<PodmanBaseline> podman = PodmanBaseline.open(run.work().resolve("podman"), podmanRunRoot, image,
+                podmanWhy);
+        podman.ifPresent(p -> run.onCleanUp(p::removeAll));
+        run.progress("podman: %s", podman.isPresent() ? "image pulled" : podmanWhy);
 
-            run.progress("starting hypervisord (real container driver) on bridge %s", host.bridge());
-            try (DaemonProcess daemon = host.start(List.of())) {
-                BenchDaemon.pull(daemon, image, run);
-                TimedInstances api = host.instances(daemon, InstanceType.INSTANCE_TYPE_CONTAINER, 4);
-                try {
-                    daemon.awaitQuiet(Duration.ofSeconds(30));
-                    run.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples);
-                    new CreateLatencyFigure(run, api, image, runc, podman, podmanWhy.toString())
-                            .measure(options.latencyWarmUp, options.latencySamples);
-                    run.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent, options.concurrentRounds);
-                    daemon.awaitQuiet(Duration.ofSeconds(30));
-                    new ConcurrentCreateFigure(run, api, image, runc).measure(options.concurrent, options.concurrentRounds);
-                    run.progress("figure 3: %d idle containers", options.idle);
-                    new IdleMemoryFigure(run, daemon, api, image, host.data().resolve("containers")).measure(options.idle);
-                    BenchDaemon.pull(daemon, flood, run);
-                    new ConsoleFloodFigure(run, daemon, api, flood).measure(Duration.ofSeconds(options.floodSeconds));
-                } finally {
-                    host.deleteLive(api); // containers outlive the daemon by design
-                }
-            }
-            return run.finish("1 = runc create + runc start of a prepared bundle (the same busybox rootfs, runc spec's"
-                    + " config with sleep 100000), and " + podman.map(PodmanBaseline::describe).orElse("podman (n/a)")
-                    + "; 2 = runc run -d of the same bundle from as many threads; 3 = the PSS of the containers' own"
-                    + " conmons; 4 = the same GetInstance with no console viewer, and the daemon's RSS before the viewer"
-                    + " attached.");
-        }
+        host.run("container driver", List.of(), List.of(image), InstanceType.INSTANCE_TYPE_CONTAINER, 4, (daemon, api) -> {
+            run.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples);
+            new CreateLatencyFigure(run, api, image, runc, podman, podmanWhy.toString())
+                    .measure(options.latencyWarmUp, options.latencySamples);
+            run.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent, options.concurrentRounds);
+            daemon.awaitQuiet(Duration.ofSeconds(30));
+            new ConcurrentCreateFigure(run, api, image, runc).measure(options.concurrent, options.concurrentRounds);
+            run.progress("figure 3: %d idle containers", options.idle);
+            new IdleMemoryFigure(run, daemon, api, image, host.data().resolve("containers")).measure(options.idle);
+            BenchDaemon.pull(daemon, flood, run);
+            new ConsoleFloodFigure(run, daemon, api, flood).measure(Duration.ofSeconds(options.floodSeconds));
+        });
+        return "1 = runc create + runc start of a prepared bundle (the same busybox rootfs, runc spec's"
+                + " config with sleep 100000), and " + podman.map(PodmanBaseline::describe).orElse("podman (n/a)")
+                + "; 2 = runc run -d of the same bundle from as many threads; 3 = the PSS of the containers' own"
+                + " conmons; 4 = the same GetInstance with no console viewer, and the daemon's RSS before the viewer"
+                + " attached.";
     }
 
     /** A container of {@code image} running {@code command}: 1 core, 64 MiB, network "none". */

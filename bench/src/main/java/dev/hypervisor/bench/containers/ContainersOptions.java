@@ -1,40 +1,29 @@
 package dev.hypervisor.bench.containers;
 
-import dev.hypervisor.bench.CommonOptions.Quick;
 import dev.hypervisor.bench.CommonOptions;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The sizes of one containers run: the full sizes, or small ones with {@code --quick}. */
 @Command(name = "containers", sortOptions = false, usageHelpWidth = 110,
         description = "Containers on the real driver (runc under conmon) beside plain runc and podman.")
-final class ContainersOptions {
-
-    @Mixin
-    CommonOptions common;
+final class ContainersOptions extends CommonOptions {
 
     @Option(names = "--latency-samples", paramLabel = "N", description = "measured creates per side (figure 1), alternating [${DEFAULT-VALUE}; quick 10]")
-    @Quick("10")
     int latencySamples = 40;
 
     @Option(names = "--latency-warm-up", paramLabel = "N", description = "unmeasured creates per side before them (figure 1): the daemon's create path runs mostly interpreted for its first ~100 creates; the first 20 are printed on their own row [${DEFAULT-VALUE}; quick 3]")
-    @Quick("3")
     int latencyWarmUp = 100;
 
     @Option(names = "--concurrent", paramLabel = "N", description = "containers created at once (figure 2) [${DEFAULT-VALUE}; quick 10]")
-    @Quick("10")
     int concurrent = 50;
 
     @Option(names = "--rounds", paramLabel = "N", description = "rounds of figure 2, ours and baseline alternating [${DEFAULT-VALUE}; quick 1]")
-    @Quick("1")
     int concurrentRounds = 3;
 
     @Option(names = "--idle", paramLabel = "N", description = "idle containers for the memory figure (figure 3) [${DEFAULT-VALUE}; quick 20]")
-    @Quick("20")
     int idle = 100;
 
     @Option(names = "--flood-seconds", paramLabel = "N", description = "a stalled console viewer on `yes` this long (figure 4) [${DEFAULT-VALUE}; quick 20]")
-    @Quick("20")
     int floodSeconds = 120;
 }

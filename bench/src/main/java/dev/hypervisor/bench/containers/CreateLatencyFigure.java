@@ -3,6 +3,7 @@ package dev.hypervisor.bench.containers;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.bench.TimedInstances;
 import java.time.Duration;
 import java.util.Optional;
@@ -20,55 +21,43 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
     /** The first creates, printed on their own: the daemon's create path still runs mostly interpreted. */
     private static final int COLD = 20;
 
-    void measure(int warmUp, int samples) {
+    void measure(int warmUp, int samples) throws Exception {
         Report report = run.report();
-        Percentiles ours = new Percentiles(samples);
-        Percentiles raw = new Percentiles(samples);
-        Percentiles pod = new Percentiles(samples);
-        Percentiles floor = new Percentiles(samples);
         Percentiles toAcknowledged = new Percentiles(samples);
         Percentiles toStarting = new Percentiles(samples);
         Percentiles toRunning = new Percentiles(samples);
         Percentiles coldOurs = new Percentiles(Math.max(1, Math.min(warmUp, COLD)));
-        int sides = podman.isPresent() ? 4 : 3;
-        for (int i = 0; i < warmUp + samples; i++) {
-            boolean measured = i >= warmUp;
-            for (int k = 0; k < sides; k++) {
-                switch ((i + k) % sides) {
-                    case 0 -> {
-                        long sent = System.nanoTime();
-                        String id = api.create(ContainersBench.container("lat-" + i, image, "sleep", "100000"));
-                        long acknowledged = System.nanoTime();
-                        long running = api.awaitRunning(id, RUNNING_TIMEOUT);
-                        long starting = api.startingOr(id, running);
-                        api.delete(id, RUNNING_TIMEOUT);
-                        if (i < COLD && i < warmUp) {
-                            coldOurs.add(running - sent);
-                        }
-                        if (measured) {
-                            ours.add(running - sent);
-                            toAcknowledged.add(acknowledged - sent);
-                            toStarting.add(starting - sent);
-                            toRunning.add(running - starting);
-                        }
-                    }
-                    case 1 -> timeRunc("hvbench-lat-" + i, runc::createAndStart, measured ? raw : null);
-                    case 2 -> timeRunc("hvbench-floor-" + i, runc::conmonCreateAndStart, measured ? floor : null);
-                    default -> {
-                        String name = "hvbench-lat-" + i;
-                        long nanos = podman.get().run(name);
-                        podman.get().remove(name);
-                        if (measured) {
-                            pod.add(nanos);
-                        }
-                    }
-                }
+        Rotation rotation = new Rotation();
+        Percentiles ours = rotation.side((i, measured) -> {
+            long sent = System.nanoTime();
+            String id = api.create(ContainersBench.container("lat-" + i, image, "sleep", "100000"));
+            long acknowledged = System.nanoTime();
+            long running = api.awaitRunning(id, RUNNING_TIMEOUT);
+            long starting = api.startingOr(id, running);
+            api.delete(id, RUNNING_TIMEOUT);
+            if (i < COLD && !measured) {
+                coldOurs.add(running - sent);
             }
-            if (measured && (i - warmUp + 1) % 10 == 0) {
-                run.progress("figure 1: %d of %d samples; p50 so far: ours %s, runc %s",
-                        i - warmUp + 1, samples, Report.millis(ours.p50()), Report.millis(raw.p50()));
+            if (measured) {
+                toAcknowledged.add(acknowledged - sent);
+                toStarting.add(starting - sent);
+                toRunning.add(running - starting);
             }
-        }
+            return running - sent;
+        });
+        Percentiles raw = rotation.side((i, measured) -> timeRunc("hvbench-lat-" + i, runc::createAndStart));
+        Percentiles floor = rotation.side((i, measured) -> timeRunc("hvbench-floor-" + i, runc::conmonCreateAndStart));
+        Percentiles pod = podman.isEmpty() ? new Percentiles() : rotation.side((i, measured) -> {
+            long nanos = podman.get().run("hvbench-lat-" + i);
+            podman.get().remove("hvbench-lat-" + i);
+            return nanos;
+        });
+        rotation.run(warmUp, samples, (n, values) -> {
+            if (n % 10 == 0) {
+                run.progress("figure 1: %d of %d samples; p50 so far: ours %s, runc %s", n, samples,
+                        Report.millis(ours.p50()), Report.millis(raw.p50()));
+            }
+        });
         report.latency("1 create->RUNNING p50 vs runc create+start", ours, raw, 50, 2.0);
         report.latency("1 create->RUNNING p99 vs runc create+start", ours, raw, 99, 3.0);
         if (coldOurs.count() > 0) {
@@ -98,12 +87,10 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
                 + " daemon, store, overlay or network: the part of our path that the issue prescribes.");
     }
 
-    /** Starts container {@code id} with {@code start}, records its time in {@code into} (unless null), deletes it. */
-    private void timeRunc(String id, java.util.function.ToLongFunction<String> start, Percentiles into) {
+    /** Starts container {@code id} with {@code start}, deletes it; returns the time it took to start. */
+    private long timeRunc(String id, java.util.function.ToLongFunction<String> start) {
         long nanos = start.applyAsLong(id);
         runc.delete(id);
-        if (into != null) {
-            into.add(nanos);
-        }
+        return nanos;
     }
 }

@@ -2,7 +2,9 @@ package dev.hypervisor.bench.images;
 
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.HostTools;
+import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.core.image.PullListener.Phase;
 import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.images.ImageOptions;
@@ -18,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 
 /** Figure 1: our image store's pull and unpack against skopeo copy + umoci unpack, alternating by round. */
 final class PullUnpackRace {
@@ -29,11 +32,9 @@ final class PullUnpackRace {
     private final String reference;
     private final Path work;
     private final Duration timeout;
-    // What the first measured round of each side left on disk.
-    private TreeTally oursUnpacked;
-    private TreeTally oursTotal;
-    private TreeTally baselineUnpacked;
-    private TreeTally baselineTotal;
+    // What the first measured round of each side (ours, baseline) left on disk, and unpacked.
+    private final TreeTally[] total = new TreeTally[2];
+    private final TreeTally[] unpacked = new TreeTally[2];
 
     PullUnpackRace(BenchRun run, String reference, Path work, Duration timeout) {
         this.run = run;
@@ -43,29 +44,19 @@ final class PullUnpackRace {
     }
 
     /** One unmeasured warm-up round, then {@code rounds} measured ones; adds the row and notes to the report. */
-    void measure(int rounds, BenchImages.Pushed image) throws IOException {
+    void measure(int rounds, BenchImages.Pushed image) throws Exception {
         Report table = run.report();
         run.progress("figure 1: warm-up round");
-        side(true, 0, false);
-        side(false, 0, false);
-        long[] ours = new long[rounds];
-        long[] oursFetch = new long[rounds];
-        long[] base = new long[rounds];
-        long[] baseFetch = new long[rounds];
-        for (int r = 0; r < rounds; r++) {
-            // The side that goes first alternates, so neither always runs right after the other's writes.
-            boolean oursFirst = r % 2 == 0;
-            Timing first = side(oursFirst, r + 1, r == 0);
-            Timing second = side(!oursFirst, r + 1, r == 0);
-            Timing o = oursFirst ? first : second;
-            Timing b = oursFirst ? second : first;
-            ours[r] = o.totalNanos();
-            oursFetch[r] = o.fetchNanos();
-            base[r] = b.totalNanos();
-            baseFetch[r] = b.fetchNanos();
-            run.progress("figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
-                    r + 1, rounds, o.totalNanos() / 1e9, b.totalNanos() / 1e9);
-        }
+        side(true, 0, new Percentiles());
+        side(false, 0, new Percentiles());
+        // Rounds alternate the side that goes first, so neither always runs right after the other's writes.
+        Rotation rotation = new Rotation();
+        Percentiles oursFetch = new Percentiles();
+        Percentiles baseFetch = new Percentiles();
+        Percentiles ours = rotation.side((r, measured) -> side(true, r + 1, oursFetch));
+        Percentiles base = rotation.side((r, measured) -> side(false, r + 1, baseFetch));
+        rotation.run(0, rounds, (r, values) -> run.progress("figure 1: round %d of %d: ours %.2f s, skopeo+umoci %.2f s",
+                r, rounds, values[0] / 1e9, values[1] / 1e9));
         long oursMedian = median(ours);
         long baseMedian = median(base);
         double ratio = (double) oursMedian / baseMedian;
@@ -75,21 +66,26 @@ final class PullUnpackRace {
         table.note("1: medians: ours download %.2f s + unpack %.2f s; baseline skopeo copy %.2f s + umoci unpack %.2f s",
                 median(oursFetch) / 1e9, (oursMedian - median(oursFetch)) / 1e9, median(baseFetch) / 1e9,
                 (baseMedian - median(baseFetch)) / 1e9);
-        table.note("1: every round (s): ours %s; baseline %s", secondsList(ours), secondsList(base));
-        diskNote(table);
+        LongFunction<String> seconds = n -> String.format(Locale.ROOT, "%.2f", n / 1e9);
+        table.note("1: every round (s): ours %s; baseline %s", ours.join(seconds), base.join(seconds));
+        table.note("1: on disk after one pull: ours %s (blobs, store, %d files unpacked into layer dirs);"
+                + " baseline %s (OCI layout, bundle with %d files, umoci's mtree)", Report.mebibytes(total[0].bytes()),
+                unpacked[0].files(), Report.mebibytes(total[1].bytes()), unpacked[1].files());
     }
 
-    private Timing side(boolean ours, int round, boolean tally) throws IOException {
+    /** One side's round (0: the warm-up): its wall time, its fetch time into {@code fetch}; round 1 is tallied. */
+    private long side(boolean ours, int round, Percentiles fetch) throws IOException {
         Path dir = work.resolve((ours ? "ours-" : "baseline-") + round);
         Files.createDirectories(dir);
         // Earlier rounds' writes and deletes are flushed first, so that neither side pays for the other's.
         HostTools.run(List.of("sync"), work.resolve("sync.log"), Duration.ofSeconds(120));
         Timing timing = ours ? ours(dir) : baseline(dir);
-        if (tally) {
-            tally(dir);
+        if (round == 1) {
+            tally(dir, ours ? 0 : 1);
         }
         FileTrees.delete(dir);
-        return timing;
+        fetch.add(timing.fetchNanos());
+        return timing.totalNanos();
     }
 
     private Timing ours(Path dir) {
@@ -121,30 +117,15 @@ final class PullUnpackRace {
      * Notes what one pull left on disk, and refuses a run where our store did not unpack the same
      * files umoci did: without overlayfs layers are only unpacked when a container is created.
      */
-    private void tally(Path dir) throws IOException {
-        boolean ours = dir.getFileName().toString().startsWith("ours");
-        TreeTally all = TreeTally.of(dir);
-        TreeTally unpacked = ours ? layerDiffs(dir.resolve("images/snapshots/layers")) : TreeTally.of(dir.resolve("bundle/rootfs"));
-        run.progress("figure 1: %s left %s on disk, %d regular files unpacked (%s)",
-                ours ? "ours" : "baseline", Report.mebibytes(all.bytes()), unpacked.files(),
-                Report.mebibytes(unpacked.bytes()));
-        if (ours) {
-            oursUnpacked = unpacked;
-            oursTotal = all;
-        } else {
-            baselineUnpacked = unpacked;
-            baselineTotal = all;
-        }
-        if (oursUnpacked != null && baselineUnpacked != null && !oursUnpacked.equals(baselineUnpacked)) {
-            throw new IllegalStateException("ours unpacked " + oursUnpacked + ", umoci " + baselineUnpacked
+    private void tally(Path dir, int side) throws IOException {
+        total[side] = TreeTally.of(dir);
+        unpacked[side] = side == 0 ? layerDiffs(dir.resolve("images/snapshots/layers")) : TreeTally.of(dir.resolve("bundle/rootfs"));
+        run.progress("figure 1: %s left %s on disk, %d regular files unpacked (%s)", side == 0 ? "ours" : "baseline",
+                Report.mebibytes(total[side].bytes()), unpacked[side].files(), Report.mebibytes(unpacked[side].bytes()));
+        if (unpacked[0] != null && unpacked[1] != null && !unpacked[0].equals(unpacked[1])) {
+            throw new IllegalStateException("ours unpacked " + unpacked[0] + ", umoci " + unpacked[1]
                     + ": the sides did not do the same work (is overlayfs usable here?)");
         }
-    }
-
-    private void diskNote(Report table) {
-        table.note("1: on disk after one pull: ours %s (blobs, store, %d files unpacked into layer dirs);"
-                + " baseline %s (OCI layout, bundle with %d files, umoci's mtree)", Report.mebibytes(oursTotal.bytes()),
-                oursUnpacked.files(), Report.mebibytes(baselineTotal.bytes()), baselineUnpacked.files());
     }
 
     private static TreeTally layerDiffs(Path layers) throws IOException {
@@ -157,14 +138,11 @@ final class PullUnpackRace {
         return sum;
     }
 
-    static long median(long[] values) {
-        long[] sorted = values.clone();
+    /** The median, the mean of the middle two of an even count. */
+    static long median(Percentiles samples) {
+        long[] sorted = samples.values();
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static String secondsList(long[] nanos) {
-        return String.join(", ", Arrays.stream(nanos).mapToObj(n -> String.format(Locale.ROOT, "%.2f", n / 1e9)).toList());
     }
 }

@@ -4,6 +4,7 @@ import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.DirectQemu;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.host.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,26 +48,11 @@ final class BootFigure {
     void measure(int samples, int totalBoots) throws Exception {
         ours(true); // warm-up; it also lends its command line and disks to the baseline
         direct(); // warm-up
-        Percentiles ours = new Percentiles();
-        Percentiles baseline = new Percentiles();
-        for (int i = 0; i < samples; i++) {
-            long a;
-            long b;
-            if (i % 2 == 0) {
-                a = ours(false);
-                b = direct();
-            } else {
-                b = direct();
-                a = ours(false);
-            }
-            if (a > 0) {
-                ours.add(a);
-            }
-            if (b > 0) {
-                baseline.add(b);
-            }
-            run.progress("figure 1: sample %d/%d: ours %s, direct %s", i + 1, samples, show(a), show(b));
-        }
+        Rotation rotation = new Rotation();
+        Percentiles ours = rotation.side((i, measured) -> ours(false));
+        Percentiles baseline = rotation.side((i, measured) -> direct());
+        rotation.run(0, samples, (i, values) -> run.progress("figure 1: sample %d/%d: ours %s, direct %s", i, samples,
+                show(values[0]), show(values[1])));
         Percentiles more = new Percentiles();
         while (boots < totalBoots) {
             long a = ours(false);
@@ -103,12 +89,11 @@ final class BootFigure {
         long sent = System.nanoTime();
         String id = api.create("boot-" + boots, image, MEMORY, 0, "");
         try {
-            long seen = ConsoleLine.await(api.consoleLog(id), MicroVms.MARKER, sent + timeoutNanos,
-                    () -> !api.timed().failure(id).isEmpty());
+            long seen = MicroVms.awaitMarker(api.consoleLog(id), sent + timeoutNanos, () -> !api.timed().failure(id).isEmpty());
             if (seen < 0) {
                 hangs++;
                 oursHangs++;
-                Files.writeString(logs.resolve("hang-" + id + ".log"), ConsoleLine.last(api.consoleLog(id), 8192));
+                Files.writeString(logs.resolve("hang-" + id + ".log"), MicroVms.lastOf(api.consoleLog(id)));
                 run.progress("figure 1: HANG: %s printed no first line within the timeout %s", id, api.timed().failure(id));
                 return -1;
             }
@@ -128,11 +113,10 @@ final class BootFigure {
         Path dir = work.resolve("direct-" + boots);
         DirectQemu.Started qemu = direct.start(dir, dir.resolve("qemu.out"));
         try {
-            long seen = ConsoleLine.await(dir.resolve("console.log"), MicroVms.MARKER, qemu.forkedAt() + timeoutNanos);
+            long seen = MicroVms.awaitMarker(dir.resolve("console.log"), qemu.forkedAt() + timeoutNanos, () -> false);
             if (seen < 0) {
                 hangs++;
-                Files.writeString(logs.resolve("hang-direct-" + boots + ".log"),
-                        ConsoleLine.last(dir.resolve("console.log"), 8192));
+                Files.writeString(logs.resolve("hang-direct-" + boots + ".log"), MicroVms.lastOf(dir.resolve("console.log")));
                 run.progress("figure 1: HANG: direct boot %d printed no first line within the timeout", boots);
                 return -1;
             }

@@ -48,8 +48,7 @@ record DensityFigure(BenchRun run, DaemonProcess daemon, MicroVms api, String im
             int lines = 0;
             StringBuilder missing = new StringBuilder();
             for (String id : ids) {
-                long seen = ConsoleLine.await(api.consoleLog(id), MicroVms.MARKER, deadline,
-                        () -> !api.timed().failure(id).isEmpty());
+                long seen = MicroVms.awaitMarker(api.consoleLog(id), deadline, () -> !api.timed().failure(id).isEmpty());
                 if (seen > 0) {
                     api.timed().awaitRunning(id, Duration.ofSeconds(30)); // RUNNING is reported once QEMU runs: before the line
                     lines++;
@@ -77,8 +76,8 @@ record DensityFigure(BenchRun run, DaemonProcess daemon, MicroVms api, String im
             Path dir = run.work().resolve("density-direct-" + mib);
             DirectQemu.Started qemu = direct.start(dir, dir.resolve("qemu.out"));
             directPid = qemu.pid();
-            if (ConsoleLine.await(dir.resolve("console.log"), MicroVms.MARKER,
-                    qemu.forkedAt() + TimeUnit.SECONDS.toNanos(120)) < 0) {
+            if (MicroVms.awaitMarker(dir.resolve("console.log"), qemu.forkedAt() + TimeUnit.SECONDS.toNanos(120),
+                    () -> false) < 0) {
                 throw new IllegalStateException("figure 3: the direct QEMU printed no first line within 120 s");
             }
             Thread.sleep(TimeUnit.SECONDS.toMillis(SETTLE_SECONDS));

@@ -7,9 +7,12 @@ import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.NetworkSpec;
 import dev.hypervisor.bench.TimedInstances;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * MicroVMs through the daemon's API (network "none", 1 vCPU), timed by {@link TimedInstances};
@@ -48,5 +51,50 @@ record MicroVms(TimedInstances timed, Path root) {
 
     long qemuPid(String id) throws IOException {
         return Long.parseLong(Files.readString(dir(id).resolve("qemu.pid")).strip());
+    }
+
+    /**
+     * Follows a serial console's {@code log} as {@code tail -f} (both sides of a boot are timed by it):
+     * the nanoTime at which {@link #MARKER} first shows, or -1 if not before {@code deadline} (nanoTime)
+     * or once {@code gaveUp} is true, e.g. the guest died.
+     */
+    static long awaitMarker(Path log, long deadline, BooleanSupplier gaveUp) throws IOException, InterruptedException {
+        StringBuilder tail = new StringBuilder();
+        long offset = 0;
+        while (System.nanoTime() - deadline < 0) {
+            if (Files.exists(log)) {
+                try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+                    long length = file.length();
+                    if (length > offset) {
+                        byte[] chunk = new byte[(int) Math.min(length - offset, 1 << 20)];
+                        file.seek(offset);
+                        file.readFully(chunk);
+                        offset += chunk.length;
+                        tail.append(new String(chunk, StandardCharsets.ISO_8859_1));
+                        if (tail.indexOf(MARKER) >= 0) {
+                            return System.nanoTime();
+                        }
+                        // Keep only what could begin the marker across the next read.
+                        tail.delete(0, Math.max(0, tail.length() - MARKER.length()));
+                    }
+                }
+            }
+            if (gaveUp.getAsBoolean()) {
+                return -1;
+            }
+            Thread.sleep(5);
+        }
+        return -1;
+    }
+
+    /** The last 8 KiB of a console {@code log}, for a report of a boot that hung. */
+    static String lastOf(Path log) {
+        try {
+            byte[] all = Files.readAllBytes(log);
+            int bytes = 8192;
+            return new String(all, Math.max(0, all.length - bytes), Math.min(all.length, bytes), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no console log: " + e.getMessage() + ")";
+        }
     }
 }

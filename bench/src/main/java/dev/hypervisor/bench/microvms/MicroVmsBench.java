@@ -1,13 +1,10 @@
 package dev.hypervisor.bench.microvms;
 
 import dev.hypervisor.api.v1.InstanceType;
-import dev.hypervisor.bench.BenchDaemon;
-import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.HostTools;
 import dev.hypervisor.bench.RealDaemon;
 import dev.hypervisor.bench.images.BenchImages;
-import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.images.RegistryServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,40 +24,30 @@ public final class MicroVmsBench {
     private MicroVmsBench() {}
 
     public static void main(String[] args) {
-        // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        BenchMain.main(new MicroVmsOptions(), args, MicroVmsBench::run);
+        RealDaemon.main(args, new MicroVmsOptions(), TOOLS, "10.216", MicroVmsBench::run);
     }
 
-    private static int run(MicroVmsOptions options) throws Exception {
-        options.check();
-        try (BenchRun run = BenchRun.start("microvm", options.common, TOOLS)) {
-            BenchKernels kernels = new BenchKernels(run);
-            Path kernel = kernels.resolve(options.kernel);
-            Path densityKernel = kernels.resolve(options.densityKernel);
-            RealDaemon host = new RealDaemon(run, "10.216");
-            run.header(String.format(", kernel %s (%d KiB), figure 3's kernel %s (%d KiB), TCG", kernel,
-                    Files.size(kernel) / 1024, densityKernel, Files.size(densityKernel) / 1024));
-            RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
-            run.progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(),
-                    options.randomFiles() * 8);
-            Path layout = run.work().resolve("layout");
-            BenchImages images = new BenchImages(layout, registry.host());
-            String busybox = images.busybox().reference();
-            String big = images.busyboxWithRandomFiles(options.randomFiles(), 8).reference();
-            Path bundle = run.work().resolve("rootfs-bundle");
-            HostTools.run(List.of("umoci", "unpack", "--image", layout + ":random", bundle.toString()),
-                    run.dir("logs").resolve("umoci-unpack.log"), Duration.ofSeconds(300));
+    private static String run(MicroVmsOptions options, BenchRun run, RealDaemon host) throws Exception {
+        BenchKernels kernels = new BenchKernels(run);
+        Path kernel = kernels.resolve(options.kernel);
+        Path densityKernel = kernels.resolve(options.densityKernel);
+        run.header(String.format(", kernel %s (%d KiB), figure 3's kernel %s (%d KiB), TCG", kernel,
+                Files.size(kernel) / 1024, densityKernel, Files.size(densityKernel) / 1024));
+        RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
+        run.progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(),
+                options.randomFiles() * 8);
+        Path layout = run.work().resolve("layout");
+        BenchImages images = new BenchImages(layout, registry.host());
+        String busybox = images.busybox().reference();
+        String big = images.busyboxWithRandomFiles(options.randomFiles(), 8).reference();
+        Path bundle = run.work().resolve("rootfs-bundle");
+        HostTools.run(List.of("umoci", "unpack", "--image", layout + ":random", bundle.toString()),
+                run.dir("logs").resolve("umoci-unpack.log"), Duration.ofSeconds(300));
 
-            run.progress("starting hypervisord (real microVM driver, TCG) on bridge %s", host.bridge());
-            try (DaemonProcess daemon = host.start(List.of("--accelerator", "tcg", "--default-kernel", kernel.toString(),
-                    "--kernel-dir", densityKernel.getParent().toString()))) {
-                BenchDaemon.pull(daemon, busybox, run);
-                BenchDaemon.pull(daemon, big, run);
-                MicroVms api = new MicroVms(host.instances(daemon, InstanceType.INSTANCE_TYPE_MICROVM, 1),
-                        host.data().resolve("microvms"));
-                try {
-                    daemon.awaitQuiet(Duration.ofSeconds(30));
+        host.run("microVM driver, TCG", List.of("--accelerator", "tcg", "--default-kernel", kernel.toString(), "--kernel-dir",
+                densityKernel.getParent().toString()), List.of(busybox, big), InstanceType.INSTANCE_TYPE_MICROVM, 1,
+                (daemon, instances) -> {
+                    MicroVms api = new MicroVms(instances, host.data().resolve("microvms"));
                     run.progress("figure 1: boot to the first line, %d samples per side, %d boots in all", options.samples,
                             options.boots);
                     new BootFigure(run, api, busybox, options.bootTimeoutSeconds).measure(options.samples, options.boots);
@@ -72,13 +59,9 @@ public final class MicroVmsBench {
                     run.progress("figure 3: %d microVMs of %d MiB at once", options.density, options.densityMib);
                     new DensityFigure(run, daemon, api, busybox, densityKernel)
                             .measure(options.density, options.densityMib, options.fallbackMib);
-                } finally {
-                    host.deleteLive(api.timed());
-                }
-            }
-            return run.finish("1 and 3 = the QEMU command line the driver ran (qemu.args plus its accelerator), started"
-                    + " directly on fresh copies of its disks; 2 = mkfs.ext4 -d with the driver's options of the same tree,"
-                    + " unpacked by umoci.");
-        }
+                });
+        return "1 and 3 = the QEMU command line the driver ran (qemu.args plus its accelerator), started"
+                + " directly on fresh copies of its disks; 2 = mkfs.ext4 -d with the driver's options of the same tree,"
+                + " unpacked by umoci.";
     }
 }

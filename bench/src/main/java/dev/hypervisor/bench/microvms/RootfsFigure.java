@@ -4,6 +4,7 @@ import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.HostTools;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -11,12 +12,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -36,31 +35,23 @@ record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path
 
     void measure(int rounds) throws Exception {
         Report report = run.report();
-        long[] cold = new long[rounds];
-        long[] cached = new long[rounds];
-        long[] mkfs = new long[rounds];
-        long[] smallCached = new long[rounds];
         create(small, "rootfs-small-warm-up", BASE_SIZE); // its ext4 into the cache
-        for (int r = 0; r < rounds; r++) {
-            long size = BASE_SIZE + ((long) r << 20);
-            if (r % 2 == 1) {
-                mkfs[r] = mkfs(size, r);
-                smallCached[r] = create(small, "rootfs-small-" + r, BASE_SIZE);
-            }
-            cold[r] = create(image, "rootfs-cold-" + r, size);
-            cached[r] = create(image, "rootfs-cached-" + r, size);
-            if (r % 2 == 0) {
-                smallCached[r] = create(small, "rootfs-small-" + r, BASE_SIZE);
-                mkfs[r] = mkfs(size, r);
-            }
-            run.progress("figure 2: round %d/%d: first %s, cached %s, mkfs.ext4 -d %s, busybox cached %s", r + 1, rounds,
-                    Report.millis(cold[r]), Report.millis(cached[r]), Report.millis(mkfs[r]),
-                    Report.millis(smallCached[r]));
-        }
-        long coldMedian = Percentiles.of(cold).p50();
-        long cachedMedian = Percentiles.of(cached).p50();
-        long mkfsMedian = Percentiles.of(mkfs).p50();
-        long smallMedian = Percentiles.of(smallCached).p50();
+        Rotation rotation = new Rotation();
+        Percentiles cached = new Percentiles();
+        Percentiles cold = rotation.side((r, measured) -> {
+            long first = create(image, "rootfs-cold-" + r, size(r));
+            cached.add(create(image, "rootfs-cached-" + r, size(r)));
+            return first;
+        });
+        Percentiles smallCached = rotation.side((r, measured) -> create(small, "rootfs-small-" + r, BASE_SIZE));
+        Percentiles mkfs = rotation.side((r, measured) -> mkfs(size(r), r));
+        rotation.run(0, rounds, (r, values) -> run.progress("figure 2: round %d/%d: first %s, cached %s, mkfs.ext4 -d %s,"
+                + " busybox cached %s", r, rounds, Report.millis(values[0]), Report.millis(cached.values()[r - 1]),
+                Report.millis(values[2]), Report.millis(values[1])));
+        long coldMedian = cold.p50();
+        long cachedMedian = cached.p50();
+        long mkfsMedian = mkfs.p50();
+        long smallMedian = smallCached.p50();
         long cachedLimit = (long) (MAX_CACHED_RATIO * smallMedian) + CACHED_SLACK_NANOS;
         long build = Math.max(0, coldMedian - cachedMedian);
         long treeBytes = treeBytes(tree);
@@ -75,6 +66,11 @@ record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path
                 + " mkfs.ext4 -d %s (medians of %d round(s); per round %s / %s / %s / %s).", treeBytes / 1e6,
                 Report.millis(coldMedian), Report.millis(cachedMedian), Report.millis(smallMedian),
                 Report.millis(mkfsMedian), rounds, list(cold), list(cached), list(smallCached), list(mkfs));
+    }
+
+    /** Round {@code round}'s boot disk size: one not used before. */
+    private static long size(int round) {
+        return BASE_SIZE + ((long) round << 20);
     }
 
     /** CreateInstance to RUNNING; the microVM is deleted before the next step, so its boot loads no other step. */
@@ -117,7 +113,7 @@ record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path
         return total;
     }
 
-    private static String list(long[] values) {
-        return Arrays.stream(values).mapToObj(Report::millis).collect(Collectors.joining(", ", "[", "]"));
+    private static String list(Percentiles samples) {
+        return "[" + samples.join(Report::millis) + "]";
     }
 }

@@ -3,6 +3,7 @@ package dev.hypervisor.bench.vm;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
+import dev.hypervisor.bench.Rotation;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,38 +19,35 @@ record BootLatencyFigure(BenchRun run, VmBoots boots, String marker) {
     private static final int WARM_UP = 1;
 
     void measure(int samples) throws Exception {
-        Percentiles ours = new Percentiles(samples);
-        Percentiles raw = new Percentiles(samples);
         Percentiles oursReady = new Percentiles(samples);
         Percentiles rawReady = new Percentiles(samples);
         Percentiles acknowledged = new Percentiles(samples);
         Percentiles toRunning = new Percentiles(samples);
         Map<String, Integer> oursLines = new TreeMap<>();
         Map<String, Integer> rawLines = new TreeMap<>();
-        for (int i = 0; i < WARM_UP + samples; i++) {
-            for (int k = 0; k < 2; k++) {
-                boolean direct = (i + k) % 2 == 1;
-                VmBoots.Boot boot = direct ? boots.direct() : boots.ours("boot-" + i, Duration.ofSeconds(120));
-                if (direct) {
-                    boots.killDirect();
-                } else {
-                    boots.delete(boot);
-                }
-                if (i >= WARM_UP) {
-                    (direct ? rawLines : oursLines).merge(boot.line(), 1, Integer::sum);
-                    (direct ? raw : ours).add(boot.firstLine() - boot.sent());
-                    (direct ? rawReady : oursReady).add(boot.ready() - boot.sent());
-                    if (!direct) {
-                        acknowledged.add(boot.acknowledged() - boot.sent());
-                        toRunning.add(boot.running() - boot.sent());
-                    }
-                }
+        Rotation rotation = new Rotation();
+        Percentiles ours = rotation.side((i, measured) -> {
+            VmBoots.Boot boot = boots.ours("boot-" + i, Duration.ofSeconds(120));
+            boots.delete(boot);
+            if (measured) {
+                oursLines.merge(boot.line(), 1, Integer::sum);
+                oursReady.add(boot.ready() - boot.sent());
+                acknowledged.add(boot.acknowledged() - boot.sent());
+                toRunning.add(boot.running() - boot.sent());
             }
-            if (i >= WARM_UP) {
-                run.progress("figure 1: %d of %d samples; p50 so far: ours %s, QEMU %s", i - WARM_UP + 1, samples,
-                        Report.millis(ours.p50()), Report.millis(raw.p50()));
+            return boot.firstLine() - boot.sent();
+        });
+        Percentiles raw = rotation.side((i, measured) -> {
+            VmBoots.Boot boot = boots.direct();
+            boots.killDirect();
+            if (measured) {
+                rawLines.merge(boot.line(), 1, Integer::sum);
+                rawReady.add(boot.ready() - boot.sent());
             }
-        }
+            return boot.firstLine() - boot.sent();
+        });
+        rotation.run(WARM_UP, samples, (n, values) -> run.progress("figure 1: %d of %d samples; p50 so far: ours %s,"
+                + " QEMU %s", n, samples, Report.millis(ours.p50()), Report.millis(raw.p50())));
         add("1 CreateInstance->first console line p50 vs QEMU started directly", ours, raw);
         add("1 CreateInstance->" + marker + " (init's line) p50 vs QEMU started directly", oursReady, rawReady);
         run.report().note("figure 1: %d samples per side after %d warm-up; first lines (times seen) ours %s, baseline %s."

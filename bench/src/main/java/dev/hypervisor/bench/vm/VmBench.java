@@ -6,13 +6,9 @@ import dev.hypervisor.api.v1.DiskSpec;
 import dev.hypervisor.api.v1.InstanceSpec;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.Metadata;
-import dev.hypervisor.bench.BenchDaemon;
-import dev.hypervisor.bench.BenchMain;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.RealDaemon;
-import dev.hypervisor.bench.TimedInstances;
 import dev.hypervisor.qemu.Machine;
-import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.guest.GuestDisk;
 import dev.hypervisor.testkit.guest.GuestInitramfs;
 import dev.hypervisor.testkit.guest.GuestKernel;
@@ -38,58 +34,50 @@ public final class VmBench {
     private VmBench() {}
 
     public static void main(String[] args) {
-        // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        BenchMain.main(new VmOptions(), args, VmBench::run);
+        RealDaemon.main(args, new VmOptions(), TOOLS, "10.216", VmBench::run);
     }
 
-    private static int run(VmOptions options) throws Exception {
-        try (BenchRun run = BenchRun.start("vm", options.common, TOOLS)) {
-            RealDaemon host = new RealDaemon(run, "10.216");
-            run.header(String.format(", bridge %s (%s), accelerator %s", host.bridge(), host.subnet(),
-                    options.accelerator()));
-            run.progress("guest: Debian cloud kernel, busybox initramfs, ext4 disk served over HTTP");
-            GuestKernel kernel = GuestKernel.get();
-            Path guest = run.dir("guest");
-            Path initramfs = guest.resolve("initramfs.gz");
-            GuestInitramfs.write(kernel, initramfs);
-            Path disk = GuestDisk.write(guest.resolve("disk.qcow2"), "vm-bench");
-            HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            http.createContext("/disk.qcow2", exchange -> {
-                exchange.sendResponseHeaders(200, Files.size(disk));
-                try (OutputStream body = exchange.getResponseBody()) {
-                    Files.copy(disk, body);
-                }
-            });
-            http.start();
-            run.onCleanUp(() -> http.stop(0));
-            String image = "http://127.0.0.1:" + http.getAddress().getPort() + "/disk.qcow2";
-
-            run.progress("starting hypervisord (real VM driver) on bridge %s", host.bridge());
-            try (DaemonProcess daemon = host.start(List.of("--accelerator", options.accelerator(),
-                    "--allow-local-image-urls", "--kernel-dir", kernel.vmlinuz().getParent().toString(),
-                    "--kernel-dir", initramfs.getParent().toString()))) {
-                BenchDaemon.pull(daemon, image, run);
-                TimedInstances vms = host.instances(daemon, InstanceType.INSTANCE_TYPE_VM, 1);
-                VmBoots boots = new VmBoots(daemon, vms, template(image, kernel.vmlinuz(), initramfs),
-                        GuestInitramfs.READY, host.data().resolve("vms"), run.dir("logs").resolve("direct-qemu.log"));
-                try {
-                    run.progress("reference VM: boot it, read the QEMU command line hypervisord ran, stop it");
-                    List<String> command = boots.takeReference();
-                    daemon.awaitQuiet(Duration.ofSeconds(30));
-                    run.progress("figure 1: CreateInstance->first console line, %d samples per side", options.samples);
-                    new BootLatencyFigure(run, boots, GuestInitramfs.READY).measure(options.samples);
-                    run.progress("figure 2: memory of an idle VM, %d sample(s) per side", options.memorySamples);
-                    new VmMemoryFigure(run, boots, MEMORY_BYTES, GuestInitramfs.READY).measure(options.memorySamples);
-                    run.report().note("baseline command line (%d arguments): %s", command.size(), String.join(" ", command));
-                } finally {
-                    boots.killDirect(); // before the reference VM's files go with it
-                    host.deleteLive(vms);
-                }
+    private static String run(VmOptions options, BenchRun run, RealDaemon host) throws Exception {
+        run.header(String.format(", bridge %s (%s), accelerator %s", host.bridge(), host.subnet(),
+                options.accelerator()));
+        run.progress("guest: Debian cloud kernel, busybox initramfs, ext4 disk served over HTTP");
+        GuestKernel kernel = GuestKernel.get();
+        Path guest = run.dir("guest");
+        Path initramfs = guest.resolve("initramfs.gz");
+        GuestInitramfs.write(kernel, initramfs);
+        Path disk = GuestDisk.write(guest.resolve("disk.qcow2"), "vm-bench");
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/disk.qcow2", exchange -> {
+            exchange.sendResponseHeaders(200, Files.size(disk));
+            try (OutputStream body = exchange.getResponseBody()) {
+                Files.copy(disk, body);
             }
-            return run.finish("the QEMU command line hypervisord ran for a reference VM (from its /proc/<pid>/cmdline),"
-                    + " started directly on that VM's files while it is stopped, its console read from QEMU's socket.");
-        }
+        });
+        http.start();
+        run.onCleanUp(() -> http.stop(0));
+        String image = "http://127.0.0.1:" + http.getAddress().getPort() + "/disk.qcow2";
+
+        host.run("VM driver", List.of("--accelerator", options.accelerator(), "--allow-local-image-urls", "--kernel-dir",
+                kernel.vmlinuz().getParent().toString(), "--kernel-dir", initramfs.getParent().toString()),
+                List.of(image), InstanceType.INSTANCE_TYPE_VM, 1, (daemon, vms) -> {
+                    VmBoots boots = new VmBoots(daemon, vms, template(image, kernel.vmlinuz(), initramfs),
+                            GuestInitramfs.READY, host.data().resolve("vms"), run.dir("logs").resolve("direct-qemu.log"));
+                    try {
+                        run.progress("reference VM: boot it, read the QEMU command line hypervisord ran, stop it");
+                        List<String> command = boots.takeReference();
+                        daemon.awaitQuiet(Duration.ofSeconds(30));
+                        run.progress("figure 1: CreateInstance->first console line, %d samples per side", options.samples);
+                        new BootLatencyFigure(run, boots, GuestInitramfs.READY).measure(options.samples);
+                        run.progress("figure 2: memory of an idle VM, %d sample(s) per side", options.memorySamples);
+                        new VmMemoryFigure(run, boots, MEMORY_BYTES, GuestInitramfs.READY).measure(options.memorySamples);
+                        run.report().note("baseline command line (%d arguments): %s", command.size(),
+                                String.join(" ", command));
+                    } finally {
+                        boots.killDirect(); // before the reference VM's files go with it
+                    }
+                });
+        return "the QEMU command line hypervisord ran for a reference VM (from its /proc/<pid>/cmdline),"
+                + " started directly on that VM's files while it is stopped, its console read from QEMU's socket.";
     }
 
     /** A 1-vCPU VM of 256 MiB with a 64 MiB ssd boot disk over the image, on the default network, booting the test kernel. */
