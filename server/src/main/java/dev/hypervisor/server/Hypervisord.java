@@ -61,6 +61,12 @@ public final class Hypervisord implements Callable<Integer> {
     @Option(names = "--store-password-file", description = "With etcd: a file holding the password of --store-user.")
     Path storePasswordFile;
 
+    @Option(names = "--store-history", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "With etcd: how much change history etcd keeps (watches can resume within it), e.g. 90s, 30m,"
+                    + " 1h; older revisions are compacted, etcd-wide. 0: never compact (leave it to etcd's own"
+                    + " --auto-compaction-retention). Default: 1h")
+    Duration storeHistory;
+
     @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9464",
             description = "Prometheus metrics address (HOST:PORT), or 'off'. Default: ${DEFAULT-VALUE}")
     String metricsListen;
@@ -288,7 +294,7 @@ public final class Hypervisord implements Callable<Integer> {
     private StoreLocation storeLocation() {
         try {
             return StoreLocation.parse(store).withAccess(new StoreLocation.Access(storePrefix, storeCa, storeCert, storeKey,
-                    storeUser, storePasswordFile));
+                    storeUser, storePasswordFile, storeHistory));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()), e.getMessage());
         }

@@ -6,6 +6,7 @@ import dev.hypervisor.store.etcd.EtcdStoreOptions;
 import dev.hypervisor.store.sqlite.SqliteStore;
 import dev.hypervisor.store.sqlite.SqliteStoreOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Where a daemon keeps its state, as {@code --store} names it: {@code sqlite:PATH} (a file;
@@ -21,12 +22,13 @@ public record StoreLocation(String scheme, String address, Access access) {
     /**
      * What a store on the network needs besides its address: the key prefix this installation
      * owns, TLS material (a CA, and a client certificate and key when the store asks for one),
-     * a user and the file holding its password.
+     * a user and the file holding its password, and how much change history to keep (null: the
+     * store's default).
      */
-    public record Access(String prefix, Path ca, Path cert, Path key, String user, Path passwordFile) {
+    public record Access(String prefix, Path ca, Path cert, Path key, String user, Path passwordFile, Duration history) {
 
         public static Access none() {
-            return new Access("", null, null, null, null, null);
+            return new Access("", null, null, null, null, null, null);
         }
 
         boolean isNone() {
@@ -62,8 +64,8 @@ public record StoreLocation(String scheme, String address, Access access) {
     /** The same location with the {@code --store-*} settings; refused for SQLite, which has no use for them. */
     public StoreLocation withAccess(Access access) {
         if (scheme.equals(SQLITE) && !access.isNone()) {
-            throw new IllegalArgumentException("--store-prefix, --store-ca, --store-cert, --store-key, --store-user and"
-                    + " --store-password-file apply to --store etcd://... only");
+            throw new IllegalArgumentException("--store-prefix, --store-ca, --store-cert, --store-key, --store-user,"
+                    + " --store-password-file and --store-history apply to --store etcd://... only");
         }
         return new StoreLocation(scheme, address, access);
     }
@@ -76,7 +78,8 @@ public record StoreLocation(String scheme, String address, Access access) {
             case ETCD -> EtcdStore.open(EtcdStoreOptions.of(EtcdStoreOptions.parseMembers(address))
                     .withPrefix(access.prefix())
                     .withTls(access.ca(), access.cert(), access.key())
-                    .withAuth(access.user(), access.passwordFile()));
+                    .withAuth(access.user(), access.passwordFile())
+                    .withHistory(access.history() != null ? access.history() : EtcdStoreOptions.DEFAULT_HISTORY));
             default -> throw new IllegalStateException("no store for scheme " + scheme);
         };
     }

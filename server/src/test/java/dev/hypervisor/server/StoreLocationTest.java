@@ -42,7 +42,7 @@ class StoreLocationTest {
     @Test
     void etcdTakesItsMembersAndRefusesAnAddressThatIsNoHostAndPort() {
         StoreLocation etcd = StoreLocation.parse("etcd://10.0.0.1:2379,10.0.0.2:2379")
-                .withAccess(new StoreLocation.Access("/hv", null, null, null, null, null));
+                .withAccess(new StoreLocation.Access("/hv", null, null, null, null, null, null));
         assertThat(etcd.scheme()).isEqualTo("etcd");
         assertThat(etcd).hasToString("etcd://10.0.0.1:2379,10.0.0.2:2379 (prefix /hv)");
         assertThatThrownBy(() -> StoreLocation.parse("etcd://10.0.0.1"))
@@ -54,7 +54,21 @@ class StoreLocationTest {
     @Test
     void storeSettingsForANetworkedStoreAreRefusedWithSqlite() {
         assertThatThrownBy(() -> StoreLocation.parse("sqlite")
-                .withAccess(new StoreLocation.Access("/hv", null, null, null, null, null)))
+                .withAccess(new StoreLocation.Access("/hv", null, null, null, null, null, null)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("apply to --store etcd://... only");
+    }
+
+    @Test
+    void storeHistoryIsADurationAsEtcdWritesIt() {
+        DurationConverter durations = new DurationConverter();
+        assertThat(durations.convert("1h")).isEqualTo(java.time.Duration.ofHours(1));
+        assertThat(durations.convert("90s")).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(durations.convert("30m")).isEqualTo(java.time.Duration.ofMinutes(30));
+        assertThat(durations.convert("0")).isZero();
+        assertThatThrownBy(() -> durations.convert("1 hour"))
+                .isInstanceOf(picocli.CommandLine.TypeConversionException.class).hasMessageContaining("such as 90s");
+        assertThatThrownBy(() -> StoreLocation.parse("sqlite")
+                .withAccess(new StoreLocation.Access("", null, null, null, null, null, java.time.Duration.ofHours(2))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--store-history");
     }
 }

@@ -95,6 +95,17 @@ public final class EtcdStore implements Store {
         this.timer = t;
         long every = options.progressInterval().toMillis();
         timer.scheduleWithFixedDelay(this::checkWatches, every, every, TimeUnit.MILLISECONDS);
+        if (!options.history().isZero()) {
+            EtcdCompactor compactor = new EtcdCompactor(this, options.history());
+            long interval = EtcdCompactor.interval(options.history()).toMillis();
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    compactor.tick(java.time.Instant.now());
+                } catch (RuntimeException e) {
+                    LOG.warn("compacting etcd's history: {}", e.toString());
+                }
+            }, interval, interval, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Connects and reads the current revision once, so that a wrong address fails here, UNAVAILABLE. */

@@ -17,9 +17,15 @@ import java.util.Objects;
  *     is then read back, never blindly resent)
  * @param progressInterval how often each watch asks etcd for a progress notification; a
  *     watch that hears nothing for three intervals is reopened from its last revision
+ * @param history how much change history the store keeps: revisions older than this are
+ *     compacted periodically ({@link EtcdCompactor}); zero leaves compaction to others
  */
 public record EtcdStoreOptions(List<String> members, String prefix, Path ca, Path cert, Path key,
-                               String user, Path passwordFile, Duration timeout, Duration progressInterval) {
+                               String user, Path passwordFile, Duration timeout, Duration progressInterval,
+                               Duration history) {
+
+    /** The history kept unless told otherwise: an hour, as watchers that were away that long can still resume. */
+    public static final Duration DEFAULT_HISTORY = Duration.ofHours(1);
 
     public EtcdStoreOptions {
         members = List.copyOf(members);
@@ -29,6 +35,10 @@ public record EtcdStoreOptions(List<String> members, String prefix, Path ca, Pat
         prefix = normalizePrefix(prefix);
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(progressInterval, "progressInterval");
+        Objects.requireNonNull(history, "history");
+        if (history.isNegative()) {
+            throw new IllegalArgumentException("--store-history must not be negative, got " + history);
+        }
         if ((cert == null) != (key == null)) {
             throw new IllegalArgumentException("a client certificate for etcd needs both --store-cert and --store-key");
         }
@@ -37,25 +47,30 @@ public record EtcdStoreOptions(List<String> members, String prefix, Path ca, Pat
         }
     }
 
-    /** Plain members with no prefix, TLS or auth, a 5 s call timeout and 5 s progress checks. */
+    /** Plain members with no prefix, TLS or auth, a 5 s call timeout, 5 s progress checks and an hour of history. */
     public static EtcdStoreOptions of(List<String> members) {
-        return new EtcdStoreOptions(members, "", null, null, null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(5));
+        return new EtcdStoreOptions(members, "", null, null, null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(5),
+                DEFAULT_HISTORY);
     }
 
     public EtcdStoreOptions withPrefix(String prefix) {
-        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval);
+        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval, history);
     }
 
     public EtcdStoreOptions withTls(Path ca, Path cert, Path key) {
-        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval);
+        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval, history);
     }
 
     public EtcdStoreOptions withAuth(String user, Path passwordFile) {
-        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval);
+        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval, history);
     }
 
     public EtcdStoreOptions withTimeouts(Duration timeout, Duration progressInterval) {
-        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval);
+        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval, history);
+    }
+
+    public EtcdStoreOptions withHistory(Duration history) {
+        return new EtcdStoreOptions(members, prefix, ca, cert, key, user, passwordFile, timeout, progressInterval, history);
     }
 
     /**
