@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
 
 /** The hypervisord command line: parses the options and runs a {@link Daemon} until SIGTERM. */
 @Command(name = "hypervisord", mixinStandardHelpOptions = true, version = "hypervisord 0.1.0",
+        subcommands = StoreCommand.class,
         description = "Serves hypervisor.v1.ComputeService: VMs, containers and microVMs on this host.")
 public final class Hypervisord implements Callable<Integer> {
 
@@ -42,30 +43,8 @@ public final class Hypervisord implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     String store;
 
-    @Option(names = "--store-prefix", defaultValue = "",
-            description = "With etcd: the key prefix this installation owns, so that several share one etcd (e.g. /hypervisor).")
-    String storePrefix;
-
-    @Option(names = "--store-ca", description = "With etcd: the CA that signed etcd's server certificates (turns TLS on).")
-    Path storeCa;
-
-    @Option(names = "--store-cert", description = "With etcd: this daemon's client certificate (PEM), with --store-key.")
-    Path storeCert;
-
-    @Option(names = "--store-key", description = "With etcd: the PKCS#8 PEM key of --store-cert.")
-    Path storeKey;
-
-    @Option(names = "--store-user", description = "With etcd: the etcd user (etcd's own auth), with --store-password-file.")
-    String storeUser;
-
-    @Option(names = "--store-password-file", description = "With etcd: a file holding the password of --store-user.")
-    Path storePasswordFile;
-
-    @Option(names = "--store-history", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "With etcd: how much change history etcd keeps (watches can resume within it), e.g. 90s, 30m,"
-                    + " 1h; older revisions are compacted, etcd-wide. 0: never compact (leave it to etcd's own"
-                    + " --auto-compaction-retention). Default: 1h")
-    Duration storeHistory;
+    @CommandLine.Mixin
+    StoreAccessOptions storeAccess = new StoreAccessOptions();
 
     @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9464",
             description = "Prometheus metrics address (HOST:PORT), or 'off'. Default: ${DEFAULT-VALUE}")
@@ -293,8 +272,7 @@ public final class Hypervisord implements Callable<Integer> {
 
     private StoreLocation storeLocation() {
         try {
-            return StoreLocation.parse(store).withAccess(new StoreLocation.Access(storePrefix, storeCa, storeCert, storeKey,
-                    storeUser, storePasswordFile, storeHistory));
+            return storeAccess.applyTo(StoreLocation.parse(store));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()), e.getMessage());
         }

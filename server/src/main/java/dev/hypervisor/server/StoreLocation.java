@@ -70,11 +70,22 @@ public record StoreLocation(String scheme, String address, Access access) {
         return new StoreLocation(scheme, address, access);
     }
 
+    boolean onNetwork() {
+        return scheme.equals(ETCD);
+    }
+
+    /** The SQLite file of this location: relative paths are under the data directory, none is DATA/state.db. */
+    Path sqliteFile(Path dataDir) {
+        if (!scheme.equals(SQLITE)) {
+            throw new IllegalStateException(this + " is not SQLite");
+        }
+        return address.isEmpty() ? dataDir.resolve("state.db") : dataDir.resolve(address);
+    }
+
     /** Opens the store; relative SQLite paths are under the data directory. */
     Store open(Path dataDir) {
         return switch (scheme) {
-            case SQLITE -> SqliteStore.open(address.isEmpty() ? dataDir.resolve("state.db") : dataDir.resolve(address),
-                    SqliteStoreOptions.defaults());
+            case SQLITE -> SqliteStore.open(sqliteFile(dataDir), SqliteStoreOptions.defaults());
             case ETCD -> EtcdStore.open(EtcdStoreOptions.of(EtcdStoreOptions.parseMembers(address))
                     .withPrefix(access.prefix())
                     .withTls(access.ca(), access.cert(), access.key())

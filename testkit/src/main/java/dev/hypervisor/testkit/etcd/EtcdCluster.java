@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hypervisor.host.Executables;
 import dev.hypervisor.testkit.images.RegistryServer;
+import dev.hypervisor.testkit.tls.TestCertificates;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,13 +44,15 @@ public final class EtcdCluster implements AutoCloseable {
         private final String name;
         private final int clientPort;
         private final int peerPort;
+        private final int metricsPort;
         private final Path dir;
         private Process process;
 
-        private Member(String name, int clientPort, int peerPort, Path dir) {
+        private Member(String name, int clientPort, int peerPort, int metricsPort, Path dir) {
             this.name = name;
             this.clientPort = clientPort;
             this.peerPort = peerPort;
+            this.metricsPort = metricsPort;
             this.dir = dir;
         }
 
@@ -73,10 +76,13 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private final List<Member> members;
+    /** The server certificate of a cluster whose clients speak TLS and must show a certificate; null: plain. */
+    private final TestCertificates.Pair tls;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
-    private EtcdCluster(List<Member> members) {
+    private EtcdCluster(List<Member> members, TestCertificates.Pair tls) {
         this.members = members;
+        this.tls = tls;
     }
 
     /** Whether etcd is installed here; {@link #start} fails saying how to install it otherwise. */
@@ -86,11 +92,24 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** Starts {@code size} members under {@code dir} (which must exist) and waits until each answers /health. */
     public static EtcdCluster start(Path dir, int size) {
+        return start(dir, size, null);
+    }
+
+    /**
+     * As {@link #start}, with client ports on TLS that take only clients with a certificate
+     * {@code server}'s CA signed ({@code --client-cert-auth}). {@link #leader()} needs a plain cluster.
+     */
+    public static EtcdCluster startWithTls(Path dir, int size, TestCertificates.Pair server) {
+        return start(dir, size, server);
+    }
+
+    private static EtcdCluster start(Path dir, int size, TestCertificates.Pair tls) {
         List<Member> members = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
-            members.add(new Member("m" + i, RegistryServer.freePort(), RegistryServer.freePort(), dir.resolve("m" + i)));
+            members.add(new Member("m" + i, RegistryServer.freePort(), RegistryServer.freePort(), RegistryServer.freePort(),
+                    dir.resolve("m" + i)));
         }
-        EtcdCluster cluster = new EtcdCluster(members);
+        EtcdCluster cluster = new EtcdCluster(members, tls);
         try {
             members.forEach(cluster::launch);
             members.forEach(cluster::awaitHealthy);
@@ -166,7 +185,7 @@ public final class EtcdCluster implements AutoCloseable {
                 throw new IllegalStateException("etcd " + m + " exited with " + m.process.exitValue() + ":\n" + log(m));
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + m.clientAddress() + "/health"))
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.metricsPort + "/health"))
                         .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200 && r.body().contains("\"true\"")) {
                     return;
@@ -187,22 +206,30 @@ public final class EtcdCluster implements AutoCloseable {
                 "etcd is not installed: apt-get install etcd-server; ./test.sh installs it"));
         String initialCluster = members.stream().map(x -> x.name + "=http://127.0.0.1:" + x.peerPort)
                 .collect(Collectors.joining(","));
+        String scheme = tls == null ? "http://" : "https://";
+        List<String> command = new ArrayList<>(List.of(binary.toString(),
+                "--name", m.name,
+                "--data-dir", m.dir.resolve("data").toString(),
+                "--listen-client-urls", scheme + m.clientAddress(),
+                "--advertise-client-urls", scheme + m.clientAddress(),
+                // /health and /metrics in plain HTTP whatever the client port speaks
+                "--listen-metrics-urls", "http://127.0.0.1:" + m.metricsPort,
+                "--listen-peer-urls", "http://127.0.0.1:" + m.peerPort,
+                "--initial-advertise-peer-urls", "http://127.0.0.1:" + m.peerPort,
+                "--initial-cluster", initialCluster,
+                "--initial-cluster-token", "hv-test-" + members.get(0).peerPort,
+                "--heartbeat-interval", "25",
+                "--election-timeout", "250",
+                // The store contract commits 2,500 puts at once; the daemon's own transactions stay under the default 128.
+                "--max-txn-ops", "4096",
+                "--logger", "zap", "--log-level", "warn"));
+        if (tls != null) {
+            command.addAll(List.of("--cert-file", tls.cert().toString(), "--key-file", tls.key().toString(),
+                    "--trusted-ca-file", tls.ca().toString(), "--client-cert-auth"));
+        }
         try {
             Files.createDirectories(m.dir);
-            m.process = new ProcessBuilder(binary.toString(),
-                    "--name", m.name,
-                    "--data-dir", m.dir.resolve("data").toString(),
-                    "--listen-client-urls", "http://" + m.clientAddress(),
-                    "--advertise-client-urls", "http://" + m.clientAddress(),
-                    "--listen-peer-urls", "http://127.0.0.1:" + m.peerPort,
-                    "--initial-advertise-peer-urls", "http://127.0.0.1:" + m.peerPort,
-                    "--initial-cluster", initialCluster,
-                    "--initial-cluster-token", "hv-test-" + members.get(0).peerPort,
-                    "--heartbeat-interval", "25",
-                    "--election-timeout", "250",
-                    // The store contract commits 2,500 puts at once; the daemon's own transactions stay under the default 128.
-                    "--max-txn-ops", "4096",
-                    "--logger", "zap", "--log-level", "warn")
+            m.process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(m.dir.resolve("etcd.log").toFile()))
                     .start();
@@ -222,6 +249,30 @@ public final class EtcdCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted asking etcd " + m, e);
+        }
+    }
+
+    /**
+     * Runs {@code etcdctl} (API v3) against the first member of a plain cluster, e.g. to add
+     * users and turn auth on; returns its output, or fails with it.
+     */
+    public String etcdctl(String... args) {
+        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints", "http://" + members.get(0).clientAddress()));
+        command.addAll(List.of(args));
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().put("ETCDCTL_API", "3");
+            Process p = builder.start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
+            }
+            return output;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run etcdctl (etcd-client, installed with etcd-server): " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted running etcdctl", e);
         }
     }
 

@@ -458,6 +458,9 @@ public final class EtcdStore implements Store {
     // --- keys and revisions ---
 
     ByteSequence bytes(String key) {
+        if (!prefix.isEmpty() && !key.startsWith("/")) {
+            throw DomainException.invalidArgument("key", "keys of a store under a prefix start with /, got " + key);
+        }
         return ByteSequence.from(prefix + key, UTF_8);
     }
 
@@ -467,14 +470,22 @@ public final class EtcdStore implements Store {
 
     /** Where a range over {@code keyPrefix} starts: the prefix itself, or NUL for everything. */
     ByteSequence rangeStart(String keyPrefix) {
-        String full = prefix + keyPrefix;
+        String full = scope(keyPrefix);
         return full.isEmpty() ? ByteSequence.from(new byte[] {0}) : ByteSequence.from(full, UTF_8);
     }
 
     /** The first key above every key under {@code keyPrefix}; NUL (etcd's "to the end") when there is none. */
     ByteSequence rangeEnd(String keyPrefix) {
-        String end = Keys.prefixEnd(prefix + keyPrefix);
+        String end = Keys.prefixEnd(scope(keyPrefix));
         return end == null ? ByteSequence.from(new byte[] {0}) : ByteSequence.from(end, UTF_8);
+    }
+
+    /**
+     * The etcd keys a key prefix covers. The whole of an installation under {@code /hv} is
+     * {@code /hv/...}: its keys start with a slash, and {@code /hv2}'s keys are not its own.
+     */
+    private String scope(String keyPrefix) {
+        return !prefix.isEmpty() && keyPrefix.isEmpty() ? prefix + "/" : prefix + keyPrefix;
     }
 
     /** A key nobody writes (NUL is not a character keys use), read only for the response's revision. */
