@@ -4,6 +4,7 @@
 #   bench/run.sh images [--quick] [options]          (installs docker-registry, skopeo, umoci when missing)
 #   bench/run.sh containers [--quick] [options]      (installs runc, conmon, podman and the image tools when missing)
 #   bench/run.sh vm [--quick] [options]              (installs QEMU, genisoimage, e2fsprogs, busybox-static when missing)
+#   bench/run.sh store-etcd [--quick] [options]      (installs etcd-server when missing)
 #   bench/run.sh microvm [--quick] [options]         (installs QEMU, e2fsprogs and the image tools when missing;
 #                                                     builds the 64 MiB figure's kernel with scripts/microvm-kernel.sh)
 # Builds the project first if bench/target/lib is missing. Exit code: 0 all figures pass,
@@ -14,7 +15,7 @@ cd "$root"
 source scripts/lib.sh
 
 usage() {
-  echo "usage: bench/run.sh control-plane|images|containers|vm|microvm [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
+  echo "usage: bench/run.sh control-plane|images|containers|vm|microvm|store-etcd [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
   exit 2
 }
 
@@ -50,6 +51,11 @@ case "$benchmark" in
     # The small kernel of figure 3 (--density-kernel small) is built by the benchmark itself through
     # scripts/microvm-kernel.sh when missing (it installs linux-source-6.1 and the build tools).
     apt_install qemu-system-x86 qemu-utils e2fsprogs docker-registry skopeo umoci busybox-static iptables iproute2
+    ;;
+  store-etcd)
+    main=dev.hypervisor.bench.StoreEtcdBench
+    # One etcd member on loopback, started by the benchmark (as the tests start theirs).
+    apt_install etcd-server
     ;;
   *) usage ;;
 esac

@@ -212,8 +212,9 @@ public final class DaemonProcess implements AutoCloseable {
     public int waitFor() {
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                String threads = threadDump();
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                throw new IllegalStateException("hypervisord did not exit within 30 s:\n" + logText());
+                throw new IllegalStateException("hypervisord did not exit within 30 s:\n" + logText() + "\nits threads:\n" + threads);
             }
             return process.exitValue();
         } catch (InterruptedException e) {
@@ -223,6 +224,21 @@ public final class DaemonProcess implements AutoCloseable {
         } finally {
             LIVE.remove(process);
             release();
+        }
+    }
+
+    /** The daemon's threads as {@code jcmd Thread.print} shows them, to say where it hangs. */
+    private String threadDump() {
+        try {
+            Process jcmd = new ProcessBuilder("jcmd", Long.toString(process.pid()), "Thread.print").redirectErrorStream(true).start();
+            String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            jcmd.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        } catch (java.io.IOException e) {
+            return "(no thread dump: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)";
         }
     }
 

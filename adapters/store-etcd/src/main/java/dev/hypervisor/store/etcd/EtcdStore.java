@@ -77,6 +77,8 @@ public final class EtcdStore implements Store {
     private final String prefix;
     private final ScheduledExecutorService timer;
     private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
+    /** One etcd watch per watched prefix, shared by the port's watches on it. */
+    private final Map<String, EtcdWatchHub> hubs = new ConcurrentHashMap<>();
     /** A lower bound of the compacted revision (the port's numbering); -1 before the first look. */
     private final AtomicLong compactedAtLeast = new AtomicLong(-1);
     private volatile boolean closed;
@@ -325,10 +327,24 @@ public final class EtcdStore implements Store {
                 throw compactedError(from, compacted);
             }
         }
-        EtcdWatch watch = new EtcdWatch(this, prefix, from, listener);
+        while (true) {
+            EtcdWatchHub hub = hubs.computeIfAbsent(prefix, p -> new EtcdWatchHub(this, p, h -> hubs.remove(p, h)));
+            Watch shared = hub.subscribe(from, listener);
+            if (shared != null) {
+                return shared;
+            }
+            if (hubs.get(prefix) == hub) {
+                break; // the hub is open but holds no history back to this revision
+            }
+        }
+        EtcdWatch own = new EtcdWatch(this, prefix, from, listener);
+        register(own);
+        own.open();
+        return own;
+    }
+
+    void register(EtcdWatch watch) {
         watches.add(watch);
-        watch.open();
-        return watch;
     }
 
     static DomainException compactedError(long requested, long compacted) {

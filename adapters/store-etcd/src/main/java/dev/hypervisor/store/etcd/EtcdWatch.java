@@ -53,26 +53,47 @@ final class EtcdWatch implements dev.hypervisor.core.store.Watch {
         return prefix;
     }
 
-    synchronized void open() {
-        if (done) {
-            return;
+    /**
+     * Opens a stream from the revision after the last delivered one. Never holds this watch's
+     * monitor while calling jetcd: jetcd calls back (onNext, onError) holding its own lock on the
+     * stream, and a close or a progress request under ours would take the two in the other order.
+     */
+    void open() {
+        int gen;
+        WatchOption option;
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            gen = ++generation;
+            option = WatchOption.builder()
+                    .withRange(store.rangeEnd(prefix))
+                    .withRevision(EtcdStore.etcdRevision(delivered) + 1)
+                    .withPrevKV(true)
+                    .withProgressNotify(true)
+                    .withRequireLeader(true)
+                    .build();
+            lastHeard = System.nanoTime();
         }
-        int gen = ++generation;
-        WatchOption option = WatchOption.builder()
-                .withRange(store.rangeEnd(prefix))
-                .withRevision(EtcdStore.etcdRevision(delivered) + 1)
-                .withPrevKV(true)
-                .withProgressNotify(true)
-                .withRequireLeader(true)
-                .build();
-        lastHeard = System.nanoTime();
+        Watch.Watcher opened;
         try {
-            watcher = store.client().getWatchClient().watch(store.rangeStart(prefix), option, Watch.listener(
+            opened = store.client().getWatchClient().watch(store.rangeStart(prefix), option, Watch.listener(
                     r -> onResponse(gen, r), e -> onFailure(gen, e), () -> onFailure(gen, null)));
         } catch (RuntimeException e) {
             // Thrown here, not through the listener (a client closing under us): handled the same way,
             // or a reopen run from the timer would die silently and leave the watch deaf.
             onFailure(gen, e);
+            return;
+        }
+        boolean current;
+        synchronized (this) {
+            current = !done && gen == generation;
+            if (current) {
+                watcher = opened;
+            }
+        }
+        if (!current) {
+            closeQuietly(opened); // it broke, or the watch was closed, while it was being opened
         }
     }
 
@@ -126,35 +147,52 @@ final class EtcdWatch implements dev.hypervisor.core.store.Watch {
     }
 
     /** The stream failed or ended (error null): compaction ends the watch, anything else is resumed. */
-    private synchronized void onFailure(int gen, Throwable error) {
-        if (done || gen != generation) {
-            return;
-        }
+    private void onFailure(int gen, Throwable error) {
         Throwable e = error == null ? null : EtcdFailures.unwrap(error);
         if (e instanceof CompactedException compacted) {
-            fail(EtcdStore.compactedError(delivered, EtcdStore.ours(compacted.getCompactedRevision())));
+            synchronized (this) {
+                if (done || gen != generation) {
+                    return;
+                }
+            }
+            fail(EtcdStore.compactedError(delivered(), EtcdStore.ours(compacted.getCompactedRevision())));
             return;
         }
         if (store.closed()) {
             fail(DomainException.unavailable("the store was closed", e));
             return;
         }
-        if (!broken) {
-            broken = true;
-            LOG.info("watch on {} broke after revision {} ({}); resuming from there", prefix, delivered,
-                    e == null ? "stream ended" : e.getMessage());
-        } else {
-            LOG.debug("watch on {} still broken ({}); next try in {} ms", prefix, e == null ? "stream ended" : e.getMessage(),
-                    backoffMs);
+        synchronized (this) {
+            if (done || gen != generation) {
+                return;
+            }
+            if (!broken) {
+                broken = true;
+                LOG.info("watch on {} broke after revision {} ({}); resuming from there", prefix, delivered,
+                        e == null ? "stream ended" : e.getMessage());
+            } else {
+                LOG.debug("watch on {} still broken ({}); next try in {} ms", prefix,
+                        e == null ? "stream ended" : e.getMessage(), backoffMs);
+            }
         }
         resumeLater();
     }
 
+    private synchronized long delivered() {
+        return delivered;
+    }
+
     private void resumeLater() {
-        generation++; // the old stream's callbacks are ignored from here on, also those its close() makes at once
-        closeWatcher();
-        long delay = backoffMs;
-        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        Watch.Watcher old;
+        long delay;
+        synchronized (this) {
+            generation++; // the old stream's callbacks are ignored from here on, also those its close() makes at once
+            old = watcher;
+            watcher = null;
+            delay = backoffMs;
+            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        }
+        closeQuietly(old);
         try {
             store.timer().schedule(this::open, delay, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
@@ -163,47 +201,63 @@ final class EtcdWatch implements dev.hypervisor.core.store.Watch {
     }
 
     /** Called every interval: asks for progress, and reopens a stream that has been silent for three intervals. */
-    synchronized void checkProgress(Duration interval) {
-        if (done || watcher == null) {
-            return;
+    void checkProgress(Duration interval) {
+        Watch.Watcher current;
+        synchronized (this) {
+            if (done || watcher == null) {
+                return;
+            }
+            current = watcher;
+            if (System.nanoTime() - lastHeard > interval.multipliedBy(3).toNanos()) {
+                LOG.warn("watch on {} heard nothing from etcd for {} s; reopening it from revision {}", prefix,
+                        interval.multipliedBy(3).toSeconds(), delivered);
+                current = null;
+            }
         }
-        if (System.nanoTime() - lastHeard > interval.multipliedBy(3).toNanos()) {
-            LOG.warn("watch on {} heard nothing from etcd for {} s; reopening it from revision {}", prefix,
-                    interval.multipliedBy(3).toSeconds(), delivered);
+        if (current == null) {
             resumeLater();
-            return;
+        } else {
+            current.requestProgress();
         }
-        watcher.requestProgress();
     }
 
-    synchronized void fail(DomainException error) {
-        if (done) {
-            return;
+    void fail(DomainException error) {
+        Watch.Watcher old;
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            done = true;
+            old = watcher;
+            watcher = null;
         }
-        done = true;
-        closeWatcher();
+        closeQuietly(old);
         store.forget(this);
         listener.onError(error);
     }
 
     @Override
-    public synchronized void close() {
-        if (done) {
-            return;
+    public void close() {
+        Watch.Watcher old;
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            done = true;
+            old = watcher;
+            watcher = null;
         }
-        done = true;
-        closeWatcher();
+        closeQuietly(old);
         store.forget(this);
     }
 
-    private void closeWatcher() {
-        if (watcher != null) {
+    private static void closeQuietly(Watch.Watcher w) {
+        if (w != null) {
             try {
-                watcher.close();
+                w.close();
             } catch (RuntimeException e) {
                 LOG.debug("closing an etcd watcher: {}", e.toString());
             }
-            watcher = null;
         }
     }
 }

@@ -64,6 +64,41 @@ class EtcdStoreAdapterTest {
     }
 
     @Test
+    void watchesOfOnePrefixShareAStreamAndOneStartingBehindItIsCaughtUpInOrder() throws Exception {
+        etcd = EtcdCluster.start(tmp, 1);
+        try (EtcdStore store = EtcdStore.open(plain())) {
+            long start = store.revision();
+            List<List<Long>> seen = new java.util.ArrayList<>();
+            List<dev.hypervisor.core.store.Watch> watches = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                List<Long> mine = new java.util.concurrent.CopyOnWriteArrayList<>();
+                seen.add(mine);
+                watches.add(store.watch("/w/", start, events -> mine.add(events.get(0).revision())));
+            }
+            List<Long> committed = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                committed.add(store.commitAndWait(put("/w/" + i, "v")).revision());
+            }
+            store.commitAndWait(put("/elsewhere", "x"));
+            // Starts three revisions behind the shared stream: served from its buffer, then live.
+            List<Long> late = new java.util.concurrent.CopyOnWriteArrayList<>();
+            watches.add(store.watch("/w/", committed.get(6), events -> late.add(events.get(0).revision())));
+            for (int i = 10; i < 15; i++) {
+                committed.add(store.commitAndWait(put("/w/" + i, "v")).revision());
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && (late.size() < 8 || seen.stream().anyMatch(l -> l.size() < 15))) {
+                Thread.sleep(20);
+            }
+            for (List<Long> mine : seen) {
+                assertThat(mine).isEqualTo(committed);
+            }
+            assertThat(late).isEqualTo(committed.subList(7, 15));
+            watches.forEach(dev.hypervisor.core.store.Watch::close);
+        }
+    }
+
+    @Test
     void aWriteWhoseAnswerIsLostIsReadBackAndReportedCommittedOnce() {
         etcd = EtcdCluster.start(tmp, 1);
         try (TcpProxy proxy = TcpProxy.to(etcd.members().get(0).clientAddress());
