@@ -19,6 +19,8 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,6 +51,9 @@ public final class StoreEtcdBench {
     static final class Options extends CommonOptions {
         @Option(names = "--latency-calls", paramLabel = "N", description = "sequential calls per side per round (figure 1) [${DEFAULT-VALUE}; quick 500]")
         int latencyCalls = 3_000;
+
+        @Option(names = "--latency-warm-up", paramLabel = "N", description = "unmeasured calls per side first (figure 1): the daemon's etcd client path is JIT-compiled only after some thousands [${DEFAULT-VALUE}; quick 5000]")
+        int latencyWarmUp = 20_000;
 
         @Option(names = "--rounds", paramLabel = "N", description = "rounds of figure 1, the sides alternating [${DEFAULT-VALUE}; quick 2]")
         int rounds = 3;
@@ -131,28 +136,36 @@ public final class StoreEtcdBench {
 
     /** Figure 1: sequential GetInstance against a jetcd get of the instance's key, alternating in rounds. */
     private void getLatency() throws Exception {
-        run.progress("figure 1: %d rounds of %d GetInstance and %d etcd gets", options.rounds, options.latencyCalls,
-                options.latencyCalls);
+        run.progress("figure 1: %d warm-up and %d rounds of %d GetInstance, etcd gets and Health/Check",
+                options.latencyWarmUp, options.rounds, options.latencyCalls);
         var channel = daemon.newChannel();
         Instances instances = new Instances(() -> channel, Duration.ofSeconds(30));
         String id = instances.create(CreateThroughputBench.request("latency-target"));
         instances.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
         var stub = ComputeServiceGrpc.newBlockingStub(channel);
+        var health = HealthGrpc.newBlockingStub(channel);
         GetInstanceRequest request = GetInstanceRequest.newBuilder().setInstanceId(id).build();
         ByteSequence key = bytes(InstanceRepository.key(id));
         Runnable ours = () -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).getInstance(request);
         Runnable raw = () -> kv().get(key).orTimeout(10, TimeUnit.SECONDS).join();
         Percentiles oursTimes = new Percentiles();
         Percentiles rawTimes = new Percentiles();
-        time(ours, options.latencyCalls, null);
-        time(raw, options.latencyCalls, null);
+        Runnable ping = () -> health.withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance());
+        Percentiles pingTimes = new Percentiles();
+        time(ours, options.latencyWarmUp, null);
+        time(raw, options.latencyWarmUp, null);
+        time(ping, options.latencyWarmUp, null);
         for (int round = 0; round < options.rounds; round++) {
             boolean oursFirst = round % 2 == 0;
             time(oursFirst ? ours : raw, options.latencyCalls, oursFirst ? oursTimes : rawTimes);
             time(oursFirst ? raw : ours, options.latencyCalls, oursFirst ? rawTimes : oursTimes);
+            time(ping, options.latencyCalls, pingTimes);
         }
         report.latency("1 GetInstance p50 vs etcd get of its key", oursTimes, rawTimes, 50, 1.5);
         report.latency("1 GetInstance p99 vs etcd get of its key", oursTimes, rawTimes, 99, 1.5);
+        // The floor: no daemon can answer faster than one gRPC round trip to it plus the etcd read.
+        long floor = Report.percentile("1 floor", "ping", pingTimes, 50) + rawTimes.p50();
+        report.latency("1 floor: Health/Check p50 + etcd get p50 vs etcd get", floor, rawTimes.p50(), Report.PRINTED, true);
     }
 
     private static void time(Runnable call, int calls, Percentiles into) {
@@ -360,14 +373,31 @@ public final class StoreEtcdBench {
         creates.apply(options.createWarmUpSeconds);
         daemon.awaitQuiet(Duration.ofSeconds(120));
         puts.apply(Math.min(2, options.createWarmUpSeconds));
-        String perCreate = txnsPerCreate(stubs.get(0));
+        List<Integer> shape = new ArrayList<>();
+        String perCreate = txnsPerCreate(stubs.get(0), shape);
+        // The floor: a create's transactions, as many keys each, sent raw (one after another per client).
+        java.util.function.DoubleFunction<ClosedLoop.Result> shaped = seconds -> {
+            long p = phase.incrementAndGet();
+            try {
+                return ClosedLoop.run("etcd txns shaped like a create", options.createClients, seconds,
+                        n -> listenable(shapedCreate(p + "-" + n, shape, value)));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        shaped.apply(Math.min(2, options.createWarmUpSeconds));
 
         double half = options.createSeconds / 2;
         double oursDone = 0;
         double oursSeconds = 0;
         double rawDone = 0;
         double rawSeconds = 0;
+        double floorDone = 0;
+        double floorSeconds = 0;
         for (int round = 0; round < 2; round++) {
+            ClosedLoop.Result f = shaped.apply(half);
+            floorDone += f.completed();
+            floorSeconds += f.seconds();
             for (boolean oursTurn : round == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
                 if (oursTurn) {
                     CpuShare cpu = new CpuShare(daemon);
@@ -386,10 +416,40 @@ public final class StoreEtcdBench {
         System.out.println("  figure 3: " + perCreate);
         report.rate("3 CreateInstance, " + options.createClients + " clients vs etcd puts", oursDone / oursSeconds,
                 rawDone / rawSeconds, "/s", 0.5);
+        double floor = floorDone / floorSeconds;
+        report.add(new Report.Row("3 floor: raw etcd txns shaped like a create vs etcd puts",
+                String.format(Locale.ROOT, "%.0f /s", floor), String.format(Locale.ROOT, "%.0f /s", rawDone / rawSeconds),
+                floor / (rawDone / rawSeconds), Report.PRINTED, true));
+    }
+
+    /**
+     * A create's etcd transactions without the daemon: the first puts its keys if absent, the
+     * others overwrite as many keys, one after another, as one create's do.
+     */
+    private CompletableFuture<?> shapedCreate(String name, List<Integer> shape, byte[] value) {
+        CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
+        for (int t = 0; t < shape.size(); t++) {
+            int txn = t;
+            chain = chain.thenCompose(ignored -> {
+                List<io.etcd.jetcd.op.Op> puts = new ArrayList<>();
+                List<io.etcd.jetcd.op.Cmp> absent = new ArrayList<>();
+                for (int k = 0; k < shape.get(txn); k++) {
+                    ByteSequence key = bytes("/shaped/" + name + "/" + k);
+                    puts.add(io.etcd.jetcd.op.Op.put(key, ByteSequence.from(value), io.etcd.jetcd.options.PutOption.DEFAULT));
+                    if (txn == 0) {
+                        absent.add(new io.etcd.jetcd.op.Cmp(key, io.etcd.jetcd.op.Cmp.Op.EQUAL,
+                                io.etcd.jetcd.op.CmpTarget.modRevision(0)));
+                    }
+                }
+                return kv().txn().If(absent.toArray(io.etcd.jetcd.op.Cmp[]::new))
+                        .Then(puts.toArray(io.etcd.jetcd.op.Op[]::new)).commit();
+            });
+        }
+        return chain;
     }
 
     /** What one create costs in etcd: watched from its revision until the daemon is quiet again. */
-    private String txnsPerCreate(ComputeServiceGrpc.ComputeServiceFutureStub stub) throws Exception {
+    private String txnsPerCreate(ComputeServiceGrpc.ComputeServiceFutureStub stub, List<Integer> shape) throws Exception {
         long from = kv().get(bytes("/")).join().getHeader().getRevision() + 1;
         Map<Long, Integer> keysPerRevision = new TreeMap<>();
         Watch.Watcher watcher = clients.get(0).getWatchClient().watch(bytes("/"),
@@ -408,6 +468,7 @@ public final class StoreEtcdBench {
         }
         synchronized (keysPerRevision) {
             List<Integer> keys = new ArrayList<>(keysPerRevision.values());
+            shape.addAll(keys);
             return String.format(Locale.ROOT, "one create = %d etcd txns until RUNNING, with %s keys each (the first:"
                     + " the create with its name, indexes and request log)", keys.size(), keys);
         }
