@@ -9,6 +9,7 @@ import dev.hypervisor.api.v1.InstanceType;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -70,6 +71,18 @@ public final class Hvctl implements Callable<Integer> {
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
       description = "Deadline of each unary call, in seconds (default ${DEFAULT-VALUE}).")
   double timeoutSeconds;
+
+  @Option(names = "--tls-ca", paramLabel = "PEM", scope = ScopeType.INHERIT,
+      description = "Speak TLS to hypervisord, trusting this CA for its certificate.")
+  java.nio.file.Path tlsCa;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", scope = ScopeType.INHERIT,
+      description = "With --tls-ca: this client's certificate (its O= is the role the daemon grants), with --tls-key.")
+  java.nio.file.Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", scope = ScopeType.INHERIT,
+      description = "The PKCS#8 PEM key of --tls-cert.")
+  java.nio.file.Path tlsKey;
 
   @Spec
   CommandSpec spec;
@@ -155,9 +168,23 @@ public final class Hvctl implements Callable<Integer> {
 
   private synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = channels.apply(address);
+      channel = tlsCa == null ? channels.apply(address) : tls(address);
     }
     return channel;
+  }
+
+  private ManagedChannel tls(String target) {
+    try {
+      TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder()
+          .trustManager(tlsCa.toFile());
+      if (tlsCert != null) {
+        credentials.keyManager(tlsCert.toFile(), tlsKey == null ? null : tlsKey.toFile());
+      }
+      return Grpc.newChannelBuilder(target, credentials.build()).build();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "cannot use --tls-ca/--tls-cert/--tls-key: " + e.getMessage());
+    }
   }
 
   private synchronized void close() {

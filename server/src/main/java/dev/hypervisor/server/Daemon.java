@@ -89,8 +89,14 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(DaemonConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
         Store store = config.store().open(config.dataDir());
-        NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()));
+        NettyServerBuilder builder;
+        try {
+            builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
+                    ListenerSecurity.credentials(config.listenHost(), config.transport()));
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         DaemonConfig.ServerLimits limits = config.serverLimits();
         builder.maxInboundMessageSize(limits.maxMessageBytes())
                 .maxInboundMetadataSize(limits.maxHeaderBytes())
@@ -125,12 +131,18 @@ public final class Daemon implements AutoCloseable {
         controlPlane.start();
         MetricsInterceptor metricsInterceptor = new MetricsInterceptor(metrics);
         DefaultDeadlineInterceptor deadlines = new DefaultDeadlineInterceptor(config.defaultDeadline(), timer);
+        Authorization authorization = new Authorization();
+        // Interceptors run last to first: who calls is settled before anything else looks at the call.
         builder.maxInboundMessageSize(config.serverLimits().maxMessageBytes())
                 .addService(ServerInterceptors.intercept(MalformedRequests.guard(
-                        new ComputeService(controlPlane.useCases(), streams).bindService()), deadlines, metricsInterceptor))
-                .addService(MalformedRequests.guard(health.getHealthService().bindService()))
-                .addService(MalformedRequests.guard(ProtoReflectionServiceV1.newInstance().bindService()))
-                .addService(MalformedRequests.guard(ProtoReflectionService.newInstance().bindService()));
+                        new ComputeService(controlPlane.useCases(), streams).bindService()), deadlines, metricsInterceptor,
+                        authorization))
+                .addService(ServerInterceptors.intercept(MalformedRequests.guard(health.getHealthService().bindService()),
+                        authorization))
+                .addService(ServerInterceptors.intercept(MalformedRequests.guard(
+                        ProtoReflectionServiceV1.newInstance().bindService()), authorization))
+                .addService(ServerInterceptors.intercept(MalformedRequests.guard(
+                        ProtoReflectionService.newInstance().bindService()), authorization));
         server = builder.build().start();
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(SERVICE, ServingStatus.SERVING);

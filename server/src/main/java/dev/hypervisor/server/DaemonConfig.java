@@ -36,7 +36,24 @@ public record DaemonConfig(
         Optional<NetworksFactory> networks,
         DiskPolicy disk,
         StoreLocation store,
-        RetryPolicy retries) {
+        RetryPolicy retries,
+        Transport transport) {
+
+    /**
+     * How the gRPC listener is secured: TLS with this certificate and key, client certificates
+     * checked against {@code clientCa}; or plaintext, which a listener on a non-loopback address
+     * gets only with {@code insecure}.
+     */
+    public record Transport(Path tlsCert, Path tlsKey, Path clientCa, boolean insecure) {
+
+        public static Transport plaintext() {
+            return new Transport(null, null, null, false);
+        }
+
+        public boolean tls() {
+            return tlsCert != null;
+        }
+    }
 
     /** Opens this node's image store on the daemon's revisioned store (images keep their records there). */
     @FunctionalInterface
@@ -75,7 +92,7 @@ public record DaemonConfig(
         return new DaemonConfig("127.0.0.1", 50051, dataDir, nodeId, Limits.defaults(), "127.0.0.1", 9464,
                 Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Map.of(),
                 Optional.empty(), Optional.empty(), DiskPolicy.none(), StoreLocation.embedded(),
-                RetryPolicy.defaults());
+                RetryPolicy.defaults(), Transport.plaintext());
     }
 
     public DaemonConfig withListen(String host, int port) {
@@ -147,6 +164,11 @@ public record DaemonConfig(
         return edit(b -> b.store = location);
     }
 
+    /** How the gRPC listener is secured (default: plaintext, which only loopback gets without asking). */
+    public DaemonConfig withTransport(Transport transport) {
+        return edit(b -> b.transport = transport);
+    }
+
     /** A copy with {@code change} applied to its fields. */
     private DaemonConfig edit(java.util.function.Consumer<Fields> change) {
         Fields b = new Fields(this);
@@ -173,6 +195,7 @@ public record DaemonConfig(
         DiskPolicy disk;
         StoreLocation store;
         RetryPolicy retries;
+        Transport transport;
 
         Fields(DaemonConfig c) {
             listenHost = c.listenHost;
@@ -192,12 +215,13 @@ public record DaemonConfig(
             disk = c.disk;
             store = c.store;
             retries = c.retries;
+            transport = c.transport;
         }
 
         DaemonConfig build() {
             return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
                     relistInterval, defaultDeadline, serverLimits, runtimes, defaultRuntimes, imageStore, networks, disk,
-                    store, retries);
+                    store, retries, transport);
         }
     }
 }

@@ -46,6 +46,21 @@ public final class Hypervisord implements Callable<Integer> {
     @CommandLine.Mixin
     StoreAccessOptions storeAccess = new StoreAccessOptions();
 
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS on the gRPC listener: this daemon's certificate"
+            + " (with --tls-key and --client-ca). Required for a --listen address off loopback, unless --insecure-listen.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The PKCS#8 PEM key of --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--client-ca", paramLabel = "PEM", description = "With --tls-cert: the CA whose client certificates may"
+            + " call; a certificate's organization (O=viewer, O=operator, O=admin) is its role.")
+    Path clientCa;
+
+    @Option(names = "--insecure-listen", description = "Serve a --listen address off loopback in plaintext, where anyone who"
+            + " reaches it is admin (logged as a warning on every start).")
+    boolean insecureListen;
+
     @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9464",
             description = "Prometheus metrics address (HOST:PORT), or 'off'. Default: ${DEFAULT-VALUE}")
     String metricsListen;
@@ -174,7 +189,8 @@ public final class Hypervisord implements Callable<Integer> {
                 .withRelistInterval(Duration.ofSeconds(relistSeconds))
                 .withRetries(retries())
                 .withDisk(new DaemonConfig.DiskPolicy(minFreeBytes, diskReserveBytes))
-                .withStore(storeLocation());
+                .withStore(storeLocation())
+                .withTransport(transport());
         ImageOptions imageOptions = ImageOptions.defaults();
         if (registryConfig != null) {
             imageOptions = imageOptions.withRegistryConfig(registryConfig);
@@ -226,6 +242,10 @@ public final class Hypervisord implements Callable<Integer> {
         } catch (HostLock.Held e) {
             System.err.println("hypervisord: " + e.getMessage());
             return 1;
+        } catch (IllegalArgumentException e) {
+            // A listener that cannot be secured as asked (a non-loopback address in plaintext, TLS without a client CA).
+            System.err.println("hypervisord: " + e.getMessage());
+            return 1;
         } catch (dev.hypervisor.core.error.DomainException e) {
             if (e.code() != dev.hypervisor.core.error.ErrorCode.UNAVAILABLE) {
                 throw e;
@@ -268,6 +288,20 @@ public final class Hypervisord implements Callable<Integer> {
         Duration first = Duration.ofMillis(retryDelayMillis);
         Duration max = Duration.ofSeconds(30);
         return new RetryPolicy(retryAttempts, first, first.compareTo(max) > 0 ? first : max);
+    }
+
+    private DaemonConfig.Transport transport() {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()), "--tls-cert and --tls-key go together");
+        }
+        if (clientCa != null && tlsCert == null) {
+            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()), "--client-ca needs --tls-cert and --tls-key");
+        }
+        if (insecureListen && tlsCert != null) {
+            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
+                    "--insecure-listen and --tls-cert contradict each other");
+        }
+        return new DaemonConfig.Transport(tlsCert, tlsKey, clientCa, insecureListen);
     }
 
     private StoreLocation storeLocation() {

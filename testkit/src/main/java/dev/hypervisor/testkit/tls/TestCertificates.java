@@ -55,7 +55,16 @@ public final class TestCertificates {
         return sign(name, "extendedKeyUsage=clientAuth");
     }
 
+    /** A client certificate for {@code name} whose organization is {@code organization} (O=operator). */
+    public Pair client(String name, String organization) {
+        return sign(name, "/O=" + organization, "extendedKeyUsage=clientAuth");
+    }
+
     private Pair sign(String name, String extensions) {
+        return sign(name, "", extensions);
+    }
+
+    private Pair sign(String name, String subjectSuffix, String extensions) {
         Path key = dir.resolve(name + "-key.pem");
         Path csr = dir.resolve(name + ".csr");
         Path cert = dir.resolve(name + ".pem");
@@ -66,7 +75,7 @@ public final class TestCertificates {
             throw new IllegalStateException(e);
         }
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
-                "-out", csr.toString(), "-subj", "/CN=" + name);
+                "-out", csr.toString(), "-subj", "/CN=" + name + subjectSuffix);
         openssl("x509", "-req", "-in", csr.toString(), "-CA", caCert.toString(), "-CAkey", caKey.toString(),
                 "-CAcreateserial", "-out", cert.toString(), "-days", "2", "-extfile", ext.toString());
         // openssl req writes PKCS#8 already ("BEGIN PRIVATE KEY"); say so rather than assume it.
