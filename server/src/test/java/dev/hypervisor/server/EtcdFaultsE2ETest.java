@@ -119,6 +119,11 @@ class EtcdFaultsE2ETest {
         Map<String, String> listed = listAll(daemon);
         assertThat(listed).containsAllEntriesOf(acknowledged);
         assertThat(new java.util.HashSet<>(listed.values())).as("each name once").hasSize(listed.size());
+        // The store is checked once the reconciler is done with them: a record and its state index
+        // are read by separate ranges, which a transition between the two would tell apart.
+        for (String id : listed.keySet()) {
+            awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
+        }
         try (Store store = EtcdStore.open(EtcdStoreOptions.of(running(etcd)).withPrefix("/faults"))) {
             assertThat(StoreConsistency.assertConsistent(store)).isEqualTo(listed.size());
         }

@@ -222,26 +222,22 @@ final class EtcdWatch implements dev.hypervisor.core.store.Watch {
     }
 
     void fail(DomainException error) {
-        Watch.Watcher old;
-        synchronized (this) {
-            if (done) {
-                return;
-            }
-            done = true;
-            old = watcher;
-            watcher = null;
+        if (end()) {
+            listener.onError(error);
         }
-        closeQuietly(old);
-        store.forget(this);
-        listener.onError(error);
     }
 
     @Override
     public void close() {
+        end();
+    }
+
+    /** Ends the watch: its stream closed (outside the monitor), the store forgets it; false when it had ended already. */
+    private boolean end() {
         Watch.Watcher old;
         synchronized (this) {
             if (done) {
-                return;
+                return false;
             }
             done = true;
             old = watcher;
@@ -249,6 +245,7 @@ final class EtcdWatch implements dev.hypervisor.core.store.Watch {
         }
         closeQuietly(old);
         store.forget(this);
+        return true;
     }
 
     private static void closeQuietly(Watch.Watcher w) {
