@@ -10,6 +10,7 @@ import dev.hypervisor.host.DiskSpace;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -21,8 +22,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +54,7 @@ public final class Daemon implements AutoCloseable {
     });
     private final PrometheusRegistry metrics = new PrometheusRegistry();
     private Server server;
+    private UnixSocket socket;
     private HTTPServer metricsServer;
 
     private final DiskSpace disk;
@@ -133,17 +137,28 @@ public final class Daemon implements AutoCloseable {
         DefaultDeadlineInterceptor deadlines = new DefaultDeadlineInterceptor(config.defaultDeadline(), timer);
         Authorization authorization = new Authorization();
         // Interceptors run last to first: who calls is settled before anything else looks at the call.
-        builder.maxInboundMessageSize(config.serverLimits().maxMessageBytes())
-                .addService(ServerInterceptors.intercept(MalformedRequests.guard(
+        List<ServerServiceDefinition> services = List.of(
+                ServerInterceptors.intercept(MalformedRequests.guard(
                         new ComputeService(controlPlane.useCases(), streams).bindService()), deadlines, metricsInterceptor,
-                        authorization))
-                .addService(ServerInterceptors.intercept(MalformedRequests.guard(health.getHealthService().bindService()),
-                        authorization))
-                .addService(ServerInterceptors.intercept(MalformedRequests.guard(
-                        ProtoReflectionServiceV1.newInstance().bindService()), authorization))
-                .addService(ServerInterceptors.intercept(MalformedRequests.guard(
-                        ProtoReflectionService.newInstance().bindService()), authorization));
+                        authorization),
+                ServerInterceptors.intercept(MalformedRequests.guard(health.getHealthService().bindService()), authorization),
+                ServerInterceptors.intercept(MalformedRequests.guard(ProtoReflectionServiceV1.newInstance().bindService()),
+                        authorization),
+                ServerInterceptors.intercept(MalformedRequests.guard(ProtoReflectionService.newInstance().bindService()),
+                        authorization));
+        builder.maxInboundMessageSize(config.serverLimits().maxMessageBytes());
+        services.forEach(builder::addService);
         server = builder.build().start();
+        Path socketPath = config.transport().socket();
+        if (socketPath != null) {
+            try {
+                socket = UnixSocket.serve(socketPath, config.transport().socketGroup(),
+                        config.serverLimits().maxMessageBytes(), services);
+            } catch (IOException | RuntimeException e) {
+                server.shutdownNow();
+                throw e;
+            }
+        }
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(SERVICE, ServingStatus.SERVING);
         healthChecks.scheduleWithFixedDelay(this::checkHealth, 5, 5, TimeUnit.SECONDS);
@@ -152,8 +167,9 @@ public final class Daemon implements AutoCloseable {
             metricsServer = HTTPServer.builder().hostname(config.metricsHost()).port(config.metricsPort())
                     .registry(metrics).buildAndStart();
         }
-        LOG.info("hypervisord serving {} on {}:{} (node {}, data {}, metrics {})", SERVICE, config.listenHost(),
+        LOG.info("hypervisord serving {} on {}:{} (node {}, data {}, socket {}, metrics {})", SERVICE, config.listenHost(),
                 port(), config.nodeId(), config.dataDir().toAbsolutePath().normalize(),
+                socket == null ? "off" : socket.path(),
                 metricsServer == null ? "off" : config.metricsHost() + ":" + metricsServer.getPort());
     }
 
@@ -224,6 +240,9 @@ public final class Daemon implements AutoCloseable {
         LOG.info("hypervisord shutting down; instances keep running");
         health.enterTerminalState();
         server.shutdown();
+        if (socket != null) {
+            socket.server().shutdown();
+        }
         streams.shutdownAll();
         try {
             if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -233,6 +252,9 @@ public final class Daemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.shutdownNow();
+        }
+        if (socket != null) {
+            socket.close();
         }
         timer.shutdownNow();
         healthChecks.shutdownNow();

@@ -40,14 +40,20 @@ public record DaemonConfig(
         Transport transport) {
 
     /**
-     * How the gRPC listener is secured: TLS with this certificate and key, client certificates
+     * How the gRPC listeners are secured: TLS with this certificate and key, client certificates
      * checked against {@code clientCa}; or plaintext, which a listener on a non-loopback address
-     * gets only with {@code insecure}.
+     * gets only with {@code insecure}. A unix socket at {@code socket} (null: none) is plaintext,
+     * guarded by its file mode: root and {@code socketGroup} may connect, and are admin there.
      */
-    public record Transport(Path tlsCert, Path tlsKey, Path clientCa, boolean insecure) {
+    public record Transport(Path tlsCert, Path tlsKey, Path clientCa, boolean insecure, Path socket, String socketGroup) {
 
         public static Transport plaintext() {
-            return new Transport(null, null, null, false);
+            return new Transport(null, null, null, false, null, null);
+        }
+
+        /** The same, with a unix socket at {@code path} (mode 0660, group {@code group} or the daemon's own). */
+        public Transport withSocket(Path path, String group) {
+            return new Transport(tlsCert, tlsKey, clientCa, insecure, path, group);
         }
 
         public boolean tls() {

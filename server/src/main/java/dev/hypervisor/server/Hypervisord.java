@@ -57,6 +57,15 @@ public final class Hypervisord implements Callable<Integer> {
             + " call; a certificate's organization (O=viewer, O=operator, O=admin) is its role.")
     Path clientCa;
 
+    @Option(names = "--socket", paramLabel = "PATH", defaultValue = UnixSocket.DEFAULT_CHOICE,
+            description = "A unix socket to serve on as well (mode 0660; root and --socket-group are admin there), or off."
+                    + " Default: " + UnixSocket.ROOT_DEFAULT + " when run as root, else off.")
+    String socket;
+
+    @Option(names = "--socket-group", defaultValue = "", paramLabel = "GROUP",
+            description = "The group that owns --socket and may use it. Default: the daemon's own group.")
+    String socketGroup;
+
     @Option(names = "--insecure-listen", description = "Serve a --listen address off loopback in plaintext, where anyone who"
             + " reaches it is admin (logged as a warning on every start).")
     boolean insecureListen;
@@ -301,7 +310,16 @@ public final class Hypervisord implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
                     "--insecure-listen and --tls-cert contradict each other");
         }
-        return new DaemonConfig.Transport(tlsCert, tlsKey, clientCa, insecureListen);
+        return new DaemonConfig.Transport(tlsCert, tlsKey, clientCa, insecureListen, null, null)
+                .withSocket(UnixSocket.path(socket, isRoot()), socketGroup.isEmpty() ? null : socketGroup);
+    }
+
+    private static boolean isRoot() {
+        try {
+            return "0".equals(String.valueOf(java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid")));
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     private StoreLocation storeLocation() {

@@ -65,6 +65,10 @@ public final class DaemonProcess implements AutoCloseable {
         if (!args.contains("--listen")) {
             command.addAll(List.of("--listen", "127.0.0.1:0"));
         }
+        if (!args.contains("--socket")) {
+            // Not the shared /run/hypervisord socket a daemon run as root serves by default: tests run many at once.
+            command.addAll(List.of("--socket", "off"));
+        }
         command.addAll(args);
         Process process;
         try {

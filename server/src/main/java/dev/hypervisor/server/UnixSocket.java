@@ -1,0 +1,118 @@
+package dev.hypervisor.server;
+
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon's unix socket, as Docker's and Incus's: plaintext, guarded by its file mode 0660
+ * (root and the socket's group may connect, and whoever connects is admin). hvctl and grpcurl
+ * reach it as {@code unix:///run/hypervisord/hypervisord.sock}.
+ */
+final class UnixSocket implements AutoCloseable {
+
+    static final String ROOT_DEFAULT = "/run/hypervisord/hypervisord.sock";
+    static final String DEFAULT_CHOICE = "default";
+
+    private final Server server;
+    private final EventLoopGroup loop;
+    private final Path path;
+
+    private UnixSocket(Server server, EventLoopGroup loop, Path path) {
+        this.server = server;
+        this.loop = loop;
+        this.path = path;
+    }
+
+    /** The socket {@code --socket} names: off, a path, or by default the root default when root. */
+    static Path path(String option, boolean root) {
+        if (option == null || option.equals("off") || option.isEmpty()) {
+            return null;
+        }
+        if (option.equals(DEFAULT_CHOICE)) {
+            return root ? Path.of(ROOT_DEFAULT) : null;
+        }
+        return Path.of(option);
+    }
+
+    /** Serves {@code services} on a socket at {@code path}, refusing one another daemon serves. */
+    static UnixSocket serve(Path path, String group, int maxMessageBytes, List<ServerServiceDefinition> services)
+            throws IOException {
+        Files.createDirectories(path.toAbsolutePath().getParent());
+        if (Files.exists(path)) {
+            if (answers(path)) {
+                throw new IllegalArgumentException("--socket " + path + " is served by another hypervisord");
+            }
+            Files.delete(path); // left by a daemon that died
+        }
+        EventLoopGroup loop = new EpollEventLoopGroup(1);
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
+                .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
+                .maxInboundMessageSize(maxMessageBytes);
+        services.forEach(builder::addService);
+        Server server;
+        try {
+            server = builder.build().start();
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            if (group != null) {
+                GroupPrincipal owner = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(owner);
+            }
+        } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+            loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IllegalArgumentException("--socket-group " + group + ": no such group");
+        } catch (IOException | RuntimeException e) {
+            loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+        return new UnixSocket(server, loop, path);
+    }
+
+    private static boolean answers(Path path) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    Server server() {
+        return server;
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // gone with the directory
+        }
+    }
+}
