@@ -52,7 +52,7 @@ final class Authorization implements ServerInterceptor {
         return Contexts.interceptCall(Context.current().withValue(Identity.CURRENT, identity), call, headers, next);
     }
 
-    private static final class Refused extends Exception {
+    static final class Refused extends Exception {
         Refused(String message) {
             super(message);
         }

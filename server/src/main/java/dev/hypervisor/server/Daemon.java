@@ -55,6 +55,9 @@ public final class Daemon implements AutoCloseable {
     private final PrometheusRegistry metrics = new PrometheusRegistry();
     private Server server;
     private UnixSocket socket;
+    private AuditLog audit;
+    /** The audit log's size before it is rotated to .1. */
+    private static final long AUDIT_LOG_BYTES = 16L << 20;
     private HTTPServer metricsServer;
 
     private final DiskSpace disk;
@@ -136,11 +139,14 @@ public final class Daemon implements AutoCloseable {
         MetricsInterceptor metricsInterceptor = new MetricsInterceptor(metrics);
         DefaultDeadlineInterceptor deadlines = new DefaultDeadlineInterceptor(config.defaultDeadline(), timer);
         Authorization authorization = new Authorization();
+        if (config.auditLog() != null) {
+            audit = new AuditLog(config.auditLog(), AUDIT_LOG_BYTES, java.time.Clock.systemUTC(), metrics);
+        }
         // Interceptors run last to first: who calls is settled before anything else looks at the call.
         List<ServerServiceDefinition> services = List.of(
                 ServerInterceptors.intercept(MalformedRequests.guard(
-                        new ComputeService(controlPlane.useCases(), streams).bindService()), deadlines, metricsInterceptor,
-                        authorization),
+                        new ComputeService(controlPlane.useCases(), streams).bindService()), auditing(deadlines, metricsInterceptor,
+                        authorization)),
                 ServerInterceptors.intercept(MalformedRequests.guard(health.getHealthService().bindService()), authorization),
                 ServerInterceptors.intercept(MalformedRequests.guard(ProtoReflectionServiceV1.newInstance().bindService()),
                         authorization),
@@ -171,6 +177,15 @@ public final class Daemon implements AutoCloseable {
                 port(), config.nodeId(), config.dataDir().toAbsolutePath().normalize(),
                 socket == null ? "off" : socket.path(),
                 metricsServer == null ? "off" : config.metricsHost() + ":" + metricsServer.getPort());
+    }
+
+    /** The interceptors, run last to first, with the audit log outermost so that it sees denied calls too. */
+    private List<io.grpc.ServerInterceptor> auditing(io.grpc.ServerInterceptor... inner) {
+        List<io.grpc.ServerInterceptor> all = new java.util.ArrayList<>(List.of(inner));
+        if (audit != null) {
+            all.add(audit);
+        }
+        return all;
     }
 
     private void registerInstanceGauge() {
@@ -262,6 +277,9 @@ public final class Daemon implements AutoCloseable {
             metricsServer.close();
         }
         controlPlane.close();
+        if (audit != null) {
+            audit.close();
+        }
         LOG.info("hypervisord stopped");
     }
 

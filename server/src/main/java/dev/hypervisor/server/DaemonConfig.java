@@ -37,7 +37,8 @@ public record DaemonConfig(
         DiskPolicy disk,
         StoreLocation store,
         RetryPolicy retries,
-        Transport transport) {
+        Transport transport,
+        Path auditLog) {
 
     /**
      * How the gRPC listeners are secured: TLS with this certificate and key, client certificates
@@ -98,7 +99,7 @@ public record DaemonConfig(
         return new DaemonConfig("127.0.0.1", 50051, dataDir, nodeId, Limits.defaults(), "127.0.0.1", 9464,
                 Duration.ofSeconds(10), Duration.ofSeconds(60), ServerLimits.defaults(), List.of(), Map.of(),
                 Optional.empty(), Optional.empty(), DiskPolicy.none(), StoreLocation.embedded(),
-                RetryPolicy.defaults(), Transport.plaintext());
+                RetryPolicy.defaults(), Transport.plaintext(), dataDir.resolve("audit.log"));
     }
 
     public DaemonConfig withListen(String host, int port) {
@@ -175,6 +176,11 @@ public record DaemonConfig(
         return edit(b -> b.transport = transport);
     }
 
+    /** Where the audit log of mutating calls goes (null: none; default DATA/audit.log). */
+    public DaemonConfig withAuditLog(Path file) {
+        return edit(b -> b.auditLog = file);
+    }
+
     /** A copy with {@code change} applied to its fields. */
     private DaemonConfig edit(java.util.function.Consumer<Fields> change) {
         Fields b = new Fields(this);
@@ -202,6 +208,7 @@ public record DaemonConfig(
         StoreLocation store;
         RetryPolicy retries;
         Transport transport;
+        Path auditLog;
 
         Fields(DaemonConfig c) {
             listenHost = c.listenHost;
@@ -222,12 +229,13 @@ public record DaemonConfig(
             store = c.store;
             retries = c.retries;
             transport = c.transport;
+            auditLog = c.auditLog;
         }
 
         DaemonConfig build() {
             return new DaemonConfig(listenHost, listenPort, dataDir, nodeId, limits, metricsHost, metricsPort,
                     relistInterval, defaultDeadline, serverLimits, runtimes, defaultRuntimes, imageStore, networks, disk,
-                    store, retries, transport);
+                    store, retries, transport, auditLog);
         }
     }
 }

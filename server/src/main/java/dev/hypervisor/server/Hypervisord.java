@@ -66,6 +66,10 @@ public final class Hypervisord implements Callable<Integer> {
             description = "The group that owns --socket and may use it. Default: the daemon's own group.")
     String socketGroup;
 
+    @Option(names = "--audit-log", paramLabel = "PATH", description = "One JSON line per mutating call and console attach,"
+            + " rotated to PATH.1 at 16 MiB; off for none. Default: DATA/audit.log")
+    String auditLog;
+
     @Option(names = "--insecure-listen", description = "Serve a --listen address off loopback in plaintext, where anyone who"
             + " reaches it is admin (logged as a warning on every start).")
     boolean insecureListen;
@@ -200,6 +204,9 @@ public final class Hypervisord implements Callable<Integer> {
                 .withDisk(new DaemonConfig.DiskPolicy(minFreeBytes, diskReserveBytes))
                 .withStore(storeLocation())
                 .withTransport(transport());
+        if (auditLog != null) {
+            config = config.withAuditLog(auditLog.equals("off") ? null : Path.of(auditLog));
+        }
         ImageOptions imageOptions = ImageOptions.defaults();
         if (registryConfig != null) {
             imageOptions = imageOptions.withRegistryConfig(registryConfig);

@@ -136,6 +136,19 @@ class TlsE2ETest {
         assertThat(code(() -> ComputeServiceGrpc.newBlockingStub(channel(InsecureChannelCredentials.create()))
                 .withDeadlineAfter(20, TimeUnit.SECONDS).listInstances(ListInstancesRequest.getDefaultInstance())))
                 .as("plaintext to a TLS listener").isEqualTo(Status.Code.UNAVAILABLE);
+
+        // The audit log: the calls that change something, allowed or denied, and none of the reads.
+        List<com.fasterxml.jackson.databind.JsonNode> audit = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(tmp.resolve("data/audit.log"))) {
+            audit.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+        }
+        assertThat(audit).extracting(l -> l.get("identity").asText() + " " + l.get("method").asText() + " "
+                + l.get("code").asText()).containsExactly("bob CreateInstance OK", "alice CreateInstance PERMISSION_DENIED",
+                "alice DeleteInstance PERMISSION_DENIED");
+        assertThat(audit.get(0).get("instance_id").asText()).isEqualTo(id);
+        assertThat(audit.get(0).get("instance_name").asText()).isEqualTo("by-bob");
+        assertThat(audit.get(0).get("transport").asText()).isEqualTo("tls");
+        assertThat(audit.get(0).get("fingerprint").asText()).hasSize(64);
     }
 
     @Test
