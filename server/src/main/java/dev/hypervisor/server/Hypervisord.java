@@ -46,8 +46,12 @@ public final class Hypervisord implements Callable<Integer> {
     @CommandLine.Mixin
     StoreAccessOptions storeAccess = new StoreAccessOptions();
 
-    @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS on the gRPC listener: this daemon's certificate"
-            + " (with --tls-key and --client-ca). Required for a --listen address off loopback, unless --insecure-listen.")
+    @Option(names = "--tls", description = "TLS on the gRPC listener also on loopback (it always is elsewhere, unless"
+            + " --insecure-listen). Needs --client-ca.")
+    boolean tls;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "This daemon's TLS certificate, with --tls-key. Default:"
+            + " DATA/tls/server.crt, a self-signed one made on first start (its SHA-256 fingerprint is logged).")
     Path tlsCert;
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The PKCS#8 PEM key of --tls-cert.")
@@ -307,17 +311,31 @@ public final class Hypervisord implements Callable<Integer> {
     }
 
     private DaemonConfig.Transport transport() {
+        CommandLine cli = new CommandLine(new Hypervisord());
         if ((tlsCert == null) != (tlsKey == null)) {
-            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()), "--tls-cert and --tls-key go together");
+            throw new CommandLine.ParameterException(cli, "--tls-cert and --tls-key go together");
         }
-        if (clientCa != null && tlsCert == null) {
-            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()), "--client-ca needs --tls-cert and --tls-key");
+        boolean offLoopback = !ListenerSecurity.loopback(HostPort.parse(listen, "--listen").host());
+        boolean wantTls = tls || tlsCert != null || (offLoopback && !insecureListen);
+        if (insecureListen && (tls || tlsCert != null)) {
+            throw new CommandLine.ParameterException(cli, "--insecure-listen and --tls/--tls-cert contradict each other");
         }
-        if (insecureListen && tlsCert != null) {
-            throw new CommandLine.ParameterException(new CommandLine(new Hypervisord()),
-                    "--insecure-listen and --tls-cert contradict each other");
+        if (clientCa != null && !wantTls) {
+            throw new CommandLine.ParameterException(cli, "--client-ca is for TLS: add --tls (or --tls-cert and --tls-key)");
         }
-        return new DaemonConfig.Transport(tlsCert, tlsKey, clientCa, insecureListen, null, null)
+        if (wantTls && clientCa == null) {
+            throw new CommandLine.ParameterException(cli, "TLS on --listen " + listen + " needs --client-ca: the CA whose"
+                    + " client certificates may call (their O= names the role: viewer, operator or admin)"
+                    + (offLoopback && !tls && tlsCert == null ? "; or --insecure-listen to serve it in plaintext" : ""));
+        }
+        Path cert = tlsCert;
+        Path key = tlsKey;
+        if (wantTls && cert == null) {
+            ServerCertificate.Pem made = ServerCertificate.ensure(dataDir.resolve("tls"), HostPort.parse(listen, "--listen").host());
+            cert = made.cert();
+            key = made.key();
+        }
+        return new DaemonConfig.Transport(wantTls ? cert : null, wantTls ? key : null, clientCa, insecureListen, null, null)
                 .withSocket(UnixSocket.path(socket, isRoot()), socketGroup.isEmpty() ? null : socketGroup);
     }
 

@@ -27,6 +27,8 @@ final class ListenerSecurity {
                 throw new IllegalArgumentException("--tls-cert needs --client-ca: the CA whose client certificates"
                         + " may call (their O= names the role: viewer, operator or admin)");
             }
+            LOG.info("TLS with the certificate {} (SHA-256 fingerprint {}); client certificates from {}", transport.tlsCert(),
+                    ServerCertificate.fingerprint(transport.tlsCert()), transport.clientCa());
             try {
                 return TlsServerCredentials.newBuilder()
                         .keyManager(transport.tlsCert().toFile(), transport.tlsKey().toFile())

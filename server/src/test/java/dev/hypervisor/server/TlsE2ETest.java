@@ -152,11 +152,35 @@ class TlsE2ETest {
     }
 
     @Test
+    void withoutACertificateTheDaemonMakesItsOwnOnceAndLogsItsFingerprint() throws Exception {
+        TestCertificates ca = TestCertificates.authority(tmp.resolve("pki"));
+        Path data = tmp.resolve("data");
+        daemon = E2eDaemons.start(data, true, "--tls", "--client-ca", ca.ca().toString());
+        Path cert = data.resolve("tls/server.crt");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(data.resolve("tls/server.key")))).isEqualTo("rw-------");
+        String fingerprint = ServerCertificate.fingerprint(cert);
+        assertThat(daemon.logText()).contains("SHA-256 fingerprint " + fingerprint);
+
+        // A client that trusts exactly this certificate (pinned) and shows an operator certificate.
+        TestCertificates.Pair bob = ca.client("bob", "operator");
+        ChannelCredentials pinned = TlsChannelCredentials.newBuilder().trustManager(cert.toFile())
+                .keyManager(bob.cert().toFile(), bob.key().toFile()).build();
+        assertThat(ComputeServiceGrpc.newBlockingStub(channel(pinned)).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .createInstance(create("pinned")).getName()).isEqualTo("pinned");
+
+        daemon.close();
+        daemon = E2eDaemons.start(data, true, "--tls", "--client-ca", ca.ca().toString());
+        assertThat(ServerCertificate.fingerprint(cert)).as("kept across restarts").isEqualTo(fingerprint);
+        assertThat(daemon.logText()).contains("SHA-256 fingerprint " + fingerprint);
+    }
+
+    @Test
     void anAddressOffLoopbackIsNeverSilentlyPlaintext() {
         assertThatThrownBy(() -> offLoopback("data"))
-                .hasMessageContaining("exited with 1")
-                .hasMessageContaining("is not a loopback address: give it --tls-cert, --tls-key and --client-ca,"
-                        + " or --insecure-listen");
+                .as("a command line that cannot be served as asked").hasMessageContaining("exited with 2")
+                .hasMessageContaining("TLS on --listen 0.0.0.0:").hasMessageContaining("needs --client-ca")
+                .hasMessageContaining("or --insecure-listen to serve it in plaintext");
         daemon = offLoopback("data2", "--insecure-listen");
         assertThat(daemon.logText()).contains("in plaintext (--insecure-listen): anyone who can reach it is admin");
         assertThat(ComputeServiceGrpc.newBlockingStub(channel(InsecureChannelCredentials.create()))
