@@ -27,6 +27,7 @@ final class ListenerSecurity {
                 throw new IllegalArgumentException("--tls-cert needs --client-ca: the CA whose client certificates"
                         + " may call (their O= names the role: viewer, operator or admin)");
             }
+            dev.hypervisor.host.SecretFiles.requirePrivate(transport.tlsKey(), "--tls-key");
             LOG.info("TLS with the certificate {} (SHA-256 fingerprint {}); client certificates from {}", transport.tlsCert(),
                     ServerCertificate.fingerprint(transport.tlsCert()), transport.clientCa());
             try {

@@ -1,6 +1,7 @@
 package dev.hypervisor.server;
 
 import dev.hypervisor.core.store.Store;
+import dev.hypervisor.host.SecretFiles;
 import dev.hypervisor.store.etcd.EtcdStore;
 import dev.hypervisor.store.etcd.EtcdStoreOptions;
 import dev.hypervisor.store.sqlite.SqliteStore;
@@ -84,6 +85,12 @@ public record StoreLocation(String scheme, String address, Access access) {
 
     /** Opens the store; relative SQLite paths are under the data directory. */
     Store open(Path dataDir) {
+        if (access.key() != null) {
+            SecretFiles.requirePrivate(access.key(), "--store-key");
+        }
+        if (access.passwordFile() != null) {
+            SecretFiles.requirePrivate(access.passwordFile(), "--store-password-file");
+        }
         return switch (scheme) {
             case SQLITE -> SqliteStore.open(sqliteFile(dataDir), SqliteStoreOptions.defaults());
             case ETCD -> EtcdStore.open(EtcdStoreOptions.of(EtcdStoreOptions.parseMembers(address))

@@ -71,4 +71,16 @@ class StoreLocationTest {
                 .withAccess(new StoreLocation.Access("", null, null, null, null, null, java.time.Duration.ofHours(2))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--store-history");
     }
+
+    @Test
+    void aPasswordFileOtherUsersCanReadIsRefusedBeforeEtcdIsAsked() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("hv-secret");
+        java.nio.file.Path password = java.nio.file.Files.writeString(dir.resolve("password"), "secret");
+        java.nio.file.Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        StoreLocation etcd = StoreLocation.parse("etcd://127.0.0.1:9").withAccess(
+                new StoreLocation.Access("", null, null, null, "hv", password, null));
+        assertThatThrownBy(() -> etcd.open(dir))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--store-password-file " + password + " is open to other users");
+    }
 }

@@ -176,6 +176,18 @@ class TlsE2ETest {
     }
 
     @Test
+    void aKeyOtherUsersCanReadIsRefused() throws Exception {
+        TestCertificates ca = TestCertificates.authority(tmp.resolve("pki"));
+        TestCertificates.Pair server = ca.server("hypervisord");
+        java.nio.file.Files.setPosixFilePermissions(server.key(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> E2eDaemons.start(tmp.resolve("data"), true, "--tls-cert", server.cert().toString(),
+                "--tls-key", server.key().toString(), "--client-ca", ca.ca().toString()))
+                .hasMessageContaining("exited with 1").hasMessageContaining("--tls-key " + server.key()
+                        + " is open to other users (mode rw-r--r--): chmod 600");
+    }
+
+    @Test
     void anAddressOffLoopbackIsNeverSilentlyPlaintext() {
         assertThatThrownBy(() -> offLoopback("data"))
                 .as("a command line that cannot be served as asked").hasMessageContaining("exited with 2")

@@ -21,6 +21,7 @@ final class AuthFile {
 
     /** Credentials keyed by normalized {@code host[/namespace]}. */
     static Map<String, Credentials> read(Path file, ObjectMapper json) throws IOException {
+        dev.hypervisor.host.SecretFiles.requirePrivate(file, "registry auth file");
         JsonNode root;
         try {
             root = json.readTree(file.toFile());

@@ -66,6 +66,7 @@ class RegistryAuthTest {
         String auth = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         Path file = work.resolve("auth.json");
         Files.writeString(file, "{\"auths\": {\"" + host + "\": {\"auth\": \"" + auth + "\"}}}");
+        RegistryConfigTest.privateFile(file);
         return file;
     }
 

@@ -65,6 +65,7 @@ class RegistryConfigTest {
                   "registry.lan:5000": {"auth": "%s"},
                   "quay.io/team": {"username": "robot", "password": "pw3"}
                 }}""".formatted(b64("hubuser:pw1"), b64("lan:pa:ss")));
+        privateFile(dir.resolve("auth.json"));
         Path file = dir.resolve("registries.json");
         Files.writeString(file, """
                 {
@@ -115,9 +116,24 @@ class RegistryConfigTest {
     void authEntryThatIsNotBase64UserColonPasswordIsRejected() throws Exception {
         Path auth = dir.resolve("auth.json");
         Files.writeString(auth, "{\"auths\": {\"r.example\": {\"auth\": \"" + b64("nocolon") + "\"}}}");
+        privateFile(auth);
 
         assertThatThrownBy(() -> RegistryConfig.defaults().withAuthFile(auth))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("r.example").hasMessageContaining("user:password");
+    }
+
+    @Test
+    void anAuthFileOtherUsersCanReadIsRefused() throws Exception {
+        Path auth = dir.resolve("auth.json");
+        Files.writeString(auth, "{\"auths\": {}}");
+        Files.setPosixFilePermissions(auth, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> RegistryConfig.defaults().withAuthFile(auth))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is open to other users")
+                .hasMessageContaining("chmod 600");
+    }
+
+    static Path privateFile(Path file) throws java.io.IOException {
+        return Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
 
     @Test
