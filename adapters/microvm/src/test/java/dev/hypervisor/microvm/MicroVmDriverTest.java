@@ -107,8 +107,9 @@ class MicroVmDriverTest {
 
         HostCommand.run(null, List.of("ping", "-c", "1", "-W", "20", again.ipAddress())); // the address answers
 
-        type(session, "dd if=/dev/zero of=/big bs=64k count=64 conv=fsync && echo dd-done");
-        screen.await("dd-done", Duration.ofSeconds(60));
+        // The marker is computed by the shell, so the console's echo of the typed line cannot match it.
+        type(session, "dd if=/dev/zero of=/big bs=64k count=64 conv=fsync && echo dd-done-$((2*3))");
+        screen.await("dd-done-6", Duration.ofSeconds(60));
         InstanceStats stats = driver.stats(instance);
         assertThat(stats.diskWriteBytes()).isGreaterThanOrEqualTo(4L << 20);
         assertThat(stats.diskReadBytes()).isPositive();

@@ -97,9 +97,9 @@ class VmDriverTest {
         session.write("echo answer-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
         screen.await("answer-42", Duration.ofSeconds(20));
 
-        session.write("dd if=/dev/zero of=/dev/sda bs=64k count=32 conv=fsync && echo dd-done\n"
+        session.write("dd if=/dev/zero of=/dev/sda bs=64k count=32 conv=fsync && echo dd-done-$((2*3))\n"
                 .getBytes(StandardCharsets.US_ASCII));
-        screen.await("dd-done", Duration.ofSeconds(30));
+        screen.await("dd-done-6", Duration.ofSeconds(30)); // computed, so the echo of the typed line cannot match
         InstanceStats stats = driver.stats(instance);
         assertThat(stats.diskWriteBytes()).isGreaterThanOrEqualTo(2L << 20);
         assertThat(stats.diskReadBytes()).isPositive(); // the kernel read the partition tables

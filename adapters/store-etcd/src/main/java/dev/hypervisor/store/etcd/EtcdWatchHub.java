@@ -4,9 +4,9 @@ import dev.hypervisor.core.store.Watch;
 import dev.hypervisor.core.store.WatchEvent;
 import dev.hypervisor.core.store.WatchListener;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * All the port's watches of one prefix on a single etcd watch, as the apiserver's watch cache
@@ -28,7 +28,8 @@ final class EtcdWatchHub implements WatchListener {
     private final EtcdStore store;
     private final String prefix;
     private final java.util.function.Consumer<EtcdWatchHub> onEmpty;
-    private final List<Subscriber> subscribers = new ArrayList<>();
+    /** Copied on write: a listener may close its own watch while it is being delivered to. */
+    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private final Deque<Batch> recent = new ArrayDeque<>();
     private EtcdWatch stream;
     /** The stream has delivered every change up to here (the port's revisions). */
@@ -69,7 +70,9 @@ final class EtcdWatchHub implements WatchListener {
                 }
             }
             s.delivered = Math.max(afterRevision, position);
-            subscribers.add(s);
+            if (!s.closed) {
+                subscribers.add(s);
+            }
         }
         if (toOpen != null) {
             store.register(toOpen);
@@ -117,6 +120,7 @@ final class EtcdWatchHub implements WatchListener {
     private void leave(Subscriber s) {
         EtcdWatch toClose = null;
         synchronized (this) {
+            s.closed = true;
             if (!subscribers.remove(s) || !subscribers.isEmpty() || closed) {
                 return;
             }
@@ -133,6 +137,7 @@ final class EtcdWatchHub implements WatchListener {
     private final class Subscriber implements Watch {
         final WatchListener listener;
         long delivered;
+        boolean closed;
 
         Subscriber(WatchListener listener, long delivered) {
             this.listener = listener;

@@ -99,6 +99,31 @@ class EtcdStoreAdapterTest {
     }
 
     @Test
+    void aWatcherThatClosesItselfWhileBeingDeliveredToLeavesTheOthersUntouched() throws Exception {
+        etcd = EtcdCluster.start(tmp, 1);
+        try (EtcdStore store = EtcdStore.open(plain())) {
+            long start = store.revision();
+            java.util.concurrent.atomic.AtomicReference<dev.hypervisor.core.store.Watch> self = new java.util.concurrent.atomic.AtomicReference<>();
+            List<Long> quitter = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Long> stayer = new java.util.concurrent.CopyOnWriteArrayList<>();
+            dev.hypervisor.core.store.Watch first = store.watch("/q/", start, events -> stayer.add(events.get(0).revision()));
+            self.set(store.watch("/q/", start, events -> {
+                quitter.add(events.get(0).revision());
+                self.get().close(); // as a watcher whose queue overflowed does
+            }));
+            long r1 = store.commitAndWait(put("/q/1", "v")).revision();
+            long r2 = store.commitAndWait(put("/q/2", "v")).revision();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && stayer.size() < 2) {
+                Thread.sleep(20);
+            }
+            assertThat(stayer).containsExactly(r1, r2);
+            assertThat(quitter).containsExactly(r1);
+            first.close();
+        }
+    }
+
+    @Test
     void aWriteWhoseAnswerIsLostIsReadBackAndReportedCommittedOnce() {
         etcd = EtcdCluster.start(tmp, 1);
         try (TcpProxy proxy = TcpProxy.to(etcd.members().get(0).clientAddress());
