@@ -60,9 +60,13 @@ import picocli.CommandLine.Spec;
 public final class Hvctl implements Callable<Integer> {
 
   @Option(names = "--addr", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
-      defaultValue = "${env:HV_ADDR:-localhost:50051}",
-      description = "hypervisord address (env HV_ADDR; default ${DEFAULT-VALUE}).")
+      defaultValue = "${env:HV_ADDR:-}",
+      description = "hypervisord address: HOST:PORT or unix:///PATH (env HV_ADDR; default the local daemon's socket "
+          + LOCAL_SOCKET + " when it is there, else localhost:50051).")
   String address;
+
+  /** The socket a daemon run as root serves; hvctl's default remote when it exists. */
+  static final String LOCAL_SOCKET = "/run/hypervisord/hypervisord.sock";
 
   @Option(names = {"-o", "--output"}, paramLabel = "table|json", scope = ScopeType.INHERIT,
       defaultValue = "table", description = "Output format: table or json (default ${DEFAULT-VALUE}).")
@@ -123,7 +127,7 @@ public final class Hvctl implements Callable<Integer> {
         .registerConverter(InstanceType.class, EnumNames.converter(InstanceType.class))
         .registerConverter(InstanceState.class, EnumNames.converter(InstanceState.class))
         .registerConverter(ImageKind.class, EnumNames.converter(ImageKind.class));
-    FailureHandler failures = new FailureHandler(io.err(), () -> address);
+    FailureHandler failures = new FailureHandler(io.err(), () -> target());
     cli.setExecutionExceptionHandler(failures).setParameterExceptionHandler(failures);
     try {
       return cli.execute(args);
@@ -168,9 +172,21 @@ public final class Hvctl implements Callable<Integer> {
 
   private synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = tlsCa == null ? channels.apply(address) : tls(address);
+      channel = tlsCa == null ? channels.apply(target()) : tls(target());
     }
     return channel;
+  }
+
+  /** The address to dial: --addr or HV_ADDR, else the local socket when present, else localhost:50051. */
+  String target() {
+    return defaultTarget(address, java.nio.file.Path.of(LOCAL_SOCKET));
+  }
+
+  static String defaultTarget(String given, java.nio.file.Path socket) {
+    if (given != null && !given.isBlank()) {
+      return given;
+    }
+    return java.nio.file.Files.exists(socket) ? "unix://" + socket : "localhost:50051";
   }
 
   private ManagedChannel tls(String target) {
