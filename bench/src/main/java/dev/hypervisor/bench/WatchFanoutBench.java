@@ -18,8 +18,6 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import java.io.ByteArrayInputStream;
@@ -47,8 +45,10 @@ final class WatchFanoutBench {
     private final DaemonProcess daemon;
     private final ControlPlaneOptions options;
     private final List<Watcher> watchers = new ArrayList<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
     private final AtomicLong delivered = new AtomicLong();
     private final List<String> created = new ArrayList<>();
+    private volatile boolean done;
 
     WatchFanoutBench(DaemonProcess daemon, ControlPlaneOptions options) {
         this.daemon = daemon;
@@ -68,7 +68,8 @@ final class WatchFanoutBench {
             awaitDeliveries(created.size());
             System.out.println("  figure 4: while creating and delivering, " + cpu.describe());
         } finally {
-            watchers.forEach(Watcher::cancel);
+            done = true;
+            channels.forEach(ManagedChannel::shutdownNow); // which cancels the watches
         }
         Percentiles all = new Percentiles(watchers.size() * options.watchCreates * 3);
         long exact = 0;
@@ -109,17 +110,22 @@ final class WatchFanoutBench {
         return p99;
     }
 
+    /** From {@code sent} to {@code received}, both wall-clock times of this host. */
+    static long nanosSince(Timestamp sent, Instant received) {
+        return (received.getEpochSecond() - sent.getSeconds()) * 1_000_000_000L + received.getNano() - sent.getNanos();
+    }
+
     private void openWatchers() throws InterruptedException {
-        List<ComputeServiceGrpc.ComputeServiceStub> stubs = new ArrayList<>();
         for (int i = 0; i < options.watchChannels; i++) {
-            stubs.add(ComputeServiceGrpc.newStub(daemon.newChannel()));
+            channels.add(daemon.newChannel());
         }
         CountDownLatch ready = new CountDownLatch(options.watchers);
         WatchInstanceRequest request = WatchInstanceRequest.newBuilder().setSendInitial(true).build();
         for (int i = 0; i < options.watchers; i++) {
-            Watcher watcher = new Watcher(ready, delivered);
+            Watcher watcher = new Watcher(ready);
             watchers.add(watcher);
-            stubs.get(i % stubs.size()).watchInstance(request, watcher);
+            ComputeServiceGrpc.newStub(channels.get(i % channels.size())).watchInstance(request,
+                    Async.observer(watcher::onNext, watcher::ended));
         }
         if (!ready.await(120, TimeUnit.SECONDS)) {
             throw new IllegalStateException(ready.getCount() + " watchers did not get their initial state in 120s");
@@ -146,7 +152,7 @@ final class WatchFanoutBench {
      * by instance id (event type and state, in arrival order), checks that revisions strictly
      * increase, and samples receive time minus the instance's updated_at.
      */
-    static final class Watcher implements ClientResponseObserver<WatchInstanceRequest, InstanceEvent> {
+    final class Watcher {
 
         /** CREATED in CREATING, UPDATED to STARTING, UPDATED to RUNNING: what a create should show. */
         private static final List<Integer> EXPECTED = List.of(
@@ -155,38 +161,23 @@ final class WatchFanoutBench {
                 code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_RUNNING));
 
         private final CountDownLatch ready;
-        private final AtomicLong delivered;
         private final Map<String, List<Integer>> seen = new HashMap<>();
         private final Percentiles latencies = new Percentiles(4096);
-        private ClientCallStreamObserver<WatchInstanceRequest> call;
         private boolean initialDone;
         private boolean measuring;
         private long lastRevision;
         private String disorder = "";
         private volatile String failure = "";
-        private volatile boolean cancelled;
 
-        Watcher(CountDownLatch ready, AtomicLong delivered) {
+        Watcher(CountDownLatch ready) {
             this.ready = ready;
-            this.delivered = delivered;
         }
 
         private static int code(InstanceEvent.Type type, InstanceState state) {
             return type.getNumber() * 100 + state.getNumber();
         }
 
-        /** From {@code sent} to {@code received}, both wall-clock times of this host. */
-        static long nanosSince(Timestamp sent, Instant received) {
-            return (received.getEpochSecond() - sent.getSeconds()) * 1_000_000_000L + received.getNano() - sent.getNanos();
-        }
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<WatchInstanceRequest> requestStream) {
-            this.call = requestStream;
-        }
-
-        @Override
-        public synchronized void onNext(InstanceEvent event) {
+        synchronized void onNext(InstanceEvent event) {
             Instant received = Instant.now();
             if (!initialDone) {
                 if (event.getType() == InstanceEvent.Type.BOOKMARK) {
@@ -210,31 +201,16 @@ final class WatchFanoutBench {
             delivered.incrementAndGet();
         }
 
-        @Override
-        public void onError(Throwable t) {
-            if (!cancelled) {
-                failure = Status.fromThrowable(t).toString();
-            }
-            ready.countDown();
-        }
-
-        @Override
-        public void onCompleted() {
-            if (!cancelled) {
-                failure = "the server ended the stream";
+        /** The stream ended: {@code t} its error, null when the server completed it; expected only once done. */
+        void ended(Throwable t) {
+            if (!done) {
+                failure = t == null ? "the server ended the stream" : Status.fromThrowable(t).toString();
             }
             ready.countDown();
         }
 
         synchronized void startMeasuring() {
             measuring = true;
-        }
-
-        void cancel() {
-            cancelled = true;
-            if (call != null) {
-                call.cancel("benchmark done", null);
-            }
         }
 
         synchronized Percentiles latencies() {
@@ -322,7 +298,7 @@ final class WatchFanoutBench {
                     latencies.add(mine);
                     ComputeServiceGrpc.newStub(clients.get(i % channels)).watchInstance(
                             WatchInstanceRequest.getDefaultInstance(), Async.observer(event -> {
-                                long nanos = Watcher.nanosSince(event.getEventTime(), Instant.now());
+                                long nanos = nanosSince(event.getEventTime(), Instant.now());
                                 synchronized (mine) {
                                     mine.add(nanos);
                                 }
