@@ -25,10 +25,6 @@ import java.util.Optional;
  */
 public final class BenchDaemon {
 
-    /** bin/hypervisord's heap and collector. */
-    static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC",
-            "-XX:+ExitOnOutOfMemoryError");
-
     private BenchDaemon() {}
 
     public static void main(String[] args) {
@@ -40,7 +36,7 @@ public final class BenchDaemon {
      * it picks itself, without metrics, and {@code args}; returns once it serves.
      */
     public static DaemonProcess start(String name, String mainClass, List<String> args, Path log, Duration timeout) {
-        List<String> jvm = new ArrayList<>(JVM_OPTIONS);
+        List<String> jvm = new ArrayList<>(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
         // Extra JVM options for the daemon under test, e.g. a flight recording to profile it;
         // "{name}" becomes the daemon's name, so each daemon of a run can write its own file.
         String extra = System.getenv("HV_BENCH_DAEMON_OPTS");
