@@ -114,5 +114,4 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
         }
         return used;
     }
-
 }
