@@ -6,6 +6,7 @@ import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.host.FileTrees;
+import dev.hypervisor.qemu.QemuProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ final class BootFigure {
             if (seen < 0) {
                 hangs++;
                 oursHangs++;
-                Files.writeString(logs.resolve("hang-" + id + ".log"), MicroVms.lastOf(api.consoleLog(id)));
+                Files.writeString(logs.resolve("hang-" + id + ".log"), QemuProcesses.logTail(api.consoleLog(id), 8192));
                 run.progress("figure 1: HANG: %s printed no first line within the timeout %s", id, api.timed().failure(id));
                 return -1;
             }
@@ -116,7 +117,8 @@ final class BootFigure {
             long seen = MicroVms.awaitMarker(dir.resolve("console.log"), qemu.forkedAt() + timeoutNanos, () -> false);
             if (seen < 0) {
                 hangs++;
-                Files.writeString(logs.resolve("hang-direct-" + boots + ".log"), MicroVms.lastOf(dir.resolve("console.log")));
+                Files.writeString(logs.resolve("hang-direct-" + boots + ".log"),
+                        QemuProcesses.logTail(dir.resolve("console.log"), 8192));
                 run.progress("figure 1: HANG: direct boot %d printed no first line within the timeout", boots);
                 return -1;
             }

@@ -86,15 +86,4 @@ record MicroVms(TimedInstances timed, Path root) {
         }
         return -1;
     }
-
-    /** The last 8 KiB of a console {@code log}, for a report of a boot that hung. */
-    static String lastOf(Path log) {
-        try {
-            byte[] all = Files.readAllBytes(log);
-            int bytes = 8192;
-            return new String(all, Math.max(0, all.length - bytes), Math.min(all.length, bytes), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(no console log: " + e.getMessage() + ")";
-        }
-    }
 }
