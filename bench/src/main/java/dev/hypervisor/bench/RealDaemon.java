@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -39,7 +40,7 @@ public final class RealDaemon {
     private final List<Path> runcRoots = new ArrayList<>();
     private final List<Path> outside = new ArrayList<>();
     private final Set<String> instanceIds = ConcurrentHashMap.newKeySet();
-    private final List<TimedInstances> clients = new ArrayList<>();
+    private final List<TimedInstances> clients = new CopyOnWriteArrayList<>();
 
     /** A bridge {@code hvb<random>} and a subnet {@code <prefix>.<random>.0/24}; removed at the end of {@code run}. */
     private RealDaemon(BenchRun run, String subnetPrefix) {
@@ -116,21 +117,17 @@ public final class RealDaemon {
                 BenchDaemon.pull(daemon, image, run);
             }
             TimedInstances instances = new TimedInstances(daemon, type, channels);
-            synchronized (this) {
-                clients.add(instances);
-            }
+            clients.add(instances);
             try {
                 daemon.awaitQuiet(Duration.ofSeconds(30));
                 figures.measure(daemon, instances);
             } finally {
                 List<String> live = instances.live();
                 instanceIds.addAll(live);
-                if (!live.isEmpty()) {
-                    try {
-                        instances.deleteAll(live, Duration.ofSeconds(120));
-                    } catch (RuntimeException e) {
-                        System.err.println("warning: deleting the remaining instances failed: " + e.getMessage());
-                    }
+                try {
+                    instances.deleteAll(live, Duration.ofSeconds(120));
+                } catch (RuntimeException e) {
+                    System.err.println("warning: deleting the remaining instances failed: " + e.getMessage());
                 }
             }
         }

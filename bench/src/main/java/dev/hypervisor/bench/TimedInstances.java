@@ -10,7 +10,6 @@ import dev.hypervisor.testkit.Instances;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 /**
  * The benchmarks' clock on the daemon's instances of one type, driven through the testkit's
@@ -40,10 +40,7 @@ public final class TimedInstances {
 
     /** Calls go round-robin over {@code channels} connections of their own; the watch has another. */
     public TimedInstances(DaemonProcess daemon, InstanceType type, int channels) throws InterruptedException {
-        List<ManagedChannel> connections = new ArrayList<>();
-        for (int i = 0; i < channels; i++) {
-            connections.add(daemon.newChannel());
-        }
+        List<ManagedChannel> connections = IntStream.range(0, channels).mapToObj(i -> daemon.newChannel()).toList();
         AtomicInteger next = new AtomicInteger();
         this.api = new Instances(() -> connections.get(Math.floorMod(next.getAndIncrement(), channels)),
                 Duration.ofSeconds(60));
