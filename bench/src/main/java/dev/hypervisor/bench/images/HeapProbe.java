@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.management.NotificationEmitter;
@@ -95,10 +98,6 @@ public final class HeapProbe {
 
     /** The child: {@code HeapProbe <dir> <small> <large>} prints a {@code probe} line per measured pull. */
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: HeapProbe <dir> <small-image> <large-image>");
-            System.exit(2);
-        }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         Path dir = Path.of(args[0]);
         // Loads and initialises the whole pull path once, so neither measured pull pays for it.
@@ -139,25 +138,15 @@ public final class HeapProbe {
             List<NotificationEmitter> emitters = ManagementFactory.getGarbageCollectorMXBeans().stream()
                     .filter(NotificationEmitter.class::isInstance).map(NotificationEmitter.class::cast).toList();
             emitters.forEach(emitter -> emitter.addNotificationListener(collected, null, null));
-            Thread sampler = new Thread(() -> {
-                while (true) {
-                    peakUsed.accumulateAndGet(used(), Math::max);
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "heap-sampler");
-            sampler.setDaemon(true);
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
             long start = System.nanoTime();
-            sampler.start();
+            sampler.scheduleWithFixedDelay(() -> peakUsed.accumulateAndGet(used(), Math::max), 0, 20, TimeUnit.MILLISECONDS);
             try {
                 images.pull(image, "", PullListener.NONE);
                 peakUsed.accumulateAndGet(used(), Math::max);
             } finally {
-                sampler.interrupt();
-                sampler.join(1000);
+                sampler.shutdownNow();
+                sampler.awaitTermination(1, TimeUnit.SECONDS);
                 for (NotificationEmitter emitter : emitters) {
                     emitter.removeNotificationListener(collected);
                 }
