@@ -119,8 +119,6 @@ public final class BenchDaemon {
         }
 
         @Override
-        public void setExitListener(ExitListener listener) {
-            // nothing ever exits on its own
-        }
+        public void setExitListener(ExitListener listener) {} // nothing ever exits on its own
     }
 }

@@ -72,10 +72,8 @@ final class BootFigure {
         report.latency(figure, p50, baseline.p50(), "<= 1.10x + 100 ms", p50 <= limit);
         report.add(new Report.Row("1 boots that hung or failed (no first line within " + timeoutNanos / 1_000_000_000L + " s)",
                 "hangs: " + hangs + "/" + boots, "0/" + boots, Double.NaN, "0", hangs == 0));
-        report.note("figure 1: ours min %s, p50 %s, max %s over %d samples; direct QEMU min %s, p50 %s, max %s over %d;"
-                + " the limit was %s.", Report.millis(ours.min()), Report.millis(p50), Report.millis(ours.max()),
-                ours.count(), Report.millis(baseline.min()), Report.millis(baseline.p50()), Report.millis(baseline.max()),
-                baseline.count(), Report.millis(limit));
+        report.note("figure 1: min / p50 / max: ours %s over %d samples, direct QEMU %s over %d; the limit was %s.",
+                ours.spread(), ours.count(), baseline.spread(), baseline.count(), Report.millis(limit));
         report.note("figure 1: %d boots in all (%d through the daemon, %d direct), %d hang(s) (%d through the daemon);"
                 + " the %d boots after the samples: p50 %s; CreateInstance -> RUNNING event (QEMU daemonized) p50 %s.",
                 boots, oursBoots, boots - oursBoots, hangs, oursHangs, more.count(),
