@@ -19,26 +19,16 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /** {@code bench/run.sh control-plane}: hypervisord with a no-op driver, driven over loopback gRPC from this JVM. */
-public final class ControlPlaneBench {
+public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
 
     private static final long RSS_LIMIT = 512L << 20;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
 
-    private final ControlPlaneOptions options;
-    private final BenchRun run;
-    private final Report report;
-
-    private ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
-        this.options = options;
-        this.run = run;
-        this.report = run.report();
-    }
-
     public static void main(String[] args) {
-        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (options, run) -> new ControlPlaneBench(options, run).run());
+        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (options, run) -> new ControlPlaneBench(options, run).measure());
     }
 
-    private String run() throws Exception {
+    private String measure() throws Exception {
         run.header("");
         Path work = run.work();
         run.progress("populating %d and %d instances", options.smallStore, options.largeStore);
@@ -74,11 +64,11 @@ public final class ControlPlaneBench {
             String id = instances.create(CreateThroughputBench.request("latency-target"));
             instances.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
             run.progress("figure 1: latency and throughput (%d rounds)", options.rounds);
-            long pingP99 = new LatencyBench(channel, id, options).run(report);
+            long pingP99 = new LatencyBench(channel, id, options).run(run.report());
             run.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers, options.watchCreates,
                     options.watchRate);
             daemon.awaitQuiet(Duration.ofSeconds(60));
-            new WatchFanoutBench(daemon, options).run(report, pingP99);
+            new WatchFanoutBench(daemon, options).run(run.report(), pingP99);
             return emptyRss;
         }
     }
@@ -102,7 +92,7 @@ public final class ControlPlaneBench {
                 options.createSeconds);
         try (DaemonProcess daemon = daemon(work, "create", 10)) {
             daemon.awaitQuiet(Duration.ofSeconds(60));
-            new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(report);
+            new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(run.report());
         }
     }
 
@@ -115,7 +105,7 @@ public final class ControlPlaneBench {
                     System.err.println("warning: a daemon was still busy after start-up; figure 2 may be noisy");
                 }
                 run.progress("figure 2: paging");
-                new ListPagingBench(small, large, options).run(report, options.smallStore, options.largeStore);
+                new ListPagingBench(small, large, options).run(run.report(), options.smallStore, options.largeStore);
             }
             run.progress("figure 5: draining the initial state of %d instances", options.largeStore);
             long initial = drainInitialState(large);
@@ -125,7 +115,7 @@ public final class ControlPlaneBench {
             }
             large.awaitQuiet(Duration.ofSeconds(30));
             long rss = large.rssBytes();
-            report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore)
+            run.report().add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore)
                     + " instances vs empty store", Report.mebibytes(rss), Report.mebibytes(emptyRss),
                     (double) rss / emptyRss, "< 512 MiB", rss < RSS_LIMIT));
         }

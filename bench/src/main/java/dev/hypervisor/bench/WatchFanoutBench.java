@@ -72,24 +72,15 @@ final class WatchFanoutBench {
             channels.forEach(ManagedChannel::shutdownNow); // which cancels the watches
         }
         Percentiles all = new Percentiles(watchers.size() * options.watchCreates * 3);
-        long exact = 0;
-        String firstProblem = "";
-        int troubled = 0;
-        for (Watcher watcher : watchers) {
-            all.addAll(watcher.latencies());
-            exact += watcher.exact(created);
-            String problem = watcher.problem(created);
-            if (!problem.isEmpty()) {
-                troubled++;
-                firstProblem = firstProblem.isEmpty() ? problem : firstProblem;
-            }
-        }
+        watchers.forEach(watcher -> all.addAll(watcher.latencies()));
+        long exact = watchers.stream().mapToLong(watcher -> watcher.exact(created)).sum();
+        List<String> problems = watchers.stream().map(watcher -> watcher.problem(created)).filter(p -> !p.isEmpty()).toList();
         long expected = 3L * created.size() * watchers.size();
         String figure = String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99", watchers.size());
         long p99 = p99(figure, "figure 4", all);
-        if (troubled > 0) {
-            System.out.printf("  figure 4: %d of %d watchers saw wrong events; first: %s%n", troubled,
-                    watchers.size(), firstProblem);
+        if (!problems.isEmpty()) {
+            System.out.printf("  figure 4: %d of %d watchers saw wrong events; first: %s%n", problems.size(),
+                    watchers.size(), problems.get(0));
         }
         report.latency(figure, p99, pingP99Nanos, 2.0);
         // The floor: the same fan-out from a bare grpc-java server, as many events at the same pace.
@@ -99,7 +90,7 @@ final class WatchFanoutBench {
         report.printed(floorFigure, p99(floorFigure, "figure 4 floor", floor), pingP99Nanos);
         report.add(new Report.Row(String.format("4 WatchInstance no event lost (%d watchers x %d creates x 3)",
                 watchers.size(), created.size()), exact + " exact", expected + " expected",
-                (double) exact / expected, "= 1.00x, in order", troubled == 0 && exact == expected));
+                (double) exact / expected, "= 1.00x, in order", problems.isEmpty() && exact == expected));
     }
 
     /** The p99 of {@code figure}'s deliveries, printed with their count, p50 and maximum. */
