@@ -61,7 +61,7 @@ public final class VmBench {
                 kernel.vmlinuz().getParent().toString(), "--kernel-dir", initramfs.getParent().toString()),
                 List.of(image), InstanceType.INSTANCE_TYPE_VM, 1, (daemon, vms) -> {
                     VmBoots boots = new VmBoots(daemon, vms, template(image, kernel.vmlinuz(), initramfs),
-                            GuestInitramfs.READY, host.data().resolve("vms"), run.dir("logs").resolve("direct-qemu.log"));
+                            host.data().resolve("vms"), run.dir("logs").resolve("direct-qemu.log"));
                     try {
                         run.progress("reference VM: boot it, read the QEMU command line hypervisord ran, stop it");
                         List<String> command = boots.takeReference();

@@ -9,6 +9,7 @@ import dev.hypervisor.bench.Async;
 import dev.hypervisor.bench.DirectQemu;
 import dev.hypervisor.bench.TimedInstances;
 import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.guest.GuestInitramfs;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -38,19 +39,16 @@ final class VmBoots {
     private final DaemonProcess daemon;
     private final TimedInstances vms;
     private final CreateInstanceRequest template;
-    private final String marker;
     private final Path vmsRoot;
     private final Path log;
     private DirectQemu direct;
     private SocketChannel console;
     private long directPid;
 
-    VmBoots(DaemonProcess daemon, TimedInstances vms, CreateInstanceRequest template, String marker, Path vmsRoot,
-            Path log) {
+    VmBoots(DaemonProcess daemon, TimedInstances vms, CreateInstanceRequest template, Path vmsRoot, Path log) {
         this.daemon = daemon;
         this.vms = vms;
         this.template = template;
-        this.marker = marker;
         this.vmsRoot = vmsRoot;
         this.log = log;
     }
@@ -65,13 +63,13 @@ final class VmBoots {
         return direct.arguments();
     }
 
-    /** Creates a VM, waits for RUNNING, attaches to its console and waits for the first line and the marker. */
+    /** Creates a VM, waits for RUNNING, attaches to its console and waits for its first line and READY. */
     Boot ours(String name, Duration timeout) throws IOException {
         long sent = System.nanoTime();
         String id = vms.create(template.toBuilder().setName(name).build());
         long acknowledged = System.nanoTime();
         long running = vms.awaitRunning(id, timeout);
-        ConsoleClock clock = new ConsoleClock(marker);
+        ConsoleClock clock = new ConsoleClock();
         StreamObserver<ConsoleInput> input = ComputeServiceGrpc.newStub(daemon.newChannel()).attachConsole(Async.observer(
                 value -> clock.onData(value.getData().toByteArray()),
                 t -> clock.fail(t == null ? "AttachConsole ended" : "AttachConsole failed: " + Status.fromThrowable(t))));
@@ -91,9 +89,9 @@ final class VmBoots {
         vms.delete(boot.id(), TIMEOUT);
     }
 
-    /** Starts the reference VM's QEMU directly and waits for its first line and the marker on its console socket. */
+    /** Starts the reference VM's QEMU directly and waits for its first line and READY on its console socket. */
     Boot direct() throws IOException, InterruptedException {
-        ConsoleClock clock = new ConsoleClock(marker);
+        ConsoleClock clock = new ConsoleClock();
         DirectQemu.Started qemu = direct.start(null, log);
         directPid = qemu.pid();
         console = ConsoleClock.follow(qemu.dir().resolve("console.sock"), clock);
@@ -120,20 +118,15 @@ final class VmBoots {
     }
 
     /**
-     * Stamps (nanoTime) a console's first complete visible line and its first marker; both sides feed
+     * Stamps (nanoTime) a console's first complete visible line and the init's READY line; both sides feed
      * their console bytes through one, so "first line" means the same on both.
      */
     static final class ConsoleClock {
 
-        private final String marker;
         private final StringBuilder text = new StringBuilder();
         private final CompletableFuture<Long> firstLine = new CompletableFuture<>();
         private final CompletableFuture<Long> markerSeen = new CompletableFuture<>();
         private volatile String line = "";
-
-        ConsoleClock(String marker) {
-            this.marker = marker;
-        }
 
         /** Feeds {@code clock} from QEMU's serial console socket, on a thread of its own until the caller closes the channel. */
         static SocketChannel follow(Path socket, ConsoleClock clock) throws IOException {
@@ -172,7 +165,7 @@ final class VmBoots {
                     start = nl + 1;
                 }
             }
-            if (!markerSeen.isDone() && text.indexOf(marker) >= 0) {
+            if (!markerSeen.isDone() && text.indexOf(GuestInitramfs.READY) >= 0) {
                 markerSeen.complete(now);
             }
         }
@@ -188,7 +181,7 @@ final class VmBoots {
         }
 
         long awaitMarker(Duration timeout) {
-            return Async.await(markerSeen, marker + " on the console", timeout, this::shown);
+            return Async.await(markerSeen, GuestInitramfs.READY + " on the console", timeout, this::shown);
         }
 
         /** The first line, without control characters. */
