@@ -13,7 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The baseline of the VM and microVM benchmarks: the QEMU command line the driver ran for an
@@ -93,7 +92,7 @@ public final class DirectQemu {
      * Starts QEMU, in place ({@code dir} unused) or in {@code dir} on fresh copies of the disks, its output appended
      * to {@code log}; returns once it has daemonized (then its console is there to be read).
      */
-    public Started start(Path dir, Path log) throws IOException, InterruptedException {
+    public Started start(Path dir, Path log) throws IOException {
         Path runIn = pristine == null ? instanceDir : Files.createDirectories(dir.toAbsolutePath());
         if (pristine == null) {
             for (String leftover : List.of("qemu.pid", "qmp.sock", "console.sock")) {
@@ -106,12 +105,7 @@ public final class DirectQemu {
         }
         List<String> command = arguments.stream().map(a -> a.replace(instanceDir + "/", runIn + "/")).toList();
         long forkedAt = System.nanoTime();
-        Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        if (!qemu.waitFor(60, TimeUnit.SECONDS) || qemu.exitValue() != 0) {
-            qemu.destroyForcibly();
-            throw new IllegalStateException("QEMU started directly failed (" + log + "):\n" + HostTools.tail(log));
-        }
+        HostTools.run(command, log, Duration.ofSeconds(60)); // QEMU exits once it has daemonized
         return new Started(Long.parseLong(Files.readString(runIn.resolve("qemu.pid")).strip()), forkedAt, runIn);
     }
 
