@@ -58,7 +58,7 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
             Deadline.after(Duration.ofSeconds(10)).await(() -> liveBytes.get() >= (1 << 20), Duration.ofMillis(20));
             liveInput.onCompleted();
             stalled.read();
-            Deadline.after(Duration.ofSeconds(20)).await(stalled::sawMarker, Duration.ofMillis(20));
+            Deadline.after(Duration.ofSeconds(20)).await(() -> stalled.marker, Duration.ofMillis(20));
             stalledInput.onCompleted();
 
             String figure = "4 GetInstance p99, stalled viewer on yes, " + duration.toSeconds() + " s";
@@ -68,12 +68,12 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
                     p99 < P99_TARGET_NANOS && live);
             report.add(new Report.Row("4 daemon RSS growth meanwhile", Report.mebibytes(growth),
                     Report.mebibytes(rssBefore) + " before", (double) peakRss[0] / rssBefore, "< 100 MB",
-                    growth < RSS_GROWTH_TARGET && stalled.sawMarker()));
+                    growth < RSS_GROWTH_TARGET && stalled.marker));
             report.note("figure 4: %d GetInstance calls with the stalled viewer (p50 %s, max %s), %d without"
                     + " (p50 %s); a second viewer read %s of live output in 10 s (>= 1 MiB: %s); the stalled one, once"
                     + " it read, %s the drop marker.", flooded.count(), Report.millis(flooded.p50()),
                     Report.millis(flooded.max()), quiet.count(), Report.millis(quiet.p50()),
-                    Report.mebibytes(liveBytes.get()), live ? "yes" : "NO", stalled.sawMarker() ? "saw" : "did NOT see");
+                    Report.mebibytes(liveBytes.get()), live ? "yes" : "NO", stalled.marker ? "saw" : "did NOT see");
         } finally {
             api.delete(id, Duration.ofSeconds(60));
         }
@@ -113,10 +113,6 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
 
         void read() {
             call.request(Integer.MAX_VALUE);
-        }
-
-        boolean sawMarker() {
-            return marker;
         }
 
         @Override

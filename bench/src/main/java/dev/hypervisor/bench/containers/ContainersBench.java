@@ -63,7 +63,7 @@ public final class ContainersBench {
             new ConsoleFloodFigure(run, daemon, api, flood).measure(Duration.ofSeconds(options.floodSeconds));
         });
         return "1 = runc create + runc start of a prepared bundle (the same busybox rootfs, runc spec's"
-                + " config with sleep 100000), and " + podman.map(PodmanBaseline::describe).orElse("podman (n/a)")
+                + " config with sleep 100000), and " + (podman.isPresent() ? PodmanBaseline.COMMAND : "podman (n/a)")
                 + "; 2 = runc run -d of the same bundle from as many threads; 3 = the PSS of the containers' own"
                 + " conmons; 4 = the same GetInstance with no console viewer, and the daemon's RSS before the viewer"
                 + " attached.";

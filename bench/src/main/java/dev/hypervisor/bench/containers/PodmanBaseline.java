@@ -17,6 +17,9 @@ import java.util.Optional;
 final class PodmanBaseline {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** The command line of a run, for the notes. */
+    static final String COMMAND = "podman --storage-driver vfs --cgroup-manager cgroupfs run --rm -d --network none"
+            + " --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 <image> sleep 100000";
 
     private final List<String> global;
     private final String image;
@@ -78,11 +81,5 @@ final class PodmanBaseline {
 
     private List<String> command(String... args) {
         return HostTools.command(global, args);
-    }
-
-    /** The command line of a run, for the notes. */
-    String describe() {
-        return "podman --storage-driver vfs --cgroup-manager cgroupfs run --rm -d --network none --runtime runc"
-                + " --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 <image> sleep 100000";
     }
 }
