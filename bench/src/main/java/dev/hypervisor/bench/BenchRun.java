@@ -9,7 +9,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /**
@@ -95,7 +94,7 @@ public final class BenchRun implements AutoCloseable {
         Path work = options.workDir().toAbsolutePath().normalize();
         String marker = "." + name + "-bench";
         if (Files.isDirectory(work)) {
-            try (Stream<Path> entries = Files.list(work)) {
+            try (var entries = Files.list(work)) {
                 if (entries.findAny().isPresent() && !Files.exists(work.resolve(marker))) {
                     throw new IllegalArgumentException(work + " is not empty and was not made by this benchmark");
                 }

@@ -3,7 +3,6 @@ package dev.hypervisor.bench;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -73,7 +72,7 @@ public abstract class CommonOptions {
     /** The size under {@code --quick} that {@code option}'s help states; null when it keeps its full size. */
     static String quickSize(ArgSpec option) {
         // The help as written: ArgSpec.description() expands ${DEFAULT-VALUE}, which asks the default provider again.
-        Matcher m = QUICK.matcher(option.userObject() instanceof Field field && field.isAnnotationPresent(Option.class)
+        var m = QUICK.matcher(option.userObject() instanceof Field field && field.isAnnotationPresent(Option.class)
                 ? String.join(" ", field.getAnnotation(Option.class).description()) : "");
         return m.find() ? m.group(1) : null;
     }

@@ -8,12 +8,10 @@ import dev.hypervisor.api.v1.ListInstancesRequest;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
 import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.Instances;
-import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -126,9 +124,9 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
      * that resyncs would, up to the bookmark that ends it; returns how many instances it carried.
      */
     private static long drainInitialState(DaemonProcess daemon) {
-        ManagedChannel channel = daemon.newChannel();
+        var channel = daemon.newChannel();
         try {
-            Iterator<InstanceEvent> events = ComputeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300,
+            var events = ComputeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300,
                     TimeUnit.SECONDS).watchInstance(WatchInstanceRequest.newBuilder().setSendInitial(true).build());
             long initial = 0;
             while (events.hasNext()) {

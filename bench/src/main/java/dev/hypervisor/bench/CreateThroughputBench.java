@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,7 +105,7 @@ final class CreateThroughputBench {
         SqliteInsertBaseline(Path file) throws SQLException, java.io.IOException {
             Files.deleteIfExists(file);
             connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement st = connection.createStatement()) {
+            try (var st = connection.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");
                 st.execute("PRAGMA synchronous=FULL");
                 st.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value BLOB NOT NULL)");

@@ -1,6 +1,5 @@
 package dev.hypervisor.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hypervisor.host.Deadline;
 import dev.hypervisor.host.HostCommand;
@@ -70,7 +69,7 @@ public final class DirectQemu {
         }
         Files.createDirectories(pristine);
         Path boot = instanceDir.resolve("boot.qcow2");
-        JsonNode info = JSON.readTree(HostCommand.of("qemu-img", "info", "--output=json", "-U", boot.toString())
+        var info = JSON.readTree(HostCommand.of("qemu-img", "info", "--output=json", "-U", boot.toString())
                 .separatingErrors().output());
         String backing = info.path("full-backing-filename").asText(info.path("backing-filename").asText());
         HostCommand.run(null, List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", backing,

@@ -15,7 +15,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 import java.util.stream.IntStream;
@@ -110,7 +109,7 @@ record ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, Ru
         }
         List<Long> results = new ArrayList<>();
         Exception first = null;
-        for (Future<Long> f : threads.invokeAll(tasks, RUNNING_TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS)) {
+        for (var f : threads.invokeAll(tasks, RUNNING_TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS)) {
             try {
                 results.add(f.get());
             } catch (ExecutionException | CancellationException e) {

@@ -13,7 +13,6 @@ import dev.hypervisor.host.Deadline;
 import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +42,7 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
 
             long rssBefore = daemon.rssBytes();
             Stalled stalled = new Stalled();
-            StreamObserver<ConsoleInput> stalledInput = async.attachConsole(stalled);
+            var stalledInput = async.attachConsole(stalled);
             stalledInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
             run.progress("figure 4: a viewer that never reads on yes, GetInstance every 10 ms for %d s",
                     duration.toSeconds());
@@ -52,7 +51,7 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
             long growth = peakRss[0] - rssBefore;
 
             AtomicLong liveBytes = new AtomicLong();
-            StreamObserver<ConsoleInput> liveInput = async.attachConsole(Async.observer(
+            var liveInput = async.attachConsole(Async.observer(
                     (ConsoleOutput value) -> liveBytes.addAndGet(value.getData().size()), t -> { }));
             liveInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
             Deadline.after(Duration.ofSeconds(10)).await(() -> liveBytes.get() >= (1 << 20), Duration.ofMillis(20));

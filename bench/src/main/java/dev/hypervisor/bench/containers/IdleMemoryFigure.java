@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -101,7 +100,7 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
         for (String command : List.of("GC.run", "GC.run", "GC.heap_info")) {
             HostTools.run(List.of(jcmd, pid, command), log, Duration.ofSeconds(60));
         }
-        Matcher m = GENERATION.matcher(Files.readString(log));
+        var m = GENERATION.matcher(Files.readString(log));
         long used = 0;
         int generations = 0;
         while (m.find()) {

@@ -25,7 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -138,7 +137,7 @@ public final class HeapProbe {
             List<NotificationEmitter> emitters = ManagementFactory.getGarbageCollectorMXBeans().stream()
                     .filter(NotificationEmitter.class::isInstance).map(NotificationEmitter.class::cast).toList();
             emitters.forEach(emitter -> emitter.addNotificationListener(collected, null, null));
-            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            var sampler = Executors.newSingleThreadScheduledExecutor();
             long start = System.nanoTime();
             sampler.scheduleWithFixedDelay(() -> peakUsed.accumulateAndGet(used(), Math::max), 0, 20, TimeUnit.MILLISECONDS);
             try {

@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Figure 2 (bench/README.md, MicroVMs): a ~50 MB image's root filesystem, built (first create
@@ -102,7 +101,7 @@ record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path
     private static long treeBytes(Path tree) throws IOException {
         Set<Object> seen = new HashSet<>();
         long total = 0;
-        try (Stream<Path> files = Files.walk(tree)) {
+        try (var files = Files.walk(tree)) {
             for (Path p : files.toList()) {
                 BasicFileAttributes attributes = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (attributes.isRegularFile() && seen.add(attributes.fileKey())) {

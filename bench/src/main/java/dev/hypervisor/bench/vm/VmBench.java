@@ -13,7 +13,6 @@ import dev.hypervisor.testkit.guest.GuestDisk;
 import dev.hypervisor.testkit.guest.GuestInitramfs;
 import dev.hypervisor.testkit.guest.GuestKernel;
 import dev.hypervisor.vm.Q35Machine;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -49,7 +48,7 @@ public final class VmBench {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         http.createContext("/disk.qcow2", exchange -> {
             exchange.sendResponseHeaders(200, Files.size(disk));
-            try (OutputStream body = exchange.getResponseBody()) {
+            try (var body = exchange.getResponseBody()) {
                 Files.copy(disk, body);
             }
         });

@@ -11,7 +11,6 @@ import dev.hypervisor.bench.TimedInstances;
 import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.guest.GuestInitramfs;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -70,7 +69,7 @@ final class VmBoots {
         long acknowledged = System.nanoTime();
         long running = vms.awaitRunning(id, timeout);
         ConsoleClock clock = new ConsoleClock();
-        StreamObserver<ConsoleInput> input = ComputeServiceGrpc.newStub(daemon.newChannel()).attachConsole(Async.observer(
+        var input = ComputeServiceGrpc.newStub(daemon.newChannel()).attachConsole(Async.observer(
                 value -> clock.onData(value.getData().toByteArray()),
                 t -> clock.fail(t == null ? "AttachConsole ended" : "AttachConsole failed: " + Status.fromThrowable(t))));
         input.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
