@@ -19,9 +19,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The daemon under test: the real hypervisord command line with a {@link NoopDriver} for
- * containers, which the production daemon never registers; and how every benchmark starts a
- * daemon, this one or the production main class.
+ * The control plane's daemon under test: the real hypervisord command line with a {@link NoopDriver} for containers;
+ * and how every benchmark starts a daemon, this one or the production main class.
  */
 public final class BenchDaemon {
 
@@ -31,10 +30,7 @@ public final class BenchDaemon {
         System.exit(Hypervisord.run(args, config -> config.withRuntimes(List.of(new NoopDriver())).withoutImageStore()));
     }
 
-    /**
-     * Starts {@code mainClass} in its own JVM with bin/hypervisord's options, on a loopback port
-     * it picks itself, without metrics, and {@code args}; returns once it serves.
-     */
+    /** Starts {@code mainClass} in a JVM with bin/hypervisord's options, no metrics and {@code args}; once it serves. */
     public static DaemonProcess start(String name, String mainClass, List<String> args, Path log, Duration timeout) {
         List<String> jvm = new ArrayList<>(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
         // Extra JVM options for the daemon under test, e.g. a flight recording to profile it;
@@ -55,10 +51,7 @@ public final class BenchDaemon {
         run.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
     }
 
-    /**
-     * A container runtime that does nothing and returns at once, so the benchmark measures only the
-     * control plane; its own plugin, which the production daemon never registers.
-     */
+    /** A container runtime that does nothing and returns at once, so that only the control plane is measured. */
     static final class NoopDriver implements Driver, RuntimePlugin {
 
         @Override

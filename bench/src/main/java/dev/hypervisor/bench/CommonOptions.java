@@ -10,10 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
-/**
- * The options every benchmark takes, inherited by each benchmark's own options class:
- * {@code --quick}, {@code --work-dir}, {@code --keep} and {@code --help}.
- */
+/** What every benchmark's options class inherits: {@code --quick}, {@code --work-dir}, {@code --keep}, {@code --help}. */
 public abstract class CommonOptions {
 
     /** An option's size under {@code --quick}, as its help states it: "[${DEFAULT-VALUE}; quick 10]". */
@@ -56,9 +53,8 @@ public abstract class CommonOptions {
     }
 
     /**
-     * The parser for {@code options}, a benchmark's own: an
-     * option left out takes the quick size its help states when {@code --quick} is among {@code args};
-     * counts must be positive and durations and rates positive up to an hour.
+     * The parser for a benchmark's {@code options}: an option left out takes the quick size its help states when
+     * {@code --quick} is among {@code args}; counts must be positive and durations and rates positive up to an hour.
      */
     static CommandLine parser(CommonOptions options, String[] args) {
         boolean quick = List.of(args).contains("--quick");

@@ -14,10 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
-/**
- * Figure 1: GetInstance and an empty ListInstances page against Health/Check on the same daemon,
- * sequential p50/p99 (the three calls alternating) and closed-loop throughput (rotating by round).
- */
+/** Figure 1: GetInstance and an empty ListInstances page against Health/Check on the same daemon. */
 final class LatencyBench {
 
     private static final int DEADLINE_SECONDS = 10;

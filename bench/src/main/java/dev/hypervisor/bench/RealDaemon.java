@@ -23,14 +23,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The production hypervisord with its real drivers, as the containers, VM and microVM
- * benchmarks run it: nothing replaced, a bridge and subnet of this run (never the default
- * {@code hv0}), Docker Hub pointed at a closed loopback port so that nothing can make it reach
- * past this machine. And the removal, when the run ends (also on Ctrl-C), of what it and the
- * baselines put on the host, whether or not the daemon is still alive: every QEMU whose command
- * line names a file under the work dir, containers left in the runc state roots, the network
- * namespaces, TAP devices and cgroups of the instances, mounts under the work dir, and the
- * bridge with its iptables rules. Every step is idempotent and touches only what this run made.
+ * The production hypervisord with its real drivers, as the containers, VM and microVM benchmarks run it: nothing
+ * replaced, a bridge and subnet of this run (never the default {@code hv0}), Docker Hub pointed at a closed loopback
+ * port so that nothing can make it reach past this machine. And the removal, when the run ends (also on Ctrl-C), of
+ * what it and the baselines put on the host, whether or not the daemon is still alive. Every step is idempotent and
+ * touches only what this run made.
  */
 public final class RealDaemon {
 
@@ -86,10 +83,7 @@ public final class RealDaemon {
         void measure(DaemonProcess daemon, TimedInstances instances) throws Exception;
     }
 
-    /**
-     * The main of a benchmark on the real daemon: its run of {@code tools} on a host of a subnet
-     * {@code <prefix>.x.0/24}.
-     */
+    /** The main of a benchmark on the real daemon: a run of {@code tools}, on a subnet {@code <prefix>.x.0/24}. */
     public static <O extends CommonOptions> void main(String[] args, O options, List<String> tools, String subnetPrefix,
             Bench<O> bench) {
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
@@ -98,10 +92,8 @@ public final class RealDaemon {
     }
 
     /**
-     * Starts the daemon ({@code driver}: "VM driver", say) with {@code args} beside its data dir, node
-     * id, bridge, subnet and registry config, its log in {@code daemon/daemon.log}; pulls {@code images};
-     * once it is quiet, measures {@code figures} on its instances of {@code type} over {@code channels}
-     * channels, and deletes through the API what of them is left: instances outlive the daemon by design.
+     * Starts the daemon ({@code driver}: "VM driver", say) with {@code args}, pulls {@code images}, measures {@code
+     * figures} once it is quiet, and deletes through the API what is left: instances outlive the daemon by design.
      */
     public void run(String driver, List<String> args, List<String> images, InstanceType type, int channels,
             Figures figures) throws Exception {
@@ -133,7 +125,7 @@ public final class RealDaemon {
         }
     }
 
-    /** Whatever is left; runs once, at the end of the run. */
+    /** Whatever is left: QEMUs, runc containers, namespaces, TAPs, cgroups, mounts, the bridge; once, at the end. */
     private synchronized void removeFromHost() {
         clients.forEach(c -> instanceIds.addAll(c.live()));
         killQemusUnder(run.work());

@@ -7,9 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The result table: each figure beside its baseline from the same run, the ratio, the target and
- * the verdict. A figure measured from samples is refused when it has none: that run is broken,
- * and a figure of nothing must never print as a pass.
+ * The result table: each figure beside its baseline from the same run, the ratio, the target and the verdict. A
+ * figure measured from samples is refused when it has none: that run is broken, and nothing must never pass.
  */
 public final class Report {
 
@@ -114,10 +113,7 @@ public final class Report {
         }
     }
 
-    /**
-     * PASS or FAIL; "n/a" for a passing row whose baseline could not be measured here (the notes
-     * say why); "-" for a figure that is only {@link #PRINTED}.
-     */
+    /** PASS or FAIL; "n/a" for a passing row whose baseline cannot be measured here; "-" if only {@link #PRINTED}. */
     static String verdict(Row r) {
         if (r.target().equals(PRINTED)) {
             return "-";

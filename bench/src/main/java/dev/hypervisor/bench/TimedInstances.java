@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 /**
- * The benchmarks' clock on the daemon's instances of one type, driven through the testkit's
- * {@link Instances}: one WatchInstance stream, open before the first create, stamps every event
- * on arrival, so a creator learns when its instance ran even if that comes before the response.
+ * The benchmarks' clock on the daemon's instances of one type, driven through the testkit's {@link Instances}: one
+ * WatchInstance stream, open before the first create, stamps every event on arrival, so a creator learns when its
+ * instance ran even if that comes before the response.
  */
 public final class TimedInstances {
 
@@ -62,7 +62,6 @@ public final class TimedInstances {
         }
     }
 
-    /** The client the creates and deletes go through. */
     public Instances api() {
         return api;
     }
@@ -86,12 +85,11 @@ public final class TimedInstances {
         return track(id).ended.getNow("");
     }
 
-    /** Force-deletes one and waits until it is gone (untimed). */
     public void delete(String id, Duration timeout) {
         api.deleteAll(List.of(id), timeout);
     }
 
-    /** Force-deletes them and waits until each is gone (untimed: removal is never part of a figure). */
+    /** Force-deletes them and waits until each is gone (untimed, as {@link #delete}: removal is never timed). */
     public void deleteAll(List<String> ids, Duration timeout) {
         api.deleteAll(ids, timeout);
     }

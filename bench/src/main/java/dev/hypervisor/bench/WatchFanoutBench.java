@@ -36,10 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
-/**
- * Figure 4: commit-to-delivery p99 of many WatchInstance streams while instances are created at a
- * steady rate, against the unary p99; and that every watcher saw exactly the expected events.
- */
+/** Figure 4: commit-to-delivery p99 of many watch streams, and that every watcher saw exactly what it should. */
 final class WatchFanoutBench {
 
     private final DaemonProcess daemon;
@@ -139,9 +136,8 @@ final class WatchFanoutBench {
     }
 
     /**
-     * One WatchInstance stream of figure 4: skips the initial state, then records every change
-     * by instance id (event type and state, in arrival order), checks that revisions strictly
-     * increase, and samples receive time minus the instance's updated_at.
+     * One WatchInstance stream: skips the initial state, then records every change by instance id (event type and
+     * state, in arrival order), checks that revisions strictly increase, and samples receive time minus updated_at.
      */
     final class Watcher {
 
@@ -236,9 +232,8 @@ final class WatchFanoutBench {
     }
 
     /**
-     * The floor under figure 4: a bare grpc-java server in this JVM whose WatchInstance only keeps
-     * the stream, one thread pushing each event, encoded once, to every stream. Its p99 is the least
-     * any daemon built on grpc-java could show for figure 4 on this machine.
+     * The floor under figure 4: a bare grpc-java server in this JVM whose WatchInstance only keeps the stream, one
+     * thread pushing each event, encoded once, to every stream: the least any daemon on grpc-java could show here.
      */
     static final class WatchFanoutFloor {
 
