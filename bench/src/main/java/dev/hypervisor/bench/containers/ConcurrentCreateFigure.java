@@ -19,11 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 import java.util.stream.IntStream;
 
-/**
- * Figure 2 (bench/README.md, Containers): N containers created at once to the last RUNNING,
- * against N {@code runc run -d} of the bundle and, as the floor, N conmon + runc create + start;
- * the three sides rotate their order by round.
- */
+/** Figure 2 (bench/README.md, Containers): N containers at once against N {@code runc run -d} and N conmon floors. */
 record ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc) {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(180);
@@ -67,10 +63,7 @@ record ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, Ru
         }
     }
 
-    /**
-     * Wall time until all N containers started by {@code start} (runc run -d, or the conmon floor)
-     * returned; checks they run, then deletes them (untimed).
-     */
+    /** Wall time until all N containers {@code start} starts have returned; checks they run, deletes them (untimed). */
     private long raw(ExecutorService threads, int n, String prefix, ToLongFunction<String> start) throws Exception {
         try {
             long elapsed = gate(threads, n, i -> {

@@ -18,11 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/**
- * Figure 4 (bench/README.md, Containers): GetInstance p99 and the daemon's RSS growth while a
- * console viewer that never reads is attached to a container running {@code yes}, beside the
- * same calls with no viewer just before and the RSS before it attached.
- */
+/** Figure 4 (bench/README.md, Containers): GetInstance p99 and the daemon's RSS while a console viewer never reads. */
 record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image) {
 
     private static final long P99_TARGET_NANOS = 50_000_000L;

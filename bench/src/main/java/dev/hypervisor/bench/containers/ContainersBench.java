@@ -14,10 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/**
- * {@code bench/run.sh containers}: the production hypervisord with its real container driver,
- * every figure beside plain runc (and podman) measured in the same run.
- */
+/** {@code bench/run.sh containers}: hypervisord's real container driver beside plain runc and podman. */
 public final class ContainersBench {
 
     private static final List<String> TOOLS = List.of("runc", "conmon", "docker-registry", "skopeo", "umoci", "ip",

@@ -9,9 +9,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Figure 1 (bench/README.md, Containers): create-to-RUNNING of one container against runc create
- * + start, podman run -d and the conmon floor; the sides alternate sample by sample, the first
- * side rotating, and only the (untimed) removal of a sample's container runs between samples.
+ * Figure 1 (bench/README.md, Containers): create-to-RUNNING of one container against runc create + start, podman
+ * run -d and the conmon floor; only the (untimed) removal of a sample's container runs between samples.
  */
 record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc,
         Optional<PodmanBaseline> podman, String podmanUnavailable) {

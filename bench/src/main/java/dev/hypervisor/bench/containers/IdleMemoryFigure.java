@@ -14,10 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/**
- * Figure 3 (bench/README.md, Containers): a conmon's PSS plus the daemon's live-heap growth per
- * idle container against a conmon's PSS alone, and the daemon's RSS growth against 1 MB each.
- */
+/** Figure 3 (bench/README.md, Containers): memory per idle container against a conmon's PSS alone. */
 record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image, Path containersRoot) {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(120);
@@ -90,9 +87,8 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
     }
 
     /**
-     * The daemon's used heap right after two full collections ({@code jcmd GC.run}, then
-     * {@code GC.heap_info}): what it still references, without garbage. SerialGC's heap_info
-     * says "def new generation   total 19648K, used 5234K [...]", and the same of "tenured generation".
+     * The daemon's used heap right after two full collections ({@code jcmd GC.run}, then {@code GC.heap_info}): what
+     * it still references. SerialGC's says "def new generation   total 19648K, used 5234K [...]", and "tenured".
      */
     private long heapUsedAfterGc(Path log) throws IOException {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();

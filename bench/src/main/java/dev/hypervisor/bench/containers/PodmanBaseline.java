@@ -10,9 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The second baseline of figure 1: {@code podman run --rm -d} with the flags that work on
- * this host (vfs storage, runc, explicit ulimits), on storage of its own in the work dir so
- * that the host's podman images and containers are neither used nor touched.
+ * The second baseline of figure 1: {@code podman run --rm -d} with the flags that work on this host (vfs storage,
+ * runc, explicit ulimits), on storage of its own so that the host's podman images and containers stay untouched.
  */
 final class PodmanBaseline {
 
@@ -32,9 +31,8 @@ final class PodmanBaseline {
     }
 
     /**
-     * Pulls {@code image} from the loopback registry into podman's private storage under
-     * {@code dir}, with its run root in {@code runRoot} (podman refuses one over 50 characters);
-     * empty, with the reason in {@code why}, when podman is missing or cannot pull here.
+     * Pulls {@code image} into podman's private storage under {@code dir}, its run root {@code runRoot} (podman refuses
+     * one over 50 characters); empty, with the reason in {@code why}, when podman is missing or cannot pull here.
      */
     static Optional<PodmanBaseline> open(Path dir, Path runRoot, String image, StringBuilder why) {
         if (Executables.find("podman").isEmpty()) {

@@ -12,9 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The baseline: one bundle of the benchmark's busybox (unpacked by umoci, {@code runc spec}'s
- * config with {@code sleep 100000}) run by plain {@code runc} with a state root of its own, so
- * that nothing else's containers are listed or touched.
+ * The baseline: one bundle of the benchmark's busybox (unpacked by umoci, {@code runc spec}'s config with {@code sleep
+ * 100000}) run by plain {@code runc} with a state root of its own, so that nothing else's containers are touched.
  */
 final class RuncBundle {
 
@@ -66,10 +65,9 @@ final class RuncBundle {
     }
 
     /**
-     * The floor under our create: conmon started as the container driver starts it (terminal,
-     * attach socket, exit file, its report read by the same shell), running {@code runc create}
-     * of the bundle, then {@code runc start}; no daemon, store, overlay mount or network. Its
-     * wall time in nanoseconds, fork to the end of {@code runc start}.
+     * The floor under our create: conmon started as the container driver starts it (terminal, attach socket, exit
+     * file, its report read by the same shell) running {@code runc create}, then {@code runc start}; no daemon,
+     * store, overlay or network. Its wall time, fork to the end of {@code runc start}.
      */
     long conmonCreateAndStart(String id) {
         try {
@@ -119,7 +117,6 @@ final class RuncBundle {
         return HostTools.run(runc("run", "-d", "--bundle", bundle.toString(), id), logs.resolve(id + ".log"), TIMEOUT);
     }
 
-    /** How many of {@code ids} runc reports as running. */
     long running(List<String> ids) throws IOException {
         Path out = logs.resolve("list.json");
         Files.deleteIfExists(out); // the tools' output is appended to their logs
