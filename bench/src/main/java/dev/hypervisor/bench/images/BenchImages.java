@@ -10,9 +10,9 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * The images both figures pull, built deterministically into one OCI layout and pushed to the
- * loopback registry with skopeo. Every layer is gzip or uncompressed: Debian's umoci 0.4.7, the
- * baseline, rejects zstd layers ("blob is not correct mediatype").
+ * The images the benchmarks pull, built deterministically into one OCI layout and pushed to the loopback registry.
+ * Every layer is gzip or uncompressed: Debian's umoci 0.4.7, a baseline, rejects zstd ("blob is not correct
+ * mediatype").
  */
 public final class BenchImages {
 

@@ -33,10 +33,9 @@ import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
 
 /**
- * Figure 2: a child JVM with a small heap and the daemon's collector ({@link #main}) pulls busybox
- * (the baseline) and then the image with one large layer, watching its own heap: the used heap
- * sampled every 20 ms (garbage not yet collected included), and the heap still used right after
- * each collection (what is live). It prints a {@code probe} line per pull, which {@link #measure} reads.
+ * Figure 2: a child JVM with a small heap and the daemon's collector ({@link #main}) pulls busybox (the baseline), then
+ * the image with one large layer, watching its used heap every 20 ms (garbage included) and right after each
+ * collection (what is live). It prints a {@code probe} line per pull, which {@link #measure} reads.
  */
 public final class HeapProbe {
 

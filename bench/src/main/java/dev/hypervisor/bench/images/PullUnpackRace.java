@@ -112,8 +112,8 @@ final class PullUnpackRace {
     }
 
     /**
-     * Notes what one pull left on disk, and refuses a run where our store did not unpack the same
-     * files umoci did: without overlayfs layers are only unpacked when a container is created.
+     * Notes what one pull left on disk, and refuses a run where our store did not unpack the files umoci did: without
+     * overlayfs, layers are only unpacked when a container is created.
      */
     private void tally(Path dir, int side) throws IOException {
         total[side] = TreeTally.of(dir);

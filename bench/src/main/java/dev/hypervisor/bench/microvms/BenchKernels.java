@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The kernels the benchmark boots, by the name an option gives: {@code debian} is Debian's cloud
- * kernel ({@link GuestKernel}), {@code small} the one {@code scripts/microvm-kernel.sh} builds when
- * its cache is missing or stale (its microVMs boot in 64 MiB), anything else a bzImage path.
+ * The kernels the benchmark boots, by the name an option gives: {@code debian} is Debian's cloud kernel ({@link
+ * GuestKernel}), {@code small} the one {@code scripts/microvm-kernel.sh} builds when its cache is missing or stale
+ * (its microVMs boot in 64 MiB), anything else a bzImage path.
  */
 final class BenchKernels {
 

@@ -14,9 +14,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Figure 1 (bench/README.md, MicroVMs): CreateInstance to the workload's first line on the serial
- * console, against the fork of the same QEMU command line ({@link DirectQemu}) to the same line;
- * every boot, the samples' and the rest through the daemon, counts toward the hangs.
+ * Figure 1 (bench/README.md, MicroVMs): CreateInstance to the workload's first line on the serial console, against
+ * {@link DirectQemu}; every boot, the samples' and the rest through the daemon, counts toward the hangs.
  */
 final class BootFigure {
 

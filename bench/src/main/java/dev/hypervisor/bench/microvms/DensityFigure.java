@@ -12,10 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Figure 3 (bench/README.md, MicroVMs): N microVMs running at once, and each QEMU's host memory
- * beyond memory_bytes beside one QEMU started directly with the same command line while the N
- * still run. When they do not come up at {@code mib} (a kernel too big for them), memory is
- * measured at {@code fallbackMib} instead, and the rows say so.
+ * Figure 3 (bench/README.md, MicroVMs): N microVMs running at once, and each QEMU's host memory beside one QEMU
+ * started directly. When they do not come up at {@code mib} (a kernel too big for them), memory is measured at
+ * {@code fallbackMib} instead, and the rows say so.
  */
 record DensityFigure(BenchRun run, DaemonProcess daemon, MicroVms api, String image, Path kernel) {
 

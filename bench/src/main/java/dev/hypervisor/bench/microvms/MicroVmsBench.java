@@ -11,11 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/**
- * {@code bench/run.sh microvm}: the production hypervisord with its real microVM driver under
- * TCG, every figure beside the same QEMU command line started directly (and plain {@code
- * mkfs.ext4 -d}) in the same run.
- */
+/** {@code bench/run.sh microvm}: hypervisord's real microVM driver under TCG beside QEMU and mkfs.ext4 run directly. */
 public final class MicroVmsBench {
 
     private static final List<String> TOOLS = List.of("qemu-system-x86_64", "qemu-img", "mkfs.ext4", "docker-registry",

@@ -18,10 +18,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Figure 2 (bench/README.md, MicroVMs): a ~50 MB image's root filesystem, built (first create
- * minus a cached one, against {@code mkfs.ext4 -d} of the same tree) and cached (against
- * busybox's). Each round takes a boot disk size not used before: the driver caches one ext4 image
- * per image digest and size, so that size finds the cache cold.
+ * Figure 2 (bench/README.md, MicroVMs): a ~50 MB image's root filesystem, built and cached. Each round takes a boot
+ * disk size not used before: the driver caches one ext4 image per image digest and size, so that size finds it cold.
  */
 record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path tree) {
 

@@ -20,10 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/**
- * {@code bench/run.sh vm}: the production hypervisord with its real VM driver booting the VM
- * tests' guest, every figure beside the same QEMU command line started directly in the same run.
- */
+/** {@code bench/run.sh vm}: hypervisord's real VM driver, the VM tests' guest, beside the same QEMU, run directly. */
 public final class VmBench {
 
     private static final List<String> TOOLS = List.of("qemu-system-x86_64", "qemu-img", "genisoimage", "mkfs.ext4",

@@ -24,9 +24,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The two ways the figures boot a VM, timed alike by a {@link ConsoleClock}: ours through the API
- * and AttachConsole (a line printed before the attach is seen only in the replay, later than
- * printed: that error counts against ours), and the reference VM's QEMU started directly.
+ * The two ways the figures boot a VM, timed alike by a {@link ConsoleClock}: ours through the API and AttachConsole
+ * (a line printed before the attach is seen only in the replay, later than printed: that error counts against ours),
+ * and the reference VM's QEMU started directly.
  */
 final class VmBoots {
 
@@ -83,7 +83,6 @@ final class VmBoots {
         }
     }
 
-    /** Deletes one of ours (untimed). */
     void delete(Boot boot) {
         vms.delete(boot.id(), TIMEOUT);
     }
@@ -116,10 +115,7 @@ final class VmBoots {
         }
     }
 
-    /**
-     * Stamps (nanoTime) a console's first complete visible line and the init's READY line; both sides feed
-     * their console bytes through one, so "first line" means the same on both.
-     */
+    /** Stamps (nanoTime) a console's first visible line and READY; one per boot of either side, so both read alike. */
     static final class ConsoleClock {
 
         private final StringBuilder text = new StringBuilder();
