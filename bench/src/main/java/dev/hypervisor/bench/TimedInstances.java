@@ -32,6 +32,11 @@ public final class TimedInstances {
         final CompletableFuture<Long> running = new CompletableFuture<>();
         /** Why it stopped running (ERROR, STOPPED or deleted), even after it was RUNNING. */
         final CompletableFuture<String> ended = new CompletableFuture<>();
+
+        void end(String why) {
+            ended.complete(why);
+            running.completeExceptionally(new IllegalStateException(why));
+        }
     }
 
     private final Instances api;
@@ -104,8 +109,7 @@ public final class TimedInstances {
         if (event.getType() == InstanceEvent.Type.DELETED) {
             Track gone = tracks.remove(instance.getId()); // its last event: nothing waits for it any more
             if (gone != null) {
-                gone.ended.complete(instance.getId() + " was deleted");
-                gone.running.completeExceptionally(new IllegalStateException(instance.getId() + " was deleted"));
+                gone.end(instance.getId() + " was deleted");
             }
             return;
         }
@@ -113,11 +117,8 @@ public final class TimedInstances {
         switch (instance.getState()) {
             case INSTANCE_STATE_STARTING -> track.starting.complete(now);
             case INSTANCE_STATE_RUNNING -> track.running.complete(now);
-            case INSTANCE_STATE_ERROR, INSTANCE_STATE_STOPPED -> {
-                String why = instance.getId() + " went " + instance.getState() + ": " + instance.getErrorMessage();
-                track.ended.complete(why);
-                track.running.completeExceptionally(new IllegalStateException(why));
-            }
+            case INSTANCE_STATE_ERROR, INSTANCE_STATE_STOPPED ->
+                    track.end(instance.getId() + " went " + instance.getState() + ": " + instance.getErrorMessage());
             default -> { }
         }
     }
@@ -127,11 +128,7 @@ public final class TimedInstances {
     }
 
     private void fail(String why) {
-        streamFailure = why.isEmpty() ? "stream failed" : why;
-        IllegalStateException e = new IllegalStateException("WatchInstance failed: " + streamFailure);
-        tracks.values().forEach(t -> {
-            t.running.completeExceptionally(e);
-            t.ended.complete(e.getMessage());
-        });
+        streamFailure = why;
+        tracks.values().forEach(t -> t.end("WatchInstance failed: " + why));
     }
 }
