@@ -131,10 +131,8 @@ public final class RealDaemon {
         killQemusUnder(run.work());
         for (Path root : runcRoots) {
             if (Files.isDirectory(root)) {
-                for (String id : call("runc", "--root", root.toString(), "list", "-q").lines().map(String::strip)
-                        .filter(s -> !s.isEmpty()).toList()) {
-                    call("runc", "--root", root.toString(), "delete", "-f", id);
-                }
+                call("runc", "--root", root.toString(), "list", "-q").lines().map(String::strip).filter(s -> !s.isEmpty())
+                        .forEach(id -> call("runc", "--root", root.toString(), "delete", "-f", id));
             }
         }
         InstanceCgroups cgroups = InstanceCgroups.detect();
@@ -188,24 +186,16 @@ public final class RealDaemon {
 
     /** Lazily unmounts every mount point below {@code dir}, deepest first (rootfs overlays a killed daemon left). */
     private static void unmountUnder(Path dir) {
-        List<Path> points = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] fields = line.split(" ");
-                if (fields.length > 4) {
-                    Path point = Path.of(fields[4].replace("\\040", " "));
-                    if (point.startsWith(dir) && !point.equals(dir)) {
-                        points.add(point);
-                    }
-                }
-            }
+        List<Path> points;
+        try (var lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
+            points = lines.map(line -> line.split(" ")).filter(fields -> fields.length > 4)
+                    .map(fields -> Path.of(fields[4].replace("\\040", " ")))
+                    .filter(point -> point.startsWith(dir) && !point.equals(dir))
+                    .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
         } catch (IOException e) {
             return;
         }
-        points.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        for (Path point : points) {
-            call("umount", "-l", point.toString());
-        }
+        points.forEach(point -> call("umount", "-l", point.toString()));
     }
 
     private static String call(String... command) {
