@@ -1,6 +1,5 @@
 package dev.hypervisor.bench.vm;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DiskSpec;
 import dev.hypervisor.api.v1.InstanceSpec;
@@ -13,9 +12,6 @@ import dev.hypervisor.testkit.guest.GuestDisk;
 import dev.hypervisor.testkit.guest.GuestInitramfs;
 import dev.hypervisor.testkit.guest.GuestKernel;
 import dev.hypervisor.vm.Q35Machine;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -41,17 +37,7 @@ public final class VmBench {
         Path guest = run.dir("guest");
         Path initramfs = guest.resolve("initramfs.gz");
         GuestInitramfs.write(kernel, initramfs);
-        Path disk = GuestDisk.write(guest.resolve("disk.qcow2"), "vm-bench");
-        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        http.createContext("/disk.qcow2", exchange -> {
-            exchange.sendResponseHeaders(200, Files.size(disk));
-            try (var body = exchange.getResponseBody()) {
-                Files.copy(disk, body);
-            }
-        });
-        http.start();
-        run.onCleanUp(() -> http.stop(0));
-        String image = "http://127.0.0.1:" + http.getAddress().getPort() + "/disk.qcow2";
+        String image = run.closing(GuestDisk.serve(GuestDisk.write(guest.resolve("disk.qcow2"), "vm-bench"))).url();
 
         host.run("VM driver", List.of("--accelerator", options.accelerator(), "--allow-local-image-urls", "--kernel-dir",
                 kernel.vmlinuz().getParent().toString(), "--kernel-dir", initramfs.getParent().toString()),
