@@ -44,6 +44,13 @@ public final class BenchDaemon {
         return DaemonProcess.start(mainClass, jvm, all, log, timeout);
     }
 
+    /** Waits until the daemon is idle, so that what it still does cannot leak into what follows; warns if it is not. */
+    public static void settle(DaemonProcess daemon, int seconds) throws InterruptedException {
+        if (!daemon.awaitQuiet(Duration.ofSeconds(seconds))) {
+            System.err.println("warning: the daemon was still busy after " + seconds + " s; what follows may be noisy");
+        }
+    }
+
     /** PullImage to its end, so that every create finds the image cached. */
     public static void pull(DaemonProcess daemon, String image, BenchRun run) {
         long start = System.nanoTime();

@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -49,7 +48,7 @@ final class CreateThroughputBench {
         double baselineRows = 0;
         try (SqliteInsertBaseline baseline = new SqliteInsertBaseline(baselineFile)) {
             creates(warmUp);
-            settle();
+            BenchDaemon.settle(daemon, 120);
             baseline.run(Math.min(2.0, warmUp));
             for (int round = 0; round < 2; round++) {
                 if (round == 1) {
@@ -60,7 +59,7 @@ final class CreateThroughputBench {
                 created += result.completed();
                 createdSeconds += result.seconds();
                 System.out.println("  figure 3, half " + (round + 1) + ": while creating, " + cpu.describe());
-                settle();
+                BenchDaemon.settle(daemon, 120);
                 if (round == 0) {
                     baselineRows += baseline.run(half) * half;
                 }
@@ -74,13 +73,6 @@ final class CreateThroughputBench {
         int current = phase++;
         return ClosedLoop.run("CreateInstance", options.createClients, seconds, n -> stubs.get(n % stubs.size())
                 .withDeadlineAfter(30, TimeUnit.SECONDS).createInstance(request("c" + current + "-" + n)));
-    }
-
-    /** Waits for the reconciler to finish the instances just created, so the next phase starts clean. */
-    private void settle() throws Exception {
-        if (!daemon.awaitQuiet(Duration.ofSeconds(120))) {
-            System.err.println("warning: the daemon is still busy 120s after creates");
-        }
     }
 
     static CreateInstanceRequest request(String name) {

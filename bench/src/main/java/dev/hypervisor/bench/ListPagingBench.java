@@ -86,12 +86,10 @@ final class ListPagingBench {
 
     /** Walks every page once: the tokens are the random starting points of the measurement. */
     private List<String> collectTokens(Side side, Filter filter) {
-        List<String> tokens = new ArrayList<>();
-        tokens.add("");
+        List<String> tokens = new ArrayList<>(List.of(""));
         String token = "";
         for (int page = 0; page < 10_000_000 / PAGE; page++) {
-            ListInstancesResponse response = call(side, filter, token);
-            token = response.getNextPageToken();
+            token = call(side, filter, token).getNextPageToken();
             if (token.isEmpty()) {
                 return tokens;
             }

@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.BenchDaemon;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.HostTools;
 import dev.hypervisor.bench.Report;
@@ -25,7 +26,7 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
     void measure(int n) throws Exception {
         Report report = run.report();
         Path logs = run.dir("logs");
-        quiet();
+        BenchDaemon.settle(daemon, 60);
         long heapBefore = heapUsedAfterGc(logs.resolve("jcmd-before.log"));
         long rssBefore = daemon.rssBytes();
         long threadsBefore = ProcessMemory.threads(daemon.pid());
@@ -44,7 +45,7 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
                     run.progress("figure 3: %d of %d containers running", ids.size(), n);
                 }
             }
-            quiet();
+            BenchDaemon.settle(daemon, 60);
             long heapAfter = heapUsedAfterGc(logs.resolve("jcmd-after.log"));
             long rssAfter = daemon.rssBytes();
             long threadsAfter = ProcessMemory.threads(daemon.pid());
@@ -77,12 +78,6 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
         } finally {
             run.progress("figure 3: deleting %d containers", ids.size());
             api.deleteAll(ids, RUNNING_TIMEOUT.multipliedBy(2));
-        }
-    }
-
-    private void quiet() throws InterruptedException {
-        if (!daemon.awaitQuiet(Duration.ofSeconds(60))) {
-            System.err.println("warning: the daemon was still busy after 60s; figure 3 may be noisy");
         }
     }
 

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -77,7 +76,7 @@ final class RuncBundle {
             long start = System.nanoTime();
             Path own = Files.createDirectories(dir.resolve("bundle"));
             Files.copy(ttyBundle.resolve("config.json"), own.resolve("config.json"));
-            List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+            List<String> command = List.of("/bin/sh", "-c",
                     "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | { IFS= read -r report; printf '%s\\n' \"$report\"; }",
                     dir.resolve("conmon.err").toString(),
                     CONMON.toString(),
@@ -90,7 +89,7 @@ final class RuncBundle {
                     "--log-path", "k8s-file:" + dir.resolve("console.log"),
                     "--exit-dir", exits.toString(), "--persist-dir", dir.toString(),
                     "--socket-dir-path", dir.toString(), "--full-attach", "--no-sync-log",
-                    "--terminal", "--stdin", "--leave-stdin-open", "--log-level", "warn"));
+                    "--terminal", "--stdin", "--leave-stdin-open", "--log-level", "warn");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             builder.environment().put("_OCI_SYNCPIPE", "3");
             Process conmon = builder.start();

@@ -18,7 +18,6 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,11 +50,11 @@ public final class HeapProbe {
             throws IOException {
         Path dir = run.dir("heap");
         Report table = run.report();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // bin/hypervisord's collector and initial heap, so that young garbage is bounded as in the daemon.
                 "-Xms" + Math.min(64, heap) + "m", "-Xmx" + heap + "m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"), HeapProbe.class.getName(),
-                dir.resolve("pulls").toString(), small.reference(), large.reference()));
+                dir.resolve("pulls").toString(), small.reference(), large.reference());
         Path log = dir.resolve("probe.log");
         HostCommand.Result result = HostCommand.of(command).separatingErrors()
                 .timeout(Duration.ofSeconds(180 + layerMib / 5)).call();
