@@ -18,7 +18,6 @@ import java.util.function.IntFunction;
  */
 final class ClosedLoop {
 
-    /** Calls completed and the measured time. */
     record Result(long completed, double seconds) {}
 
     private ClosedLoop() {}

@@ -99,9 +99,8 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
         run.progress("figure 2: starting daemons on %d and %d instances", options.smallStore, options.largeStore);
         try (DaemonProcess large = daemon(work, "large", 3600)) {
             try (DaemonProcess small = daemon(work, "small", 3600)) {
-                if (!large.awaitQuiet(Duration.ofSeconds(180)) || !small.awaitQuiet(Duration.ofSeconds(60))) {
-                    System.err.println("warning: a daemon was still busy after start-up; figure 2 may be noisy");
-                }
+                BenchDaemon.settle(large, 180);
+                BenchDaemon.settle(small, 60);
                 run.progress("figure 2: paging");
                 new ListPagingBench(small, large, options).run(run.report(), options.smallStore, options.largeStore);
             }

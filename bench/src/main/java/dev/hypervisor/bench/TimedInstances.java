@@ -99,7 +99,6 @@ public final class TimedInstances {
         api.deleteAll(ids, timeout);
     }
 
-    /** Instances created here and not yet seen gone. */
     public List<String> live() {
         return api.live();
     }

@@ -86,7 +86,6 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
                 + " daemon, store, overlay or network: the part of our path that the issue prescribes.");
     }
 
-    /** Starts container {@code id} with {@code start}, deletes it; returns the time it took to start. */
     private long timeRunc(String id, java.util.function.ToLongFunction<String> start) {
         long nanos = start.applyAsLong(id);
         runc.delete(id);

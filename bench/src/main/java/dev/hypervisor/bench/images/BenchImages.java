@@ -59,7 +59,6 @@ public final class BenchImages {
         return push(image.writeTo(layout, "big"), "bench/big:v1");
     }
 
-    /** One gzip layer holding one file of {@code mib} MiB of random bytes. */
     Pushed singleLayer(int mib) throws IOException {
         LayerTree tree = LayerTree.create().dir("data").randomFile("data/big.bin", (long) mib << 20, 21);
         return push(OciImageBuilder.image().layer(tree, Compression.GZIP).cmd("sh").writeTo(layout, "layer"),

@@ -62,7 +62,6 @@ public final class VmBench {
                 + " started directly on that VM's files while it is stopped, its console read from QEMU's socket.";
     }
 
-    /** A 1-vCPU VM of 256 MiB with a 64 MiB ssd boot disk over the image, on the default network, booting the test kernel. */
     private static CreateInstanceRequest template(String image, Path kernel, Path initramfs) {
         return CreateInstanceRequest.newBuilder().setType(InstanceType.INSTANCE_TYPE_VM)
                 .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(MEMORY_BYTES)
