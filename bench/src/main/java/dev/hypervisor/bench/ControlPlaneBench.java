@@ -119,8 +119,8 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
     }
 
     /**
-     * Reads a daemon's whole state through one unfiltered WatchInstance with send_initial, as a client
-     * that resyncs would, up to the bookmark that ends it; returns how many instances it carried.
+     * Reads a daemon's whole state through one unfiltered WatchInstance with send_initial, as a client that resyncs
+     * would, up to the bookmark that ends it; returns how many instances it carried.
      */
     private static long drainInitialState(DaemonProcess daemon) {
         var channel = daemon.newChannel();

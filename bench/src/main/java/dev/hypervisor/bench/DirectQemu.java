@@ -44,9 +44,8 @@ public final class DirectQemu {
     }
 
     /**
-     * The command line of the microVM in {@code instanceDir} whose QEMU runs as {@code pid}: the
-     * arguments the driver wrote to {@code qemu.args} plus the accelerator it adds at start (checked
-     * to be just that); with pristine copies of its disks, as the driver makes them, in {@code pristine}.
+     * The command line of the microVM in {@code instanceDir} whose QEMU runs as {@code pid}: its {@code qemu.args} plus
+     * the accelerator the driver adds (checked), with copies of its disks as the driver makes them in {@code pristine}.
      */
     public static DirectQemu onFreshDisks(long pid, Path instanceDir, Path pristine) throws IOException {
         List<String> written = Arrays.asList(JSON.readValue(instanceDir.resolve("qemu.args").toFile(), String[].class));
@@ -109,8 +108,8 @@ public final class DirectQemu {
     }
 
     /**
-     * SIGKILLs QEMU {@code pid} and waits until it is gone, so that its TAP and disks are free for
-     * the next start: a dying process drops its memory (and so its command line) before its files.
+     * SIGKILLs QEMU {@code pid} and waits until it is gone, so that its TAP and disks are free for the next start: a
+     * dying process drops its memory (and so its command line) before its files.
      */
     public static void kill(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);

@@ -15,10 +15,8 @@ public final class HostTools {
     private HostTools() {}
 
     /**
-     * Runs {@code command} to its end with stdout and stderr appended to {@code log}; returns its
-     * wall time in nanoseconds, from before the fork until it has exited.
-     *
-     * @throws IllegalStateException when it fails or outlives {@code timeout} (then it is killed), with the end of its log
+     * Runs {@code command} with stdout and stderr appended to {@code log}; returns its wall time in nanoseconds, fork
+     * to exit. Fails with the end of its log when it fails or outlives {@code timeout} (then it is killed).
      */
     public static long run(List<String> command, Path log, Duration timeout) {
         long start = System.nanoTime();
