@@ -35,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /** Figure 4: commit-to-delivery p99 of many watch streams, and that every watcher saw exactly what it should. */
 final class WatchFanoutBench {
@@ -42,7 +43,7 @@ final class WatchFanoutBench {
     private final DaemonProcess daemon;
     private final ControlPlaneOptions options;
     private final List<Watcher> watchers = new ArrayList<>();
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final List<ManagedChannel> channels;
     private final AtomicLong delivered = new AtomicLong();
     private final List<String> created = new ArrayList<>();
     private volatile boolean done;
@@ -50,6 +51,7 @@ final class WatchFanoutBench {
     WatchFanoutBench(DaemonProcess daemon, ControlPlaneOptions options) {
         this.daemon = daemon;
         this.options = options;
+        this.channels = IntStream.range(0, options.watchChannels).mapToObj(i -> daemon.newChannel()).toList();
     }
 
     void run(Report report, long pingP99Nanos) throws Exception {
@@ -104,9 +106,6 @@ final class WatchFanoutBench {
     }
 
     private void openWatchers() throws InterruptedException {
-        for (int i = 0; i < options.watchChannels; i++) {
-            channels.add(daemon.newChannel());
-        }
         CountDownLatch ready = new CountDownLatch(options.watchers);
         WatchInstanceRequest request = WatchInstanceRequest.newBuilder().setSendInitial(true).build();
         for (int i = 0; i < options.watchers; i++) {

@@ -89,8 +89,7 @@ public final class BenchImages {
     private static LayerTree bigFiles(int count, long total, long seed) {
         LayerTree tree = LayerTree.create().dir("srv").dir("srv/blobs");
         for (int i = 0; i < count; i++) {
-            long size = total / count;
-            tree.randomFile("srv/blobs/blob-" + i + ".bin", size, seed * 100 + i);
+            tree.randomFile("srv/blobs/blob-" + i + ".bin", total / count, seed * 100 + i);
         }
         return tree;
     }
