@@ -14,11 +14,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The baseline of the VM and microVM benchmarks: the QEMU command line the driver ran for an
- * instance (its {@code /proc/<pid>/cmdline}) started directly, with no daemon, API, store or
- * cgroup: in place on the stopped instance's files, or on fresh copies of its disks per start.
+ * The baseline of the VM and microVM benchmarks: the QEMU command line the driver ran for an instance ({@code
+ * arguments}, from its {@code /proc/<pid>/cmdline}) started directly, with no daemon, API, store or cgroup: in place
+ * on the stopped instance's files, or on fresh copies of its disks ({@code pristine}) per start.
  */
-public final class DirectQemu {
+public record DirectQemu(List<String> arguments, Path instanceDir, Path pristine) {
 
     /** A QEMU started directly: its pid, when it was forked (nanoTime), the directory it runs in. */
     public record Started(long pid, long forkedAt, Path dir) {}
@@ -28,14 +28,8 @@ public final class DirectQemu {
     private static final List<String> DISKS = List.of("boot.qcow2", "config.img");
     private static final long SETTINGS_BYTES = 1 << 20; // where the init writes its exit status on the config disk
 
-    private final List<String> arguments;
-    private final Path instanceDir;
-    private final Path pristine;
-
-    private DirectQemu(List<String> arguments, Path instanceDir, Path pristine) {
-        this.arguments = arguments;
-        this.instanceDir = instanceDir.toAbsolutePath();
-        this.pristine = pristine;
+    public DirectQemu {
+        instanceDir = instanceDir.toAbsolutePath();
     }
 
     /** The command line QEMU {@code pid} runs for the instance in {@code instanceDir}, to start in place. */
@@ -79,11 +73,6 @@ public final class DirectQemu {
             config.write(new byte[512]); // no exit status from an earlier run, as the driver's beforeBoot
         }
         return new DirectQemu(ran, instanceDir, pristine);
-    }
-
-    /** The arguments as the driver ran them, for the notes. */
-    public List<String> arguments() {
-        return arguments;
     }
 
     /**

@@ -13,22 +13,12 @@ import java.util.Optional;
  * The second baseline of figure 1: {@code podman run --rm -d} with the flags that work on this host (vfs storage,
  * runc, explicit ulimits), on storage of its own so that the host's podman images and containers stay untouched.
  */
-final class PodmanBaseline {
+record PodmanBaseline(List<String> global, String image, Path logs) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** The command line of a run, for the notes. */
     static final String COMMAND = "podman --storage-driver vfs --cgroup-manager cgroupfs run --rm -d --network none"
             + " --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 <image> sleep 100000";
-
-    private final List<String> global;
-    private final String image;
-    private final Path logs;
-
-    private PodmanBaseline(List<String> global, String image, Path logs) {
-        this.global = global;
-        this.image = image;
-        this.logs = logs;
-    }
 
     /**
      * Pulls {@code image} into podman's private storage under {@code dir}, its run root {@code runRoot} (podman refuses

@@ -14,24 +14,12 @@ import java.util.List;
  * The baseline: one bundle of the benchmark's busybox (unpacked by umoci, {@code runc spec}'s config with {@code sleep
  * 100000}) run by plain {@code runc} with a state root of its own, so that nothing else's containers are touched.
  */
-final class RuncBundle {
+record RuncBundle(Path bundle, Path ttyBundle, Path stateRoot, Path logs) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path CONMON = dev.hypervisor.host.Executables.findOr("conmon", Path.of("/usr/bin/conmon"));
     private static final Path RUNC = dev.hypervisor.host.Executables.findOr("runc", Path.of("/usr/sbin/runc"));
-
-    private final Path bundle;
-    private final Path ttyBundle;
-    private final Path stateRoot;
-    private final Path logs;
-
-    private RuncBundle(Path bundle, Path ttyBundle, Path stateRoot, Path logs) {
-        this.bundle = bundle;
-        this.ttyBundle = ttyBundle;
-        this.stateRoot = stateRoot;
-        this.logs = logs;
-    }
 
     /** Unpacks {@code layout:tag} into {@code bundle} and writes the runc spec-style config.json. */
     static RuncBundle prepare(Path layout, String tag, Path bundle, Path stateRoot, Path logs) throws IOException {

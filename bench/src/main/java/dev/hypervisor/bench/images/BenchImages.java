@@ -14,18 +14,10 @@ import java.util.SplittableRandom;
  * Every layer is gzip or uncompressed: Debian's umoci 0.4.7, a baseline, rejects zstd ("blob is not correct
  * mediatype").
  */
-public final class BenchImages {
+public record BenchImages(Path layout, String registryHost) {
 
     /** An image in the registry: its reference, compressed size and layer count. */
     public record Pushed(String reference, long compressedBytes, int layers) {}
-
-    private final Path layout;
-    private final String registryHost;
-
-    public BenchImages(Path layout, String registryHost) {
-        this.layout = layout;
-        this.registryHost = registryHost;
-    }
 
     /** busybox: the image of the baselines and warm-ups. */
     public Pushed busybox() throws IOException {
