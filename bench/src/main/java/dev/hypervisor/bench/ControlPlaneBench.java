@@ -62,7 +62,7 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
             String id = instances.create(CreateThroughputBench.request("latency-target"));
             instances.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
             run.progress("figure 1: latency and throughput (%d rounds)", options.rounds);
-            long pingP99 = new LatencyBench(channel, id, options).run(run.report());
+            long pingP99 = LatencyBench.of(channel, id, options).run(run.report());
             run.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers, options.watchCreates,
                     options.watchRate);
             daemon.awaitQuiet(Duration.ofSeconds(60));
