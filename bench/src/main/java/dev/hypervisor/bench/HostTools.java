@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Runs the host tools a benchmark times or prepares with (runc, skopeo, umoci, mkfs.ext4...), each with a deadline. */
@@ -31,13 +30,6 @@ public final class HostTools {
             throw new IllegalStateException("exit " + result.exitCode() + ": " + String.join(" ", command) + "\n" + tail(log));
         }
         return nanos;
-    }
-
-    /** {@code head} followed by {@code tail}: a tool's own arguments, then those of one call. */
-    public static List<String> command(List<String> head, String... tail) {
-        List<String> command = new ArrayList<>(head);
-        command.addAll(List.of(tail));
-        return command;
     }
 
     /** The last lines of a log, for error messages. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The second baseline of figure 1: {@code podman run --rm -d} with the flags that work on this host (vfs storage,
@@ -68,6 +69,6 @@ record PodmanBaseline(List<String> global, String image, Path logs) {
     }
 
     private List<String> command(String... args) {
-        return HostTools.command(global, args);
+        return Stream.concat(global.stream(), Stream.of(args)).toList();
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The baseline: one bundle of the benchmark's busybox (unpacked by umoci, {@code runc spec}'s config with {@code sleep
@@ -123,6 +124,6 @@ record RuncBundle(Path bundle, Path ttyBundle, Path stateRoot, Path logs) {
     }
 
     private List<String> runc(String... args) {
-        return HostTools.command(List.of("runc", "--root", stateRoot.toString()), args);
+        return Stream.concat(Stream.of("runc", "--root", stateRoot.toString()), Stream.of(args)).toList();
     }
 }
