@@ -34,13 +34,12 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
             long running = api.awaitRunning(id, RUNNING_TIMEOUT);
             long starting = api.startingOr(id, running);
             api.delete(id, RUNNING_TIMEOUT);
-            if (i < COLD && !measured) {
-                coldOurs.add(running - sent);
-            }
             if (measured) {
                 toAcknowledged.add(acknowledged - sent);
                 toStarting.add(starting - sent);
                 toRunning.add(running - starting);
+            } else if (i < COLD) {
+                coldOurs.add(running - sent);
             }
             return running - sent;
         });
