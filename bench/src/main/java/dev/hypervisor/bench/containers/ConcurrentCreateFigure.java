@@ -92,14 +92,10 @@ record ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, Ru
     private static long gate(ExecutorService threads, int n, Task task) throws Exception {
         long[] start = new long[1];
         CyclicBarrier release = new CyclicBarrier(n, () -> start[0] = System.nanoTime());
-        List<Callable<Long>> tasks = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int index = i;
-            tasks.add(() -> {
-                release.await(30, TimeUnit.SECONDS);
-                return task.run(index);
-            });
-        }
+        List<Callable<Long>> tasks = IntStream.range(0, n).<Callable<Long>>mapToObj(i -> () -> {
+            release.await(30, TimeUnit.SECONDS);
+            return task.run(i);
+        }).toList();
         List<Long> results = new ArrayList<>();
         Exception first = null;
         for (var f : threads.invokeAll(tasks, RUNNING_TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS)) {

@@ -33,12 +33,10 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
         List<String> ids = new ArrayList<>();
         try {
             for (int first = 0; first < n; first += BATCH) {
-                List<String> batch = new ArrayList<>();
                 for (int i = first; i < Math.min(n, first + BATCH); i++) {
-                    batch.add(api.create(ContainersBench.container("idle-" + i, image, "sleep", "100000")));
+                    ids.add(api.create(ContainersBench.container("idle-" + i, image, "sleep", "100000")));
                 }
-                ids.addAll(batch);
-                for (String id : batch) {
+                for (String id : ids.subList(first, ids.size())) {
                     api.awaitRunning(id, RUNNING_TIMEOUT);
                 }
                 if ((first + BATCH) % 50 == 0) {
