@@ -89,17 +89,12 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
         for (String command : List.of("GC.run", "GC.run", "GC.heap_info")) {
             HostTools.run(List.of(jcmd, pid, command), log, Duration.ofSeconds(60));
         }
-        var m = GENERATION.matcher(Files.readString(log));
-        long used = 0;
-        int generations = 0;
-        while (m.find()) {
-            used += Long.parseLong(m.group(1)) * 1024;
-            generations++;
-        }
-        if (generations != 2) {
+        List<Long> generations = GENERATION.matcher(Files.readString(log)).results()
+                .map(m -> Long.parseLong(m.group(1)) * 1024).toList();
+        if (generations.size() != 2) {
             throw new IOException("unexpected jcmd GC.heap_info output (is the daemon on -XX:+UseSerialGC?):\n"
                     + Files.readString(log));
         }
-        return used;
+        return generations.get(0) + generations.get(1);
     }
 }
