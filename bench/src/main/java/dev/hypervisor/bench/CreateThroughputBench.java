@@ -20,9 +20,6 @@ import java.util.stream.IntStream;
 /** Figure 3: durable CreateInstance throughput of many clients against one client's one-row SQLite commits. */
 final class CreateThroughputBench {
 
-    // The two sides alternate, and each starts only once the daemon has caught up, so neither
-    // inherits the other's backlog of writes.
-
     private static final int CLIENTS_PER_CHANNEL = 16;
     private final DaemonProcess daemon;
     private final Path baselineFile;
@@ -44,7 +41,8 @@ final class CreateThroughputBench {
             creates(options.createWarmUpSeconds);
             BenchDaemon.settle(daemon, 120);
             baseline.run(Math.min(2.0, options.createWarmUpSeconds));
-            // Ours then SQLite, then SQLite then ours.
+            // Ours then SQLite, then SQLite then ours, each side only once the daemon has caught up, so that neither
+            // inherits the other's backlog of writes.
             ClosedLoop.Result first = measuredHalf(1, half);
             double baselineRows = baseline.run(half) * half + baseline.run(half) * half;
             ClosedLoop.Result second = measuredHalf(2, half);

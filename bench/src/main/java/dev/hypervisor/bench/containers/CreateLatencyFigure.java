@@ -69,8 +69,7 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
             long p50 = Report.percentile(podmanFigure, "baseline", pod, 50);
             report.latency(podmanFigure, ours.p50(), p50, "< 1.00x", ours.p50() < p50);
         } else {
-            report.add(new Report.Row(podmanFigure, Report.millis(ours.p50()), "n/a",
-                    Double.NaN, "< 1.00x", true));
+            report.add(new Report.Row(podmanFigure, Report.millis(ours.p50()), "n/a", Double.NaN, "< 1.00x", true));
             report.note("figure 1: podman row n/a: %s", podmanUnavailable);
         }
         report.note("figure 1: %d samples per side after %d warm-up; p99 is the nearest-rank p99 (of %d samples, the %s).",
