@@ -115,7 +115,6 @@ public final class BenchRun implements AutoCloseable {
         return work;
     }
 
-    /** {@code work/name}, created. */
     public Path dir(String name) throws IOException {
         return Files.createDirectories(work.resolve(name));
     }

@@ -56,7 +56,6 @@ public final class RealDaemon {
         return subnet;
     }
 
-    /** The daemon's data dir: {@code daemon/data} in the work dir. */
     public Path data() {
         return run.work().resolve("daemon/data");
     }
