@@ -32,7 +32,7 @@ public final class BenchDaemon {
 
     /** Starts {@code mainClass} in a JVM with bin/hypervisord's options, no metrics and {@code args}; once it serves. */
     public static DaemonProcess start(String name, String mainClass, List<String> args, Path log, Duration timeout) {
-        List<String> jvm = new ArrayList<>(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
+        var jvm = new ArrayList<>(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
         // Extra JVM options for the daemon under test, e.g. a flight recording to profile it;
         // "{name}" becomes the daemon's name, so each daemon of a run can write its own file.
         String extra = System.getenv("HV_BENCH_DAEMON_OPTS");

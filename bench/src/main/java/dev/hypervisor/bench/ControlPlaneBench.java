@@ -23,7 +23,7 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
 
     public static void main(String[] args) {
-        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (options, run) -> new ControlPlaneBench(options, run).measure());
+        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (o, r) -> new ControlPlaneBench(o, r).measure());
     }
 
     private String measure() throws Exception {

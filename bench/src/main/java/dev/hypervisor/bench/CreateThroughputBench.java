@@ -32,7 +32,8 @@ final class CreateThroughputBench {
         this.baselineFile = baselineFile;
         this.options = options;
         int channels = Math.max(1, (options.createClients + CLIENTS_PER_CHANNEL - 1) / CLIENTS_PER_CHANNEL);
-        this.stubs = IntStream.range(0, channels).mapToObj(i -> ComputeServiceGrpc.newFutureStub(daemon.newChannel())).toList();
+        this.stubs = IntStream.range(0, channels).mapToObj(i -> ComputeServiceGrpc.newFutureStub(daemon.newChannel()))
+                .toList();
     }
 
     void run(Report report) throws Exception {

@@ -71,9 +71,9 @@ final class WatchFanoutBench {
             channels.forEach(ManagedChannel::shutdownNow); // which cancels the watches
         }
         Percentiles all = new Percentiles(watchers.size() * options.watchCreates * 3);
-        watchers.forEach(watcher -> all.addAll(watcher.latencies()));
-        long exact = watchers.stream().mapToLong(watcher -> watcher.exact(created)).sum();
-        List<String> problems = watchers.stream().map(watcher -> watcher.problem(created)).filter(p -> !p.isEmpty()).toList();
+        watchers.forEach(w -> all.addAll(w.latencies()));
+        long exact = watchers.stream().mapToLong(w -> w.exact(created)).sum();
+        List<String> problems = watchers.stream().map(w -> w.problem(created)).filter(p -> !p.isEmpty()).toList();
         long expected = 3L * created.size() * watchers.size();
         String figure = String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99", watchers.size());
         long p99 = p99(figure, "figure 4", all);

@@ -30,7 +30,8 @@ record ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, Ru
         try {
             Rotation rotation = new Rotation();
             Percentiles ours = rotation.side((r, measured) -> ours(threads, n, "burst-" + r + "-"));
-            Percentiles raw = rotation.side((r, measured) -> raw(threads, n, "hvbench-burst-" + r + "-", runc::runDetached));
+            Percentiles raw = rotation.side((r, measured) -> raw(threads, n, "hvbench-burst-" + r + "-",
+                    runc::runDetached));
             Percentiles floor = rotation.side((r, measured) -> raw(threads, n, "hvbench-floor-" + r + "-",
                     runc::conmonCreateAndStart));
             rotation.run(0, rounds, (r, values) -> run.progress("figure 2: round %d of %d: ours %s, runc run -d %s,"

@@ -35,11 +35,10 @@ public final class ContainersBench {
         host.runcRoot(run.work().resolve("runc/state"));
         RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
         run.progress("registry on %s; building and pushing busybox", registry.host());
-        Path layout = run.work().resolve("layout");
-        BenchImages images = new BenchImages(layout, registry.host());
+        BenchImages images = new BenchImages(run.work().resolve("layout"), registry.host());
         String image = images.busybox().reference();
         String flood = images.busyboxWithYes().reference();
-        RuncBundle runc = RuncBundle.prepare(layout, "busybox", run.work().resolve("runc/bundle"),
+        RuncBundle runc = RuncBundle.prepare(images.layout(), "busybox", run.work().resolve("runc/bundle"),
                 run.work().resolve("runc/state"), run.dir("runc/logs"));
         StringBuilder podmanWhy = new StringBuilder();
         Optional<PodmanBaseline> podman = PodmanBaseline.open(run.work().resolve("podman"), podmanRunRoot, image,

@@ -55,10 +55,9 @@ public final class HeapProbe {
                 "-Xms" + Math.min(64, heap) + "m", "-Xmx" + heap + "m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"), HeapProbe.class.getName(),
                 dir.resolve("pulls").toString(), small.reference(), large.reference());
-        Path log = dir.resolve("probe.log");
         HostCommand.Result result = HostCommand.of(command).separatingErrors()
                 .timeout(Duration.ofSeconds(180 + layerMib / 5)).call();
-        Files.writeString(log, result.errors());
+        Path log = Files.writeString(dir.resolve("probe.log"), result.errors());
         Map<String, Pull> pulls = new HashMap<>();
         for (String line : result.output().lines().toList()) {
             String[] f = line.trim().split(" ");
@@ -137,7 +136,8 @@ public final class HeapProbe {
             emitters.forEach(emitter -> emitter.addNotificationListener(collected, null, null));
             var sampler = Executors.newSingleThreadScheduledExecutor();
             long start = System.nanoTime();
-            sampler.scheduleWithFixedDelay(() -> peakUsed.accumulateAndGet(used(), Math::max), 0, 20, TimeUnit.MILLISECONDS);
+            sampler.scheduleWithFixedDelay(() -> peakUsed.accumulateAndGet(used(), Math::max), 0, 20,
+                    TimeUnit.MILLISECONDS);
             try {
                 images.pull(image, "", PullListener.NONE);
                 peakUsed.accumulateAndGet(used(), Math::max);

@@ -32,12 +32,11 @@ public final class MicroVmsBench {
         RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
         run.progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(),
                 options.randomFiles() * 8);
-        Path layout = run.work().resolve("layout");
-        BenchImages images = new BenchImages(layout, registry.host());
+        BenchImages images = new BenchImages(run.work().resolve("layout"), registry.host());
         String busybox = images.busybox().reference();
         String big = images.busyboxWithRandomFiles(options.randomFiles(), 8).reference();
         Path bundle = run.work().resolve("rootfs-bundle");
-        HostTools.run(List.of("umoci", "unpack", "--image", layout + ":random", bundle.toString()),
+        HostTools.run(List.of("umoci", "unpack", "--image", images.layout() + ":random", bundle.toString()),
                 run.dir("logs").resolve("umoci-unpack.log"), Duration.ofSeconds(300));
 
         host.run("microVM driver, TCG", List.of("--accelerator", "tcg", "--default-kernel", kernel.toString(), "--kernel-dir",
