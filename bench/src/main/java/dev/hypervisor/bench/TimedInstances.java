@@ -94,7 +94,7 @@ public final class TimedInstances {
         api.deleteAll(List.of(id), timeout);
     }
 
-    /** Force-deletes them and waits until each is gone (untimed, as {@link #delete}: removal is never timed). */
+    /** Force-deletes them and waits until each is gone (untimed: removal is never part of a figure). */
     public void deleteAll(List<String> ids, Duration timeout) {
         api.deleteAll(ids, timeout);
     }
