@@ -19,15 +19,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The daemon under test: the real hypervisord command line with a {@link NoopDriver} for
- * containers, which the production daemon never registers; and how every benchmark starts a
- * daemon, this one or the production main class.
+ * The control plane's daemon under test: the real hypervisord command line with a {@link NoopDriver} for containers;
+ * and how every benchmark starts a daemon, this one or the production main class.
  */
 public final class BenchDaemon {
-
-    /** bin/hypervisord's heap and collector. */
-    static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC",
-            "-XX:+ExitOnOutOfMemoryError");
 
     private BenchDaemon() {}
 
@@ -35,12 +30,9 @@ public final class BenchDaemon {
         System.exit(Hypervisord.run(args, config -> config.withRuntimes(List.of(new NoopDriver())).withoutImageStore()));
     }
 
-    /**
-     * Starts {@code mainClass} in its own JVM with bin/hypervisord's options, on a loopback port
-     * it picks itself, without metrics, and {@code args}; returns once it serves.
-     */
+    /** Starts {@code mainClass} in a JVM with bin/hypervisord's options, no metrics and {@code args}; once it serves. */
     public static DaemonProcess start(String name, String mainClass, List<String> args, Path log, Duration timeout) {
-        List<String> jvm = new ArrayList<>(JVM_OPTIONS);
+        var jvm = new ArrayList<>(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
         // Extra JVM options for the daemon under test, e.g. a flight recording to profile it;
         // "{name}" becomes the daemon's name, so each daemon of a run can write its own file.
         String extra = System.getenv("HV_BENCH_DAEMON_OPTS");
@@ -52,6 +44,13 @@ public final class BenchDaemon {
         return DaemonProcess.start(mainClass, jvm, all, log, timeout);
     }
 
+    /** Waits until the daemon is idle, so that what it still does cannot leak into what follows; warns if it is not. */
+    public static void settle(DaemonProcess daemon, int seconds) throws InterruptedException {
+        if (!daemon.awaitQuiet(Duration.ofSeconds(seconds))) {
+            System.err.println("warning: the daemon was still busy after " + seconds + " s; what follows may be noisy");
+        }
+    }
+
     /** PullImage to its end, so that every create finds the image cached. */
     public static void pull(DaemonProcess daemon, String image, BenchRun run) {
         long start = System.nanoTime();
@@ -59,10 +58,7 @@ public final class BenchDaemon {
         run.progress("pulled %s into the daemon in %s", image, Report.seconds(System.nanoTime() - start));
     }
 
-    /**
-     * A container runtime that does nothing and returns at once, so the benchmark measures only the
-     * control plane; its own plugin, which the production daemon never registers.
-     */
+    /** A container runtime that does nothing and returns at once, so that only the control plane is measured. */
     static final class NoopDriver implements Driver, RuntimePlugin {
 
         @Override
@@ -123,8 +119,6 @@ public final class BenchDaemon {
         }
 
         @Override
-        public void setExitListener(ExitListener listener) {
-            // nothing ever exits on its own
-        }
+        public void setExitListener(ExitListener listener) {} // nothing ever exits on its own
     }
 }

@@ -9,15 +9,12 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /**
- * One run of a benchmark: its work dir, its progress on stderr (stamped with the seconds since
- * it began) and its report; the header line before, and the table, the baselines and the total
- * time after; and the clean-ups that undo what it put on the host, run when it ends or, if it
- * dies first (Ctrl-C), by a shutdown hook. The work dir is never a directory it did not make:
- * a mistyped {@code --work-dir} must not wipe real data.
+ * One run of a benchmark: its work dir, progress, report and the clean-ups that undo what it put on the host, run
+ * when it ends or, if it dies first (Ctrl-C), by a shutdown hook. The work dir is never a directory it did not
+ * make: a mistyped {@code --work-dir} must not wipe real data.
  */
 public final class BenchRun implements AutoCloseable {
 
@@ -41,9 +38,8 @@ public final class BenchRun implements AutoCloseable {
     }
 
     /**
-     * The one way a benchmark's main runs: {@code bench} with its parsed {@code options} (its picocli
-     * command, its sizes' defaults in its fields) in a run of its command's name that needs {@code tools};
-     * exits 0 when every figure passed, 1 when one missed its target, 2 on a bad option or a broken run.
+     * The one way a benchmark's main runs: {@code bench} with its parsed {@code options} in a run that needs
+     * {@code tools}; exits 0 when every figure passed, 1 when one missed its target, 2 on a bad option or a broken run.
      */
     public static <O extends CommonOptions> void main(String[] args, O options, List<String> tools, Bench<O> bench) {
         CommandLine parser = CommonOptions.parser(options, args);
@@ -82,10 +78,7 @@ public final class BenchRun implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /**
-     * Checks that {@code tools} are installed and empties the work dir, refusing a non-empty one
-     * without this benchmark's marker.
-     */
+    /** Checks that {@code tools} are installed; empties the work dir, refusing a non-empty one without the marker. */
     private static BenchRun start(String name, CommonOptions options, List<String> tools) throws IOException {
         for (String tool : tools) {
             if (Executables.find(tool).isEmpty()) {
@@ -95,7 +88,7 @@ public final class BenchRun implements AutoCloseable {
         Path work = options.workDir().toAbsolutePath().normalize();
         String marker = "." + name + "-bench";
         if (Files.isDirectory(work)) {
-            try (Stream<Path> entries = Files.list(work)) {
+            try (var entries = Files.list(work)) {
                 if (entries.findAny().isPresent() && !Files.exists(work.resolve(marker))) {
                     throw new IllegalArgumentException(work + " is not empty and was not made by this benchmark");
                 }
@@ -122,7 +115,6 @@ public final class BenchRun implements AutoCloseable {
         return work;
     }
 
-    /** {@code work/name}, created. */
     public Path dir(String name) throws IOException {
         return Files.createDirectories(work.resolve(name));
     }
@@ -149,11 +141,8 @@ public final class BenchRun implements AutoCloseable {
         return resource;
     }
 
-    /**
-     * Cleans up, prints the table, the baselines and the total time, and deletes the work dir
-     * unless {@code --keep}; returns the exit code, 0 when every figure passed, else 1.
-     */
-    public int finish(String baselines) throws IOException {
+    /** Cleans up, prints the table and deletes the work dir unless {@code --keep}; returns the exit code. */
+    private int finish(String baselines) throws IOException {
         close();
         System.out.println();
         report.print(System.out);

@@ -13,21 +13,18 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
- * Throughput with a fixed number of callers, each issuing its next call as soon as the last
- * one completed (a closed loop), for a fixed time; asynchronous, so the client needs no
- * thread per caller on a small machine.
+ * Throughput with a fixed number of callers, each issuing its next call as soon as the last one completed (a closed
+ * loop), for a fixed time; asynchronous, so the client needs no thread per caller on a small machine.
  */
 final class ClosedLoop {
 
-    /** Calls completed and the measured time. */
     record Result(long completed, double seconds) {}
 
     private ClosedLoop() {}
 
     /**
-     * Runs {@code callers} loops of {@code call} (given a sequence number) for {@code seconds};
-     * counts only calls that complete within the time. Waits at most 30 seconds more for
-     * the calls in flight; fails, naming {@code what}, when a call failed.
+     * Runs {@code callers} loops of {@code call} (given a sequence number) for {@code seconds}; counts only calls that
+     * complete within the time. Waits at most 30 seconds more for the calls in flight; fails, naming {@code what}.
      */
     static Result run(String what, int callers, double seconds, IntFunction<ListenableFuture<?>> call)
             throws InterruptedException {

@@ -3,7 +3,6 @@ package dev.hypervisor.bench;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,10 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
-/**
- * The options every benchmark takes, inherited by each benchmark's own options class:
- * {@code --quick}, {@code --work-dir}, {@code --keep} and {@code --help}.
- */
+/** What every benchmark's options class inherits: {@code --quick}, {@code --work-dir}, {@code --keep}, {@code --help}. */
 public abstract class CommonOptions {
 
     /** An option's size under {@code --quick}, as its help states it: "[${DEFAULT-VALUE}; quick 10]". */
@@ -57,9 +53,8 @@ public abstract class CommonOptions {
     }
 
     /**
-     * The parser for {@code options}, a benchmark's own: an
-     * option left out takes the quick size its help states when {@code --quick} is among {@code args};
-     * counts must be positive and durations and rates positive up to an hour.
+     * The parser for a benchmark's {@code options}: an option left out takes the quick size its help states when
+     * {@code --quick} is among {@code args}; counts must be positive and durations and rates positive up to an hour.
      */
     static CommandLine parser(CommonOptions options, String[] args) {
         boolean quick = List.of(args).contains("--quick");
@@ -73,7 +68,7 @@ public abstract class CommonOptions {
     /** The size under {@code --quick} that {@code option}'s help states; null when it keeps its full size. */
     static String quickSize(ArgSpec option) {
         // The help as written: ArgSpec.description() expands ${DEFAULT-VALUE}, which asks the default provider again.
-        Matcher m = QUICK.matcher(option.userObject() instanceof Field field && field.isAnnotationPresent(Option.class)
+        var m = QUICK.matcher(option.userObject() instanceof Field field && field.isAnnotationPresent(Option.class)
                 ? String.join(" ", field.getAnnotation(Option.class).description()) : "");
         return m.find() ? m.group(1) : null;
     }

@@ -8,37 +8,25 @@ import dev.hypervisor.api.v1.ListInstancesRequest;
 import dev.hypervisor.api.v1.WatchInstanceRequest;
 import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.Instances;
-import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /** {@code bench/run.sh control-plane}: hypervisord with a no-op driver, driven over loopback gRPC from this JVM. */
-public final class ControlPlaneBench {
+public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
 
     private static final long RSS_LIMIT = 512L << 20;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
 
-    private final ControlPlaneOptions options;
-    private final BenchRun run;
-    private final Report report;
-
-    private ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
-        this.options = options;
-        this.run = run;
-        this.report = run.report();
-    }
-
     public static void main(String[] args) {
-        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (options, run) -> new ControlPlaneBench(options, run).run());
+        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (o, r) -> new ControlPlaneBench(o, r).measure());
     }
 
-    private String run() throws Exception {
+    private String measure() throws Exception {
         run.header("");
         Path work = run.work();
         run.progress("populating %d and %d instances", options.smallStore, options.largeStore);
@@ -74,11 +62,11 @@ public final class ControlPlaneBench {
             String id = instances.create(CreateThroughputBench.request("latency-target"));
             instances.awaitState(id, InstanceState.INSTANCE_STATE_RUNNING);
             run.progress("figure 1: latency and throughput (%d rounds)", options.rounds);
-            long pingP99 = new LatencyBench(channel, id, options).run(report);
+            long pingP99 = LatencyBench.of(channel, id, options).run(run.report());
             run.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers, options.watchCreates,
                     options.watchRate);
             daemon.awaitQuiet(Duration.ofSeconds(60));
-            new WatchFanoutBench(daemon, options).run(report, pingP99);
+            new WatchFanoutBench(daemon, options).run(run.report(), pingP99);
             return emptyRss;
         }
     }
@@ -102,7 +90,7 @@ public final class ControlPlaneBench {
                 options.createSeconds);
         try (DaemonProcess daemon = daemon(work, "create", 10)) {
             daemon.awaitQuiet(Duration.ofSeconds(60));
-            new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(report);
+            new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(run.report());
         }
     }
 
@@ -111,11 +99,10 @@ public final class ControlPlaneBench {
         run.progress("figure 2: starting daemons on %d and %d instances", options.smallStore, options.largeStore);
         try (DaemonProcess large = daemon(work, "large", 3600)) {
             try (DaemonProcess small = daemon(work, "small", 3600)) {
-                if (!large.awaitQuiet(Duration.ofSeconds(180)) || !small.awaitQuiet(Duration.ofSeconds(60))) {
-                    System.err.println("warning: a daemon was still busy after start-up; figure 2 may be noisy");
-                }
+                BenchDaemon.settle(large, 180);
+                BenchDaemon.settle(small, 60);
                 run.progress("figure 2: paging");
-                new ListPagingBench(small, large, options).run(report, options.smallStore, options.largeStore);
+                new ListPagingBench(small, large, options).run(run.report(), options.smallStore, options.largeStore);
             }
             run.progress("figure 5: draining the initial state of %d instances", options.largeStore);
             long initial = drainInitialState(large);
@@ -125,20 +112,20 @@ public final class ControlPlaneBench {
             }
             large.awaitQuiet(Duration.ofSeconds(30));
             long rss = large.rssBytes();
-            report.add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore)
+            run.report().add(new Report.Row("5 daemon RSS, " + Report.count(options.largeStore)
                     + " instances vs empty store", Report.mebibytes(rss), Report.mebibytes(emptyRss),
                     (double) rss / emptyRss, "< 512 MiB", rss < RSS_LIMIT));
         }
     }
 
     /**
-     * Reads a daemon's whole state through one unfiltered WatchInstance with send_initial, as a client
-     * that resyncs would, up to the bookmark that ends it; returns how many instances it carried.
+     * Reads a daemon's whole state through one unfiltered WatchInstance with send_initial, as a client that resyncs
+     * would, up to the bookmark that ends it; returns how many instances it carried.
      */
     private static long drainInitialState(DaemonProcess daemon) {
-        ManagedChannel channel = daemon.newChannel();
+        var channel = daemon.newChannel();
         try {
-            Iterator<InstanceEvent> events = ComputeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300,
+            var events = ComputeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300,
                     TimeUnit.SECONDS).watchInstance(WatchInstanceRequest.newBuilder().setSendInitial(true).build());
             long initial = 0;
             while (events.hasNext()) {

@@ -5,19 +5,11 @@ import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /** How many cores the daemon and this benchmark used over an interval, to tell a starved client from a slow daemon. */
-final class CpuShare {
-
-    private final DaemonProcess daemon;
-    private final long daemonTicks;
-    private final long ownNanos;
-    private final long wallNanos;
+record CpuShare(DaemonProcess daemon, long daemonTicks, long ownNanos, long wallNanos) {
 
     /** Starts counting now. */
     CpuShare(DaemonProcess daemon) {
-        this.daemon = daemon;
-        this.daemonTicks = daemon.cpuTicks();
-        this.ownNanos = ownCpuNanos();
-        this.wallNanos = System.nanoTime();
+        this(daemon, daemon.cpuTicks(), ownCpuNanos(), System.nanoTime());
     }
 
     /** "the daemon used 1.40 cores and this client 0.60 (of 2)" since it was made. */

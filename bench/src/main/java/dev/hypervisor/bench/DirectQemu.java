@@ -1,6 +1,5 @@
 package dev.hypervisor.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hypervisor.host.Deadline;
 import dev.hypervisor.host.HostCommand;
@@ -13,14 +12,13 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The baseline of the VM and microVM benchmarks: the QEMU command line the driver ran for an
- * instance (its {@code /proc/<pid>/cmdline}) started directly, with no daemon, API, store or
- * cgroup: in place on the stopped instance's files, or on fresh copies of its disks per start.
+ * The baseline of the VM and microVM benchmarks: the QEMU command line the driver ran for an instance ({@code
+ * arguments}, from its {@code /proc/<pid>/cmdline}) started directly, with no daemon, API, store or cgroup: in place
+ * on the stopped instance's files, or on fresh copies of its disks ({@code pristine}) per start.
  */
-public final class DirectQemu {
+public record DirectQemu(List<String> arguments, Path instanceDir, Path pristine) {
 
     /** A QEMU started directly: its pid, when it was forked (nanoTime), the directory it runs in. */
     public record Started(long pid, long forkedAt, Path dir) {}
@@ -30,14 +28,8 @@ public final class DirectQemu {
     private static final List<String> DISKS = List.of("boot.qcow2", "config.img");
     private static final long SETTINGS_BYTES = 1 << 20; // where the init writes its exit status on the config disk
 
-    private final List<String> arguments;
-    private final Path instanceDir;
-    private final Path pristine;
-
-    private DirectQemu(List<String> arguments, Path instanceDir, Path pristine) {
-        this.arguments = arguments;
-        this.instanceDir = instanceDir.toAbsolutePath();
-        this.pristine = pristine;
+    public DirectQemu {
+        instanceDir = instanceDir.toAbsolutePath();
     }
 
     /** The command line QEMU {@code pid} runs for the instance in {@code instanceDir}, to start in place. */
@@ -46,9 +38,8 @@ public final class DirectQemu {
     }
 
     /**
-     * The command line of the microVM in {@code instanceDir} whose QEMU runs as {@code pid}: the
-     * arguments the driver wrote to {@code qemu.args} plus the accelerator it adds at start (checked
-     * to be just that); with pristine copies of its disks, as the driver makes them, in {@code pristine}.
+     * The command line of the microVM in {@code instanceDir} whose QEMU runs as {@code pid}: its {@code qemu.args} plus
+     * the accelerator the driver adds (checked), with copies of its disks as the driver makes them in {@code pristine}.
      */
     public static DirectQemu onFreshDisks(long pid, Path instanceDir, Path pristine) throws IOException {
         List<String> written = Arrays.asList(JSON.readValue(instanceDir.resolve("qemu.args").toFile(), String[].class));
@@ -71,7 +62,7 @@ public final class DirectQemu {
         }
         Files.createDirectories(pristine);
         Path boot = instanceDir.resolve("boot.qcow2");
-        JsonNode info = JSON.readTree(HostCommand.of("qemu-img", "info", "--output=json", "-U", boot.toString())
+        var info = JSON.readTree(HostCommand.of("qemu-img", "info", "--output=json", "-U", boot.toString())
                 .separatingErrors().output());
         String backing = info.path("full-backing-filename").asText(info.path("backing-filename").asText());
         HostCommand.run(null, List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", backing,
@@ -84,16 +75,11 @@ public final class DirectQemu {
         return new DirectQemu(ran, instanceDir, pristine);
     }
 
-    /** The arguments as the driver ran them, for the notes. */
-    public List<String> arguments() {
-        return arguments;
-    }
-
     /**
      * Starts QEMU, in place ({@code dir} unused) or in {@code dir} on fresh copies of the disks, its output appended
      * to {@code log}; returns once it has daemonized (then its console is there to be read).
      */
-    public Started start(Path dir, Path log) throws IOException, InterruptedException {
+    public Started start(Path dir, Path log) throws IOException {
         Path runIn = pristine == null ? instanceDir : Files.createDirectories(dir.toAbsolutePath());
         if (pristine == null) {
             for (String leftover : List.of("qemu.pid", "qmp.sock", "console.sock")) {
@@ -106,18 +92,13 @@ public final class DirectQemu {
         }
         List<String> command = arguments.stream().map(a -> a.replace(instanceDir + "/", runIn + "/")).toList();
         long forkedAt = System.nanoTime();
-        Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        if (!qemu.waitFor(60, TimeUnit.SECONDS) || qemu.exitValue() != 0) {
-            qemu.destroyForcibly();
-            throw new IllegalStateException("QEMU started directly failed (" + log + "):\n" + HostTools.tail(log));
-        }
+        HostTools.run(command, log, Duration.ofSeconds(60)); // QEMU exits once it has daemonized
         return new Started(Long.parseLong(Files.readString(runIn.resolve("qemu.pid")).strip()), forkedAt, runIn);
     }
 
     /**
-     * SIGKILLs QEMU {@code pid} and waits until it is gone, so that its TAP and disks are free for
-     * the next start: a dying process drops its memory (and so its command line) before its files.
+     * SIGKILLs QEMU {@code pid} and waits until it is gone, so that its TAP and disks are free for the next start: a
+     * dying process drops its memory (and so its command line) before its files.
      */
     public static void kill(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);

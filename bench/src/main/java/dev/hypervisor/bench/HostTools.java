@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Runs the host tools a benchmark times or prepares with (runc, skopeo, umoci, mkfs.ext4...), each with a deadline. */
@@ -15,10 +14,8 @@ public final class HostTools {
     private HostTools() {}
 
     /**
-     * Runs {@code command} to its end with stdout and stderr appended to {@code log}; returns its
-     * wall time in nanoseconds, from before the fork until it has exited.
-     *
-     * @throws IllegalStateException when it fails or outlives {@code timeout} (then it is killed), with the end of its log
+     * Runs {@code command} with stdout and stderr appended to {@code log}; returns its wall time in nanoseconds, fork
+     * to exit. Fails with the end of its log when it fails or outlives {@code timeout} (then it is killed).
      */
     public static long run(List<String> command, Path log, Duration timeout) {
         long start = System.nanoTime();
@@ -33,13 +30,6 @@ public final class HostTools {
             throw new IllegalStateException("exit " + result.exitCode() + ": " + String.join(" ", command) + "\n" + tail(log));
         }
         return nanos;
-    }
-
-    /** {@code head} followed by {@code tail}: a tool's own arguments, then those of one call. */
-    public static List<String> command(List<String> head, String... tail) {
-        List<String> command = new ArrayList<>(head);
-        command.addAll(List.of(tail));
-        return command;
     }
 
     /** The last lines of a log, for error messages. */

@@ -14,11 +14,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
-/**
- * Figure 1: GetInstance and an empty ListInstances page against Health/Check on the same daemon,
- * sequential p50/p99 (the three calls alternating) and closed-loop throughput (rotating by round).
- */
-final class LatencyBench {
+/** Figure 1: GetInstance and an empty ListInstances page against Health/Check on the same daemon. */
+record LatencyBench(ControlPlaneOptions options, Rpc ping, Rpc get, Rpc list) {
 
     private static final int DEADLINE_SECONDS = 10;
 
@@ -35,13 +32,7 @@ final class LatencyBench {
         }
     }
 
-    private final ControlPlaneOptions options;
-    private final Rpc ping;
-    private final Rpc get;
-    private final Rpc list;
-
-    LatencyBench(ManagedChannel channel, String instanceId, ControlPlaneOptions options) {
-        this.options = options;
+    static LatencyBench of(ManagedChannel channel, String instanceId, ControlPlaneOptions options) {
         HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
         HealthGrpc.HealthFutureStub healthAsync = HealthGrpc.newFutureStub(channel);
         ComputeServiceGrpc.ComputeServiceBlockingStub compute = ComputeServiceGrpc.newBlockingStub(channel);
@@ -51,20 +42,21 @@ final class LatencyBench {
         // A filter that matches nothing here: every instance of this benchmark is a container.
         ListInstancesRequest emptyPage = ListInstancesRequest.newBuilder()
                 .setType(InstanceType.INSTANCE_TYPE_VM).setPageSize(100).build();
-        ping = new Rpc("Health/Check", () -> health.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).check(check),
+        Rpc ping = new Rpc("Health/Check", () -> health.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).check(check),
                 n -> healthAsync.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).check(check));
-        get = new Rpc("GetInstance", () -> {
+        Rpc get = new Rpc("GetInstance", () -> {
             if (!compute.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).getInstance(getRequest).getId()
                     .equals(instanceId)) {
                 throw new IllegalStateException("GetInstance returned another instance");
             }
         }, n -> computeAsync.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).getInstance(getRequest));
-        list = new Rpc("ListInstances (empty page)", () -> {
+        Rpc list = new Rpc("ListInstances (empty page)", () -> {
             if (compute.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).listInstances(emptyPage)
                     .getInstancesCount() != 0) {
                 throw new IllegalStateException("the empty ListInstances page is not empty");
             }
         }, n -> computeAsync.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).listInstances(emptyPage));
+        return new LatencyBench(options, ping, get, list);
     }
 
     /** Runs the warm-up and the rounds; adds the figures to the report; returns the ping's p99 in nanoseconds. */

@@ -27,13 +27,10 @@ final class ListPagingBench {
     private record Filter(String name, ListInstancesRequest request, Predicate<Instance> matches) {}
 
     /** One store's daemon: its stub, the page tokens of each filter, and the page times. */
-    private static final class Side {
-        final ComputeServiceGrpc.ComputeServiceBlockingStub stub;
-        final List<List<String>> tokens = new ArrayList<>();
-        final List<Percentiles> pages = new ArrayList<>();
-
+    private record Side(ComputeServiceGrpc.ComputeServiceBlockingStub stub, List<List<String>> tokens,
+            List<Percentiles> pages) {
         Side(DaemonProcess daemon) {
-            stub = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
+            this(ComputeServiceGrpc.newBlockingStub(daemon.newChannel()), new ArrayList<>(), new ArrayList<>());
         }
     }
 
@@ -56,8 +53,8 @@ final class ListPagingBench {
     void run(Report report, int smallCount, int largeCount) {
         for (Side side : List.of(small, large)) {
             for (Filter filter : filters) {
-                side.tokens.add(collectTokens(side, filter));
-                side.pages.add(new Percentiles());
+                side.tokens().add(collectTokens(side, filter));
+                side.pages().add(new Percentiles());
             }
         }
         // The token walk is 5 pages on a 1k store and 500 on 100k: warm both up alike before measuring.
@@ -76,25 +73,23 @@ final class ListPagingBench {
             List<Side> order = slice % 2 == 0 ? List.of(small, large) : List.of(large, small);
             for (int f = 0; f < filters.size(); f++) {
                 for (Side side : order) {
-                    measure(side, f, perSlice, side.pages.get(f));
+                    measure(side, f, perSlice, side.pages().get(f));
                 }
             }
         }
         for (int f = 0; f < filters.size(); f++) {
             report.latency(String.format("2 ListInstances page of %d, %s, p50, %s vs %s stored", PAGE,
                     filters.get(f).name(), Report.count(largeCount), Report.count(smallCount)),
-                    large.pages.get(f), small.pages.get(f), 50, 1.2);
+                    large.pages().get(f), small.pages().get(f), 50, 1.2);
         }
     }
 
     /** Walks every page once: the tokens are the random starting points of the measurement. */
     private List<String> collectTokens(Side side, Filter filter) {
-        List<String> tokens = new ArrayList<>();
-        tokens.add("");
+        List<String> tokens = new ArrayList<>(List.of(""));
         String token = "";
         for (int page = 0; page < 10_000_000 / PAGE; page++) {
-            ListInstancesResponse response = call(side, filter, token);
-            token = response.getNextPageToken();
+            token = call(side, filter, token).getNextPageToken();
             if (token.isEmpty()) {
                 return tokens;
             }
@@ -105,7 +100,7 @@ final class ListPagingBench {
 
     private void measure(Side side, int f, int pages, Percentiles into) {
         Filter filter = filters.get(f);
-        List<String> tokens = side.tokens.get(f);
+        List<String> tokens = side.tokens().get(f);
         int measured = 0;
         for (int attempt = 0; attempt < pages * 4 && measured < pages; attempt++) {
             String token = tokens.get(random.nextInt(tokens.size()));
@@ -130,7 +125,7 @@ final class ListPagingBench {
     }
 
     private static ListInstancesResponse call(Side side, Filter filter, String token) {
-        ListInstancesResponse response = side.stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+        ListInstancesResponse response = side.stub().withDeadlineAfter(30, TimeUnit.SECONDS)
                 .listInstances(filter.request().toBuilder().setPageToken(token).build());
         for (Instance instance : response.getInstancesList()) {
             if (!filter.matches().test(instance)) {

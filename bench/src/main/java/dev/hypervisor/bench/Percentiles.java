@@ -55,10 +55,8 @@ public final class Percentiles {
     }
 
     /**
-     * The nearest-rank percentile {@code p} (0 < p <= 100): the smallest sample with at least p% of
-     * the samples at or below it, so p99 of fewer than 100 samples is their maximum.
-     *
-     * @throws IllegalStateException without samples: a percentile of nothing is no number
+     * The nearest-rank percentile {@code p} (0 < p <= 100): the smallest sample with at least p% of the samples at or
+     * below it, so p99 of fewer than 100 samples is their maximum. Fails without samples: that is no number.
      */
     public long percentile(double p) {
         if (size == 0) {

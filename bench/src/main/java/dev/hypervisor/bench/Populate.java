@@ -24,9 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fills a daemon's data dir straight through the store, hundreds of instances per transaction:
- * half RUNNING and half STOPPED (stopped on request, so the reconciler leaves them be), labelled
- * {@code tier=a|b} independently of the state, with ids in random key order.
+ * Fills a daemon's data dir straight through the store, hundreds of instances per transaction: half RUNNING and half
+ * STOPPED (stopped on request, so the reconciler leaves them be), {@code tier=a|b} apart from the state, ids random.
  */
 final class Populate {
 

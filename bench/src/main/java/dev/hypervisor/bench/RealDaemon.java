@@ -19,17 +19,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The production hypervisord with its real drivers, as the containers, VM and microVM
- * benchmarks run it: nothing replaced, a bridge and subnet of this run (never the default
- * {@code hv0}), Docker Hub pointed at a closed loopback port so that nothing can make it reach
- * past this machine. And the removal, when the run ends (also on Ctrl-C), of what it and the
- * baselines put on the host, whether or not the daemon is still alive: every QEMU whose command
- * line names a file under the work dir, containers left in the runc state roots, the network
- * namespaces, TAP devices and cgroups of the instances, mounts under the work dir, and the
- * bridge with its iptables rules. Every step is idempotent and touches only what this run made.
+ * The production hypervisord with its real drivers, as the containers, VM and microVM benchmarks run it: nothing
+ * replaced, a bridge and subnet of this run (never the default {@code hv0}), Docker Hub pointed at a closed loopback
+ * port so that nothing can make it reach past this machine. And the removal, when the run ends (also on Ctrl-C), of
+ * what it and the baselines put on the host, whether or not the daemon is still alive. Every step is idempotent and
+ * touches only what this run made.
  */
 public final class RealDaemon {
 
@@ -39,7 +37,7 @@ public final class RealDaemon {
     private final List<Path> runcRoots = new ArrayList<>();
     private final List<Path> outside = new ArrayList<>();
     private final Set<String> instanceIds = ConcurrentHashMap.newKeySet();
-    private final List<TimedInstances> clients = new ArrayList<>();
+    private final List<TimedInstances> clients = new CopyOnWriteArrayList<>();
 
     /** A bridge {@code hvb<random>} and a subnet {@code <prefix>.<random>.0/24}; removed at the end of {@code run}. */
     private RealDaemon(BenchRun run, String subnetPrefix) {
@@ -58,7 +56,6 @@ public final class RealDaemon {
         return subnet;
     }
 
-    /** The daemon's data dir: {@code daemon/data} in the work dir. */
     public Path data() {
         return run.work().resolve("daemon/data");
     }
@@ -85,10 +82,7 @@ public final class RealDaemon {
         void measure(DaemonProcess daemon, TimedInstances instances) throws Exception;
     }
 
-    /**
-     * The main of a benchmark on the real daemon: its run of {@code tools} on a host of a subnet
-     * {@code <prefix>.x.0/24}.
-     */
+    /** The main of a benchmark on the real daemon: a run of {@code tools}, on a subnet {@code <prefix>.x.0/24}. */
     public static <O extends CommonOptions> void main(String[] args, O options, List<String> tools, String subnetPrefix,
             Bench<O> bench) {
         // Before any logger exists: the network adapter's info lines (clean-up) would drown the progress lines.
@@ -97,10 +91,8 @@ public final class RealDaemon {
     }
 
     /**
-     * Starts the daemon ({@code driver}: "VM driver", say) with {@code args} beside its data dir, node
-     * id, bridge, subnet and registry config, its log in {@code daemon/daemon.log}; pulls {@code images};
-     * once it is quiet, measures {@code figures} on its instances of {@code type} over {@code channels}
-     * channels, and deletes through the API what of them is left: instances outlive the daemon by design.
+     * Starts the daemon ({@code driver}: "VM driver", say) with {@code args}, pulls {@code images}, measures {@code
+     * figures} once it is quiet, and deletes through the API what is left: instances outlive the daemon by design.
      */
     public void run(String driver, List<String> args, List<String> images, InstanceType type, int channels,
             Figures figures) throws Exception {
@@ -116,36 +108,30 @@ public final class RealDaemon {
                 BenchDaemon.pull(daemon, image, run);
             }
             TimedInstances instances = new TimedInstances(daemon, type, channels);
-            synchronized (this) {
-                clients.add(instances);
-            }
+            clients.add(instances);
             try {
                 daemon.awaitQuiet(Duration.ofSeconds(30));
                 figures.measure(daemon, instances);
             } finally {
                 List<String> live = instances.live();
                 instanceIds.addAll(live);
-                if (!live.isEmpty()) {
-                    try {
-                        instances.deleteAll(live, Duration.ofSeconds(120));
-                    } catch (RuntimeException e) {
-                        System.err.println("warning: deleting the remaining instances failed: " + e.getMessage());
-                    }
+                try {
+                    instances.deleteAll(live, Duration.ofSeconds(120));
+                } catch (RuntimeException e) {
+                    System.err.println("warning: deleting the remaining instances failed: " + e.getMessage());
                 }
             }
         }
     }
 
-    /** Whatever is left; runs once, at the end of the run. */
+    /** Whatever is left: QEMUs, runc containers, namespaces, TAPs, cgroups, mounts, the bridge; once, at the end. */
     private synchronized void removeFromHost() {
         clients.forEach(c -> instanceIds.addAll(c.live()));
         killQemusUnder(run.work());
         for (Path root : runcRoots) {
             if (Files.isDirectory(root)) {
-                for (String id : call("runc", "--root", root.toString(), "list", "-q").lines().map(String::strip)
-                        .filter(s -> !s.isEmpty()).toList()) {
-                    call("runc", "--root", root.toString(), "delete", "-f", id);
-                }
+                call("runc", "--root", root.toString(), "list", "-q").lines().map(String::strip).filter(s -> !s.isEmpty())
+                        .forEach(id -> call("runc", "--root", root.toString(), "delete", "-f", id));
             }
         }
         InstanceCgroups cgroups = InstanceCgroups.detect();
@@ -199,24 +185,16 @@ public final class RealDaemon {
 
     /** Lazily unmounts every mount point below {@code dir}, deepest first (rootfs overlays a killed daemon left). */
     private static void unmountUnder(Path dir) {
-        List<Path> points = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] fields = line.split(" ");
-                if (fields.length > 4) {
-                    Path point = Path.of(fields[4].replace("\\040", " "));
-                    if (point.startsWith(dir) && !point.equals(dir)) {
-                        points.add(point);
-                    }
-                }
-            }
+        List<Path> points;
+        try (var lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
+            points = lines.map(line -> line.split(" ")).filter(fields -> fields.length > 4)
+                    .map(fields -> Path.of(fields[4].replace("\\040", " ")))
+                    .filter(point -> point.startsWith(dir) && !point.equals(dir))
+                    .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
         } catch (IOException e) {
             return;
         }
-        points.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        for (Path point : points) {
-            call("umount", "-l", point.toString());
-        }
+        points.forEach(point -> call("umount", "-l", point.toString()));
     }
 
     private static String call(String... command) {

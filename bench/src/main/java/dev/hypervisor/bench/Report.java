@@ -2,14 +2,16 @@ package dev.hypervisor.bench;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
- * The result table: each figure beside its baseline from the same run, the ratio, the target and
- * the verdict. A figure measured from samples is refused when it has none: that run is broken,
- * and a figure of nothing must never print as a pass.
+ * The result table: each figure beside its baseline from the same run, the ratio, the target and the verdict. A
+ * figure measured from samples is refused when it has none: that run is broken, and nothing must never pass.
  */
 public final class Report {
 
@@ -88,24 +90,14 @@ public final class Report {
             lines.add(new String[] {r.figure(), r.ours(), r.baseline(),
                     Double.isNaN(r.ratio()) ? "-" : times(r.ratio()), r.target(), verdict(r)});
         }
-        int[] widths = new int[header.length];
+        int[] widths = IntStream.range(0, header.length)
+                .map(i -> lines.stream().mapToInt(line -> line[i].length()).max().orElseThrow()).toArray();
         for (String[] line : lines) {
-            for (int i = 0; i < line.length; i++) {
-                widths[i] = Math.max(widths[i], line[i].length());
-            }
-        }
-        for (int n = 0; n < lines.size(); n++) {
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < widths.length; i++) {
-                sb.append(i == 0 ? "" : " | ").append(pad(lines.get(n)[i], widths[i], i > 0 && i < 4));
-            }
-            out.println(sb.toString().stripTrailing());
-            if (n == 0) {
-                StringBuilder rule = new StringBuilder();
-                for (int i = 0; i < widths.length; i++) {
-                    rule.append(i == 0 ? "" : "-|-").append("-".repeat(widths[i]));
-                }
-                out.println(rule);
+            // Numbers right-aligned, words left.
+            out.println(IntStream.range(0, widths.length).mapToObj(i -> pad(line[i], widths[i], i > 0 && i < 4))
+                    .collect(Collectors.joining(" | ")).stripTrailing());
+            if (line == header) {
+                out.println(Arrays.stream(widths).mapToObj("-"::repeat).collect(Collectors.joining("-|-")));
             }
         }
         if (!notes.isEmpty()) {
@@ -114,10 +106,7 @@ public final class Report {
         }
     }
 
-    /**
-     * PASS or FAIL; "n/a" for a passing row whose baseline could not be measured here (the notes
-     * say why); "-" for a figure that is only {@link #PRINTED}.
-     */
+    /** PASS or FAIL; "n/a" for a passing row whose baseline cannot be measured here; "-" if only {@link #PRINTED}. */
     static String verdict(Row r) {
         if (r.target().equals(PRINTED)) {
             return "-";

@@ -4,9 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Sides measured in turns: in turn i every side takes one sample, side (i + k) mod n going k-th, so
- * that the first side rotates and drift (JIT, caches, other processes) hits every side alike. The
- * first turns warm up; what the sides return in the others goes into their samples.
+ * Sides measured in turns: in turn i every side takes one sample, side (i + k) mod n going k-th, so that the first
+ * side rotates and drift (JIT, caches, other processes) hits every side alike. The first turns warm up.
  */
 public final class Rotation {
 

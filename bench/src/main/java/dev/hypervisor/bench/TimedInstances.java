@@ -10,7 +10,6 @@ import dev.hypervisor.testkit.Instances;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -18,11 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 /**
- * The benchmarks' clock on the daemon's instances of one type, driven through the testkit's
- * {@link Instances}: one WatchInstance stream, open before the first create, stamps every event
- * on arrival, so a creator learns when its instance ran even if that comes before the response.
+ * The benchmarks' clock on the daemon's instances of one type, driven through the testkit's {@link Instances}: one
+ * WatchInstance stream, open before the first create, stamps every event on arrival, so a creator learns when its
+ * instance ran even if that comes before the response.
  */
 public final class TimedInstances {
 
@@ -32,6 +32,11 @@ public final class TimedInstances {
         final CompletableFuture<Long> running = new CompletableFuture<>();
         /** Why it stopped running (ERROR, STOPPED or deleted), even after it was RUNNING. */
         final CompletableFuture<String> ended = new CompletableFuture<>();
+
+        void end(String why) {
+            ended.complete(why);
+            running.completeExceptionally(new IllegalStateException(why));
+        }
     }
 
     private final Instances api;
@@ -40,10 +45,7 @@ public final class TimedInstances {
 
     /** Calls go round-robin over {@code channels} connections of their own; the watch has another. */
     public TimedInstances(DaemonProcess daemon, InstanceType type, int channels) throws InterruptedException {
-        List<ManagedChannel> connections = new ArrayList<>();
-        for (int i = 0; i < channels; i++) {
-            connections.add(daemon.newChannel());
-        }
+        List<ManagedChannel> connections = IntStream.range(0, channels).mapToObj(i -> daemon.newChannel()).toList();
         AtomicInteger next = new AtomicInteger();
         this.api = new Instances(() -> connections.get(Math.floorMod(next.getAndIncrement(), channels)),
                 Duration.ofSeconds(60));
@@ -65,7 +67,6 @@ public final class TimedInstances {
         }
     }
 
-    /** The client the creates and deletes go through. */
     public Instances api() {
         return api;
     }
@@ -89,7 +90,6 @@ public final class TimedInstances {
         return track(id).ended.getNow("");
     }
 
-    /** Force-deletes one and waits until it is gone (untimed). */
     public void delete(String id, Duration timeout) {
         api.deleteAll(List.of(id), timeout);
     }
@@ -99,7 +99,6 @@ public final class TimedInstances {
         api.deleteAll(ids, timeout);
     }
 
-    /** Instances created here and not yet seen gone. */
     public List<String> live() {
         return api.live();
     }
@@ -109,8 +108,7 @@ public final class TimedInstances {
         if (event.getType() == InstanceEvent.Type.DELETED) {
             Track gone = tracks.remove(instance.getId()); // its last event: nothing waits for it any more
             if (gone != null) {
-                gone.ended.complete(instance.getId() + " was deleted");
-                gone.running.completeExceptionally(new IllegalStateException(instance.getId() + " was deleted"));
+                gone.end(instance.getId() + " was deleted");
             }
             return;
         }
@@ -118,11 +116,8 @@ public final class TimedInstances {
         switch (instance.getState()) {
             case INSTANCE_STATE_STARTING -> track.starting.complete(now);
             case INSTANCE_STATE_RUNNING -> track.running.complete(now);
-            case INSTANCE_STATE_ERROR, INSTANCE_STATE_STOPPED -> {
-                String why = instance.getId() + " went " + instance.getState() + ": " + instance.getErrorMessage();
-                track.ended.complete(why);
-                track.running.completeExceptionally(new IllegalStateException(why));
-            }
+            case INSTANCE_STATE_ERROR, INSTANCE_STATE_STOPPED ->
+                    track.end(instance.getId() + " went " + instance.getState() + ": " + instance.getErrorMessage());
             default -> { }
         }
     }
@@ -132,11 +127,7 @@ public final class TimedInstances {
     }
 
     private void fail(String why) {
-        streamFailure = why.isEmpty() ? "stream failed" : why;
-        IllegalStateException e = new IllegalStateException("WatchInstance failed: " + streamFailure);
-        tracks.values().forEach(t -> {
-            t.running.completeExceptionally(e);
-            t.ended.complete(e.getMessage());
-        });
+        streamFailure = why;
+        tracks.values().forEach(t -> t.end("WatchInstance failed: " + why));
     }
 }

@@ -18,8 +18,6 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import java.io.ByteArrayInputStream;
@@ -37,22 +35,23 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
-/**
- * Figure 4: commit-to-delivery p99 of many WatchInstance streams while instances are created at a
- * steady rate, against the unary p99; and that every watcher saw exactly the expected events.
- */
+/** Figure 4: commit-to-delivery p99 of many watch streams, and that every watcher saw exactly what it should. */
 final class WatchFanoutBench {
 
     private final DaemonProcess daemon;
     private final ControlPlaneOptions options;
     private final List<Watcher> watchers = new ArrayList<>();
+    private final List<ManagedChannel> channels;
     private final AtomicLong delivered = new AtomicLong();
     private final List<String> created = new ArrayList<>();
+    private volatile boolean done;
 
     WatchFanoutBench(DaemonProcess daemon, ControlPlaneOptions options) {
         this.daemon = daemon;
         this.options = options;
+        this.channels = IntStream.range(0, options.watchChannels).mapToObj(i -> daemon.newChannel()).toList();
     }
 
     void run(Report report, long pingP99Nanos) throws Exception {
@@ -68,27 +67,19 @@ final class WatchFanoutBench {
             awaitDeliveries(created.size());
             System.out.println("  figure 4: while creating and delivering, " + cpu.describe());
         } finally {
-            watchers.forEach(Watcher::cancel);
+            done = true;
+            channels.forEach(ManagedChannel::shutdownNow); // which cancels the watches
         }
         Percentiles all = new Percentiles(watchers.size() * options.watchCreates * 3);
-        long exact = 0;
-        String firstProblem = "";
-        int troubled = 0;
-        for (Watcher watcher : watchers) {
-            all.addAll(watcher.latencies());
-            exact += watcher.exact(created);
-            String problem = watcher.problem(created);
-            if (!problem.isEmpty()) {
-                troubled++;
-                firstProblem = firstProblem.isEmpty() ? problem : firstProblem;
-            }
-        }
+        watchers.forEach(w -> all.addAll(w.latencies()));
+        long exact = watchers.stream().mapToLong(w -> w.exact(created)).sum();
+        List<String> problems = watchers.stream().map(w -> w.problem(created)).filter(p -> !p.isEmpty()).toList();
         long expected = 3L * created.size() * watchers.size();
         String figure = String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99", watchers.size());
         long p99 = p99(figure, "figure 4", all);
-        if (troubled > 0) {
-            System.out.printf("  figure 4: %d of %d watchers saw wrong events; first: %s%n", troubled,
-                    watchers.size(), firstProblem);
+        if (!problems.isEmpty()) {
+            System.out.printf("  figure 4: %d of %d watchers saw wrong events; first: %s%n", problems.size(),
+                    watchers.size(), problems.get(0));
         }
         report.latency(figure, p99, pingP99Nanos, 2.0);
         // The floor: the same fan-out from a bare grpc-java server, as many events at the same pace.
@@ -98,7 +89,7 @@ final class WatchFanoutBench {
         report.printed(floorFigure, p99(floorFigure, "figure 4 floor", floor), pingP99Nanos);
         report.add(new Report.Row(String.format("4 WatchInstance no event lost (%d watchers x %d creates x 3)",
                 watchers.size(), created.size()), exact + " exact", expected + " expected",
-                (double) exact / expected, "= 1.00x, in order", troubled == 0 && exact == expected));
+                (double) exact / expected, "= 1.00x, in order", problems.isEmpty() && exact == expected));
     }
 
     /** The p99 of {@code figure}'s deliveries, printed with their count, p50 and maximum. */
@@ -109,17 +100,19 @@ final class WatchFanoutBench {
         return p99;
     }
 
+    /** From {@code sent} to {@code received}, both wall-clock times of this host. */
+    static long nanosSince(Timestamp sent, Instant received) {
+        return (received.getEpochSecond() - sent.getSeconds()) * 1_000_000_000L + received.getNano() - sent.getNanos();
+    }
+
     private void openWatchers() throws InterruptedException {
-        List<ComputeServiceGrpc.ComputeServiceStub> stubs = new ArrayList<>();
-        for (int i = 0; i < options.watchChannels; i++) {
-            stubs.add(ComputeServiceGrpc.newStub(daemon.newChannel()));
-        }
         CountDownLatch ready = new CountDownLatch(options.watchers);
         WatchInstanceRequest request = WatchInstanceRequest.newBuilder().setSendInitial(true).build();
         for (int i = 0; i < options.watchers; i++) {
-            Watcher watcher = new Watcher(ready, delivered);
+            Watcher watcher = new Watcher(ready);
             watchers.add(watcher);
-            stubs.get(i % stubs.size()).watchInstance(request, watcher);
+            ComputeServiceGrpc.newStub(channels.get(i % channels.size())).watchInstance(request,
+                    Async.observer(watcher::onNext, watcher::ended));
         }
         if (!ready.await(120, TimeUnit.SECONDS)) {
             throw new IllegalStateException(ready.getCount() + " watchers did not get their initial state in 120s");
@@ -142,11 +135,10 @@ final class WatchFanoutBench {
     }
 
     /**
-     * One WatchInstance stream of figure 4: skips the initial state, then records every change
-     * by instance id (event type and state, in arrival order), checks that revisions strictly
-     * increase, and samples receive time minus the instance's updated_at.
+     * One WatchInstance stream: skips the initial state, then records every change by instance id (event type and
+     * state, in arrival order), checks that revisions strictly increase, and samples receive time minus updated_at.
      */
-    static final class Watcher implements ClientResponseObserver<WatchInstanceRequest, InstanceEvent> {
+    final class Watcher {
 
         /** CREATED in CREATING, UPDATED to STARTING, UPDATED to RUNNING: what a create should show. */
         private static final List<Integer> EXPECTED = List.of(
@@ -155,38 +147,23 @@ final class WatchFanoutBench {
                 code(InstanceEvent.Type.UPDATED, InstanceState.INSTANCE_STATE_RUNNING));
 
         private final CountDownLatch ready;
-        private final AtomicLong delivered;
         private final Map<String, List<Integer>> seen = new HashMap<>();
         private final Percentiles latencies = new Percentiles(4096);
-        private ClientCallStreamObserver<WatchInstanceRequest> call;
         private boolean initialDone;
         private boolean measuring;
         private long lastRevision;
         private String disorder = "";
         private volatile String failure = "";
-        private volatile boolean cancelled;
 
-        Watcher(CountDownLatch ready, AtomicLong delivered) {
+        Watcher(CountDownLatch ready) {
             this.ready = ready;
-            this.delivered = delivered;
         }
 
         private static int code(InstanceEvent.Type type, InstanceState state) {
             return type.getNumber() * 100 + state.getNumber();
         }
 
-        /** From {@code sent} to {@code received}, both wall-clock times of this host. */
-        static long nanosSince(Timestamp sent, Instant received) {
-            return (received.getEpochSecond() - sent.getSeconds()) * 1_000_000_000L + received.getNano() - sent.getNanos();
-        }
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<WatchInstanceRequest> requestStream) {
-            this.call = requestStream;
-        }
-
-        @Override
-        public synchronized void onNext(InstanceEvent event) {
+        synchronized void onNext(InstanceEvent event) {
             Instant received = Instant.now();
             if (!initialDone) {
                 if (event.getType() == InstanceEvent.Type.BOOKMARK) {
@@ -210,31 +187,16 @@ final class WatchFanoutBench {
             delivered.incrementAndGet();
         }
 
-        @Override
-        public void onError(Throwable t) {
-            if (!cancelled) {
-                failure = Status.fromThrowable(t).toString();
-            }
-            ready.countDown();
-        }
-
-        @Override
-        public void onCompleted() {
-            if (!cancelled) {
-                failure = "the server ended the stream";
+        /** The stream ended: {@code t} its error, null when the server completed it; expected only once done. */
+        void ended(Throwable t) {
+            if (!done) {
+                failure = t == null ? "the server ended the stream" : Status.fromThrowable(t).toString();
             }
             ready.countDown();
         }
 
         synchronized void startMeasuring() {
             measuring = true;
-        }
-
-        void cancel() {
-            cancelled = true;
-            if (call != null) {
-                call.cancel("benchmark done", null);
-            }
         }
 
         synchronized Percentiles latencies() {
@@ -269,9 +231,8 @@ final class WatchFanoutBench {
     }
 
     /**
-     * The floor under figure 4: a bare grpc-java server in this JVM whose WatchInstance only keeps
-     * the stream, one thread pushing each event, encoded once, to every stream. Its p99 is the least
-     * any daemon built on grpc-java could show for figure 4 on this machine.
+     * The floor under figure 4: a bare grpc-java server in this JVM whose WatchInstance only keeps the stream, one
+     * thread pushing each event, encoded once, to every stream: the least any daemon on grpc-java could show here.
      */
     static final class WatchFanoutFloor {
 
@@ -322,7 +283,7 @@ final class WatchFanoutBench {
                     latencies.add(mine);
                     ComputeServiceGrpc.newStub(clients.get(i % channels)).watchInstance(
                             WatchInstanceRequest.getDefaultInstance(), Async.observer(event -> {
-                                long nanos = Watcher.nanosSince(event.getEventTime(), Instant.now());
+                                long nanos = nanosSince(event.getEventTime(), Instant.now());
                                 synchronized (mine) {
                                     mine.add(nanos);
                                 }

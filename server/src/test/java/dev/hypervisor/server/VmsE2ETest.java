@@ -3,7 +3,6 @@ package dev.hypervisor.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.hypervisor.api.v1.ConsoleInput;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DiskSpec;
@@ -28,9 +27,6 @@ import dev.hypervisor.testkit.guest.GuestKernel;
 import dev.hypervisor.vm.Q35Machine;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +48,7 @@ class VmsE2ETest {
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failure leaves the daemon's log behind
     static Path tmp;
-    static HttpServer http;
+    static GuestDisk.Served http;
     static GuestKernel kernel;
     static Path initramfs;
     static TestNetwork network;
@@ -65,16 +61,7 @@ class VmsE2ETest {
         initramfs = tmp.resolve("initramfs.gz");
         GuestInitramfs.write(kernel, initramfs);
         Path www = Files.createDirectories(tmp.resolve("www"));
-        GuestDisk.write(www.resolve("disk.qcow2"), MARKER);
-        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        http.createContext("/disk.qcow2", exchange -> {
-            Path file = www.resolve("disk.qcow2");
-            exchange.sendResponseHeaders(200, Files.size(file));
-            try (OutputStream body = exchange.getResponseBody()) {
-                Files.copy(file, body);
-            }
-        });
-        http.start();
+        http = GuestDisk.serve(GuestDisk.write(www.resolve("disk.qcow2"), MARKER));
         network = TestNetwork.open(new InMemoryStore());
         daemon = startDaemon();
     }
@@ -97,7 +84,7 @@ class VmsE2ETest {
             }
         } finally {
             if (http != null) {
-                http.stop(0);
+                http.close();
             }
             if (network != null) {
                 network.close();
@@ -107,7 +94,7 @@ class VmsE2ETest {
 
     @Test
     void aVmFromADiskUrlBootsResetsOutlivesADaemonKillAndStopsOnThePowerButton() throws Exception {
-        String image = "http://127.0.0.1:" + http.getAddress().getPort() + "/disk.qcow2";
+        String image = http.url();
         Instance created = daemon.blocking().createInstance(CreateInstanceRequest.newBuilder().setName("e2e-vm")
                 .setType(InstanceType.INSTANCE_TYPE_VM)
                 .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(256L << 20)

@@ -15,39 +15,25 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+import java.util.stream.IntStream;
 
-/**
- * Figure 2 (bench/README.md, Containers): N containers created at once to the last RUNNING,
- * against N {@code runc run -d} of the bundle and, as the floor, N conmon + runc create + start;
- * the three sides rotate their order by round.
- */
-final class ConcurrentCreateFigure {
+/** Figure 2 (bench/README.md, Containers): N containers at once against N {@code runc run -d} and N conmon floors. */
+record ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc) {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(180);
-
-    private final BenchRun run;
-    private final TimedInstances api;
-    private final String image;
-    private final RuncBundle runc;
-    private int round;
-
-    ConcurrentCreateFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc) {
-        this.run = run;
-        this.api = api;
-        this.image = image;
-        this.runc = runc;
-    }
 
     void measure(int n, int rounds) throws Exception {
         Report report = run.report();
         ExecutorService threads = Executors.newFixedThreadPool(n);
         try {
             Rotation rotation = new Rotation();
-            Percentiles ours = rotation.side((r, measured) -> ours(threads, n));
-            Percentiles raw = rotation.side((r, measured) -> raw(threads, n, runc::runDetached));
-            Percentiles floor = rotation.side((r, measured) -> raw(threads, n, runc::conmonCreateAndStart));
+            Percentiles ours = rotation.side((r, measured) -> ours(threads, n, "burst-" + r + "-"));
+            Percentiles raw = rotation.side((r, measured) -> raw(threads, n, "hvbench-burst-" + r + "-",
+                    runc::runDetached));
+            Percentiles floor = rotation.side((r, measured) -> raw(threads, n, "hvbench-floor-" + r + "-",
+                    runc::conmonCreateAndStart));
             rotation.run(0, rounds, (r, values) -> run.progress("figure 2: round %d of %d: ours %s, runc run -d %s,"
                     + " conmon + runc create + start %s", r, rounds, Report.seconds(values[0]), Report.seconds(values[1]),
                     Report.seconds(values[2])));
@@ -65,12 +51,11 @@ final class ConcurrentCreateFigure {
     }
 
     /** Wall time until all N creates are RUNNING; then deletes them (untimed). */
-    private long ours(ExecutorService threads, int n) throws Exception {
-        int current = round++;
+    private long ours(ExecutorService threads, int n, String prefix) throws Exception {
         List<String> ids = Collections.synchronizedList(new ArrayList<>());
         try {
             return gate(threads, n, i -> {
-                String id = api.create(ContainersBench.container("burst-" + current + "-" + i, image, "sleep", "100000"));
+                String id = api.create(ContainersBench.container(prefix + i, image, "sleep", "100000"));
                 ids.add(id);
                 return api.awaitRunning(id, RUNNING_TIMEOUT);
             });
@@ -79,18 +64,14 @@ final class ConcurrentCreateFigure {
         }
     }
 
-    /**
-     * Wall time until all N containers started by {@code start} (runc run -d, or the conmon floor)
-     * returned; checks they run, then deletes them (untimed).
-     */
-    private long raw(ExecutorService threads, int n, java.util.function.ToLongFunction<String> start) throws Exception {
-        String prefix = "hvbench-burst-" + round++ + "-";
+    /** Wall time until all N containers {@code start} starts have returned; checks they run, deletes them (untimed). */
+    private long raw(ExecutorService threads, int n, String prefix, ToLongFunction<String> start) throws Exception {
         try {
             long elapsed = gate(threads, n, i -> {
                 start.applyAsLong(prefix + i);
                 return System.nanoTime();
             });
-            long running = runc.running(java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + i).toList());
+            long running = runc.running(IntStream.range(0, n).mapToObj(i -> prefix + i).toList());
             if (running != n) {
                 throw new IllegalStateException("runc reports " + running + " of " + n + " baseline containers running");
             }
@@ -112,17 +93,13 @@ final class ConcurrentCreateFigure {
     private static long gate(ExecutorService threads, int n, Task task) throws Exception {
         long[] start = new long[1];
         CyclicBarrier release = new CyclicBarrier(n, () -> start[0] = System.nanoTime());
-        List<Callable<Long>> tasks = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int index = i;
-            tasks.add(() -> {
-                release.await(30, TimeUnit.SECONDS);
-                return task.run(index);
-            });
-        }
+        List<Callable<Long>> tasks = IntStream.range(0, n).<Callable<Long>>mapToObj(i -> () -> {
+            release.await(30, TimeUnit.SECONDS);
+            return task.run(i);
+        }).toList();
         List<Long> results = new ArrayList<>();
         Exception first = null;
-        for (Future<Long> f : threads.invokeAll(tasks, RUNNING_TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS)) {
+        for (var f : threads.invokeAll(tasks, RUNNING_TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS)) {
             try {
                 results.add(f.get());
             } catch (ExecutionException | CancellationException e) {

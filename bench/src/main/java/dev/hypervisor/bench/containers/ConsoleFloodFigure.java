@@ -13,17 +13,12 @@ import dev.hypervisor.host.Deadline;
 import dev.hypervisor.testkit.DaemonProcess;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/**
- * Figure 4 (bench/README.md, Containers): GetInstance p99 and the daemon's RSS growth while a
- * console viewer that never reads is attached to a container running {@code yes}, beside the
- * same calls with no viewer just before and the RSS before it attached.
- */
+/** Figure 4 (bench/README.md, Containers): GetInstance p99 and the daemon's RSS while a console viewer never reads. */
 record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image) {
 
     private static final long P99_TARGET_NANOS = 50_000_000L;
@@ -43,7 +38,7 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
 
             long rssBefore = daemon.rssBytes();
             Stalled stalled = new Stalled();
-            StreamObserver<ConsoleInput> stalledInput = async.attachConsole(stalled);
+            var stalledInput = async.attachConsole(stalled);
             stalledInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
             run.progress("figure 4: a viewer that never reads on yes, GetInstance every 10 ms for %d s",
                     duration.toSeconds());
@@ -52,13 +47,13 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
             long growth = peakRss[0] - rssBefore;
 
             AtomicLong liveBytes = new AtomicLong();
-            StreamObserver<ConsoleInput> liveInput = async.attachConsole(Async.observer(
+            var liveInput = async.attachConsole(Async.observer(
                     (ConsoleOutput value) -> liveBytes.addAndGet(value.getData().size()), t -> { }));
             liveInput.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
             Deadline.after(Duration.ofSeconds(10)).await(() -> liveBytes.get() >= (1 << 20), Duration.ofMillis(20));
             liveInput.onCompleted();
             stalled.read();
-            Deadline.after(Duration.ofSeconds(20)).await(stalled::sawMarker, Duration.ofMillis(20));
+            Deadline.after(Duration.ofSeconds(20)).await(() -> stalled.marker, Duration.ofMillis(20));
             stalledInput.onCompleted();
 
             String figure = "4 GetInstance p99, stalled viewer on yes, " + duration.toSeconds() + " s";
@@ -68,12 +63,12 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
                     p99 < P99_TARGET_NANOS && live);
             report.add(new Report.Row("4 daemon RSS growth meanwhile", Report.mebibytes(growth),
                     Report.mebibytes(rssBefore) + " before", (double) peakRss[0] / rssBefore, "< 100 MB",
-                    growth < RSS_GROWTH_TARGET && stalled.sawMarker()));
+                    growth < RSS_GROWTH_TARGET && stalled.marker));
             report.note("figure 4: %d GetInstance calls with the stalled viewer (p50 %s, max %s), %d without"
                     + " (p50 %s); a second viewer read %s of live output in 10 s (>= 1 MiB: %s); the stalled one, once"
                     + " it read, %s the drop marker.", flooded.count(), Report.millis(flooded.p50()),
                     Report.millis(flooded.max()), quiet.count(), Report.millis(quiet.p50()),
-                    Report.mebibytes(liveBytes.get()), live ? "yes" : "NO", stalled.sawMarker() ? "saw" : "did NOT see");
+                    Report.mebibytes(liveBytes.get()), live ? "yes" : "NO", stalled.marker ? "saw" : "did NOT see");
         } finally {
             api.delete(id, Duration.ofSeconds(60));
         }
@@ -113,10 +108,6 @@ record ConsoleFloodFigure(BenchRun run, DaemonProcess daemon, TimedInstances api
 
         void read() {
             call.request(Integer.MAX_VALUE);
-        }
-
-        boolean sawMarker() {
-            return marker;
         }
 
         @Override

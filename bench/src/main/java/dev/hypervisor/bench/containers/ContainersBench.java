@@ -14,10 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/**
- * {@code bench/run.sh containers}: the production hypervisord with its real container driver,
- * every figure beside plain runc (and podman) measured in the same run.
- */
+/** {@code bench/run.sh containers}: hypervisord's real container driver beside plain runc and podman. */
 public final class ContainersBench {
 
     private static final List<String> TOOLS = List.of("runc", "conmon", "docker-registry", "skopeo", "umoci", "ip",
@@ -38,11 +35,10 @@ public final class ContainersBench {
         host.runcRoot(run.work().resolve("runc/state"));
         RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
         run.progress("registry on %s; building and pushing busybox", registry.host());
-        Path layout = run.work().resolve("layout");
-        BenchImages images = new BenchImages(layout, registry.host());
+        BenchImages images = new BenchImages(run.work().resolve("layout"), registry.host());
         String image = images.busybox().reference();
         String flood = images.busyboxWithYes().reference();
-        RuncBundle runc = RuncBundle.prepare(layout, "busybox", run.work().resolve("runc/bundle"),
+        RuncBundle runc = RuncBundle.prepare(images.layout(), "busybox", run.work().resolve("runc/bundle"),
                 run.work().resolve("runc/state"), run.dir("runc/logs"));
         StringBuilder podmanWhy = new StringBuilder();
         Optional<PodmanBaseline> podman = PodmanBaseline.open(run.work().resolve("podman"), podmanRunRoot, image,
@@ -63,7 +59,7 @@ public final class ContainersBench {
             new ConsoleFloodFigure(run, daemon, api, flood).measure(Duration.ofSeconds(options.floodSeconds));
         });
         return "1 = runc create + runc start of a prepared bundle (the same busybox rootfs, runc spec's"
-                + " config with sleep 100000), and " + podman.map(PodmanBaseline::describe).orElse("podman (n/a)")
+                + " config with sleep 100000), and " + (podman.isPresent() ? PodmanBaseline.COMMAND : "podman (n/a)")
                 + "; 2 = runc run -d of the same bundle from as many threads; 3 = the PSS of the containers' own"
                 + " conmons; 4 = the same GetInstance with no console viewer, and the daemon's RSS before the viewer"
                 + " attached.";

@@ -9,9 +9,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Figure 1 (bench/README.md, Containers): create-to-RUNNING of one container against runc create
- * + start, podman run -d and the conmon floor; the sides alternate sample by sample, the first
- * side rotating, and only the (untimed) removal of a sample's container runs between samples.
+ * Figure 1 (bench/README.md, Containers): create-to-RUNNING of one container against runc create + start, podman
+ * run -d and the conmon floor; only the (untimed) removal of a sample's container runs between samples.
  */
 record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncBundle runc,
         Optional<PodmanBaseline> podman, String podmanUnavailable) {
@@ -35,13 +34,12 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
             long running = api.awaitRunning(id, RUNNING_TIMEOUT);
             long starting = api.startingOr(id, running);
             api.delete(id, RUNNING_TIMEOUT);
-            if (i < COLD && !measured) {
-                coldOurs.add(running - sent);
-            }
             if (measured) {
                 toAcknowledged.add(acknowledged - sent);
                 toStarting.add(starting - sent);
                 toRunning.add(running - starting);
+            } else if (i < COLD) {
+                coldOurs.add(running - sent);
             }
             return running - sent;
         });
@@ -71,8 +69,7 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
             long p50 = Report.percentile(podmanFigure, "baseline", pod, 50);
             report.latency(podmanFigure, ours.p50(), p50, "< 1.00x", ours.p50() < p50);
         } else {
-            report.add(new Report.Row(podmanFigure, Report.millis(ours.p50()), "n/a",
-                    Double.NaN, "< 1.00x", true));
+            report.add(new Report.Row(podmanFigure, Report.millis(ours.p50()), "n/a", Double.NaN, "< 1.00x", true));
             report.note("figure 1: podman row n/a: %s", podmanUnavailable);
         }
         report.note("figure 1: %d samples per side after %d warm-up; p99 is the nearest-rank p99 (of %d samples, the %s).",
@@ -87,7 +84,6 @@ record CreateLatencyFigure(BenchRun run, TimedInstances api, String image, RuncB
                 + " daemon, store, overlay or network: the part of our path that the issue prescribes.");
     }
 
-    /** Starts container {@code id} with {@code start}, deletes it; returns the time it took to start. */
     private long timeRunc(String id, java.util.function.ToLongFunction<String> start) {
         long nanos = start.applyAsLong(id);
         runc.delete(id);

@@ -1,5 +1,6 @@
 package dev.hypervisor.bench.containers;
 
+import dev.hypervisor.bench.BenchDaemon;
 import dev.hypervisor.bench.BenchRun;
 import dev.hypervisor.bench.HostTools;
 import dev.hypervisor.bench.Report;
@@ -12,13 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/**
- * Figure 3 (bench/README.md, Containers): a conmon's PSS plus the daemon's live-heap growth per
- * idle container against a conmon's PSS alone, and the daemon's RSS growth against 1 MB each.
- */
+/** Figure 3 (bench/README.md, Containers): memory per idle container against a conmon's PSS alone. */
 record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, String image, Path containersRoot) {
 
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(120);
@@ -29,26 +26,24 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
     void measure(int n) throws Exception {
         Report report = run.report();
         Path logs = run.dir("logs");
-        quiet();
+        BenchDaemon.settle(daemon, 60);
         long heapBefore = heapUsedAfterGc(logs.resolve("jcmd-before.log"));
         long rssBefore = daemon.rssBytes();
         long threadsBefore = ProcessMemory.threads(daemon.pid());
         List<String> ids = new ArrayList<>();
         try {
             for (int first = 0; first < n; first += BATCH) {
-                List<String> batch = new ArrayList<>();
                 for (int i = first; i < Math.min(n, first + BATCH); i++) {
-                    batch.add(api.create(ContainersBench.container("idle-" + i, image, "sleep", "100000")));
+                    ids.add(api.create(ContainersBench.container("idle-" + i, image, "sleep", "100000")));
                 }
-                ids.addAll(batch);
-                for (String id : batch) {
+                for (String id : ids.subList(first, ids.size())) {
                     api.awaitRunning(id, RUNNING_TIMEOUT);
                 }
                 if ((first + BATCH) % 50 == 0) {
                     run.progress("figure 3: %d of %d containers running", ids.size(), n);
                 }
             }
-            quiet();
+            BenchDaemon.settle(daemon, 60);
             long heapAfter = heapUsedAfterGc(logs.resolve("jcmd-after.log"));
             long rssAfter = daemon.rssBytes();
             long threadsAfter = ProcessMemory.threads(daemon.pid());
@@ -84,16 +79,9 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
         }
     }
 
-    private void quiet() throws InterruptedException {
-        if (!daemon.awaitQuiet(Duration.ofSeconds(60))) {
-            System.err.println("warning: the daemon was still busy after 60s; figure 3 may be noisy");
-        }
-    }
-
     /**
-     * The daemon's used heap right after two full collections ({@code jcmd GC.run}, then
-     * {@code GC.heap_info}): what it still references, without garbage. SerialGC's heap_info
-     * says "def new generation   total 19648K, used 5234K [...]", and the same of "tenured generation".
+     * The daemon's used heap right after two full collections ({@code jcmd GC.run}, then {@code GC.heap_info}): what
+     * it still references. SerialGC's says "def new generation   total 19648K, used 5234K [...]", and "tenured".
      */
     private long heapUsedAfterGc(Path log) throws IOException {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
@@ -101,18 +89,12 @@ record IdleMemoryFigure(BenchRun run, DaemonProcess daemon, TimedInstances api, 
         for (String command : List.of("GC.run", "GC.run", "GC.heap_info")) {
             HostTools.run(List.of(jcmd, pid, command), log, Duration.ofSeconds(60));
         }
-        Matcher m = GENERATION.matcher(Files.readString(log));
-        long used = 0;
-        int generations = 0;
-        while (m.find()) {
-            used += Long.parseLong(m.group(1)) * 1024;
-            generations++;
-        }
-        if (generations != 2) {
+        List<Long> generations = GENERATION.matcher(Files.readString(log)).results()
+                .map(m -> Long.parseLong(m.group(1)) * 1024).toList();
+        if (generations.size() != 2) {
             throw new IOException("unexpected jcmd GC.heap_info output (is the daemon on -XX:+UseSerialGC?):\n"
                     + Files.readString(log));
         }
-        return used;
+        return generations.get(0) + generations.get(1);
     }
-
 }

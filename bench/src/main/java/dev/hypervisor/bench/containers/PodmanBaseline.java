@@ -8,30 +8,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
- * The second baseline of figure 1: {@code podman run --rm -d} with the flags that work on
- * this host (vfs storage, runc, explicit ulimits), on storage of its own in the work dir so
- * that the host's podman images and containers are neither used nor touched.
+ * The second baseline of figure 1: {@code podman run --rm -d} with the flags that work on this host (vfs storage,
+ * runc, explicit ulimits), on storage of its own so that the host's podman images and containers stay untouched.
  */
-final class PodmanBaseline {
+record PodmanBaseline(List<String> global, String image, Path logs) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    private final List<String> global;
-    private final String image;
-    private final Path logs;
-
-    private PodmanBaseline(List<String> global, String image, Path logs) {
-        this.global = global;
-        this.image = image;
-        this.logs = logs;
-    }
+    /** The command line of a run, for the notes. */
+    static final String COMMAND = "podman --storage-driver vfs --cgroup-manager cgroupfs run --rm -d --network none"
+            + " --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 <image> sleep 100000";
 
     /**
-     * Pulls {@code image} from the loopback registry into podman's private storage under
-     * {@code dir}, with its run root in {@code runRoot} (podman refuses one over 50 characters);
-     * empty, with the reason in {@code why}, when podman is missing or cannot pull here.
+     * Pulls {@code image} into podman's private storage under {@code dir}, its run root {@code runRoot} (podman refuses
+     * one over 50 characters); empty, with the reason in {@code why}, when podman is missing or cannot pull here.
      */
     static Optional<PodmanBaseline> open(Path dir, Path runRoot, String image, StringBuilder why) {
         if (Executables.find("podman").isEmpty()) {
@@ -77,12 +69,6 @@ final class PodmanBaseline {
     }
 
     private List<String> command(String... args) {
-        return HostTools.command(global, args);
-    }
-
-    /** The command line of a run, for the notes. */
-    String describe() {
-        return "podman --storage-driver vfs --cgroup-manager cgroupfs run --rm -d --network none --runtime runc"
-                + " --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 <image> sleep 100000";
+        return Stream.concat(global.stream(), Stream.of(args)).toList();
     }
 }

@@ -8,32 +8,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
- * The baseline: one bundle of the benchmark's busybox (unpacked by umoci, {@code runc spec}'s
- * config with {@code sleep 100000}) run by plain {@code runc} with a state root of its own, so
- * that nothing else's containers are listed or touched.
+ * The baseline: one bundle of the benchmark's busybox (unpacked by umoci, {@code runc spec}'s config with {@code sleep
+ * 100000}) run by plain {@code runc} with a state root of its own, so that nothing else's containers are touched.
  */
-final class RuncBundle {
+record RuncBundle(Path bundle, Path ttyBundle, Path stateRoot, Path logs) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path CONMON = dev.hypervisor.host.Executables.findOr("conmon", Path.of("/usr/bin/conmon"));
     private static final Path RUNC = dev.hypervisor.host.Executables.findOr("runc", Path.of("/usr/sbin/runc"));
-
-    private final Path bundle;
-    private final Path ttyBundle;
-    private final Path stateRoot;
-    private final Path logs;
-
-    private RuncBundle(Path bundle, Path ttyBundle, Path stateRoot, Path logs) {
-        this.bundle = bundle;
-        this.ttyBundle = ttyBundle;
-        this.stateRoot = stateRoot;
-        this.logs = logs;
-    }
 
     /** Unpacks {@code layout:tag} into {@code bundle} and writes the runc spec-style config.json. */
     static RuncBundle prepare(Path layout, String tag, Path bundle, Path stateRoot, Path logs) throws IOException {
@@ -66,10 +53,9 @@ final class RuncBundle {
     }
 
     /**
-     * The floor under our create: conmon started as the container driver starts it (terminal,
-     * attach socket, exit file, its report read by the same shell), running {@code runc create}
-     * of the bundle, then {@code runc start}; no daemon, store, overlay mount or network. Its
-     * wall time in nanoseconds, fork to the end of {@code runc start}.
+     * The floor under our create: conmon started as the container driver starts it (terminal, attach socket, exit
+     * file, its report read by the same shell) running {@code runc create}, then {@code runc start}; no daemon,
+     * store, overlay or network. Its wall time, fork to the end of {@code runc start}.
      */
     long conmonCreateAndStart(String id) {
         try {
@@ -79,7 +65,7 @@ final class RuncBundle {
             long start = System.nanoTime();
             Path own = Files.createDirectories(dir.resolve("bundle"));
             Files.copy(ttyBundle.resolve("config.json"), own.resolve("config.json"));
-            List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+            List<String> command = List.of("/bin/sh", "-c",
                     "exec 2>>\"$0\"; \"$@\" 3>&1 1>/dev/null | { IFS= read -r report; printf '%s\\n' \"$report\"; }",
                     dir.resolve("conmon.err").toString(),
                     CONMON.toString(),
@@ -92,7 +78,7 @@ final class RuncBundle {
                     "--log-path", "k8s-file:" + dir.resolve("console.log"),
                     "--exit-dir", exits.toString(), "--persist-dir", dir.toString(),
                     "--socket-dir-path", dir.toString(), "--full-attach", "--no-sync-log",
-                    "--terminal", "--stdin", "--leave-stdin-open", "--log-level", "warn"));
+                    "--terminal", "--stdin", "--leave-stdin-open", "--log-level", "warn");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             builder.environment().put("_OCI_SYNCPIPE", "3");
             Process conmon = builder.start();
@@ -119,7 +105,6 @@ final class RuncBundle {
         return HostTools.run(runc("run", "-d", "--bundle", bundle.toString(), id), logs.resolve(id + ".log"), TIMEOUT);
     }
 
-    /** How many of {@code ids} runc reports as running. */
     long running(List<String> ids) throws IOException {
         Path out = logs.resolve("list.json");
         Files.deleteIfExists(out); // the tools' output is appended to their logs
@@ -139,6 +124,6 @@ final class RuncBundle {
     }
 
     private List<String> runc(String... args) {
-        return HostTools.command(List.of("runc", "--root", stateRoot.toString()), args);
+        return Stream.concat(Stream.of("runc", "--root", stateRoot.toString()), Stream.of(args)).toList();
     }
 }

@@ -10,22 +10,14 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * The images both figures pull, built deterministically into one OCI layout and pushed to the
- * loopback registry with skopeo. Every layer is gzip or uncompressed: Debian's umoci 0.4.7, the
- * baseline, rejects zstd layers ("blob is not correct mediatype").
+ * The images the benchmarks pull, built deterministically into one OCI layout and pushed to the loopback registry.
+ * Every layer is gzip or uncompressed: Debian's umoci 0.4.7, a baseline, rejects zstd ("blob is not correct
+ * mediatype").
  */
-public final class BenchImages {
+public record BenchImages(Path layout, String registryHost) {
 
     /** An image in the registry: its reference, compressed size and layer count. */
     public record Pushed(String reference, long compressedBytes, int layers) {}
-
-    private final Path layout;
-    private final String registryHost;
-
-    public BenchImages(Path layout, String registryHost) {
-        this.layout = layout;
-        this.registryHost = registryHost;
-    }
 
     /** busybox: the image of the baselines and warm-ups. */
     public Pushed busybox() throws IOException {
@@ -59,7 +51,6 @@ public final class BenchImages {
         return push(image.writeTo(layout, "big"), "bench/big:v1");
     }
 
-    /** One gzip layer holding one file of {@code mib} MiB of random bytes. */
     Pushed singleLayer(int mib) throws IOException {
         LayerTree tree = LayerTree.create().dir("data").randomFile("data/big.bin", (long) mib << 20, 21);
         return push(OciImageBuilder.image().layer(tree, Compression.GZIP).cmd("sh").writeTo(layout, "layer"),
@@ -90,8 +81,7 @@ public final class BenchImages {
     private static LayerTree bigFiles(int count, long total, long seed) {
         LayerTree tree = LayerTree.create().dir("srv").dir("srv/blobs");
         for (int i = 0; i < count; i++) {
-            long size = total / count;
-            tree.randomFile("srv/blobs/blob-" + i + ".bin", size, seed * 100 + i);
+            tree.randomFile("srv/blobs/blob-" + i + ".bin", total / count, seed * 100 + i);
         }
         return tree;
     }

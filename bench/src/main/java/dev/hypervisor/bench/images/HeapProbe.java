@@ -18,12 +18,13 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.management.NotificationEmitter;
@@ -31,10 +32,9 @@ import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
 
 /**
- * Figure 2: a child JVM with a small heap and the daemon's collector ({@link #main}) pulls busybox
- * (the baseline) and then the image with one large layer, watching its own heap: the used heap
- * sampled every 20 ms (garbage not yet collected included), and the heap still used right after
- * each collection (what is live). It prints a {@code probe} line per pull, which {@link #measure} reads.
+ * Figure 2: a child JVM with a small heap and the daemon's collector ({@link #main}) pulls busybox (the baseline), then
+ * the image with one large layer, watching its used heap every 20 ms (garbage included) and right after each
+ * collection (what is live). It prints a {@code probe} line per pull, which {@link #measure} reads.
  */
 public final class HeapProbe {
 
@@ -50,15 +50,14 @@ public final class HeapProbe {
             throws IOException {
         Path dir = run.dir("heap");
         Report table = run.report();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // bin/hypervisord's collector and initial heap, so that young garbage is bounded as in the daemon.
                 "-Xms" + Math.min(64, heap) + "m", "-Xmx" + heap + "m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"), HeapProbe.class.getName(),
-                dir.resolve("pulls").toString(), small.reference(), large.reference()));
-        Path log = dir.resolve("probe.log");
+                dir.resolve("pulls").toString(), small.reference(), large.reference());
         HostCommand.Result result = HostCommand.of(command).separatingErrors()
                 .timeout(Duration.ofSeconds(180 + layerMib / 5)).call();
-        Files.writeString(log, result.errors());
+        Path log = Files.writeString(dir.resolve("probe.log"), result.errors());
         Map<String, Pull> pulls = new HashMap<>();
         for (String line : result.output().lines().toList()) {
             String[] f = line.trim().split(" ");
@@ -95,10 +94,6 @@ public final class HeapProbe {
 
     /** The child: {@code HeapProbe <dir> <small> <large>} prints a {@code probe} line per measured pull. */
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: HeapProbe <dir> <small-image> <large-image>");
-            System.exit(2);
-        }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         Path dir = Path.of(args[0]);
         // Loads and initialises the whole pull path once, so neither measured pull pays for it.
@@ -139,25 +134,16 @@ public final class HeapProbe {
             List<NotificationEmitter> emitters = ManagementFactory.getGarbageCollectorMXBeans().stream()
                     .filter(NotificationEmitter.class::isInstance).map(NotificationEmitter.class::cast).toList();
             emitters.forEach(emitter -> emitter.addNotificationListener(collected, null, null));
-            Thread sampler = new Thread(() -> {
-                while (true) {
-                    peakUsed.accumulateAndGet(used(), Math::max);
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "heap-sampler");
-            sampler.setDaemon(true);
+            var sampler = Executors.newSingleThreadScheduledExecutor();
             long start = System.nanoTime();
-            sampler.start();
+            sampler.scheduleWithFixedDelay(() -> peakUsed.accumulateAndGet(used(), Math::max), 0, 20,
+                    TimeUnit.MILLISECONDS);
             try {
                 images.pull(image, "", PullListener.NONE);
                 peakUsed.accumulateAndGet(used(), Math::max);
             } finally {
-                sampler.interrupt();
-                sampler.join(1000);
+                sampler.shutdownNow();
+                sampler.awaitTermination(1, TimeUnit.SECONDS);
                 for (NotificationEmitter emitter : emitters) {
                     emitter.removeNotificationListener(collected);
                 }

@@ -20,7 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongFunction;
 
 /** Figure 1: our image store's pull and unpack against skopeo copy + umoci unpack, alternating by round. */
 final class PullUnpackRace {
@@ -66,8 +65,7 @@ final class PullUnpackRace {
         table.note("1: medians: ours download %.2f s + unpack %.2f s; baseline skopeo copy %.2f s + umoci unpack %.2f s",
                 median(oursFetch) / 1e9, (oursMedian - median(oursFetch)) / 1e9, median(baseFetch) / 1e9,
                 (baseMedian - median(baseFetch)) / 1e9);
-        LongFunction<String> seconds = n -> String.format(Locale.ROOT, "%.2f", n / 1e9);
-        table.note("1: every round (s): ours %s; baseline %s", ours.join(seconds), base.join(seconds));
+        table.note("1: every round: ours %s; baseline %s", ours.join(Report::seconds), base.join(Report::seconds));
         table.note("1: on disk after one pull: ours %s (blobs, store, %d files unpacked into layer dirs);"
                 + " baseline %s (OCI layout, bundle with %d files, umoci's mtree)", Report.mebibytes(total[0].bytes()),
                 unpacked[0].files(), Report.mebibytes(total[1].bytes()), unpacked[1].files());
@@ -114,8 +112,8 @@ final class PullUnpackRace {
     }
 
     /**
-     * Notes what one pull left on disk, and refuses a run where our store did not unpack the same
-     * files umoci did: without overlayfs layers are only unpacked when a container is created.
+     * Notes what one pull left on disk, and refuses a run where our store did not unpack the files umoci did: without
+     * overlayfs, layers are only unpacked when a container is created.
      */
     private void tally(Path dir, int side) throws IOException {
         total[side] = TreeTally.of(dir);

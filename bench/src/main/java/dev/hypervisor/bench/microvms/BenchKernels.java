@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The kernels the benchmark boots, by the name an option gives: {@code debian} is Debian's cloud
- * kernel ({@link GuestKernel}), {@code small} the one {@code scripts/microvm-kernel.sh} builds when
- * its cache is missing or stale (its microVMs boot in 64 MiB), anything else a bzImage path.
+ * The kernels the benchmark boots, by the name an option gives: {@code debian} is Debian's cloud kernel ({@link
+ * GuestKernel}), {@code small} the one {@code scripts/microvm-kernel.sh} builds when its cache is missing or stale
+ * (its microVMs boot in 64 MiB), anything else a bzImage path.
  */
 final class BenchKernels {
 
@@ -30,18 +30,15 @@ final class BenchKernels {
     }
 
     Path resolve(String name) throws IOException, InterruptedException {
-        switch (name) {
-            case DEBIAN:
-                return GuestKernel.get().vmlinuz();
-            case SMALL:
-                return small();
-            default:
-                Path file = Path.of(name).toAbsolutePath();
-                if (!Files.isRegularFile(file)) {
-                    throw new IllegalArgumentException("kernel " + name + " is no file (debian, small or a bzImage)");
-                }
-                return file;
+        Path file = switch (name) {
+            case DEBIAN -> GuestKernel.get().vmlinuz();
+            case SMALL -> small();
+            default -> Path.of(name).toAbsolutePath();
+        };
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("kernel " + name + " is no file (debian, small or a bzImage)");
         }
+        return file;
     }
 
     /** The small kernel: scripts/microvm-kernel.sh's output (its progress on our stderr), built when missing. */

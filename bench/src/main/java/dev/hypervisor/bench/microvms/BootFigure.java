@@ -6,6 +6,7 @@ import dev.hypervisor.bench.Percentiles;
 import dev.hypervisor.bench.Report;
 import dev.hypervisor.bench.Rotation;
 import dev.hypervisor.host.FileTrees;
+import dev.hypervisor.qemu.QemuProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +14,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Figure 1 (bench/README.md, MicroVMs): CreateInstance to the workload's first line on the serial
- * console, against the fork of the same QEMU command line ({@link DirectQemu}) to the same line;
- * every boot, the samples' and the rest through the daemon, counts toward the hangs.
+ * Figure 1 (bench/README.md, MicroVMs): CreateInstance to the workload's first line on the serial console, against
+ * {@link DirectQemu}; every boot, the samples' and the rest through the daemon, counts toward the hangs.
  */
 final class BootFigure {
 
@@ -71,10 +71,8 @@ final class BootFigure {
         report.latency(figure, p50, baseline.p50(), "<= 1.10x + 100 ms", p50 <= limit);
         report.add(new Report.Row("1 boots that hung or failed (no first line within " + timeoutNanos / 1_000_000_000L + " s)",
                 "hangs: " + hangs + "/" + boots, "0/" + boots, Double.NaN, "0", hangs == 0));
-        report.note("figure 1: ours min %s, p50 %s, max %s over %d samples; direct QEMU min %s, p50 %s, max %s over %d;"
-                + " the limit was %s.", Report.millis(ours.min()), Report.millis(p50), Report.millis(ours.max()),
-                ours.count(), Report.millis(baseline.min()), Report.millis(baseline.p50()), Report.millis(baseline.max()),
-                baseline.count(), Report.millis(limit));
+        report.note("figure 1: min / p50 / max: ours %s over %d samples, direct QEMU %s over %d; the limit was %s.",
+                ours.spread(), ours.count(), baseline.spread(), baseline.count(), Report.millis(limit));
         report.note("figure 1: %d boots in all (%d through the daemon, %d direct), %d hang(s) (%d through the daemon);"
                 + " the %d boots after the samples: p50 %s; CreateInstance -> RUNNING event (QEMU daemonized) p50 %s.",
                 boots, oursBoots, boots - oursBoots, hangs, oursHangs, more.count(),
@@ -93,7 +91,7 @@ final class BootFigure {
             if (seen < 0) {
                 hangs++;
                 oursHangs++;
-                Files.writeString(logs.resolve("hang-" + id + ".log"), MicroVms.lastOf(api.consoleLog(id)));
+                Files.writeString(logs.resolve("hang-" + id + ".log"), QemuProcesses.logTail(api.consoleLog(id), 8192));
                 run.progress("figure 1: HANG: %s printed no first line within the timeout %s", id, api.timed().failure(id));
                 return -1;
             }
@@ -116,7 +114,8 @@ final class BootFigure {
             long seen = MicroVms.awaitMarker(dir.resolve("console.log"), qemu.forkedAt() + timeoutNanos, () -> false);
             if (seen < 0) {
                 hangs++;
-                Files.writeString(logs.resolve("hang-direct-" + boots + ".log"), MicroVms.lastOf(dir.resolve("console.log")));
+                Files.writeString(logs.resolve("hang-direct-" + boots + ".log"),
+                        QemuProcesses.logTail(dir.resolve("console.log"), 8192));
                 run.progress("figure 1: HANG: direct boot %d printed no first line within the timeout", boots);
                 return -1;
             }

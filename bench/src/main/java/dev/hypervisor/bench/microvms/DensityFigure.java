@@ -9,13 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Figure 3 (bench/README.md, MicroVMs): N microVMs running at once, and each QEMU's host memory
- * beyond memory_bytes beside one QEMU started directly with the same command line while the N
- * still run. When they do not come up at {@code mib} (a kernel too big for them), memory is
- * measured at {@code fallbackMib} instead, and the rows say so.
+ * Figure 3 (bench/README.md, MicroVMs): N microVMs running at once, and each QEMU's host memory beside one QEMU
+ * started directly. When they do not come up at {@code mib} (a kernel too big for them), memory is measured at
+ * {@code fallbackMib} instead, and the rows say so.
  */
 record DensityFigure(BenchRun run, DaemonProcess daemon, MicroVms api, String image, Path kernel) {
 
@@ -82,18 +82,14 @@ record DensityFigure(BenchRun run, DaemonProcess daemon, MicroVms api, String im
             }
             Thread.sleep(TimeUnit.SECONDS.toMillis(SETTLE_SECONDS));
 
-            long pss = 0;
+            LongSummaryStatistics qemuPss = new LongSummaryStatistics();
             long rss = 0;
-            long minPss = Long.MAX_VALUE;
-            long maxPss = 0;
             for (String id : ids) {
                 long pid = api.qemuPid(id);
-                long p = ProcessMemory.pssBytes(pid);
-                pss += p;
+                qemuPss.accept(ProcessMemory.pssBytes(pid));
                 rss += ProcessMemory.rssBytes(pid);
-                minPss = Math.min(minPss, p);
-                maxPss = Math.max(maxPss, p);
             }
+            long pss = qemuPss.getSum();
             long directPss = ProcessMemory.pssBytes(directPid);
             long directRss = ProcessMemory.rssBytes(directPid);
             long beyond = pss / n - memory;
@@ -110,7 +106,7 @@ record DensityFigure(BenchRun run, DaemonProcess daemon, MicroVms api, String im
                     "(printed)", true));
             report.note("figure 3: %d microVMs of %s up (RUNNING and first line) %s after the first create; QEMU PSS min %s,"
                     + " max %s; the daemon's RSS %s -> %s with them running (its own JVM, not per QEMU); kernel %s.", n, size,
-                    Report.seconds(allUp), Report.mebibytes(minPss), Report.mebibytes(maxPss),
+                    Report.seconds(allUp), Report.mebibytes(qemuPss.getMin()), Report.mebibytes(qemuPss.getMax()),
                     Report.mebibytes(daemonRssBefore), Report.mebibytes(daemonRssAfter), kernel);
             return true;
         } finally {

@@ -14,11 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/**
- * MicroVMs through the daemon's API (network "none", 1 vCPU), timed by {@link TimedInstances};
- * and where the daemon keeps each microVM's files ({@code <data>/microvms/<id>}: console log,
- * QEMU pid, disks).
- */
+/** MicroVMs through the daemon's API (network "none", 1 vCPU), timed by {@link TimedInstances}, and their files. */
 record MicroVms(TimedInstances timed, Path root) {
 
     /** What the workload prints first, on the serial console; the boot figure times to it. */
@@ -26,10 +22,7 @@ record MicroVms(TimedInstances timed, Path root) {
     /** A workload that prints the marker and then sleeps (busybox sleep, as the container benchmark's). */
     static final List<String> WORKLOAD = List.of("sh", "-c", "echo " + MARKER + "; exec sleep 100000");
 
-    /**
-     * CreateInstance of a microVM of {@code image} running {@link #WORKLOAD}, its root disk of
-     * {@code bootDiskBytes} unless 0, booting {@code kernel} unless empty; returns its id.
-     */
+    /** Creates a microVM of {@code image} running {@link #WORKLOAD}, booting {@code kernel} unless it is empty. */
     String create(String name, String image, long memoryBytes, long bootDiskBytes, String kernel) {
         InstanceSpec.Builder spec = InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(memoryBytes)
                 .setNetwork(NetworkSpec.newBuilder().setNetworkId("none")).addAllCommand(WORKLOAD).setKernel(kernel);
@@ -54,9 +47,8 @@ record MicroVms(TimedInstances timed, Path root) {
     }
 
     /**
-     * Follows a serial console's {@code log} as {@code tail -f} (both sides of a boot are timed by it):
-     * the nanoTime at which {@link #MARKER} first shows, or -1 if not before {@code deadline} (nanoTime)
-     * or once {@code gaveUp} is true, e.g. the guest died.
+     * Follows a serial console's {@code log} as {@code tail -f} (both sides of a boot are timed by it): the nanoTime
+     * {@link #MARKER} first shows, or -1 if not before {@code deadline} (nanoTime) or once {@code gaveUp}.
      */
     static long awaitMarker(Path log, long deadline, BooleanSupplier gaveUp) throws IOException, InterruptedException {
         StringBuilder tail = new StringBuilder();
@@ -85,16 +77,5 @@ record MicroVms(TimedInstances timed, Path root) {
             Thread.sleep(5);
         }
         return -1;
-    }
-
-    /** The last 8 KiB of a console {@code log}, for a report of a boot that hung. */
-    static String lastOf(Path log) {
-        try {
-            byte[] all = Files.readAllBytes(log);
-            int bytes = 8192;
-            return new String(all, Math.max(0, all.length - bytes), Math.min(all.length, bytes), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(no console log: " + e.getMessage() + ")";
-        }
     }
 }

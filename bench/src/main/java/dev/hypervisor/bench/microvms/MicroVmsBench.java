@@ -11,11 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/**
- * {@code bench/run.sh microvm}: the production hypervisord with its real microVM driver under
- * TCG, every figure beside the same QEMU command line started directly (and plain {@code
- * mkfs.ext4 -d}) in the same run.
- */
+/** {@code bench/run.sh microvm}: hypervisord's real microVM driver under TCG beside QEMU and mkfs.ext4 run directly. */
 public final class MicroVmsBench {
 
     private static final List<String> TOOLS = List.of("qemu-system-x86_64", "qemu-img", "mkfs.ext4", "docker-registry",
@@ -36,12 +32,11 @@ public final class MicroVmsBench {
         RegistryServer registry = run.closing(RegistryServer.start(run.dir("registry")));
         run.progress("registry on %s; building and pushing busybox and a %d MiB image", registry.host(),
                 options.randomFiles() * 8);
-        Path layout = run.work().resolve("layout");
-        BenchImages images = new BenchImages(layout, registry.host());
+        BenchImages images = new BenchImages(run.work().resolve("layout"), registry.host());
         String busybox = images.busybox().reference();
         String big = images.busyboxWithRandomFiles(options.randomFiles(), 8).reference();
         Path bundle = run.work().resolve("rootfs-bundle");
-        HostTools.run(List.of("umoci", "unpack", "--image", layout + ":random", bundle.toString()),
+        HostTools.run(List.of("umoci", "unpack", "--image", images.layout() + ":random", bundle.toString()),
                 run.dir("logs").resolve("umoci-unpack.log"), Duration.ofSeconds(300));
 
         host.run("microVM driver, TCG", List.of("--accelerator", "tcg", "--default-kernel", kernel.toString(), "--kernel-dir",

@@ -39,7 +39,6 @@ final class MicroVmsOptions extends CommonOptions {
     @Option(names = "--density-kernel", paramLabel = "K", description = "the kernel figure 3's microVMs boot (spec.kernel), as above; Debian's does not boot in 64 MiB [${DEFAULT-VALUE}]")
     String densityKernel = BenchKernels.SMALL;
 
-    /** Fails as a bad command line would unless the sizes fit together. */
     @Override
     public void check() {
         if (boots < 2 * samples + 2) {

@@ -16,13 +16,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
- * Figure 2 (bench/README.md, MicroVMs): a ~50 MB image's root filesystem, built (first create
- * minus a cached one, against {@code mkfs.ext4 -d} of the same tree) and cached (against
- * busybox's). Each round takes a boot disk size not used before: the driver caches one ext4 image
- * per image digest and size, so that size finds the cache cold.
+ * Figure 2 (bench/README.md, MicroVMs): a ~50 MB image's root filesystem, built and cached. Each round takes a boot
+ * disk size not used before: the driver caches one ext4 image per image digest and size, so that size finds it cold.
  */
 record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path tree) {
 
@@ -102,7 +99,7 @@ record RootfsFigure(BenchRun run, MicroVms api, String image, String small, Path
     private static long treeBytes(Path tree) throws IOException {
         Set<Object> seen = new HashSet<>();
         long total = 0;
-        try (Stream<Path> files = Files.walk(tree)) {
+        try (var files = Files.walk(tree)) {
             for (Path p : files.toList()) {
                 BasicFileAttributes attributes = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (attributes.isRegularFile() && seen.add(attributes.fileKey())) {

@@ -8,10 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 
-/**
- * Figure 1 (bench/README.md, VMs): CreateInstance to the guest's first console line against the
- * same QEMU command line started directly; the sides alternate, the first side rotating.
- */
+/** Figure 1 (bench/README.md, VMs): CreateInstance to the guest's first console line against QEMU started directly. */
 record BootLatencyFigure(BenchRun run, VmBoots boots, String marker) {
 
     private static final long SLACK_NANOS = 200_000_000L;

@@ -1,6 +1,5 @@
 package dev.hypervisor.bench.vm;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.hypervisor.api.v1.CreateInstanceRequest;
 import dev.hypervisor.api.v1.DiskSpec;
 import dev.hypervisor.api.v1.InstanceSpec;
@@ -13,18 +12,11 @@ import dev.hypervisor.testkit.guest.GuestDisk;
 import dev.hypervisor.testkit.guest.GuestInitramfs;
 import dev.hypervisor.testkit.guest.GuestKernel;
 import dev.hypervisor.vm.Q35Machine;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/**
- * {@code bench/run.sh vm}: the production hypervisord with its real VM driver booting the VM
- * tests' guest, every figure beside the same QEMU command line started directly in the same run.
- */
+/** {@code bench/run.sh vm}: hypervisord's real VM driver, the VM tests' guest, beside the same QEMU, run directly. */
 public final class VmBench {
 
     private static final List<String> TOOLS = List.of("qemu-system-x86_64", "qemu-img", "genisoimage", "mkfs.ext4",
@@ -45,23 +37,13 @@ public final class VmBench {
         Path guest = run.dir("guest");
         Path initramfs = guest.resolve("initramfs.gz");
         GuestInitramfs.write(kernel, initramfs);
-        Path disk = GuestDisk.write(guest.resolve("disk.qcow2"), "vm-bench");
-        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        http.createContext("/disk.qcow2", exchange -> {
-            exchange.sendResponseHeaders(200, Files.size(disk));
-            try (OutputStream body = exchange.getResponseBody()) {
-                Files.copy(disk, body);
-            }
-        });
-        http.start();
-        run.onCleanUp(() -> http.stop(0));
-        String image = "http://127.0.0.1:" + http.getAddress().getPort() + "/disk.qcow2";
+        String image = run.closing(GuestDisk.serve(GuestDisk.write(guest.resolve("disk.qcow2"), "vm-bench"))).url();
 
         host.run("VM driver", List.of("--accelerator", options.accelerator(), "--allow-local-image-urls", "--kernel-dir",
                 kernel.vmlinuz().getParent().toString(), "--kernel-dir", initramfs.getParent().toString()),
                 List.of(image), InstanceType.INSTANCE_TYPE_VM, 1, (daemon, vms) -> {
                     VmBoots boots = new VmBoots(daemon, vms, template(image, kernel.vmlinuz(), initramfs),
-                            GuestInitramfs.READY, host.data().resolve("vms"), run.dir("logs").resolve("direct-qemu.log"));
+                            host.data().resolve("vms"), run.dir("logs").resolve("direct-qemu.log"));
                     try {
                         run.progress("reference VM: boot it, read the QEMU command line hypervisord ran, stop it");
                         List<String> command = boots.takeReference();
@@ -80,7 +62,6 @@ public final class VmBench {
                 + " started directly on that VM's files while it is stopped, its console read from QEMU's socket.";
     }
 
-    /** A 1-vCPU VM of 256 MiB with a 64 MiB ssd boot disk over the image, on the default network, booting the test kernel. */
     private static CreateInstanceRequest template(String image, Path kernel, Path initramfs) {
         return CreateInstanceRequest.newBuilder().setType(InstanceType.INSTANCE_TYPE_VM)
                 .setSpec(InstanceSpec.newBuilder().setImage(image).setCpuCores(1).setMemoryBytes(MEMORY_BYTES)

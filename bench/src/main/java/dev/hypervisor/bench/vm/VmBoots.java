@@ -9,8 +9,8 @@ import dev.hypervisor.bench.Async;
 import dev.hypervisor.bench.DirectQemu;
 import dev.hypervisor.bench.TimedInstances;
 import dev.hypervisor.testkit.DaemonProcess;
+import dev.hypervisor.testkit.guest.GuestInitramfs;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -24,9 +24,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The two ways the figures boot a VM, timed alike by a {@link ConsoleClock}: ours through the API
- * and AttachConsole (a line printed before the attach is seen only in the replay, later than
- * printed: that error counts against ours), and the reference VM's QEMU started directly.
+ * The two ways the figures boot a VM, timed alike by a {@link ConsoleClock}: ours through the API and AttachConsole
+ * (a line printed before the attach is seen only in the replay, later than printed: that error counts against ours),
+ * and the reference VM's QEMU started directly.
  */
 final class VmBoots {
 
@@ -38,19 +38,16 @@ final class VmBoots {
     private final DaemonProcess daemon;
     private final TimedInstances vms;
     private final CreateInstanceRequest template;
-    private final String marker;
     private final Path vmsRoot;
     private final Path log;
     private DirectQemu direct;
     private SocketChannel console;
     private long directPid;
 
-    VmBoots(DaemonProcess daemon, TimedInstances vms, CreateInstanceRequest template, String marker, Path vmsRoot,
-            Path log) {
+    VmBoots(DaemonProcess daemon, TimedInstances vms, CreateInstanceRequest template, Path vmsRoot, Path log) {
         this.daemon = daemon;
         this.vms = vms;
         this.template = template;
-        this.marker = marker;
         this.vmsRoot = vmsRoot;
         this.log = log;
     }
@@ -65,14 +62,14 @@ final class VmBoots {
         return direct.arguments();
     }
 
-    /** Creates a VM, waits for RUNNING, attaches to its console and waits for the first line and the marker. */
+    /** Creates a VM, waits for RUNNING, attaches to its console and waits for its first line and READY. */
     Boot ours(String name, Duration timeout) throws IOException {
         long sent = System.nanoTime();
         String id = vms.create(template.toBuilder().setName(name).build());
         long acknowledged = System.nanoTime();
         long running = vms.awaitRunning(id, timeout);
-        ConsoleClock clock = new ConsoleClock(marker);
-        StreamObserver<ConsoleInput> input = ComputeServiceGrpc.newStub(daemon.newChannel()).attachConsole(Async.observer(
+        ConsoleClock clock = new ConsoleClock();
+        var input = ComputeServiceGrpc.newStub(daemon.newChannel()).attachConsole(Async.observer(
                 value -> clock.onData(value.getData().toByteArray()),
                 t -> clock.fail(t == null ? "AttachConsole ended" : "AttachConsole failed: " + Status.fromThrowable(t))));
         input.onNext(ConsoleInput.newBuilder().setInstanceId(id).build());
@@ -86,14 +83,13 @@ final class VmBoots {
         }
     }
 
-    /** Deletes one of ours (untimed). */
     void delete(Boot boot) {
         vms.delete(boot.id(), TIMEOUT);
     }
 
-    /** Starts the reference VM's QEMU directly and waits for its first line and the marker on its console socket. */
+    /** Starts the reference VM's QEMU directly and waits for its first line and READY on its console socket. */
     Boot direct() throws IOException, InterruptedException {
-        ConsoleClock clock = new ConsoleClock(marker);
+        ConsoleClock clock = new ConsoleClock();
         DirectQemu.Started qemu = direct.start(null, log);
         directPid = qemu.pid();
         console = ConsoleClock.follow(qemu.dir().resolve("console.sock"), clock);
@@ -119,21 +115,13 @@ final class VmBoots {
         }
     }
 
-    /**
-     * Stamps (nanoTime) a console's first complete visible line and its first marker; both sides feed
-     * their console bytes through one, so "first line" means the same on both.
-     */
+    /** Stamps (nanoTime) a console's first visible line and READY; one per boot of either side, so both read alike. */
     static final class ConsoleClock {
 
-        private final String marker;
         private final StringBuilder text = new StringBuilder();
         private final CompletableFuture<Long> firstLine = new CompletableFuture<>();
         private final CompletableFuture<Long> markerSeen = new CompletableFuture<>();
         private volatile String line = "";
-
-        ConsoleClock(String marker) {
-            this.marker = marker;
-        }
 
         /** Feeds {@code clock} from QEMU's serial console socket, on a thread of its own until the caller closes the channel. */
         static SocketChannel follow(Path socket, ConsoleClock clock) throws IOException {
@@ -172,7 +160,7 @@ final class VmBoots {
                     start = nl + 1;
                 }
             }
-            if (!markerSeen.isDone() && text.indexOf(marker) >= 0) {
+            if (!markerSeen.isDone() && text.indexOf(GuestInitramfs.READY) >= 0) {
                 markerSeen.complete(now);
             }
         }
@@ -188,7 +176,7 @@ final class VmBoots {
         }
 
         long awaitMarker(Duration timeout) {
-            return Async.await(markerSeen, marker + " on the console", timeout, this::shown);
+            return Async.await(markerSeen, GuestInitramfs.READY + " on the console", timeout, this::shown);
         }
 
         /** The first line, without control characters. */

@@ -8,10 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/**
- * Figure 2 (bench/README.md, VMs): an idle VM's QEMU PSS beyond the guest RAM resident, and minus
- * memory_bytes (negative while the guest has not touched all its RAM), beside the direct QEMU's.
- */
+/** Figure 2 (bench/README.md, VMs): an idle VM's QEMU memory beside the directly started QEMU's. */
 record VmMemoryFigure(BenchRun run, VmBoots boots, long memoryBytes, String marker) {
 
     private static final Duration IDLE = Duration.ofSeconds(3);
@@ -61,10 +58,9 @@ record VmMemoryFigure(BenchRun run, VmBoots boots, long memoryBytes, String mark
     }
 
     /**
-     * What a QEMU process holds in host memory, from {@code /proc/<pid>/smaps}: its PSS in all,
-     * and the PSS of its guest RAM, the one anonymous mapping of the guest's memory size (QEMU
-     * maps it whole and the guest touches it page by page, so an idle guest's RAM is mostly not
-     * resident).
+     * What a QEMU process holds in host memory, from {@code /proc/<pid>/smaps}: its PSS in all, and the PSS of its
+     * guest RAM, the one anonymous mapping of the guest's memory size (QEMU maps it whole and the guest touches it
+     * page by page, so an idle guest's RAM is mostly not resident).
      */
     record QemuMemory(long pssBytes, long guestRamPssBytes) {
 

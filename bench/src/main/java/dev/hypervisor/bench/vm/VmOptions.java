@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
         description = "VMs on the real driver beside the same QEMU command line started directly.")
 final class VmOptions extends CommonOptions {
 
-    /** hypervisord's --accelerator. */
     enum Accelerator { AUTO, KVM, TCG }
 
     @Option(names = "--samples", paramLabel = "N", description = "measured boots per side (figure 1), alternating, after 1 unmeasured warm-up per side [${DEFAULT-VALUE}; quick 3]")

@@ -1,7 +1,10 @@
 package dev.hypervisor.testkit.guest;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,14 @@ public final class GuestDisk {
 
     public static final String MARKER_FILE = "marker";
 
+    /** A disk served over HTTP on loopback: the image URL of a VM; closing stops the server. */
+    public record Served(HttpServer server, String url) implements AutoCloseable {
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
     private GuestDisk() {}
 
     /** Writes the qcow2 disk to {@code target}. */
@@ -29,5 +40,18 @@ public final class GuestDisk {
         Files.delete(content.resolve(MARKER_FILE));
         Files.delete(content);
         return target;
+    }
+
+    /** Serves {@code disk} at {@code http://127.0.0.1:<port>/<its file name>}. */
+    public static Served serve(Path disk) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/" + disk.getFileName(), exchange -> {
+            exchange.sendResponseHeaders(200, Files.size(disk));
+            try (var body = exchange.getResponseBody()) {
+                Files.copy(disk, body);
+            }
+        });
+        http.start();
+        return new Served(http, "http://127.0.0.1:" + http.getAddress().getPort() + "/" + disk.getFileName());
     }
 }
