@@ -66,7 +66,8 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
             run.progress("figure 4: %d watchers, %d creates at %.0f/s", options.watchers, options.watchCreates,
                     options.watchRate);
             daemon.awaitQuiet(Duration.ofSeconds(60));
-            new WatchFanoutBench(daemon, options).run(run.report(), pingP99);
+            new WatchFanoutBench(daemon, new WatchFanoutBench.Sizes(options.watchers, options.watchChannels,
+                    options.watchCreates, options.watchRate)).run(run.report(), pingP99);
             return emptyRss;
         }
     }

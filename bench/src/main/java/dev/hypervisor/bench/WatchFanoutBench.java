@@ -40,56 +40,69 @@ import java.util.stream.IntStream;
 /** Figure 4: commit-to-delivery p99 of many watch streams, and that every watcher saw exactly what it should. */
 final class WatchFanoutBench {
 
+    /** How many watch, on how many channels, while how many instances are created at what rate. */
+    record Sizes(int watchers, int channels, int creates, double rate) {}
+
+    /** The deliveries measured, the events that came exactly as expected (of how many), and each troubled watcher's problem. */
+    record Fanout(Percentiles latencies, long exact, long expected, List<String> problems) {}
+
     private final DaemonProcess daemon;
-    private final ControlPlaneOptions options;
+    private final Sizes sizes;
     private final List<Watcher> watchers = new ArrayList<>();
     private final List<ManagedChannel> channels;
     private final AtomicLong delivered = new AtomicLong();
     private final List<String> created = new ArrayList<>();
     private volatile boolean done;
 
-    WatchFanoutBench(DaemonProcess daemon, ControlPlaneOptions options) {
+    WatchFanoutBench(DaemonProcess daemon, Sizes sizes) {
         this.daemon = daemon;
-        this.options = options;
-        this.channels = IntStream.range(0, options.watchChannels).mapToObj(i -> daemon.newChannel()).toList();
+        this.sizes = sizes;
+        this.channels = IntStream.range(0, sizes.channels()).mapToObj(i -> daemon.newChannel()).toList();
     }
 
     void run(Report report, long pingP99Nanos) throws Exception {
+        Fanout fanout = measure("figure 4");
+        String figure = String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99", watchers.size());
+        report.latency(figure, p99(figure, "figure 4", fanout.latencies()), pingP99Nanos, 2.0);
+        // The floor: the same fan-out from a bare grpc-java server, as many events at the same pace.
+        Percentiles floor = WatchFanoutFloor.measure(watchers.size(), sizes.channels(), 3 * sizes.creates(), 3 * sizes.rate());
+        String floorFigure = String.format("4 floor: bare grpc-java fan-out p99, %d streams vs unary p99", watchers.size());
+        report.printed(floorFigure, p99(floorFigure, "figure 4 floor", floor), pingP99Nanos);
+        report.add(new Report.Row(String.format("4 WatchInstance no event lost (%d watchers x %d creates x 3)",
+                watchers.size(), created.size()), fanout.exact() + " exact", fanout.expected() + " expected",
+                (double) fanout.exact() / fanout.expected(), "= 1.00x, in order",
+                fanout.problems().isEmpty() && fanout.exact() == fanout.expected()));
+    }
+
+    /**
+     * Opens the watchers (each with the initial state), creates a tenth of the instances unmeasured and then all of
+     * them measured, one at a time at the rate, and closes the watchers once each has had every event.
+     */
+    Fanout measure(String label) throws Exception {
         openWatchers();
         try {
             ComputeServiceGrpc.ComputeServiceBlockingStub creator = ComputeServiceGrpc.newBlockingStub(daemon.newChannel());
-            int warmUp = Math.max(10, options.watchCreates / 10);
+            int warmUp = Math.max(10, sizes.creates() / 10);
             createSteadily(creator, "w0-", warmUp);
             awaitDeliveries(warmUp);
             watchers.forEach(Watcher::startMeasuring);
             CpuShare cpu = new CpuShare(daemon);
-            createSteadily(creator, "w1-", options.watchCreates);
+            createSteadily(creator, "w1-", sizes.creates());
             awaitDeliveries(created.size());
-            System.out.println("  figure 4: while creating and delivering, " + cpu.describe());
+            System.out.println("  " + label + ": while creating and delivering, " + cpu.describe());
         } finally {
             done = true;
             channels.forEach(ManagedChannel::shutdownNow); // which cancels the watches
         }
-        Percentiles all = new Percentiles(watchers.size() * options.watchCreates * 3);
+        Percentiles all = new Percentiles(watchers.size() * sizes.creates() * 3);
         watchers.forEach(w -> all.addAll(w.latencies()));
         long exact = watchers.stream().mapToLong(w -> w.exact(created)).sum();
         List<String> problems = watchers.stream().map(w -> w.problem(created)).filter(p -> !p.isEmpty()).toList();
-        long expected = 3L * created.size() * watchers.size();
-        String figure = String.format("4 WatchInstance commit-to-delivery p99, %d watchers vs unary p99", watchers.size());
-        long p99 = p99(figure, "figure 4", all);
         if (!problems.isEmpty()) {
-            System.out.printf("  figure 4: %d of %d watchers saw wrong events; first: %s%n", problems.size(),
+            System.out.printf("  %s: %d of %d watchers saw wrong events; first: %s%n", label, problems.size(),
                     watchers.size(), problems.get(0));
         }
-        report.latency(figure, p99, pingP99Nanos, 2.0);
-        // The floor: the same fan-out from a bare grpc-java server, as many events at the same pace.
-        Percentiles floor = WatchFanoutFloor.measure(watchers.size(), options.watchChannels, 3 * options.watchCreates,
-                3 * options.watchRate);
-        String floorFigure = String.format("4 floor: bare grpc-java fan-out p99, %d streams vs unary p99", watchers.size());
-        report.printed(floorFigure, p99(floorFigure, "figure 4 floor", floor), pingP99Nanos);
-        report.add(new Report.Row(String.format("4 WatchInstance no event lost (%d watchers x %d creates x 3)",
-                watchers.size(), created.size()), exact + " exact", expected + " expected",
-                (double) exact / expected, "= 1.00x, in order", problems.isEmpty() && exact == expected));
+        return new Fanout(all, exact, 3L * created.size() * watchers.size(), problems);
     }
 
     /** The p99 of {@code figure}'s deliveries, printed with their count, p50 and maximum. */
@@ -106,9 +119,9 @@ final class WatchFanoutBench {
     }
 
     private void openWatchers() throws InterruptedException {
-        CountDownLatch ready = new CountDownLatch(options.watchers);
+        CountDownLatch ready = new CountDownLatch(sizes.watchers());
         WatchInstanceRequest request = WatchInstanceRequest.newBuilder().setSendInitial(true).build();
-        for (int i = 0; i < options.watchers; i++) {
+        for (int i = 0; i < sizes.watchers(); i++) {
             Watcher watcher = new Watcher(ready);
             watchers.add(watcher);
             ComputeServiceGrpc.newStub(channels.get(i % channels.size())).watchInstance(request,
@@ -122,7 +135,7 @@ final class WatchFanoutBench {
     /** Creates {@code count} instances at the configured rate, one call at a time, from its own channel. */
     private void createSteadily(ComputeServiceGrpc.ComputeServiceBlockingStub creator, String prefix, int count)
             throws InterruptedException {
-        WatchFanoutFloor.paced(count, options.watchRate, i -> created.add(creator.withDeadlineAfter(30, TimeUnit.SECONDS)
+        WatchFanoutFloor.paced(count, sizes.rate(), i -> created.add(creator.withDeadlineAfter(30, TimeUnit.SECONDS)
                 .createInstance(CreateThroughputBench.request(prefix + i)).getId()));
     }
 
