@@ -24,20 +24,10 @@ import java.util.concurrent.TimeUnit;
  * (root and the socket's group may connect, and whoever connects is admin). hvctl and grpcurl
  * reach it as {@code unix:///run/hypervisord/hypervisord.sock}.
  */
-final class UnixSocket implements AutoCloseable {
+record UnixSocket(Server server, EventLoopGroup loop, Path path) implements AutoCloseable {
 
     static final String ROOT_DEFAULT = "/run/hypervisord/hypervisord.sock";
     static final String DEFAULT_CHOICE = "default";
-
-    private final Server server;
-    private final EventLoopGroup loop;
-    private final Path path;
-
-    private UnixSocket(Server server, EventLoopGroup loop, Path path) {
-        this.server = server;
-        this.loop = loop;
-        this.path = path;
-    }
 
     /** The socket {@code --socket} names: off, a path, or by default the root default when root. */
     static Path path(String option, boolean root) {
@@ -92,22 +82,9 @@ final class UnixSocket implements AutoCloseable {
         }
     }
 
-    Path path() {
-        return path;
-    }
-
-    Server server() {
-        return server;
-    }
-
     @Override
     public void close() {
-        server.shutdownNow();
-        try {
-            server.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        server.shutdownNow(); // its calls were given their grace with the TCP listener's
         loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         try {
             Files.deleteIfExists(path);

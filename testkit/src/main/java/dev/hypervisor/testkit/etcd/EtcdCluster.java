@@ -3,6 +3,7 @@ package dev.hypervisor.testkit.etcd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hypervisor.host.Executables;
+import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.testkit.images.RegistryServer;
 import dev.hypervisor.testkit.tls.TestCertificates;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -260,19 +260,9 @@ public final class EtcdCluster implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints", "http://" + members.get(0).clientAddress()));
         command.addAll(List.of(args));
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().put("ETCDCTL_API", "3");
-            Process p = builder.start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
-            }
-            return output;
+            return HostCommand.of(command).env("ETCDCTL_API", "3").timeout(Duration.ofSeconds(30)).output();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run etcdctl (etcd-client, installed with etcd-server): " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted running etcdctl", e);
+            throw new IllegalStateException("etcdctl (etcd-client, installed with etcd-server): " + e.getMessage(), e);
         }
     }
 
@@ -300,14 +290,7 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private static void waitFor(Process p) {
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        dev.hypervisor.testkit.Processes.awaitOrKill(p, Duration.ofSeconds(10));
     }
 
     private static void pause(long millis) {

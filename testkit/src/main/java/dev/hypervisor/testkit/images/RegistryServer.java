@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real distribution registry ({@code /usr/bin/docker-registry}, Debian's distribution 2.8) on a
@@ -158,14 +157,7 @@ public final class RegistryServer implements AutoCloseable {
     @Override
     public void close() {
         process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        dev.hypervisor.testkit.Processes.awaitOrKill(process, java.time.Duration.ofSeconds(5));
     }
 
     /** A port that was free a moment ago; also useful as a closed port to prove nothing connects there. */

@@ -1,12 +1,13 @@
 package dev.hypervisor.testkit.tls;
 
+import dev.hypervisor.host.HostCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A throwaway certificate authority made with {@code openssl} (as operators make theirs), and
@@ -93,16 +94,9 @@ public final class TestCertificates {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
-            }
+            HostCommand.of(command).in(dir).timeout(Duration.ofSeconds(30)).run();
         } catch (IOException e) {
-            throw new IllegalStateException("openssl is not installed (apt-get install openssl; ./test.sh installs it): " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted running openssl", e);
+            throw new IllegalStateException("openssl (apt-get install openssl; ./test.sh installs it): " + e.getMessage(), e);
         }
     }
 }
