@@ -263,7 +263,7 @@ public final class Hypervisord implements Callable<Integer> {
             System.err.println("hypervisord: " + e.getMessage());
             return 1;
         } catch (IllegalArgumentException e) {
-            // A listener that cannot be secured as asked (a non-loopback address in plaintext, TLS without a client CA).
+            // Set-up refused as asked: a listener that cannot be secured, a socket another daemon serves, a readable secret.
             System.err.println("hypervisord: " + e.getMessage());
             return 1;
         } catch (dev.hypervisor.core.error.DomainException e) {
