@@ -58,10 +58,22 @@ final class Authorization implements ServerInterceptor {
         }
     }
 
+    /** Where a TLS session keeps the identity found for it: worked out once per connection, not per call. */
+    private static final String SESSION_IDENTITY = "hypervisord.identity";
+
     static Identity identify(SSLSession tls) throws Refused {
         if (tls == null) {
             return Identity.local();
         }
+        if (tls.getValue(SESSION_IDENTITY) instanceof Identity known) {
+            return known;
+        }
+        Identity found = fromCertificate(tls);
+        tls.putValue(SESSION_IDENTITY, found);
+        return found;
+    }
+
+    private static Identity fromCertificate(SSLSession tls) throws Refused {
         Certificate[] chain;
         try {
             chain = tls.getPeerCertificates();

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -90,11 +89,10 @@ final class ServerCertificate {
         }
     }
 
-    /** The SHA-256 fingerprint of a PEM certificate file, as {@code ab:cd:...}. */
+    /** The SHA-256 fingerprint of a PEM certificate file, as the audit log writes clients' (lower-case hex). */
     static String fingerprint(Path cert) {
         try (var in = Files.newInputStream(cert)) {
-            X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            return HexFormat.ofDelimiter(":").formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+            return Authorization.fingerprint((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot read the certificate " + cert + ": " + e.getMessage(), e);
         }

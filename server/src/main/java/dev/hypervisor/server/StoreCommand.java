@@ -61,6 +61,10 @@ final class StoreCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             StoreLocation source = location(from, "--from");
             StoreLocation target = location(to, "--to");
+            if (!source.onNetwork() && !target.onNetwork() && !access.access().isNone()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "the --store-* options apply to --store"
+                        + " etcd://... only, and neither --from nor --to is one");
+            }
             if (source.toString().equals(target.toString())) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--from and --to name the same store: " + source);
             }
@@ -105,13 +109,7 @@ final class StoreCommand implements Runnable {
         private StoreLocation location(String uri, String option) {
             try {
                 StoreLocation parsed = StoreLocation.parse(uri);
-                if (parsed.onNetwork()) {
-                    return access.applyTo(parsed);
-                }
-                if (!access.access().isNone() && !StoreLocation.parse(option.equals("--from") ? to : from).onNetwork()) {
-                    return access.applyTo(parsed); // refused: no side could use the settings
-                }
-                return parsed;
+                return parsed.onNetwork() ? access.applyTo(parsed) : parsed;
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage().replace("--store:", option + ":"));
             }
