@@ -11,5 +11,6 @@ public enum ErrorCode {
     OUT_OF_RANGE,
     UNAVAILABLE,
     DEADLINE_EXCEEDED,
+    UNAUTHENTICATED,
     INTERNAL
 }
