@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One JSON line per call that changes something or opens a console (every method above the
- * viewer role), denied ones included: time, who (name and certificate fingerprint), over what
+ * viewer role, and every change to the trust store), denied ones included: time, who (name and certificate fingerprint), over what
  * (tcp, tls, unix), the method, the instance's id and name, the request_id, and the outcome.
  * A call denied before its request was read (no identity, too small a role) has no instance
  * or request_id in its line. The file is rotated to {@code .1} past a size; each line is also counted in
@@ -43,11 +43,14 @@ final class AuditLog implements ServerInterceptor, AutoCloseable {
     private final long maxBytes;
     private final Clock clock;
     private final Counter events;
+    private final Authorization authorization;
     private OutputStream out;
     private long size;
 
-    AuditLog(Path file, long maxBytes, Clock clock, PrometheusRegistry metrics) throws IOException {
+    AuditLog(Path file, long maxBytes, Clock clock, PrometheusRegistry metrics, Authorization authorization)
+            throws IOException {
         this.file = file;
+        this.authorization = authorization;
         this.maxBytes = maxBytes;
         this.clock = clock;
         this.events = Counter.builder().name("hypervisord_audit_events").help("Audited calls, by identity and outcome")
@@ -64,18 +67,11 @@ final class AuditLog implements ServerInterceptor, AutoCloseable {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
-        Role needed = Role.required(method);
-        if (needed == null || needed == Role.VIEWER) {
+        if (!MethodRoles.audited(method)) {
             return next.startCall(call, headers);
         }
         var tls = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-        Identity who;
-        try {
-            who = Authorization.identify(tls);
-        } catch (Authorization.Refused e) {
-            who = new Identity("", "", null);
-        }
-        Identity identity = who;
+        Identity identity = authorization.whoCalls(call);
         String transport = tls != null ? "tls"
                 : call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR) instanceof java.net.InetSocketAddress ? "tcp" : "unix";
         AtomicReference<Object> request = new AtomicReference<>();
@@ -96,7 +92,8 @@ final class AuditLog implements ServerInterceptor, AutoCloseable {
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(audited, headers)) {
             @Override
             public void onMessage(Q message) {
-                request.compareAndSet(null, message);
+                // the services are guarded: their requests arrive as MalformedRequests.Decoded
+                request.compareAndSet(null, message instanceof MalformedRequests.Decoded<?> d ? d.message() : message);
                 super.onMessage(message);
             }
         };
@@ -109,10 +106,15 @@ final class AuditLog implements ServerInterceptor, AutoCloseable {
         line.put("fingerprint", who.fingerprint());
         line.put("transport", transport);
         line.put("method", method.substring(method.lastIndexOf('/') + 1));
-        String id = field(request, "instance_id");
-        line.put("instance_id", id.isEmpty() ? field(response, "id") : id);
-        String name = field(request, "name");
-        line.put("instance_name", name.isEmpty() ? field(response, "name") : name);
+        if (method.startsWith("hypervisor.v1.TrustService/")) {
+            String target = field(request, "fingerprint");
+            line.put("fingerprint_changed", target.isEmpty() ? field(response, "fingerprint") : target);
+        } else {
+            String id = field(request, "instance_id");
+            line.put("instance_id", id.isEmpty() ? field(response, "id") : id);
+            String name = field(request, "name");
+            line.put("instance_name", name.isEmpty() ? field(response, "name") : name);
+        }
         line.put("request_id", field(request, "request_id"));
         line.put("code", status.getCode().name());
         events.labelValues(who.name(), status.getCode().name()).inc();

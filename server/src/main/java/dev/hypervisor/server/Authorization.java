@@ -1,5 +1,9 @@
 package dev.hypervisor.server;
 
+import dev.hypervisor.core.trust.Role;
+import dev.hypervisor.core.trust.TrustRegistry;
+import dev.hypervisor.core.trust.TrustedClient;
+import dev.hypervisor.tls.Certificates;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -8,15 +12,12 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -24,26 +25,47 @@ import javax.net.ssl.SSLSession;
  * Finds out who calls and lets the call through only when the caller's role allows it:
  * UNAUTHENTICATED without an identity, PERMISSION_DENIED naming the role the method needs.
  *
- * <p>On a TLS listener the identity is the client certificate, which the TLS layer has already
- * checked against {@code --client-ca}: its common name is the caller's name and its
- * organization (O=viewer, O=operator, O=admin) the role. A plaintext listener (loopback, or an
- * explicit {@code --insecure-listen}) has no way to tell callers apart: each is {@code local},
- * an admin, as on a Docker or Incus socket.
+ * <p>On a TLS listener the identity is the client certificate: one signed by
+ * {@code --client-ca} has its common name as name and its organization (O=viewer,
+ * O=operator, O=admin) as role; any other is looked up by fingerprint in the trust store, on
+ * every call, so that removing it takes effect on open connections too. A certificate nobody
+ * trusts may only join with a token. A plaintext listener (loopback, or an explicit
+ * {@code --insecure-listen}) and the unix socket cannot tell callers apart: each is
+ * {@code local}, an admin, as on a Docker or Incus socket.
  */
 final class Authorization implements ServerInterceptor {
 
+    /** Where a TLS session keeps what its certificate was found to be: worked out once per connection. */
+    private static final String SESSION_PRESENTED = "hypervisord.presented";
+
+    /** A session's certificate and the client CA's verdict on it, made with the CA of {@code caVersion}. */
+    private record Presented(X509Certificate certificate, String fingerprint, Object caVersion, ClientCa.Verdict verdict) {}
+
+    private final TrustRegistry trust;
+    private final ClientCa clientCa;
+    private final Clock clock;
+
+    Authorization(TrustRegistry trust, ClientCa clientCa, Clock clock) {
+        this.trust = trust;
+        this.clientCa = clientCa;
+        this.clock = clock;
+    }
+
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        String method = call.getMethodDescriptor().getFullMethodName();
         Identity identity;
         try {
             identity = identify(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+            if (identity.role() == null && !method.equals(MethodRoles.JOIN)) {
+                throw new Refused(untrusted(identity));
+            }
         } catch (Refused e) {
             call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
             return new ServerCall.Listener<>() {};
         }
-        String method = call.getMethodDescriptor().getFullMethodName();
-        Role needed = Role.required(method);
-        if (!identity.role().allows(needed)) {
+        Role needed = MethodRoles.required(method);
+        if (identity.role() != null && !identity.role().allows(needed)) {
             call.close(Status.PERMISSION_DENIED.withDescription(method.substring(method.lastIndexOf('/') + 1)
                     + " needs the " + needed.label() + " role; " + identity.name() + " is " + identity.role().label()),
                     new Metadata());
@@ -52,65 +74,82 @@ final class Authorization implements ServerInterceptor {
         return Contexts.interceptCall(Context.current().withValue(Identity.CURRENT, identity), call, headers, next);
     }
 
+    /** Who calls on this call, or {@link Identity#unknown()} when nobody can tell: for the audit log, which never refuses. */
+    Identity whoCalls(ServerCall<?, ?> call) {
+        try {
+            return identify(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        } catch (Refused e) {
+            return Identity.unknown();
+        }
+    }
+
     static final class Refused extends Exception {
         Refused(String message) {
             super(message);
         }
     }
 
-    /** Where a TLS session keeps the identity found for it: worked out once per connection, not per call. */
-    private static final String SESSION_IDENTITY = "hypervisord.identity";
-
-    static Identity identify(SSLSession tls) throws Refused {
+    Identity identify(SSLSession tls) throws Refused {
         if (tls == null) {
             return Identity.local();
         }
-        if (tls.getValue(SESSION_IDENTITY) instanceof Identity known) {
-            return known;
+        Presented presented = presented(tls);
+        X509Certificate cert = presented.certificate();
+        Instant now = clock.instant();
+        if (now.isAfter(cert.getNotAfter().toInstant())) {
+            throw new Refused("the client certificate " + describe(presented) + " expired at "
+                    + cert.getNotAfter().toInstant() + ": make a new one (hvctl does on remote add)");
         }
-        Identity found = fromCertificate(tls);
-        tls.putValue(SESSION_IDENTITY, found);
-        return found;
+        if (now.isBefore(cert.getNotBefore().toInstant())) {
+            throw new Refused("the client certificate " + describe(presented) + " is not valid before "
+                    + cert.getNotBefore().toInstant() + ": check the clocks");
+        }
+        if (presented.verdict() != null && presented.verdict().identity() != null) {
+            return presented.verdict().identity();
+        }
+        Optional<TrustedClient> trusted = trust.lookup(presented.fingerprint());
+        if (trusted.isPresent()) {
+            return new Identity(trusted.get().name(), presented.fingerprint(), trusted.get().role(), cert);
+        }
+        if (presented.verdict() != null && presented.verdict().problem() != null) {
+            throw new Refused(presented.verdict().problem());
+        }
+        String name = Certificates.subject(cert, "CN");
+        return new Identity(name == null ? "" : name, presented.fingerprint(), null, cert);
     }
 
-    private static Identity fromCertificate(SSLSession tls) throws Refused {
+    private Presented presented(SSLSession tls) throws Refused {
+        Object caVersion = clientCa == null ? null : clientCa.version();
+        if (tls.getValue(SESSION_PRESENTED) instanceof Presented known && known.caVersion() == caVersion) {
+            return known;
+        }
         Certificate[] chain;
         try {
             chain = tls.getPeerCertificates();
         } catch (SSLPeerUnverifiedException e) {
-            throw new Refused("this daemon needs a client certificate signed by its --client-ca");
+            throw new Refused("this daemon needs a client certificate: hvctl makes one on `hvctl remote add`"
+                    + (clientCa == null ? "" : ", or use one signed by its --client-ca"));
         }
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate cert)) {
-            throw new Refused("this daemon needs a client certificate signed by its --client-ca");
+            throw new Refused("this daemon needs an X.509 client certificate");
         }
-        String name = attribute(cert, "CN");
-        String organization = attribute(cert, "O");
-        Role role = Role.named(organization);
-        if (name == null || role == null) {
-            throw new Refused("the client certificate " + cert.getSubjectX500Principal().getName()
-                    + " names no role: its organization must be viewer, operator or admin (O=operator)");
-        }
-        return new Identity(name, fingerprint(cert), role);
+        X509Certificate[] x509 = Arrays.stream(chain).filter(X509Certificate.class::isInstance)
+                .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
+        Presented found = new Presented(cert, Certificates.fingerprint(cert), caVersion,
+                clientCa == null ? null : clientCa.verify(x509));
+        tls.putValue(SESSION_PRESENTED, found);
+        return found;
     }
 
-    private static String attribute(X509Certificate cert, String type) {
-        try {
-            for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase(type)) {
-                    return rdn.getValue().toString();
-                }
-            }
-            return null;
-        } catch (InvalidNameException e) {
-            return null;
-        }
+    private String untrusted(Identity identity) {
+        return "the client certificate " + (identity.name().isEmpty() ? "" : "CN=" + identity.name() + " ")
+                + "(SHA-256 " + identity.fingerprint() + ") is not trusted here: join with a token"
+                + " (an admin runs `hypervisord trust token --role ROLE`, you `hvctl remote add NAME ADDRESS --token TOKEN`)"
+                + (clientCa == null ? "" : " or use a certificate signed by the daemon's --client-ca");
     }
 
-    static String fingerprint(X509Certificate cert) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-            throw new IllegalStateException("cannot fingerprint a certificate", e);
-        }
+    private static String describe(Presented presented) {
+        String name = Certificates.subject(presented.certificate(), "CN");
+        return (name == null ? "" : "CN=" + name + " ") + "(SHA-256 " + presented.fingerprint() + ")";
     }
 }

@@ -35,7 +35,6 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The gRPC face of the core: each handler converts the request, calls one use case and
@@ -55,12 +54,12 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
 
     @Override
     public void createInstance(CreateInstanceRequest request, StreamObserver<Instance> response) {
-        unary(response, () -> ApiMapper.toProto(useCases.create().execute(ApiMapper.toCommand(request))));
+        Unary.answer(response, () -> ApiMapper.toProto(useCases.create().execute(ApiMapper.toCommand(request))));
     }
 
     @Override
     public void deleteInstance(DeleteInstanceRequest request, StreamObserver<Empty> response) {
-        unary(response, () -> {
+        Unary.answer(response, () -> {
             useCases.change().delete(request.getInstanceId(), request.getForce(), request.getRequestId(),
                     Fingerprint.ofRequest(request));
             return Empty.getDefaultInstance();
@@ -69,12 +68,12 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
 
     @Override
     public void getInstance(GetInstanceRequest request, StreamObserver<Instance> response) {
-        unary(response, () -> ApiMapper.toProto(useCases.queries().get(request.getInstanceId())));
+        Unary.answer(response, () -> ApiMapper.toProto(useCases.queries().get(request.getInstanceId())));
     }
 
     @Override
     public void listInstances(ListInstancesRequest request, StreamObserver<ListInstancesResponse> response) {
-        unary(response, () -> {
+        Unary.answer(response, () -> {
             InstanceQueries.ListResult page = useCases.queries()
                     .list(ApiMapper.toFilter(request), request.getPageSize(), request.getPageToken());
             ListInstancesResponse.Builder wire = ListInstancesResponse.newBuilder()
@@ -86,27 +85,27 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
 
     @Override
     public void startInstance(StartInstanceRequest request, StreamObserver<Instance> response) {
-        unary(response, () -> ApiMapper.toProto(useCases.change().start(request.getInstanceId(),
+        Unary.answer(response, () -> ApiMapper.toProto(useCases.change().start(request.getInstanceId(),
                 request.getRequestId(), Fingerprint.ofRequest(request))));
     }
 
     @Override
     public void stopInstance(StopInstanceRequest request, StreamObserver<Instance> response) {
-        unary(response, () -> ApiMapper.toProto(useCases.change().stop(request.getInstanceId(), request.getForce(),
+        Unary.answer(response, () -> ApiMapper.toProto(useCases.change().stop(request.getInstanceId(), request.getForce(),
                 request.getTimeoutSeconds(), request.getRequestId(),
                 Fingerprint.ofRequest(request))));
     }
 
     @Override
     public void restartInstance(RestartInstanceRequest request, StreamObserver<Instance> response) {
-        unary(response, () -> ApiMapper.toProto(useCases.change().restart(request.getInstanceId(), request.getForce(),
+        Unary.answer(response, () -> ApiMapper.toProto(useCases.change().restart(request.getInstanceId(), request.getForce(),
                 request.getTimeoutSeconds(), request.getRequestId(),
                 Fingerprint.ofRequest(request))));
     }
 
     @Override
     public void getInstanceStats(GetInstanceStatsRequest request, StreamObserver<InstanceStats> response) {
-        unary(response, () -> ApiMapper.toProto(useCases.runtime().stats(request.getInstanceId())));
+        Unary.answer(response, () -> ApiMapper.toProto(useCases.runtime().stats(request.getInstanceId())));
     }
 
     /**
@@ -157,7 +156,7 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
 
     @Override
     public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> response) {
-        unary(response, () -> {
+        Unary.answer(response, () -> {
             var page = useCases.images().require().list(new ImageQuery(ApiMapper.imageKind(request.getKindValue()),
                     request.getReferenceContains(), request.getPageSize(), request.getPageToken()));
             ListImagesResponse.Builder wire = ListImagesResponse.newBuilder().setNextPageToken(page.nextPageToken());
@@ -178,24 +177,12 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
 
     @Override
     public void removeImage(RemoveImageRequest request, StreamObserver<Empty> response) {
-        unary(response, () -> {
+        Unary.answer(response, () -> {
             if (request.getImage().isBlank()) {
                 throw dev.hypervisor.core.error.DomainException.invalidArgument("image", "required");
             }
             useCases.images().require().remove(request.getImage());
             return Empty.getDefaultInstance();
         });
-    }
-
-    private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (RuntimeException e) {
-            response.onError(StatusMapper.toStatus(e));
-            return;
-        }
-        response.onNext(result);
-        response.onCompleted();
     }
 }

@@ -5,6 +5,7 @@ import dev.hypervisor.core.instance.InstanceState;
 import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.store.Store;
+import dev.hypervisor.core.trust.TrustRegistry;
 import dev.hypervisor.host.DiskReserve;
 import dev.hypervisor.host.DiskSpace;
 import io.grpc.Server;
@@ -63,15 +64,19 @@ public final class Daemon implements AutoCloseable {
     private final DiskSpace disk;
     private final DiskReserve reserve;
     private final Store store;
+    private final TrustRegistry trust;
+    private final TlsMaterial tls;
     private volatile String unhealthy = ""; // why the service is NOT_SERVING, as last logged
 
-    private Daemon(DaemonConfig config, Store store) {
+    private Daemon(DaemonConfig config, Store store, TlsMaterial tls) {
         this.config = config;
         this.store = store;
+        this.tls = tls;
         this.disk = new DiskSpace(config.dataDir(), config.disk().minFreeBytes());
         this.reserve = new DiskReserve(config.dataDir().resolve(RESERVE_FILE), config.disk().reserveBytes(), disk);
-        this.controlPlane = new ControlPlane(new ReserveBackedStore(store, reserve), config, Clock.systemUTC(),
-                disk::shortage);
+        Store backed = new ReserveBackedStore(store, reserve);
+        this.controlPlane = new ControlPlane(backed, config, Clock.systemUTC(), disk::shortage);
+        this.trust = new TrustRegistry(backed, Clock.systemUTC());
     }
 
     /** The data directory's file that holds the disk reserve. */
@@ -97,9 +102,11 @@ public final class Daemon implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         Store store = config.store().open(config.dataDir());
         NettyServerBuilder builder;
+        TlsMaterial tls;
         try {
+            tls = config.transport().tls() ? TlsMaterial.load(config.transport()) : null;
             builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
-                    ListenerSecurity.credentials(config.listenHost(), config.transport()));
+                    ListenerSecurity.credentials(config.listenHost(), config.transport(), tls));
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -112,14 +119,19 @@ public final class Daemon implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(false)
                 .keepAliveTime(2, TimeUnit.HOURS)
                 .maxRstFramesPerWindow(limits.maxRstFramesPerWindow(), limits.rstWindowSeconds());
-        return start(config, store, builder);
+        return start(config, store, builder, tls);
     }
 
     /** Serves on the given builder (in-process for tests, Netty for the daemon) over the given store. */
     public static Daemon start(DaemonConfig config, Store store, ServerBuilder<?> builder) throws IOException {
+        return start(config, store, builder, null);
+    }
+
+    private static Daemon start(DaemonConfig config, Store store, ServerBuilder<?> builder, TlsMaterial tls)
+            throws IOException {
         Daemon daemon;
         try {
-            daemon = new Daemon(config, store);
+            daemon = new Daemon(config, store, tls);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -136,17 +148,20 @@ public final class Daemon implements AutoCloseable {
     private void serve(ServerBuilder<?> builder) throws IOException {
         reserve.restore();
         controlPlane.start();
+        trust.start();
         MetricsInterceptor metricsInterceptor = new MetricsInterceptor(metrics);
         DefaultDeadlineInterceptor deadlines = new DefaultDeadlineInterceptor(config.defaultDeadline(), timer);
-        Authorization authorization = new Authorization();
+        Authorization authorization = new Authorization(trust, tls == null ? null : tls.clientCa(), Clock.systemUTC());
         if (config.auditLog() != null) {
-            audit = new AuditLog(config.auditLog(), AUDIT_LOG_BYTES, java.time.Clock.systemUTC(), metrics);
+            audit = new AuditLog(config.auditLog(), AUDIT_LOG_BYTES, Clock.systemUTC(), metrics, authorization);
         }
         // Interceptors run last to first: who calls is settled before anything else looks at the call.
         List<ServerServiceDefinition> services = List.of(
                 ServerInterceptors.intercept(MalformedRequests.guard(
                         new ComputeService(controlPlane.useCases(), streams).bindService()), auditing(deadlines, metricsInterceptor,
                         authorization)),
+                ServerInterceptors.intercept(MalformedRequests.guard(new TrustApi(trust, tls, this::addresses)
+                        .bindService()), auditing(deadlines, metricsInterceptor, authorization)),
                 ServerInterceptors.intercept(MalformedRequests.guard(health.getHealthService().bindService()), authorization),
                 ServerInterceptors.intercept(MalformedRequests.guard(ProtoReflectionServiceV1.newInstance().bindService()),
                         authorization),
@@ -241,6 +256,23 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /** Where clients reach this daemon, for join tokens: the listen address, or this host's name on a wildcard one. */
+    private List<String> addresses() {
+        String host = config.listenHost();
+        boolean wildcard = host.equals("0.0.0.0") || host.equals("::") || host.isEmpty();
+        String shown = wildcard ? ServerCertificate.hostName() : host;
+        return List.of((shown.contains(":") ? "[" + shown + "]" : shown) + ":" + port());
+    }
+
+    /**
+     * Reads the TLS certificate, key and client CA again (SIGHUP): new connections get them,
+     * open ones keep theirs. False, with the reason logged, when they do not read; nothing to do
+     * without TLS.
+     */
+    public boolean reloadTls() {
+        return tls == null || tls.reload();
+    }
+
     /** The port the gRPC server listens on (useful with port 0). */
     public int port() {
         return server.getPort();
@@ -276,6 +308,7 @@ public final class Daemon implements AutoCloseable {
         if (metricsServer != null) {
             metricsServer.close();
         }
+        trust.close();
         controlPlane.close();
         if (audit != null) {
             audit.close();

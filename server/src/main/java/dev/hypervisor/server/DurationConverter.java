@@ -5,10 +5,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
-/** A duration option as etcd and Go tools write them: {@code 90s}, {@code 30m}, {@code 1h}, or {@code 0}. */
+/** A duration option as etcd and Go tools write them: {@code 90s}, {@code 30m}, {@code 1h}, {@code 7d}, or {@code 0}. */
 final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
 
-    private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     @Override
     public Duration convert(String value) {
@@ -17,14 +17,15 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         }
         Matcher m = FORMAT.matcher(value.strip());
         if (!m.matches()) {
-            throw new CommandLine.TypeConversionException("expected a duration such as 90s, 30m or 1h (or 0), got \"" + value + "\"");
+            throw new CommandLine.TypeConversionException("expected a duration such as 90s, 30m, 1h or 7d (or 0), got \"" + value + "\"");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         };
     }
 }

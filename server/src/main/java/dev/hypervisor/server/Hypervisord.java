@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 
 /** The hypervisord command line: parses the options and runs a {@link Daemon} until SIGTERM. */
 @Command(name = "hypervisord", mixinStandardHelpOptions = true, version = "hypervisord 0.1.0",
-        subcommands = StoreCommand.class,
+        subcommands = {StoreCommand.class, TrustCommand.class},
         description = "Serves hypervisor.v1.ComputeService: VMs, containers and microVMs on this host.")
 public final class Hypervisord implements Callable<Integer> {
 
@@ -47,7 +47,8 @@ public final class Hypervisord implements Callable<Integer> {
     StoreAccessOptions storeAccess = new StoreAccessOptions();
 
     @Option(names = "--tls", description = "TLS on the gRPC listener also on loopback (it always is elsewhere, unless"
-            + " --insecure-listen). Needs --client-ca.")
+            + " --insecure-listen). Clients are trusted by fingerprint (hypervisord trust token) or by --client-ca."
+            + " SIGHUP reads the certificate, key and client CA again.")
     boolean tls;
 
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "This daemon's TLS certificate, with --tls-key. Default:"
@@ -57,8 +58,8 @@ public final class Hypervisord implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The PKCS#8 PEM key of --tls-cert.")
     Path tlsKey;
 
-    @Option(names = "--client-ca", paramLabel = "PEM", description = "With --tls-cert: the CA whose client certificates may"
-            + " call; a certificate's organization (O=viewer, O=operator, O=admin) is its role.")
+    @Option(names = "--client-ca", paramLabel = "PEM", description = "With TLS: a CA whose client certificates may call"
+            + " besides those the trust store holds; a certificate's organization (O=viewer, O=operator, O=admin) is its role.")
     Path clientCa;
 
     @Option(names = "--socket", paramLabel = "PATH", defaultValue = UnixSocket.DEFAULT_CHOICE,
@@ -291,6 +292,7 @@ public final class Hypervisord implements Callable<Integer> {
         };
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), onSignal);
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), onSignal);
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> daemon.reloadTls());
         daemon.awaitTermination();
         stopped.await();
         return 0;
@@ -323,15 +325,10 @@ public final class Hypervisord implements Callable<Integer> {
         if (clientCa != null && !wantTls) {
             throw new CommandLine.ParameterException(cli, "--client-ca is for TLS: add --tls (or --tls-cert and --tls-key)");
         }
-        if (wantTls && clientCa == null) {
-            throw new CommandLine.ParameterException(cli, "TLS on --listen " + listen + " needs --client-ca: the CA whose"
-                    + " client certificates may call (their O= names the role: viewer, operator or admin)"
-                    + (offLoopback && !tls && tlsCert == null ? "; or --insecure-listen to serve it in plaintext" : ""));
-        }
         Path cert = tlsCert;
         Path key = tlsKey;
         if (wantTls && cert == null) {
-            ServerCertificate.Pem made = ServerCertificate.ensure(dataDir.resolve("tls"), HostPort.parse(listen, "--listen").host());
+            dev.hypervisor.tls.SelfSigned.Pair made = ServerCertificate.ensure(dataDir.resolve("tls"), HostPort.parse(listen, "--listen").host());
             cert = made.cert();
             key = made.key();
         }

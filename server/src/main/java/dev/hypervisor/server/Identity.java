@@ -1,17 +1,24 @@
 package dev.hypervisor.server;
 
+import dev.hypervisor.core.trust.Role;
 import io.grpc.Context;
+import java.security.cert.X509Certificate;
 
 /**
- * Who calls: a name (a client certificate's common name, or {@code local} on a plaintext
- * listener, which only loopback or {@code --insecure-listen} has), the SHA-256 fingerprint of
- * its certificate when it showed one, and its role.
+ * Who calls: a name (from the trust store or a client certificate's common name, or
+ * {@code local} on a plaintext listener or the unix socket), the SHA-256 fingerprint of its
+ * certificate when it showed one, and its role: null for a certificate nobody trusts yet,
+ * which may only join with a token.
  */
-record Identity(String name, String fingerprint, Role role) {
+record Identity(String name, String fingerprint, Role role, X509Certificate certificate) {
 
     static final Context.Key<Identity> CURRENT = Context.key("hypervisord-identity");
 
     static Identity local() {
-        return new Identity("local", "", Role.ADMIN);
+        return new Identity("local", "", Role.ADMIN, null);
+    }
+
+    static Identity unknown() {
+        return new Identity("", "", null, null);
     }
 }

@@ -30,6 +30,7 @@ public final class StatusMapper {
                 case OUT_OF_RANGE -> Status.OUT_OF_RANGE;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
                 case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
+                case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
                 case INTERNAL -> Status.INTERNAL;
             };
             if (domain.code() == dev.hypervisor.core.error.ErrorCode.INTERNAL) {

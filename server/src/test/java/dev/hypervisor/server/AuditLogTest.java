@@ -17,7 +17,7 @@ class AuditLogTest {
     @Test
     void rotatesToDotOnePastItsSizeKeepingWholeLines() throws Exception {
         Path file = tmp.resolve("audit.log");
-        try (AuditLog log = new AuditLog(file, 100, Clock.systemUTC(), new PrometheusRegistry())) {
+        try (AuditLog log = new AuditLog(file, 100, Clock.systemUTC(), new PrometheusRegistry(), null)) {
             for (int i = 0; i < 5; i++) {
                 log.write("{\"line\":" + i + ",\"padding\":\"xxxxxxxxxxxxxxxxxxxx\"}");
             }

@@ -130,9 +130,13 @@ class TlsE2ETest {
         TestCertificates.Pair stranger = other.client("mallory", "admin");
         ChannelCredentials strangers = TlsChannelCredentials.newBuilder()
                 .trustManager(ca.ca().toFile()).keyManager(stranger.cert().toFile(), stranger.key().toFile()).build();
-        assertThat(code(() -> ComputeServiceGrpc.newBlockingStub(channel(strangers))
-                .withDeadlineAfter(20, TimeUnit.SECONDS).listInstances(ListInstancesRequest.getDefaultInstance())))
-                .as("a certificate another CA signed fails the handshake").isEqualTo(Status.Code.UNAVAILABLE);
+        assertThatThrownBy(() -> ComputeServiceGrpc.newBlockingStub(channel(strangers))
+                .withDeadlineAfter(20, TimeUnit.SECONDS).listInstances(ListInstancesRequest.getDefaultInstance()))
+                .as("a certificate another CA signed, in no trust store")
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                    assertThat(e.getStatus().getDescription()).contains("CN=mallory", "is not trusted here");
+                });
         assertThat(code(() -> ComputeServiceGrpc.newBlockingStub(channel(InsecureChannelCredentials.create()))
                 .withDeadlineAfter(20, TimeUnit.SECONDS).listInstances(ListInstancesRequest.getDefaultInstance())))
                 .as("plaintext to a TLS listener").isEqualTo(Status.Code.UNAVAILABLE);
@@ -159,7 +163,7 @@ class TlsE2ETest {
         Path cert = data.resolve("tls/server.crt");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
                 java.nio.file.Files.getPosixFilePermissions(data.resolve("tls/server.key")))).isEqualTo("rw-------");
-        String fingerprint = ServerCertificate.fingerprint(cert);
+        String fingerprint = dev.hypervisor.tls.Certificates.fingerprint(dev.hypervisor.tls.Certificates.read(cert));
         assertThat(daemon.logText()).contains("SHA-256 fingerprint " + fingerprint);
 
         // A client that trusts exactly this certificate (pinned) and shows an operator certificate.
@@ -171,7 +175,7 @@ class TlsE2ETest {
 
         daemon.close();
         daemon = E2eDaemons.start(data, true, "--tls", "--client-ca", ca.ca().toString());
-        assertThat(ServerCertificate.fingerprint(cert)).as("kept across restarts").isEqualTo(fingerprint);
+        assertThat(dev.hypervisor.tls.Certificates.fingerprint(dev.hypervisor.tls.Certificates.read(cert))).as("kept across restarts").isEqualTo(fingerprint);
         assertThat(daemon.logText()).contains("SHA-256 fingerprint " + fingerprint);
     }
 
@@ -188,11 +192,21 @@ class TlsE2ETest {
     }
 
     @Test
-    void anAddressOffLoopbackIsNeverSilentlyPlaintext() {
-        assertThatThrownBy(() -> offLoopback("data"))
-                .as("a command line that cannot be served as asked").hasMessageContaining("exited with 2")
-                .hasMessageContaining("TLS on --listen 0.0.0.0:").hasMessageContaining("needs --client-ca")
-                .hasMessageContaining("or --insecure-listen to serve it in plaintext");
+    void anAddressOffLoopbackIsNeverSilentlyPlaintext() throws Exception {
+        daemon = offLoopback("data");
+        java.nio.file.Path cert = tmp.resolve("data/tls/server.crt");
+        assertThat(daemon.logText()).as("TLS with a certificate of its own, without being asked")
+                .contains("SHA-256 fingerprint " + dev.hypervisor.tls.Certificates.fingerprint(
+                        dev.hypervisor.tls.Certificates.read(cert)));
+        assertThat(code(() -> ComputeServiceGrpc.newBlockingStub(channel(InsecureChannelCredentials.create()))
+                .withDeadlineAfter(20, TimeUnit.SECONDS).listInstances(ListInstancesRequest.getDefaultInstance())))
+                .as("plaintext to it").isEqualTo(Status.Code.UNAVAILABLE);
+        ChannelCredentials pinnedOnly = TlsChannelCredentials.newBuilder().trustManager(cert.toFile()).build();
+        assertThat(code(() -> ComputeServiceGrpc.newBlockingStub(channel(pinnedOnly)).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .listInstances(ListInstancesRequest.getDefaultInstance())))
+                .as("TLS without a client certificate").isEqualTo(Status.Code.UNAUTHENTICATED);
+        daemon.close();
+
         daemon = offLoopback("data2", "--insecure-listen");
         assertThat(daemon.logText()).contains("in plaintext (--insecure-listen): anyone who can reach it is admin");
         assertThat(ComputeServiceGrpc.newBlockingStub(channel(InsecureChannelCredentials.create()))
