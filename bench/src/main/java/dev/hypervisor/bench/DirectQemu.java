@@ -3,6 +3,8 @@ package dev.hypervisor.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hypervisor.host.Deadline;
 import dev.hypervisor.host.HostCommand;
+import dev.hypervisor.qemu.QemuLaunch;
+import dev.hypervisor.qemu.VmDirs;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +79,7 @@ public record DirectQemu(List<String> arguments, Path instanceDir, Path pristine
 
     /**
      * Starts QEMU, in place ({@code dir} unused) or in {@code dir} on fresh copies of the disks, its output appended
-     * to {@code log}; returns once it has daemonized (then its console is there to be read).
+     * to {@code log}; returns once it answers QMP, as the driver's start does (then its console is there to be read).
      */
     public Started start(Path dir, Path log) throws IOException {
         Path runIn = pristine == null ? instanceDir : Files.createDirectories(dir.toAbsolutePath());
@@ -92,8 +94,9 @@ public record DirectQemu(List<String> arguments, Path instanceDir, Path pristine
         }
         List<String> command = arguments.stream().map(a -> a.replace(instanceDir + "/", runIn + "/")).toList();
         long forkedAt = System.nanoTime();
-        HostTools.run(command, log, Duration.ofSeconds(60)); // QEMU exits once it has daemonized
-        return new Started(Long.parseLong(Files.readString(runIn.resolve("qemu.pid")).strip()), forkedAt, runIn);
+        long pid = QemuLaunch.start(command, log, new VmDirs(runIn.getParent(), runIn.getFileName().toString()),
+                Duration.ofSeconds(60));
+        return new Started(pid, forkedAt, runIn);
     }
 
     /**
@@ -102,7 +105,7 @@ public record DirectQemu(List<String> arguments, Path instanceDir, Path pristine
      */
     public static void kill(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        // After -daemonize its parent is init, which reaps it.
+        // Detached (QemuLaunch), its parent is init, which reaps it.
         Deadline.after(Duration.ofSeconds(10)).await(() -> !Files.exists(Path.of("/proc", Long.toString(pid))),
                 Duration.ofMillis(10));
     }

@@ -17,8 +17,10 @@ import dev.hypervisor.api.v1.RestartInstanceRequest;
 import dev.hypervisor.api.v1.StopInstanceRequest;
 import dev.hypervisor.core.store.InMemoryStore;
 import dev.hypervisor.host.InstanceCgroups;
+import dev.hypervisor.host.SystemUser;
 import dev.hypervisor.network.testing.TestNetwork;
 import dev.hypervisor.qemu.Machine;
+import dev.hypervisor.qemu.QemuSandbox;
 import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.Instances;
 import dev.hypervisor.testkit.guest.GuestDisk;
@@ -142,6 +144,9 @@ class VmsE2ETest {
         after.awaitText("again-5", Duration.ofSeconds(30));
         assertThat(after.text()).as("the scrollback survived").contains(MARKER);
         assertThat(qemuPid(id)).isEqualTo(pid);
+        int uid = SystemUser.lookup(QemuSandbox.USER).orElseThrow().uid(); // the daemon made the user on demand
+        assertThat(Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")))
+                .as("QEMU is sandboxed").contains("Seccomp:\t2", "Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid);
 
         // Stop presses the power button, which this guest's init honours.
         daemon.blocking().stopInstance(StopInstanceRequest.newBuilder().setInstanceId(id).setTimeoutSeconds(60).build());
@@ -149,7 +154,7 @@ class VmsE2ETest {
         INSTANCES.awaitState(id, InstanceState.INSTANCE_STATE_STOPPED);
         assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(Duration.ofSeconds(30));
         assertThat(after.text()).contains("POWER-BUTTON");
-        await().atMost(Duration.ofSeconds(10)) // gone, once whoever inherited the daemonized QEMU has reaped it
+        await().atMost(Duration.ofSeconds(10)) // gone, once whoever inherited the detached QEMU has reaped it
                 .until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         again.onCompleted();
 

@@ -81,7 +81,7 @@ public final class InstanceCgroups {
 
     /**
      * The command line that joins the instance's cgroups and then execs {@code command}, so the
-     * process (and what it forks, such as a daemonizing QEMU) is accounted from its first page.
+     * process (and what it forks) is accounted from its first page.
      * It exits with 125 when it cannot join.
      */
     public List<String> joining(String id, List<String> command) {

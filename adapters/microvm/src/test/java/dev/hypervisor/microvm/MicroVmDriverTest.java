@@ -15,6 +15,10 @@ import dev.hypervisor.core.driver.Provisioned;
 import dev.hypervisor.core.driver.RuntimeStatus;
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.host.HostCommand;
+import dev.hypervisor.host.SystemUser;
+import dev.hypervisor.qemu.QemuProcesses;
+import dev.hypervisor.qemu.QemuSandbox;
+import dev.hypervisor.qemu.VmDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -176,6 +181,39 @@ class MicroVmDriverTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> exits.containsKey(instance.id()));
         assertThat(exits.get(instance.id())).isEqualTo(RuntimeStatus.exited(4, ""));
+    }
+
+    @Test
+    void qemuRunsUnderSeccompAsTheUnprivilegedUserThroughStatsADaemonRestartAndAStop() throws Exception {
+        Screen screen = new Screen();
+        Instance instance = boot(TERMINABLE, screen, "workload-up");
+        VmDirs dirs = new VmDirs(fixture.options().root(), instance.id());
+        long pid = QemuProcesses.livePid(dirs).orElseThrow();
+        SystemUser user = SystemUser.lookup(QemuSandbox.USER).orElseThrow();
+        assertThat(user.uid()).isPositive();
+        QemuGuests.assertSandboxed(pid, user);
+        assertThat(ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+                .as("detached: no child of the daemon").isNotEqualTo(Optional.of(ProcessHandle.current().pid()));
+        assertThat(driver.stats(instance).cpuTimeNanos()).isPositive();
+
+        driver.close(); // the daemon goes; QEMU stays, sandboxed
+        driver = open();
+        assertThat(driver.recover(instance)).isEqualTo(RuntimeStatus.RUNNING);
+        assertThat(QemuProcesses.livePid(dirs)).contains(pid);
+        QemuGuests.assertSandboxed(pid, user);
+        InstanceStats stats = driver.stats(instance);
+        assertThat(stats.cpuTimeNanos()).isPositive();
+        assertThat(stats.memoryUsageBytes()).isPositive();
+        assertThat(stats.diskReadBytes()).as("block stats over QMP").isPositive();
+        Screen after = new Screen();
+        driver.attach(instance, after);
+        after.await("workload-up", Duration.ofSeconds(5)); // the scrollback, from the console log QEMU writes as the user
+
+        driver.stop(instance, Duration.ofSeconds(60));
+        assertThat(after.text()).contains("got-term");
+        assertThat(driver.inspect(instance).phase()).isEqualTo(RuntimeStatus.Phase.EXITED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !QemuProcesses.alive(pid, dirs));
+        assertThat(exits).doesNotContainKey(instance.id());
     }
 
     @Test

@@ -16,8 +16,8 @@ import java.util.Optional;
  * {@code shutdown} after a daemon restart) and told apart from QEMU dying; the driver then
  * quits it. Reboots stay in-process. Disks are {@code scsi-hd} on a virtio-scsi controller, as
  * Proxmox does, because only SCSI (and IDE) disks can tell the guest they do not rotate.
- * {@code -D} keeps QEMU's stderr open on its log after it daemonizes (otherwise it points it at
- * /dev/null), so a QEMU that dies leaves its reason there.
+ * QEMU runs confined ({@link QemuSandbox}) and does not daemonize ({@link QemuLaunch} detaches
+ * it, its stderr on its log); {@code -pidfile} is for people and tools, the driver knows the pid.
  */
 public record QemuCommand(String name, int cpus, long memoryBytes, List<Disk> disks, Optional<Path> seedIso,
         Optional<String> tap, String mac, Optional<Kernel> kernel) {
@@ -77,9 +77,16 @@ public record QemuCommand(String name, int cpus, long memoryBytes, List<Disk> di
         return args;
     }
 
-    /** What every machine ends with: QEMU's log, daemonizing, the pid file. */
+    /** What every machine ends with: the sandbox, the user QEMU drops to, the pid file. */
     public static List<String> tail(VmDirs dirs) {
-        return List.of("-D", dirs.qemuLog().toString(), "-daemonize", "-pidfile", dirs.pidFile().toString());
+        List<String> args = new ArrayList<>(QemuSandbox.arguments());
+        args.addAll(List.of("-pidfile", dirs.pidFile().toString()));
+        return args;
+    }
+
+    /** Whether a command line was written before QEMU ran sandboxed, when it still daemonized: it is to be written anew. */
+    public static boolean predatesTheSandbox(List<String> arguments) {
+        return arguments.contains("-daemonize");
     }
 
     /** A file name as a value in QEMU's comma-separated options. */

@@ -26,7 +26,6 @@ import dev.hypervisor.host.Executables;
 import dev.hypervisor.host.FileTrees;
 import dev.hypervisor.host.HaltGuard;
 import dev.hypervisor.host.HostFailures;
-import dev.hypervisor.host.HostCommand;
 import dev.hypervisor.host.InstanceCgroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs QEMU guests of one {@link Machine} (the vm module's q35, the microvm module's
- * microvm): what every QEMU guest shares, once. QEMU daemonizes (a guest outlives the daemon) and the driver holds
+ * microvm): what every QEMU guest shares, once. QEMU runs sandboxed as an unprivileged user ({@link QemuSandbox}),
+ * detached in a session of its own so that a guest outlives the daemon ({@link QemuLaunch}), and the driver holds
  * its QMP socket and serial console while it runs ({@link RunningVm} explains how a guest's
  * power-off is told from QEMU dying); KVM when the host's KVM boots a kernel, TCG otherwise.
  * Everything lives under the options' root in a directory named by the instance id, so each
@@ -59,6 +59,8 @@ public class QemuDriver implements Driver, StatsSource, ConsoleSource, AutoClose
     private static final Duration POLL = Duration.ofMillis(20);
     private static final Duration QUIT_WAIT = Duration.ofSeconds(5);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    /** How long QEMU may take to set the machine up and answer QMP. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final VmOptions options;
     private final Machine machine;
@@ -134,35 +136,40 @@ public class QemuDriver implements Driver, StatsSource, ConsoleSource, AutoClose
                 attached(instance, pid.get());
                 return;
             }
-            if (!Files.exists(dirs.commandFile())) {
-                prepare(instance);
-            }
+            List<String> arguments = commandLine(instance, dirs);
+            // QEMU leaves these behind as it exits: after dropping to its user it may not unlink them.
             for (Path leftover : List.of(dirs.pidFile(), dirs.qmpSocket(), dirs.consoleSocket(), dirs.exitFile())) {
                 Files.deleteIfExists(leftover);
             }
             machine.beforeBoot(dirs);
-            List<String> arguments = List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
+            QemuSandbox.user();
             List<String> command = cgroups.joining(instance.id(),
                     machine.forAccelerator(arguments, KvmProbe.accelerator(options)));
             cgroups.create(instance.id());
             QemuProcesses.markStart(dirs);
-            // It returns once the VM is set up and QEMU has daemonized, or fails with the reason in its log.
-            HostCommand.Result launched = HostCommand.of(command).appendingOutputTo(dirs.qemuLog())
-                    .timeout(Duration.ofSeconds(60)).call();
-            if (launched.exitCode() != 0) {
-                throw new DriverException("QEMU failed to start: " + QemuProcesses.deathReason(dirs));
-            }
-            long started = Long.parseLong(Files.readString(dirs.pidFile()).strip());
+            long started = QemuLaunch.start(command, dirs.qemuLog(), dirs, START_TIMEOUT);
             QemuProcesses.recordStart(dirs, started);
             if (guard.kills(instance.id()) != kills) {
                 halt(instance, Duration.ZERO); // a kill came while QEMU was starting: it wins
                 throw new DriverException("killed while starting");
             }
             attached(instance, started);
-            LOG.info("{} {} runs as QEMU pid {}", noun(), instance.id(), started);
-        } catch (IOException | NumberFormatException e) {
+            LOG.info("{} {} runs as QEMU pid {}, sandboxed as {}", noun(), instance.id(), started, QemuSandbox.USER);
+        } catch (IOException e) {
             throw new DriverException("starting the " + noun() + " failed: " + e.getMessage(), e, HostFailures.retryable(e));
         }
+    }
+
+    /** The command line prepare wrote, prepared anew when it is missing or predates the sandbox. */
+    private List<String> commandLine(Instance instance, VmDirs dirs) throws IOException {
+        if (Files.exists(dirs.commandFile())) {
+            List<String> written = List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
+            if (!QemuCommand.predatesTheSandbox(written)) {
+                return written;
+            }
+        }
+        prepare(instance);
+        return List.of(JSON.readValue(dirs.commandFile().toFile(), String[].class));
     }
 
     @Override

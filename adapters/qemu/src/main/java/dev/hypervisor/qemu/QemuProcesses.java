@@ -12,8 +12,8 @@ import java.util.Optional;
 /**
  * What the files of a VM say about its QEMU: the pid it runs as (checked against
  * {@code /proc}, so a recycled pid or a zombie is not taken for it), how its last run ended,
- * and the tail of its log. QEMU daemonizes, so it is no child of the daemon: these files are
- * how a restarted daemon finds it again.
+ * and the tail of its log. QEMU runs detached ({@link QemuLaunch}), no child of the daemon: these
+ * files are how a restarted daemon finds it again.
  */
 public final class QemuProcesses {
 
@@ -91,7 +91,12 @@ public final class QemuProcesses {
 
     /** Why QEMU died, as it said in its log this run: the last non-empty line, else a plain statement. */
     public static String deathReason(VmDirs dirs) {
-        String tail = logTail(dirs.qemuLog(), 2048);
+        return deathReason(dirs.qemuLog());
+    }
+
+    /** The same from a log of QEMU's output elsewhere. */
+    public static String deathReason(Path log) {
+        String tail = logTail(log, 2048);
         int mark = tail.lastIndexOf(START_MARK);
         tail = (mark < 0 ? tail : tail.substring(mark + START_MARK.length())).strip();
         String last = tail.isEmpty() ? "" : tail.substring(tail.lastIndexOf('\n') + 1).strip();

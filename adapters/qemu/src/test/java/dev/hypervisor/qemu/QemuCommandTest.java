@@ -21,7 +21,7 @@ class QemuCommandTest {
 
         String line = String.join(" ", command.arguments(Path.of("/usr/bin/qemu-system-x86_64"), dirs));
 
-        assertThat(line).contains("-smp 2", "-m 512M", "-no-shutdown", "-nodefaults", "-daemonize",
+        assertThat(line).contains("-smp 2", "-m 512M", "-no-shutdown", "-nodefaults",
                 "-pidfile /var/lib/vms/inst-1/qemu.pid", "-qmp unix:/var/lib/vms/inst-1/qmp.sock,server=on,wait=off",
                 "logfile=/var/lib/vms/inst-1/console.log,logappend=on",
                 "file=/var/lib/vms/inst-1/boot.qcow2,if=none,id=disk0,format=qcow2,discard=unmap",
@@ -46,6 +46,20 @@ class QemuCommandTest {
         assertThat(String.join(" ", args)).contains("media=cdrom,readonly=on", "ide-cd,drive=seed");
         assertThat(QemuCommand.withAccelerator(args, "kvm")).endsWith("-accel", "kvm", "-cpu", "host");
         assertThat(QemuCommand.withAccelerator(args, "tcg")).endsWith("-accel", "tcg");
+    }
+
+    @Test
+    void qemuRunsUnderItsSeccompFilterAsTheUnprivilegedUserAndDoesNotDaemonize() {
+        QemuCommand command = new QemuCommand("web", 1, 256L << 20, List.of(new QemuCommand.Disk(dirs.bootDisk(), false)),
+                Optional.empty(), Optional.empty(), QemuCommand.macOf("inst-1"), Optional.empty());
+
+        List<String> args = command.arguments(Path.of("qemu"), dirs);
+
+        assertThat(args).containsSequence("-sandbox", "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny")
+                .containsSequence("-runas", "hypervisor-qemu")
+                .doesNotContain("-daemonize", "-D"); // spawn=deny kills a daemonizing QEMU; stderr is its log already
+        assertThat(QemuCommand.predatesTheSandbox(args)).isFalse();
+        assertThat(QemuCommand.predatesTheSandbox(List.of("qemu", "-D", "q.log", "-daemonize", "-pidfile", "q.pid"))).isTrue();
     }
 
     @Test

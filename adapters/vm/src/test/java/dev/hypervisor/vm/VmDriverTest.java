@@ -88,7 +88,7 @@ class VmDriverTest {
     }
 
     @Test
-    void bootsToTheConsoleAnswersTypedCommandsAndCountsItsDiskIo() {
+    void bootsToTheConsoleAnswersTypedCommandsAndCountsItsDiskIo() throws IOException {
         Screen screen = new Screen();
         Instance instance = boot(true, screen);
 
@@ -111,6 +111,7 @@ class VmDriverTest {
         session.close();
 
         QemuGuests.assertQemuInItsCgroup(fixture.options().root(), instance);
+        QemuGuests.assertSandboxed(fixture.options().root(), instance); // with its SCSI disks, seed ISO and TAP open
 
         Screen late = new Screen();
         driver.attach(instance, late).close();
@@ -158,6 +159,7 @@ class VmDriverTest {
         driver = open();
         assertThat(driver.recover(instance)).isEqualTo(RuntimeStatus.RUNNING);
         assertThat(CGROUPS.contains(instance.id(), pid)).as("re-found in its cgroup").isTrue();
+        QemuGuests.assertSandboxed(fixture.options().root(), instance);
         Screen screen = new Screen();
         ConsoleSession session = driver.attach(instance, screen);
         assertThat(screen.text()).contains(GuestInitramfs.READY);

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hypervisor.core.instance.Instance;
 import dev.hypervisor.host.InstanceCgroups;
+import dev.hypervisor.host.SystemUser;
 import dev.hypervisor.qemu.QemuDriver;
 import dev.hypervisor.qemu.QemuProcesses;
+import dev.hypervisor.qemu.QemuSandbox;
 import dev.hypervisor.qemu.VmDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +40,24 @@ public final class QemuGuests {
         assertThat(CGROUPS.dirs(instance.id())).isNotEmpty().allSatisfy(dir ->
                 assertThat(InstanceCgroups.pids(dir)).as("QEMU is in its cgroup " + dir).containsExactly(pid));
     }
+    /** Checks that the instance's QEMU runs sandboxed as {@link QemuSandbox#USER}, as below. */
+    public static void assertSandboxed(Path root, Instance instance) throws IOException {
+        assertSandboxed(QemuProcesses.livePid(new VmDirs(root, instance.id())).orElseThrow(),
+                SystemUser.lookup(QemuSandbox.USER).orElseThrow());
+    }
+
+    /**
+     * Checks that QEMU {@code pid} runs under its seccomp filter (mode 2), as {@code user} in real,
+     * effective, saved and filesystem ids, with no capabilities and no_new_privs.
+     */
+    public static void assertSandboxed(long pid, SystemUser user) throws IOException {
+        List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"));
+        String ids = user.uid() + "\t" + user.uid() + "\t" + user.uid() + "\t" + user.uid();
+        String gids = user.gid() + "\t" + user.gid() + "\t" + user.gid() + "\t" + user.gid();
+        assertThat(status).as("/proc/%d/status", pid).contains("Seccomp:\t2", "NoNewPrivs:\t1", "Uid:\t" + ids,
+                "Gid:\t" + gids, "CapEff:\t0000000000000000", "CapPrm:\t0000000000000000");
+    }
+
     public static String tapOf(Instance instance) {
         String tail = instance.id().substring("inst-".length());
         return "ht" + (tail.length() <= 13 ? tail : tail.substring(tail.length() - 13));
