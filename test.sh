@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, step 2: installs what the tests need and runs the whole suite:
 # unit, contract, gRPC and end-to-end tests (mvn verify), then a smoke test of the
-# launchers bin/hypervisord and bin/hvctl as a user runs them.
+# launchers bin/hypervisord and bin/hvctl as a user runs them, then a short fuzzing run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 source scripts/lib.sh
@@ -37,3 +37,6 @@ mvn -B verify
 
 log "smoke test: bin/hypervisord + bin/hvctl"
 scripts/smoke.sh
+
+log "fuzz tests, 10 s each (scripts/fuzz.sh; longer: scripts/fuzz.sh 600)"
+scripts/fuzz.sh 10

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,11 @@ final class RawCalls {
      * status the call ends with; a stream still open at {@code deadline} ends DEADLINE_EXCEEDED.
      */
     static Status call(Channel channel, MethodDescriptor<?, ?> method, byte[] body, Duration deadline) {
+        return call(channel, method, List.of(body), deadline);
+    }
+
+    /** As {@link #call(Channel, MethodDescriptor, byte[], Duration)}, with several messages, as a client stream sends them. */
+    static Status call(Channel channel, MethodDescriptor<?, ?> method, List<byte[]> bodies, Duration deadline) {
         MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(method.getType()).setFullMethodName(method.getFullMethodName())
                 .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
@@ -60,7 +66,7 @@ final class RawCalls {
             }
         }, new Metadata());
         call.request(1);
-        call.sendMessage(body);
+        bodies.forEach(call::sendMessage);
         call.halfClose();
         try {
             return closed.get(deadline.toMillis() + 10_000, TimeUnit.MILLISECONDS);

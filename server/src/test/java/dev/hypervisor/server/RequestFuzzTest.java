@@ -1,23 +1,25 @@
 package dev.hypervisor.server;
 
+import static dev.hypervisor.server.HostileRequests.BUGS;
+import static dev.hypervisor.server.HostileRequests.NASTY_STRINGS;
+import static dev.hypervisor.server.HostileRequests.UNARY_DEADLINE;
+import static dev.hypervisor.server.HostileRequests.deadline;
+import static dev.hypervisor.server.HostileRequests.hex;
+import static dev.hypervisor.server.HostileRequests.inputType;
+import static dev.hypervisor.server.HostileRequests.methods;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors;
-import com.google.protobuf.DynamicMessage;
-import dev.hypervisor.api.v1.ComputeProto;
 import dev.hypervisor.api.v1.ComputeServiceGrpc;
 import dev.hypervisor.core.driver.TestDriver;
 import dev.hypervisor.core.instance.InstanceType;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,15 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * kind and method).
  */
 class RequestFuzzTest {
-
-    private static final Set<Status.Code> BUGS = Set.of(Status.Code.UNKNOWN, Status.Code.INTERNAL);
-    private static final Duration UNARY_DEADLINE = Duration.ofSeconds(5);
-    private static final Duration STREAM_DEADLINE = Duration.ofMillis(50);
-    private static final List<String> NASTY_STRINGS = List.of("", " ", "\u0000", "a\u0000b", "..", "../../etc/shadow",
-            "/etc/shadow", "file:///etc/passwd", "http://127.0.0.1:9464/metrics", "inst-", "inst-00000000000000000",
-            "default", "none", "nginx:latest", "busybox@sha256:" + "0".repeat(64), "sha256:", "10.213.0.1",
-            "10.213.255.255", "999.1.1.1", "\uFFFF\uD7FF", "é", "x".repeat(300), "y".repeat(5000), "-", "a:b:c",
-            "%00", "$(reboot)", "\n\r\t", "INSTANCE_TYPE_VM", "😀");
 
     @TempDir
     Path dataDir;
@@ -88,7 +81,7 @@ class RequestFuzzTest {
             for (int i = 0; i < iterations; i++) {
                 byte[] noise = new byte[random.nextInt(64)];
                 random.nextBytes(noise);
-                byte[] hostile = randomMessage(input, random, 0).toByteArray();
+                byte[] hostile = HostileRequests.message(input, new RandomChoices(random)).toByteArray();
                 byte[] flipped = hostile.clone();
                 for (int flips = 0; flipped.length > 0 && flips < 1 + random.nextInt(3); flips++) {
                     flipped[random.nextInt(flipped.length)] ^= (byte) (1 << random.nextInt(8));
@@ -104,87 +97,52 @@ class RequestFuzzTest {
         assertThat(findings).as("seed %d (replay with -Dhv.fuzz.seed=%d)", seed, seed).isEmpty();
     }
 
-    private static List<MethodDescriptor<?, ?>> methods() {
-        List<MethodDescriptor<?, ?>> methods = new ArrayList<>(ComputeServiceGrpc.getServiceDescriptor().getMethods());
-        methods.add(HealthGrpc.getCheckMethod());
-        return methods;
-    }
-
-    private static Duration deadline(MethodDescriptor<?, ?> method) {
-        return method.getType() == MethodDescriptor.MethodType.UNARY ? UNARY_DEADLINE : STREAM_DEADLINE;
-    }
-
-    private static Descriptors.Descriptor inputType(MethodDescriptor<?, ?> method) {
-        if (method.getServiceName().equals(HealthGrpc.SERVICE_NAME)) {
-            return io.grpc.health.v1.HealthCheckRequest.getDescriptor();
+    /** Values a careless or hostile client sends: empty, NUL, huge, climbing paths, extremes, unknown enum numbers. */
+    private record RandomChoices(Random random) implements HostileRequests.Choices {
+        @Override
+        public boolean sets(Descriptors.FieldDescriptor field) {
+            return random.nextInt(3) != 0;
         }
-        return ComputeProto.getDescriptor().findServiceByName("ComputeService")
-                .findMethodByName(method.getBareMethodName()).getInputType();
-    }
 
-    /** A message of the type with each field set or not, to hostile values, nested up to three deep. */
-    private static DynamicMessage randomMessage(Descriptors.Descriptor type, Random random, int depth) {
-        DynamicMessage.Builder message = DynamicMessage.newBuilder(type);
-        for (Descriptors.FieldDescriptor field : type.getFields()) {
-            if (random.nextInt(3) == 0) {
-                continue;
-            }
-            int count = field.isRepeated() ? random.nextInt(4) : 1;
-            for (int i = 0; i < count; i++) {
-                Object value = randomValue(field, random, depth);
-                if (value == null) {
-                    continue;
+        @Override
+        public int repeats(Descriptors.FieldDescriptor field) {
+            return random.nextInt(4);
+        }
+
+        @Override
+        public Object scalar(Descriptors.FieldDescriptor field) {
+            return switch (field.getJavaType()) {
+                case STRING -> NASTY_STRINGS.get(random.nextInt(NASTY_STRINGS.size()));
+                case INT -> switch (random.nextInt(5)) {
+                    case 0 -> 0;
+                    case 1 -> -1;
+                    case 2 -> Integer.MAX_VALUE;
+                    case 3 -> Integer.MIN_VALUE;
+                    default -> random.nextInt(5000);
+                };
+                case LONG -> switch (random.nextInt(5)) {
+                    case 0 -> 0L;
+                    case 1 -> -1L;
+                    case 2 -> Long.MAX_VALUE;
+                    case 3 -> Long.MIN_VALUE;
+                    default -> (long) random.nextInt(1 << 30) << random.nextInt(20);
+                };
+                case BOOLEAN -> random.nextBoolean();
+                case FLOAT -> random.nextFloat();
+                case DOUBLE -> random.nextDouble();
+                case BYTE_STRING -> {
+                    byte[] bytes = new byte[random.nextInt(2) == 0 ? random.nextInt(16) : random.nextInt(70_000)];
+                    random.nextBytes(bytes);
+                    yield ByteString.copyFrom(bytes);
                 }
-                if (field.isRepeated()) {
-                    message.addRepeatedField(field, value);
-                } else {
-                    message.setField(field, value);
+                case ENUM -> {
+                    Descriptors.EnumDescriptor type = field.getEnumType();
+                    // Numbers this build does not know arrive from newer clients.
+                    yield random.nextInt(4) == 0 ? type.findValueByNumberCreatingIfUnknown(100 + random.nextInt(100))
+                            : type.getValues().get(random.nextInt(type.getValues().size()));
                 }
-            }
-        }
-        return message.build();
-    }
-
-    private static Object randomValue(Descriptors.FieldDescriptor field, Random random, int depth) {
-        return switch (field.getJavaType()) {
-            case STRING -> NASTY_STRINGS.get(random.nextInt(NASTY_STRINGS.size()));
-            case INT -> switch (random.nextInt(5)) {
-                case 0 -> 0;
-                case 1 -> -1;
-                case 2 -> Integer.MAX_VALUE;
-                case 3 -> Integer.MIN_VALUE;
-                default -> random.nextInt(5000);
+                case MESSAGE -> throw new IllegalArgumentException("messages are built by HostileRequests");
             };
-            case LONG -> switch (random.nextInt(5)) {
-                case 0 -> 0L;
-                case 1 -> -1L;
-                case 2 -> Long.MAX_VALUE;
-                case 3 -> Long.MIN_VALUE;
-                default -> (long) random.nextInt(1 << 30) << random.nextInt(20);
-            };
-            case BOOLEAN -> random.nextBoolean();
-            case FLOAT -> random.nextFloat();
-            case DOUBLE -> random.nextDouble();
-            case BYTE_STRING -> {
-                byte[] bytes = new byte[random.nextInt(2) == 0 ? random.nextInt(16) : random.nextInt(70_000)];
-                random.nextBytes(bytes);
-                yield ByteString.copyFrom(bytes);
-            }
-            case ENUM -> {
-                Descriptors.EnumDescriptor type = field.getEnumType();
-                // Numbers this build does not know arrive from newer clients.
-                yield random.nextInt(4) == 0 ? type.findValueByNumberCreatingIfUnknown(100 + random.nextInt(100))
-                        : type.getValues().get(random.nextInt(type.getValues().size()));
-            }
-            case MESSAGE -> depth >= 3 ? null : randomMessage(field.getMessageType(), random, depth + 1);
-        };
-    }
-
-    private static String hex(byte[] body) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < Math.min(body.length, 48); i++) {
-            out.append(String.format("%02x", body[i]));
         }
-        return body.length > 48 ? out + "...(" + body.length + " bytes)" : out.toString();
     }
 }

@@ -1,5 +1,7 @@
 package dev.hypervisor.images.registry;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -68,7 +70,7 @@ public final class ImageReference {
         if (slash >= 0 && isRegistry(rest.substring(0, slash))) {
             registry = rest.substring(0, slash);
             rest = rest.substring(slash + 1);
-            if (!DOMAIN.matcher(registry).matches()) {
+            if (!isHostPort(registry)) {
                 throw invalid(text, "registry '" + registry + "' is not a host name or address with an optional port");
             }
         }
@@ -102,6 +104,23 @@ public final class ImageReference {
             tag = DEFAULT_TAG;
         }
         return new ImageReference(registry, repository, tag, digest);
+    }
+
+    /**
+     * Whether {@code host} is {@code host[:port]} as a URL can carry it: the grammar admits any
+     * hex and colons in brackets and five-digit ports, which the URL of every request (or the
+     * connection) would refuse later, unchecked, in the middle of a pull.
+     */
+    static boolean isHostPort(String host) {
+        if (!DOMAIN.matcher(host).matches()) {
+            return false;
+        }
+        try {
+            URI url = new URI("https://" + host + "/");
+            return url.getHost() != null && url.getPort() <= 65535;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     /** The registry name users know (Docker Hub's aliases become {@code docker.io}). */

@@ -45,9 +45,6 @@ public final class RegistryConfig {
 
     static final String DOCKER_HUB_SERVER = "registry-1.docker.io";
     private static final Set<String> FILE_KEYS = Set.of("mirrors", "servers", "insecure", "authFile");
-    private static final Pattern HOST = Pattern.compile(
-            "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-                    + "|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?");
     private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(?:\\.(?:25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})){3}");
 
     private final Map<String, List<String>> mirrors;
@@ -243,7 +240,7 @@ public final class RegistryConfig {
     }
 
     private static String requireHost(String host, String what) {
-        if (!HOST.matcher(host).matches()) {
+        if (!ImageReference.isHostPort(host)) {
             throw new IllegalArgumentException(what + ": '" + host + "' is not host[:port]");
         }
         return host.toLowerCase(java.util.Locale.ROOT);

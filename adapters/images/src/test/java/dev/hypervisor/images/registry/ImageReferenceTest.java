@@ -68,6 +68,9 @@ class ImageReferenceTest {
             "-reg.example/x                       | registry '-reg.example'",
             "reg..example/x                       | registry 'reg..example'",
             "reg.example:99x/x                    | registry",
+            "reg.example:99999/x                  | registry 'reg.example:99999'",
+            "[77777::1]:5000/x                    | registry '[77777::1]:5000'",
+            "[1.2.3.4]/x                          | registry '[1.2.3.4]'",
     })
     void rejectsInvalidReferencesWithAClearMessage(String input, String complaint) {
         assertThatThrownBy(() -> ImageReference.parse(input))

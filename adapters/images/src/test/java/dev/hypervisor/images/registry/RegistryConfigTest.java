@@ -108,6 +108,14 @@ class RegistryConfigTest {
         Files.writeString(file, "{\"insecure\": [\"not a host\"]}");
         assertThatThrownBy(() -> RegistryConfig.load(file)).hasMessageContaining("'not a host'");
 
+        // Found by RegistryConfigFuzzTest: brackets around what is no IPv6 address loaded, and
+        // every pull through that server then failed unchecked while building its URL.
+        Files.writeString(file, "{\"servers\": {\"ghcr.io\": \"[77777::1]\"}}");
+        assertThatThrownBy(() -> RegistryConfig.load(file)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'[77777::1]' is not host[:port]");
+        Files.writeString(file, "{\"mirrors\": {\"docker.io\": [\"mirror.lan:70000\"]}}");
+        assertThatThrownBy(() -> RegistryConfig.load(file)).hasMessageContaining("'mirror.lan:70000'");
+
         Files.writeString(file, "{\"authFile\": \"missing.json\"}");
         assertThatThrownBy(() -> RegistryConfig.load(file)).hasMessageContaining("missing.json");
     }
