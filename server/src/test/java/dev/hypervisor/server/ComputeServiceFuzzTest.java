@@ -65,6 +65,11 @@ class ComputeServiceFuzzTest {
         // An instance that exists, so that requests naming it reach past the NOT_FOUND check.
         strings.add(hv.blocking.createInstance(ComputeServiceTest.container("fuzz-target").build()).getId());
         strings.add("fuzz-target");
+        // A real certificate, so that AddTrust gets past parsing it.
+        var cert = dev.hypervisor.tls.SelfSigned.write(dataDir.resolve("fuzz.crt"), dataDir.resolve("fuzz.key"),
+                dev.hypervisor.tls.SelfSigned.Subject.named("fuzz"), dev.hypervisor.tls.SelfSigned.Purpose.CLIENT,
+                java.time.Duration.ofDays(1));
+        strings.add(dev.hypervisor.tls.Certificates.pem(dev.hypervisor.tls.Certificates.read(cert.cert())));
     }
 
     @AfterAll

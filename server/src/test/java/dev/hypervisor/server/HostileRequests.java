@@ -49,6 +49,7 @@ final class HostileRequests {
     /** Every ComputeService method, and the health check. */
     static List<MethodDescriptor<?, ?>> methods() {
         List<MethodDescriptor<?, ?>> methods = new ArrayList<>(ComputeServiceGrpc.getServiceDescriptor().getMethods());
+        methods.addAll(dev.hypervisor.api.v1.TrustServiceGrpc.getServiceDescriptor().getMethods());
         methods.add(HealthGrpc.getCheckMethod());
         return methods;
     }
@@ -60,6 +61,10 @@ final class HostileRequests {
     static Descriptors.Descriptor inputType(MethodDescriptor<?, ?> method) {
         if (method.getServiceName().equals(HealthGrpc.SERVICE_NAME)) {
             return io.grpc.health.v1.HealthCheckRequest.getDescriptor();
+        }
+        if (method.getServiceName().equals(dev.hypervisor.api.v1.TrustServiceGrpc.SERVICE_NAME)) {
+            return dev.hypervisor.api.v1.TrustProto.getDescriptor().findServiceByName("TrustService")
+                    .findMethodByName(method.getBareMethodName()).getInputType();
         }
         return ComputeProto.getDescriptor().findServiceByName("ComputeService")
                 .findMethodByName(method.getBareMethodName()).getInputType();

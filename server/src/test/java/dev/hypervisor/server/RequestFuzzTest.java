@@ -59,7 +59,8 @@ class RequestFuzzTest {
                 new byte[] {0x0f}); // wire type 7
         for (MethodDescriptor<?, ?> method : methods()) {
             for (byte[] body : undecodable) {
-                Status status = RawCalls.call(hv.channel, method, body, deadline(method));
+                // answered at once, so the deadline is generous even for streams: a loaded machine must not fail it
+                Status status = RawCalls.call(hv.channel, method, body, UNARY_DEADLINE);
                 assertThat(status.getCode()).as("%s with %s", method.getFullMethodName(), hex(body))
                         .isEqualTo(Status.Code.INVALID_ARGUMENT);
                 assertThat(status.getDescription()).startsWith("malformed request message");
@@ -87,7 +88,8 @@ class RequestFuzzTest {
                     flipped[random.nextInt(flipped.length)] ^= (byte) (1 << random.nextInt(8));
                 }
                 for (byte[] body : List.of(noise, hostile, flipped)) {
-                    Status status = RawCalls.call(hv.channel, method, body, deadline(method));
+                    // answered at once, so the deadline is generous even for streams: a loaded machine must not fail it
+                Status status = RawCalls.call(hv.channel, method, body, UNARY_DEADLINE);
                     if (BUGS.contains(status.getCode())) {
                         findings.add(method.getBareMethodName() + " " + hex(body) + " -> " + status);
                     }

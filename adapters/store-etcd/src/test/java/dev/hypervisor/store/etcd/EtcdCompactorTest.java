@@ -84,7 +84,7 @@ class EtcdCompactorTest {
         store = open(Duration.ofSeconds(2));
         long written = write(5);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (store.compactedRevision() == 0 && System.nanoTime() < deadline) {
+        while (store.compactedRevision() < written && System.nanoTime() < deadline) {
             write(1);
             Thread.sleep(200);
         }
