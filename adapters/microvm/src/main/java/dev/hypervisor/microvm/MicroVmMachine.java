@@ -232,9 +232,28 @@ public final class MicroVmMachine implements Machine {
         }
         if (!reason.equals("guest-shutdown")) { // -no-reboot: a reboot or panic=-1 ends here
             return RuntimeStatus.exited(1, "the guest kernel stopped (" + reason + ") before the workload exited: "
-                    + QemuProcesses.logTail(dirs.consoleLog(), 400).strip());
+                    + whyTheGuestStopped(dirs));
         }
         return RuntimeStatus.exited(0, "");
+    }
+
+    /**
+     * The init's own last word when it gave up ("hypervisord init: ..."), which the kernel's
+     * panic dump after it would otherwise push out of a short tail; else the console's last lines.
+     */
+    private static String whyTheGuestStopped(VmDirs dirs) {
+        String tail = QemuProcesses.logTail(dirs.consoleLog(), 64 * 1024);
+        String said = null;
+        for (String line : tail.split("\r?\n")) {
+            int at = line.indexOf("hypervisord init: ");
+            if (at >= 0) {
+                said = line.substring(at).strip();
+            }
+        }
+        if (said != null) {
+            return said;
+        }
+        return tail.substring(Math.max(0, tail.length() - 400)).strip();
     }
 
     @Override
