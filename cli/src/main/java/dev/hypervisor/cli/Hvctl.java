@@ -6,6 +6,7 @@ import dev.hypervisor.api.v1.ComputeServiceGrpc.ComputeServiceStub;
 import dev.hypervisor.api.v1.ImageKind;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.InstanceType;
+import dev.hypervisor.api.v1.TrustServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * hvctl, the command-line client of hypervisord: global options, the subcommands, and the one
- * plaintext gRPC channel they share.
+ * gRPC channel they share: to {@code --addr} as given, or to a remote of the configuration
+ * over TLS with this client's certificate and the server's pinned, or to the local daemon.
  *
  * <p>Every failure prints one line on stderr, {@code hvctl: <CODE>: <description>}, and exits
  * with a code derived from the gRPC status:
@@ -55,7 +57,8 @@ import picocli.CommandLine.Spec;
     subcommands = {
       CreateCommand.class, GetCommand.class, ListCommand.class, StartCommand.class,
       StopCommand.class, RestartCommand.class, RemoveCommand.class, StatsCommand.class,
-      WatchCommand.class, ConsoleCommand.class, ImageCommand.class
+      WatchCommand.class, ConsoleCommand.class, ImageCommand.class, RemoteCommand.class,
+      TrustCommand.class
     })
 public final class Hvctl implements Callable<Integer> {
 
@@ -64,6 +67,15 @@ public final class Hvctl implements Callable<Integer> {
       description = "hypervisord address: HOST:PORT or unix:///PATH (env HV_ADDR; default the local daemon's socket "
           + LOCAL_SOCKET + " when it is there, else localhost:50051).")
   String address;
+
+  @Option(names = "--remote", paramLabel = "NAME", scope = ScopeType.INHERIT,
+      description = "Talk to this remote of `hvctl remote ls` instead of the current one.")
+  String remoteName;
+
+  @Option(names = "--config-dir", paramLabel = "DIR", scope = ScopeType.INHERIT, hidden = true,
+      defaultValue = "${env:HVCTL_CONFIG_DIR:-}",
+      description = "hvctl's configuration directory (env HVCTL_CONFIG_DIR; default ~/.config/hvctl).")
+  String configDir;
 
   /** The socket a daemon run as root serves; hvctl's default remote when it exists. */
   static final String LOCAL_SOCKET = "/run/hypervisord/hypervisord.sock";
@@ -95,6 +107,11 @@ public final class Hvctl implements Callable<Integer> {
   private final Io io;
   private final Clock clock;
   private ManagedChannel channel;
+  private CliConfig config;
+  private final java.util.List<ManagedChannel> extraChannels = new java.util.ArrayList<>();
+
+  /** Where calls go: an address, and for a configured remote its name and pinned fingerprint. */
+  record Endpoint(String remote, String address, String fingerprint) {}
 
   /**
    * Creates the command with its dependencies injected.
@@ -126,7 +143,8 @@ public final class Hvctl implements Callable<Integer> {
         .setErr(new PrintWriter(io.err(), true))
         .registerConverter(InstanceType.class, EnumNames.converter(InstanceType.class))
         .registerConverter(InstanceState.class, EnumNames.converter(InstanceState.class))
-        .registerConverter(ImageKind.class, EnumNames.converter(ImageKind.class));
+        .registerConverter(ImageKind.class, EnumNames.converter(ImageKind.class))
+        .registerConverter(dev.hypervisor.api.v1.Role.class, EnumNames.converter(dev.hypervisor.api.v1.Role.class));
     FailureHandler failures = new FailureHandler(io.err(), () -> target());
     cli.setExecutionExceptionHandler(failures).setParameterExceptionHandler(failures);
     try {
@@ -146,6 +164,28 @@ public final class Hvctl implements Callable<Integer> {
   ComputeServiceBlockingStub unary() {
     long millis = (long) (timeoutSeconds * 1000);
     return ComputeServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** A trust-store stub whose next call has the {@code --timeout} deadline. */
+  TrustServiceGrpc.TrustServiceBlockingStub trust() {
+    return trust(channel());
+  }
+
+  TrustServiceGrpc.TrustServiceBlockingStub trust(ManagedChannel to) {
+    long millis = (long) (timeoutSeconds * 1000);
+    return TrustServiceGrpc.newBlockingStub(to).withDeadlineAfter(millis, TimeUnit.MILLISECONDS);
+  }
+
+  java.time.Duration timeout() {
+    return java.time.Duration.ofMillis((long) (timeoutSeconds * 1000));
+  }
+
+  /** The configuration, read once per run. */
+  synchronized CliConfig config() {
+    if (config == null) {
+      config = CliConfig.load(CliConfig.directory(configDir));
+    }
+    return config;
   }
 
   /** A blocking stub without deadline, for server streams that last until cancelled. */
@@ -172,14 +212,60 @@ public final class Hvctl implements Callable<Integer> {
 
   private synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = tlsCa == null ? channels.apply(target()) : tls(target());
+      Endpoint to = endpoint();
+      if (to.fingerprint() != null) {
+        channel = pinned(to);
+      } else {
+        channel = tlsCa == null ? channels.apply(to.address()) : tls(to.address());
+      }
     }
     return channel;
   }
 
-  /** The address to dial: --addr or HV_ADDR, else the local socket when present, else localhost:50051. */
+  /**
+   * Where calls go: --addr or HV_ADDR as given; else --remote or the current remote of the
+   * configuration; else (remote {@code local}) the local socket when present, else localhost:50051.
+   */
+  Endpoint endpoint() {
+    if (address != null && !address.isBlank()) {
+      if (remoteName != null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--addr and --remote: give one or the other");
+      }
+      return new Endpoint(null, address, null);
+    }
+    String name = remoteName != null ? remoteName : config().current();
+    if (name.equals(CliConfig.LOCAL)) {
+      return new Endpoint(null, defaultTarget(null, java.nio.file.Path.of(LOCAL_SOCKET)), null);
+    }
+    CliConfig.Remote remote = config().remote(name).orElseThrow(() -> new CommandFailure(ExitCode.USAGE,
+        "no remote " + name + ": `hvctl remote ls` lists them, `hvctl remote add` adds one"));
+    return new Endpoint(name, remote.address(), remote.fingerprint());
+  }
+
+  /** The address to dial, for messages. */
   String target() {
-    return defaultTarget(address, java.nio.file.Path.of(LOCAL_SOCKET));
+    try {
+      return endpoint().address();
+    } catch (RuntimeException e) {
+      return address != null && !address.isBlank() ? address : "(no address: " + e.getMessage() + ")";
+    }
+  }
+
+  /**
+   * A TLS channel to a remote that trusts exactly the certificate pinned for it and shows this
+   * client's own, made on first use; closed with the run.
+   */
+  synchronized ManagedChannel pinned(Endpoint to) {
+    dev.hypervisor.tls.SelfSigned.Pair me = ClientCertificate.ensure(config().dir());
+    try {
+      ManagedChannel opened = Grpc.newChannelBuilder(to.address(), TlsChannelCredentials.newBuilder()
+          .keyManager(me.cert().toFile(), me.key().toFile())
+          .trustManager(new PinnedCertificate(to.remote(), to.fingerprint())).build()).build();
+      extraChannels.add(opened);
+      return opened;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static String defaultTarget(String given, java.nio.file.Path socket) {
@@ -204,14 +290,19 @@ public final class Hvctl implements Callable<Integer> {
   }
 
   private synchronized void close() {
-    if (channel != null) {
-      channel.shutdownNow();
+    if (channel != null && !extraChannels.contains(channel)) {
+      extraChannels.add(channel);
+    }
+    for (ManagedChannel c : extraChannels) {
+      c.shutdownNow();
       try {
-        channel.awaitTermination(2, TimeUnit.SECONDS);
+        c.awaitTermination(2, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      channel = null;
     }
+    extraChannels.clear();
+    channel = null;
+    config = null;
   }
 }
