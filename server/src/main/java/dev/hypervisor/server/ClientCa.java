@@ -13,44 +13,61 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * The {@code --client-ca}: certificates it signed are callers whose organization (O=viewer,
- * O=operator, O=admin) is their role, checked with the JDK's PKIX path validation (expiry,
- * signature, CA constraints). Read again on {@link #reload()}.
+ * The certificate authorities the daemon trusts callers by, besides its trust store:
+ * {@code --client-ca}, whose certificates are callers with their organization (O=viewer,
+ * O=operator, O=admin) as role, and {@code --peer-ca}, the cluster's CA, whose certificates
+ * are the other nodes, admin by their common name. Both checked with the JDK's PKIX path
+ * validation (expiry, signature, CA constraints, client-auth key usage); read again on
+ * {@link #reload()}.
  */
 final class ClientCa {
 
-    /** A chain's verdict: the identity when the CA signed it and it names a role, else why not (null problem: not ours). */
+    /** A chain's verdict: the identity when a CA signed it and it names a role, else why not (null problem: not ours). */
     record Verdict(Identity identity, String problem) {}
 
-    private final Path file;
-    private volatile X509TrustManager validator;
+    /** The validators in use; a new one per reload, so that a verdict cached with one keeps to it. */
+    private record Validators(X509TrustManager clients, X509TrustManager peers) {}
 
-    ClientCa(Path file) {
-        this.file = file;
-        this.validator = load(file);
+    private final Path clientCa;
+    private final Path peerCa;
+    private volatile Validators validators;
+
+    /** Either file may be null, not both. */
+    ClientCa(Path clientCa, Path peerCa) {
+        this.clientCa = clientCa;
+        this.peerCa = peerCa;
+        this.validators = load();
     }
 
-    Path file() {
-        return file;
+    /** For the log: which files it trusts. */
+    String describe() {
+        return (clientCa == null ? "" : "clients signed by " + clientCa) + (clientCa != null && peerCa != null ? ", " : "")
+                + (peerCa == null ? "" : "peers signed by " + peerCa);
     }
 
     void reload() {
-        validator = load(file);
+        validators = load();
     }
 
-    /** The current validator: a verdict cached with one keeps to the CA it was made with. */
+    /** The current validators: a verdict cached with them keeps to the CAs it was made with. */
     Object version() {
-        return validator;
+        return validators;
     }
 
     Verdict verify(X509Certificate[] chain) {
-        try {
-            validator.checkClientTrusted(chain, "UNKNOWN");
-        } catch (CertificateException | RuntimeException e) {
-            return new Verdict(null, null); // not signed by our CA: the trust store may still know it
-        }
+        Validators now = validators;
         X509Certificate cert = chain[0];
         String name = Certificates.subject(cert, "CN");
+        if (now.peers() != null && signed(now.peers(), chain)) {
+            if (name == null) {
+                return new Verdict(null, "the peer certificate " + cert.getSubjectX500Principal().getName()
+                        + " has no common name: it must be the node's id (hypervisord certs init-cluster makes them so)");
+            }
+            return new Verdict(new Identity(name, Certificates.fingerprint(cert), Role.ADMIN, cert), null);
+        }
+        if (now.clients() == null || !signed(now.clients(), chain)) {
+            return new Verdict(null, null); // not signed by our CAs: the trust store may still know it
+        }
         Role role = Role.named(Certificates.subject(cert, "O"));
         if (name == null || role == null) {
             return new Verdict(null, "the client certificate " + cert.getSubjectX500Principal().getName()
@@ -59,10 +76,24 @@ final class ClientCa {
         return new Verdict(new Identity(name, Certificates.fingerprint(cert), role, cert), null);
     }
 
-    private static X509TrustManager load(Path file) {
+    private static boolean signed(X509TrustManager validator, X509Certificate[] chain) {
+        try {
+            validator.checkClientTrusted(chain, "UNKNOWN");
+            return true;
+        } catch (CertificateException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private Validators load() {
+        return new Validators(clientCa == null ? null : load("--client-ca", clientCa),
+                peerCa == null ? null : load("--peer-ca", peerCa));
+    }
+
+    private static X509TrustManager load(String option, Path file) {
         List<X509Certificate> cas = Certificates.readAll(file);
         if (cas.isEmpty()) {
-            throw new IllegalArgumentException("--client-ca " + file + " holds no certificate");
+            throw new IllegalArgumentException(option + " " + file + " holds no certificate");
         }
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -79,7 +110,7 @@ final class ClientCa {
             }
             throw new IllegalStateException("the JDK offers no X.509 trust manager");
         } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new IllegalArgumentException("cannot use --client-ca " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot use " + option + " " + file + ": " + e.getMessage(), e);
         }
     }
 }

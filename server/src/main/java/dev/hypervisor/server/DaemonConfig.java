@@ -46,15 +46,16 @@ public record DaemonConfig(
      * gets only with {@code insecure}. A unix socket at {@code socket} (null: none) is plaintext,
      * guarded by its file mode: root and {@code socketGroup} may connect, and are admin there.
      */
-    public record Transport(Path tlsCert, Path tlsKey, Path clientCa, boolean insecure, Path socket, String socketGroup) {
+    public record Transport(Path tlsCert, Path tlsKey, Path clientCa, Path peerCa, boolean insecure, Path socket,
+            String socketGroup) {
 
         public static Transport plaintext() {
-            return new Transport(null, null, null, false, null, null);
+            return new Transport(null, null, null, null, false, null, null);
         }
 
         /** The same, with a unix socket at {@code path} (mode 0660, group {@code group} or the daemon's own). */
         public Transport withSocket(Path path, String group) {
-            return new Transport(tlsCert, tlsKey, clientCa, insecure, path, group);
+            return new Transport(tlsCert, tlsKey, clientCa, peerCa, insecure, path, group);
         }
 
         public boolean tls() {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 
 /** The hypervisord command line: parses the options and runs a {@link Daemon} until SIGTERM. */
 @Command(name = "hypervisord", mixinStandardHelpOptions = true, version = "hypervisord 0.1.0",
-        subcommands = {StoreCommand.class, TrustCommand.class},
+        subcommands = {StoreCommand.class, TrustCommand.class, CertsCommand.class},
         description = "Serves hypervisor.v1.ComputeService: VMs, containers and microVMs on this host.")
 public final class Hypervisord implements Callable<Integer> {
 
@@ -61,6 +61,10 @@ public final class Hypervisord implements Callable<Integer> {
     @Option(names = "--client-ca", paramLabel = "PEM", description = "With TLS: a CA whose client certificates may call"
             + " besides those the trust store holds; a certificate's organization (O=viewer, O=operator, O=admin) is its role.")
     Path clientCa;
+
+    @Option(names = "--peer-ca", paramLabel = "PEM", description = "With TLS: the cluster's CA; the nodes' certificates it"
+            + " signed (hypervisord certs init-cluster) are callers with the admin role, named by their common name.")
+    Path peerCa;
 
     @Option(names = "--socket", paramLabel = "PATH", defaultValue = UnixSocket.DEFAULT_CHOICE,
             description = "A unix socket to serve on as well (mode 0660; root and --socket-group are admin there), or off."
@@ -322,8 +326,9 @@ public final class Hypervisord implements Callable<Integer> {
         if (insecureListen && (tls || tlsCert != null)) {
             throw new CommandLine.ParameterException(cli, "--insecure-listen and --tls/--tls-cert contradict each other");
         }
-        if (clientCa != null && !wantTls) {
-            throw new CommandLine.ParameterException(cli, "--client-ca is for TLS: add --tls (or --tls-cert and --tls-key)");
+        if ((clientCa != null || peerCa != null) && !wantTls) {
+            throw new CommandLine.ParameterException(cli, (clientCa != null ? "--client-ca" : "--peer-ca")
+                    + " is for TLS: add --tls (or --tls-cert and --tls-key)");
         }
         Path cert = tlsCert;
         Path key = tlsKey;
@@ -332,7 +337,8 @@ public final class Hypervisord implements Callable<Integer> {
             cert = made.cert();
             key = made.key();
         }
-        return new DaemonConfig.Transport(wantTls ? cert : null, wantTls ? key : null, clientCa, insecureListen, null, null)
+        return new DaemonConfig.Transport(wantTls ? cert : null, wantTls ? key : null, clientCa, peerCa, insecureListen, null,
+                null)
                 .withSocket(UnixSocket.path(socket, isRoot()), socketGroup.isEmpty() ? null : socketGroup);
     }
 

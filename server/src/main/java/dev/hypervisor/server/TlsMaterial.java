@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the TLS listener serves with: the daemon's certificate and key, and the client CA when
- * there is one. {@link #reload()} reads all of them again (SIGHUP): new handshakes get the new
+ * What the TLS listener serves with: the daemon's certificate and key, and the client and peer
+ * CAs when there are any. {@link #reload()} reads all of them again (SIGHUP): new handshakes get the new
  * certificate, connections and streams already open keep going on theirs; a file that does not
  * read leaves the old material in place.
  */
@@ -36,11 +36,12 @@ final class TlsMaterial {
     /** The material of a TLS transport, read and checked now. */
     static TlsMaterial load(DaemonConfig.Transport transport) {
         TlsMaterial material = new TlsMaterial(transport.tlsCert(), transport.tlsKey(),
-                transport.clientCa() == null ? null : new ClientCa(transport.clientCa()));
+                transport.clientCa() == null && transport.peerCa() == null ? null
+                        : new ClientCa(transport.clientCa(), transport.peerCa()));
         material.readKeys();
         LOG.info("TLS with the certificate {} (SHA-256 fingerprint {}); clients by {}", material.cert,
                 material.fingerprint, material.clientCa == null ? "the trust store"
-                        : "the trust store and certificates from " + material.clientCa.file());
+                        : "the trust store, " + material.clientCa.describe());
         return material;
     }
 
