@@ -36,11 +36,13 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
         long emptyRss = unaryAndWatch(work);
         createThroughput(work);
         listingAndMemory(work, emptyRss);
+        run.progress("figure 6: GetInstance over mTLS against plaintext on the same daemon");
+        new MtlsBench(options).run(work, run.report());
 
         return String.format(Locale.ROOT, "1 = grpc.health.v1.Health/Check on the same daemon; 2 = the"
                 + " same page on a %d-instance store; 3 = one client, one-row autocommit INSERTs into SQLite (WAL,"
                 + " synchronous=FULL); 4 = Health/Check p99 of figure 1 / the events expected; 5 = the same daemon"
-                + " with an empty store.", options.smallStore);
+                + " with an empty store; 6 = the same call in plaintext on the same daemon's unix socket.", options.smallStore);
     }
 
     /** A {@link BenchDaemon} on {@code work/name/data}, its log beside. */
