@@ -70,7 +70,8 @@ record MtlsBench(ControlPlaneOptions options) {
                 }
                 report.latency("6 GetInstance p50, mTLS vs plaintext (unix socket)", tlsLatency, plainLatency, 50, 1.2);
                 report.latency("6 GetInstance p99, mTLS vs plaintext (unix socket)", tlsLatency, plainLatency, 99, 1.2);
-                floor(dir, me, warmUp, calls, report);
+                floor(dir, me, warmUp, calls, true, report);
+                floor(dir, me, warmUp, calls, false, report);
             } finally {
                 tls.shutdownNow();
                 plain.shutdownNow();
@@ -84,17 +85,28 @@ record MtlsBench(ControlPlaneOptions options) {
      * self-signed EC key, client certificates asked for), one in plaintext on a unix socket as the
      * daemon's is served; called as figure 6 calls the daemon.
      */
-    private static void floor(Path dir, SelfSigned.Pair client, int warmUp, int calls, Report report) throws Exception {
+    private static void floor(Path dir, SelfSigned.Pair client, int warmUp, int calls, boolean asTheDaemon, Report report)
+            throws Exception {
         SelfSigned.Pair serverPair = SelfSigned.write(dir.resolve("floor.crt"), dir.resolve("floor.key"),
                 new SelfSigned.Subject("localhost", null, List.of("localhost"), List.of("127.0.0.1")),
                 SelfSigned.Purpose.SERVER, Duration.ofDays(1));
         io.grpc.protobuf.services.HealthStatusManager health = new io.grpc.protobuf.services.HealthStatusManager();
-        io.grpc.Server tlsServer = Grpc.newServerBuilderForPort(0, io.grpc.TlsServerCredentials.newBuilder()
-                .keyManager(serverPair.cert().toFile(), serverPair.key().toFile())
-                .trustManager(client.cert().toFile())
-                .clientAuth(io.grpc.TlsServerCredentials.ClientAuth.OPTIONAL).build())
+        // As the daemon's listener is set up: a reloadable key manager, every client certificate let
+        // through the handshake (the daemon decides per call), client certificates asked for.
+        // Or, for comparison, the same certificate as files and the client's certificate as the only trusted one.
+        io.grpc.TlsServerCredentials.Builder credentials = io.grpc.TlsServerCredentials.newBuilder()
+                .clientAuth(io.grpc.TlsServerCredentials.ClientAuth.OPTIONAL);
+        if (asTheDaemon) {
+            io.grpc.util.AdvancedTlsX509KeyManager keys = new io.grpc.util.AdvancedTlsX509KeyManager();
+            keys.updateIdentityCredentials(serverPair.cert().toFile(), serverPair.key().toFile());
+            credentials.keyManager(keys).trustManager(new AnyCertificate());
+        } else {
+            credentials.keyManager(serverPair.cert().toFile(), serverPair.key().toFile())
+                    .trustManager(client.cert().toFile());
+        }
+        io.grpc.Server tlsServer = Grpc.newServerBuilderForPort(0, credentials.build())
                 .addService(health.getHealthService()).build().start();
-        Path socket = dir.resolve("floor.sock");
+        Path socket = dir.resolve(asTheDaemon ? "floor.sock" : "floor-files.sock");
         io.grpc.netty.shaded.io.netty.channel.EventLoopGroup loop = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
         io.grpc.Server plainServer = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
                 new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(socket.toString()))
@@ -119,9 +131,10 @@ record MtlsBench(ControlPlaneOptions options) {
                     plainLatency.add(plainNanos);
                 }
             }
-            report.printed("6 floor: bare grpc-java Health/Check p50, TLS vs plaintext (unix socket)",
+            String how = asTheDaemon ? "daemon's TLS set-up" : "certificate files";
+            report.printed("6 floor: bare grpc-java Health/Check p50, TLS (" + how + ") vs plaintext socket",
                     tlsLatency.p50(), plainLatency.p50());
-            report.printed("6 floor: bare grpc-java Health/Check p99, TLS vs plaintext (unix socket)",
+            report.printed("6 floor: bare grpc-java Health/Check p99, TLS (" + how + ") vs plaintext socket",
                     tlsLatency.p99(), plainLatency.p99());
         } finally {
             tls.shutdownNow();
@@ -130,6 +143,51 @@ record MtlsBench(ControlPlaneOptions options) {
             plainServer.shutdownNow();
             loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         }
+    }
+
+    /** Lets every client certificate through the handshake, as the daemon's listener does. */
+    private static final class AnyCertificate extends javax.net.ssl.X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType, java.net.Socket s) {}
+
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType,
+                javax.net.ssl.SSLEngine e) {}
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("a server-side trust manager");
+        }
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType, java.net.Socket s)
+                throws java.security.cert.CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType,
+                javax.net.ssl.SSLEngine e) throws java.security.cert.CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            return new java.security.cert.X509Certificate[0];
+        }
+    }
+
+    /** Figure 6 alone: {@code bench/run.sh mtls [--quick]}. */
+    public static void main(String[] args) {
+        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (o, r) -> {
+            r.header("");
+            new MtlsBench(o).run(r.work(), r.report());
+            return "6 = the same call in plaintext on the same daemon's unix socket.";
+        });
     }
 
     private static long time(Runnable call) {
