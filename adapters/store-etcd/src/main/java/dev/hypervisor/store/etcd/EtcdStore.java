@@ -81,6 +81,8 @@ public final class EtcdStore implements Store {
     private final Map<String, EtcdWatchHub> hubs = new ConcurrentHashMap<>();
     /** A lower bound of the compacted revision (the port's numbering); -1 before the first look. */
     private final AtomicLong compactedAtLeast = new AtomicLong(-1);
+    /** The newest revision (the port's numbering) an answer has shown this client. */
+    private final AtomicLong heardRevision = new AtomicLong();
     private volatile boolean closed;
 
     private EtcdStore(EtcdStoreOptions options, Client client) {
@@ -158,13 +160,14 @@ public final class EtcdStore implements Store {
 
     @Override
     public long revision() {
-        return ours(await("read the revision", kv.get(probeKey())).getHeader().getRevision());
+        return heard(await("read the revision", kv.get(probeKey())).getHeader().getRevision());
     }
 
     @Override
     public Optional<KeyValue> get(String key) {
         Keys.require(key);
         GetResponse r = await("get " + key, kv.get(bytes(key)));
+        heard(r.getHeader().getRevision());
         return r.getKvs().stream().findFirst().map(this::keyValue);
     }
 
@@ -178,6 +181,7 @@ public final class EtcdStore implements Store {
             List<String> chunk = all.subList(from, Math.min(all.size(), from + MAX_TXN_OPS));
             Op[] gets = chunk.stream().map(k -> (Op) Op.get(bytes(k), GetOption.DEFAULT)).toArray(Op[]::new);
             TxnResponse r = await("get " + chunk.size() + " keys", kv.txn().Then(gets).commit());
+            heard(r.getHeader().getRevision());
             r.getGetResponses().forEach(g -> g.getKvs().forEach(kv -> found.add(keyValue(kv))));
         }
         return found;
@@ -198,7 +202,7 @@ public final class EtcdStore implements Store {
         GetResponse r = await("range " + prefix, kv.get(from,
                 GetOption.builder().withRange(rangeEnd(prefix)).withLimit(limit).build()));
         return new RangeResult(r.getKvs().stream().map(this::keyValue).toList(), r.isMore(),
-                ours(r.getHeader().getRevision()));
+                heard(r.getHeader().getRevision()));
     }
 
     // --- writes ---
@@ -218,6 +222,9 @@ public final class EtcdStore implements Store {
                 .map(c -> new Cmp(bytes(c.key()), Cmp.Op.EQUAL, CmpTarget.modRevision(etcdKeyRevision(c.modRevision()))))
                 .toArray(Cmp[]::new);
         Op[] writes = ops.stream().map(this::etcdOp).toArray(Op[]::new);
+        // Whatever this write commits lands after every revision heard so far and every compared one.
+        long after = Math.max(heardRevision.get(),
+                txn.compares().stream().mapToLong(Txn.Compare::modRevision).max().orElse(0));
         // On a failed comparison the else branch reads the compared keys, to name the first that failed.
         Op[] reads = compared.stream().map(k -> (Op) Op.get(bytes(k), GetOption.DEFAULT)).toArray(Op[]::new);
         CompletableFuture<TxnResponse> sent = kv.txn().If(cmps).Then(writes).Else(reads).commit()
@@ -227,7 +234,7 @@ public final class EtcdStore implements Store {
                 return CompletableFuture.completedFuture(outcome(txn, compared, response));
             }
             if (!closed && !ops.isEmpty() && EtcdFailures.outcomeUnknown(error)) {
-                return readBack(ops, error);
+                return readBack(ops, after, error, READ_BACK_ATTEMPTS);
             }
             return CompletableFuture.<TxnResult>failedFuture(closed
                     ? DomainException.unavailable("commit: the store is closed", error) : EtcdFailures.of("commit", error));
@@ -235,7 +242,7 @@ public final class EtcdStore implements Store {
     }
 
     private TxnResult outcome(Txn txn, List<String> compared, TxnResponse response) {
-        long revision = ours(response.getHeader().getRevision());
+        long revision = heard(response.getHeader().getRevision());
         if (response.isSucceeded()) {
             return TxnResult.success(revision);
         }
@@ -252,27 +259,43 @@ public final class EtcdStore implements Store {
 
     /**
      * The answer to a write was lost: it may or may not have been applied. Its effects are
-     * read back; all of them present, the puts at one revision, means it committed at that
-     * revision. Anything else is UNAVAILABLE, never a blind resend.
+     * read back; all of them present, the puts at one revision newer than {@code after} (so not
+     * an earlier write of the same values), means it committed at that revision. Anything else,
+     * a write of deletes only among it, is UNAVAILABLE, never a blind resend. The read itself
+     * may meet the same broken connection before the client has reconnected: it is tried again,
+     * a few times, before the outcome is given up as unknown.
      */
-    private CompletableFuture<TxnResult> readBack(List<Txn.Op> ops, Throwable lost) {
+    private CompletableFuture<TxnResult> readBack(List<Txn.Op> ops, long after, Throwable lost, int attemptsLeft) {
         Op[] gets = ops.stream().map(op -> (Op) Op.get(bytes(op.key()), GetOption.DEFAULT)).toArray(Op[]::new);
         return kv.txn().Then(gets).commit().orTimeout(options.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((response, error) -> {
+                    if (error != null && attemptsLeft > 1) {
+                        return CompletableFuture.supplyAsync(() -> null,
+                                CompletableFuture.delayedExecutor(READ_BACK_PAUSE.toMillis(), TimeUnit.MILLISECONDS, timer))
+                                .thenCompose(ignored -> readBack(ops, after, lost, attemptsLeft - 1));
+                    }
                     if (error == null) {
-                        Long committedAt = committedRevision(ops, response);
+                        Long committedAt = committedRevision(ops, after, response);
                         if (committedAt != null) {
                             LOG.info("etcd's answer to a commit was lost ({}); read back: it committed at revision {}",
                                     EtcdFailures.unwrap(lost).getMessage(), committedAt);
-                            return TxnResult.success(committedAt);
+                            return CompletableFuture.completedFuture(TxnResult.success(committedAt));
                         }
+                        throw DomainException.unavailable("commit: etcd did not answer (" + EtcdFailures.unwrap(lost)
+                                .getMessage() + ") and the write is not visible as its own; it may still commit,"
+                                + " retry it (with the same request_id)", lost);
                     }
-                    throw DomainException.unavailable("commit: etcd did not answer (" + EtcdFailures.unwrap(lost).getMessage()
-                            + ") and the write is not visible; retry it (with the same request_id)", lost);
-                });
+                    throw DomainException.unavailable("commit: etcd did not answer (" + EtcdFailures.unwrap(lost)
+                            .getMessage() + ") and reading the write back failed too (" + EtcdFailures.unwrap(error)
+                            .getMessage() + "): it may or may not have committed; retry it (with the same request_id)", lost);
+                }).thenCompose(f -> f);
     }
 
-    private Long committedRevision(List<Txn.Op> ops, TxnResponse response) {
+    /** How often a lost write is read back before its outcome is called unknown, and the pause between. */
+    private static final int READ_BACK_ATTEMPTS = 5;
+    private static final java.time.Duration READ_BACK_PAUSE = java.time.Duration.ofMillis(200);
+
+    private Long committedRevision(List<Txn.Op> ops, long after, TxnResponse response) {
         List<GetResponse> reads = response.getGetResponses();
         Long at = null;
         for (int i = 0; i < ops.size(); i++) {
@@ -282,7 +305,7 @@ public final class EtcdStore implements Store {
                     return null;
                 }
                 long rev = ours(found.get(0).getModRevision());
-                if (at != null && at != rev) {
+                if (rev <= after || at != null && at != rev) {
                     return null;
                 }
                 at = rev;
@@ -290,7 +313,14 @@ public final class EtcdStore implements Store {
                 return null;
             }
         }
-        return at != null ? at : ours(response.getHeader().getRevision());
+        return at; // deletes only leave nothing that tells this write from an earlier one
+    }
+
+    /** Notes a revision an answer carried; returns it in the port's numbering. */
+    private long heard(long etcdRevision) {
+        long revision = ours(etcdRevision);
+        heardRevision.accumulateAndGet(revision, Math::max);
+        return revision;
     }
 
     /** etcd refuses two operations on one key in a transaction; the last one is what sequential application leaves. */

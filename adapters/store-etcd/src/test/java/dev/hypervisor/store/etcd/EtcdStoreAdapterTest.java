@@ -152,9 +152,29 @@ class EtcdStoreAdapterTest {
 
             assertThatThrownBy(() -> store.commitAndWait(put("/never-arrived", "v1")))
                     .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
-                    .hasMessageContaining("not visible; retry it");
+                    .hasMessageContaining("retry it (with the same request_id)");
             assertThat(direct.get("/never-arrived")).isEmpty();
             assertThat(direct.revision()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aLostWriteOfValuesAlreadyStoredIsNotTakenForCommitted() {
+        etcd = EtcdCluster.start(tmp, 1);
+        try (TcpProxy proxy = TcpProxy.to(etcd.members().get(0).clientAddress());
+             EtcdStore store = EtcdStore.open(EtcdStoreOptions.of(List.of(proxy.address())));
+             EtcdStore direct = EtcdStore.open(plain())) {
+            store.commitAndWait(put("/same", "v1"));
+            long before = direct.revision();
+            // The same value again, lost on the way: the stored one is the earlier write's, not this one's.
+            proxy.swallowThenCut(TcpProxy.Direction.REQUESTS, Duration.ofMillis(500));
+            assertThatThrownBy(() -> store.commitAndWait(put("/same", "v1")))
+                    .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+            // A delete of an absent key leaves nothing to tell it from no write at all.
+            proxy.swallowThenCut(TcpProxy.Direction.REQUESTS, Duration.ofMillis(500));
+            assertThatThrownBy(() -> store.commitAndWait(Txn.create().delete("/absent")))
+                    .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+            assertThat(direct.revision()).as("neither write arrived").isEqualTo(before);
         }
     }
 
