@@ -11,9 +11,11 @@ ensure_build_tools
 # qemu-img to check disk images, busybox-static for image contents, attr for xattrs,
 # runc (and gVisor's runsc) + conmon + iproute2 + iptables + e2fsprogs for containers, ping for network tests,
 # QEMU + genisoimage for VMs; the VM tests fetch a Debian kernel package with apt-get download;
-# etcd-server for the etcd store's tests, which start their own members on loopback ports; openssl makes their certificates.
+# etcd-server for the etcd store's tests, which start their own members on loopback ports; openssl makes their certificates;
+# curl (HTTP/2 over a unix socket) calls the daemon's socket as another user, under util-linux's setpriv.
 apt_install procps docker-registry skopeo qemu-utils busybox-static attr apache2-utils \
-  runc runsc conmon iproute2 iptables e2fsprogs iputils-ping qemu-system-x86 genisoimage etcd-server etcd-client openssl
+  runc runsc conmon iproute2 iptables e2fsprogs iputils-ping qemu-system-x86 genisoimage etcd-server etcd-client openssl \
+  curl util-linux
 
 # The VM tests boot Debian's cloud kernel: fetch its package once (apt-get download, no install).
 guest_kernels=/var/cache/hypervisor-vm-test

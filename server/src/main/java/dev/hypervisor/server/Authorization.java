@@ -4,6 +4,7 @@ import dev.hypervisor.core.trust.Role;
 import dev.hypervisor.core.trust.TrustRegistry;
 import dev.hypervisor.core.trust.TrustedClient;
 import dev.hypervisor.tls.Certificates;
+import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -29,9 +30,10 @@ import javax.net.ssl.SSLSession;
  * {@code --client-ca} has its common name as name and its organization (O=viewer,
  * O=operator, O=admin) as role; any other is looked up by fingerprint in the trust store, on
  * every call, so that removing it takes effect on open connections too. A certificate nobody
- * trusts may only join with a token. A plaintext listener (loopback, or an explicit
- * {@code --insecure-listen}) and the unix socket cannot tell callers apart: each is
- * {@code local}, an admin, as on a Docker or Incus socket.
+ * trusts may only join with a token. On the unix socket the caller is the user the kernel
+ * names (see {@link UnixPeer}): root and the socket's group are admin, as on a Docker or Incus
+ * socket, anyone else is refused. A plaintext TCP listener (loopback, or an explicit
+ * {@code --insecure-listen}) cannot tell callers apart: each is {@code local}, an admin.
  */
 final class Authorization implements ServerInterceptor {
 
@@ -56,7 +58,7 @@ final class Authorization implements ServerInterceptor {
         String method = call.getMethodDescriptor().getFullMethodName();
         Identity identity;
         try {
-            identity = identify(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+            identity = identify(call.getAttributes());
             if (identity.role() == null && !method.equals(MethodRoles.JOIN)) {
                 throw new Refused(untrusted(identity));
             }
@@ -77,7 +79,7 @@ final class Authorization implements ServerInterceptor {
     /** Who calls on this call, or {@link Identity#unknown()} when nobody can tell: for the audit log, which never refuses. */
     Identity whoCalls(ServerCall<?, ?> call) {
         try {
-            return identify(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+            return identify(call.getAttributes());
         } catch (Refused e) {
             return Identity.unknown();
         }
@@ -87,6 +89,17 @@ final class Authorization implements ServerInterceptor {
         Refused(String message) {
             super(message);
         }
+    }
+
+    Identity identify(Attributes transport) throws Refused {
+        UnixPeer peer = transport.get(UnixPeer.KEY);
+        if (peer != null) {
+            if (!peer.admin()) {
+                throw new Refused(peer.refusal());
+            }
+            return new Identity(peer.name(), "", Role.ADMIN, null);
+        }
+        return identify(transport.get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
     }
 
     Identity identify(SSLSession tls) throws Refused {

@@ -5,9 +5,9 @@ import io.grpc.Context;
 import java.security.cert.X509Certificate;
 
 /**
- * Who calls: a name (from the trust store or a client certificate's common name, or
- * {@code local} on a plaintext listener or the unix socket), the SHA-256 fingerprint of its
- * certificate when it showed one, and its role: null for a certificate nobody trusts yet,
+ * Who calls: a name (from the trust store or a client certificate's common name, the user on
+ * the unix socket, or {@code local} on a plaintext TCP listener), the SHA-256 fingerprint of
+ * its certificate when it showed one, and its role: null for a certificate nobody trusts yet,
  * which may only join with a token.
  */
 record Identity(String name, String fingerprint, Role role, X509Certificate certificate) {

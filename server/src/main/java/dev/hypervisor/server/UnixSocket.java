@@ -2,6 +2,7 @@ package dev.hypervisor.server;
 
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -21,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon's unix socket, as Docker's and Incus's: plaintext, guarded by its file mode 0660
- * (root and the socket's group may connect, and whoever connects is admin). hvctl and grpcurl
+ * (root and the socket's group may connect), and knowing each caller by its peer credentials:
+ * root and members of the socket's group are admin, anyone else (a socket made 0666 by hand)
+ * is refused. hvctl and grpcurl
  * reach it as {@code unix:///run/hypervisord/hypervisord.sock}.
  */
 record UnixSocket(Server server, EventLoopGroup loop, Path path) implements AutoCloseable {
@@ -50,8 +53,13 @@ record UnixSocket(Server server, EventLoopGroup loop, Path path) implements Auto
             }
             Files.delete(path); // left by a daemon that died
         }
+        // The file's group is set right after bind; until then it is the daemon's own.
+        int gid = group == null ? UnixPeer.ownGroupId() : UnixPeer.groupId(group)
+                .orElseThrow(() -> new IllegalArgumentException("--socket-group " + group + ": no such group"));
+        String groupName = group == null ? UnixPeer.groupName(gid) : group;
         EventLoopGroup loop = new EpollEventLoopGroup(1);
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()),
+                        InternalNettyServerCredentials.create(new UnixPeerNegotiator(gid, groupName)))
                 .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
                 .maxInboundMessageSize(maxMessageBytes);
         services.forEach(builder::addService);
@@ -63,9 +71,6 @@ record UnixSocket(Server server, EventLoopGroup loop, Path path) implements Auto
                 GroupPrincipal owner = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
                 Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(owner);
             }
-        } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
-            loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw new IllegalArgumentException("--socket-group " + group + ": no such group");
         } catch (IOException | RuntimeException e) {
             loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
