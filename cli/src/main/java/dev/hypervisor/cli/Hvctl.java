@@ -7,7 +7,6 @@ import dev.hypervisor.api.v1.ImageKind;
 import dev.hypervisor.api.v1.InstanceState;
 import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.TrustServiceGrpc;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
@@ -53,14 +52,19 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     scope = ScopeType.INHERIT,
     version = "hvctl 0.1.0",
-    description = "Manage the instances and images of a hypervisord.",
-    subcommands = {
+    description = "Manage the instances and images of a hypervisord.")
+public final class Hvctl implements Callable<Integer> {
+
+  /**
+   * The subcommands, in the order help lists them. Only the one a command line names is built
+   * (picocli reads every option of every command it is given, a fifth of a second for all of
+   * them); help, and a name none of them has, get them all.
+   */
+  static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(
       CreateCommand.class, GetCommand.class, ListCommand.class, StartCommand.class,
       StopCommand.class, RestartCommand.class, RemoveCommand.class, StatsCommand.class,
       WatchCommand.class, ConsoleCommand.class, ImageCommand.class, RemoteCommand.class,
-      TrustCommand.class
-    })
-public final class Hvctl implements Callable<Integer> {
+      TrustCommand.class);
 
   @Option(names = "--addr", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
       defaultValue = "${env:HV_ADDR:-}",
@@ -127,18 +131,23 @@ public final class Hvctl implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new Hvctl(Hvctl::plaintext, Io.system(), Clock.systemUTC()).execute(args));
+    int exit = new Hvctl(Hvctl::plaintext, Io.system(), Clock.systemUTC()).execute(args);
+    ClientTransport.stop();
+    System.exit(exit);
   }
 
   /** Opens a plaintext channel to {@code address}. */
   public static ManagedChannel plaintext(String address) {
-    return Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+    return ClientTransport.open(address, InsecureChannelCredentials.create());
   }
 
   /** Runs one command line and returns its exit code; the channel is closed afterwards. */
   public int execute(String... args) {
-    CommandLine cli = new CommandLine(this)
-        .setCaseInsensitiveEnumValuesAllowed(true)
+    CommandLine cli = new CommandLine(this);
+    // Before the settings below: picocli applies them to the subcommands it has at the time.
+    java.util.List<Class<?>> named = named(args);
+    (named.isEmpty() ? SUBCOMMANDS : named).forEach(cli::addSubcommand);
+    cli.setCaseInsensitiveEnumValuesAllowed(true)
         .setOut(new PrintWriter(io.out(), true))
         .setErr(new PrintWriter(io.err(), true))
         .registerConverter(InstanceType.class, EnumNames.converter(InstanceType.class))
@@ -152,6 +161,37 @@ public final class Hvctl implements Callable<Integer> {
     } finally {
       close();
     }
+  }
+
+  /** The subcommand the first word that is no global option (nor its value) names; none for help and typos. */
+  static java.util.List<Class<?>> named(String... args) {
+    java.util.Set<String> taking = new java.util.HashSet<>();
+    for (java.lang.reflect.Field f : Hvctl.class.getDeclaredFields()) {
+      Option option = f.getAnnotation(Option.class);
+      if (option != null && f.getType() != boolean.class) {
+        taking.addAll(java.util.List.of(option.names()));
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--")) {
+        break;
+      }
+      if (arg.startsWith("-")) {
+        if (taking.contains(arg)) {
+          i++; // its value
+        }
+        continue;
+      }
+      for (Class<?> c : SUBCOMMANDS) {
+        Command command = c.getAnnotation(Command.class);
+        if (command.name().equals(arg) || java.util.List.of(command.aliases()).contains(arg)) {
+          return java.util.List.of(c);
+        }
+      }
+      break;
+    }
+    return java.util.List.of();
   }
 
   @Override
@@ -258,9 +298,9 @@ public final class Hvctl implements Callable<Integer> {
   synchronized ManagedChannel pinned(Endpoint to) {
     dev.hypervisor.tls.SelfSigned.Pair me = ClientCertificate.ensure(config().dir());
     try {
-      ManagedChannel opened = Grpc.newChannelBuilder(to.address(), TlsChannelCredentials.newBuilder()
+      ManagedChannel opened = ClientTransport.open(to.address(), TlsChannelCredentials.newBuilder()
           .keyManager(me.cert().toFile(), me.key().toFile())
-          .trustManager(new PinnedCertificate(to.remote(), to.fingerprint())).build()).build();
+          .trustManager(new PinnedCertificate(to.remote(), to.fingerprint())).build());
       extraChannels.add(opened);
       return opened;
     } catch (java.io.IOException e) {
@@ -282,7 +322,7 @@ public final class Hvctl implements Callable<Integer> {
       if (tlsCert != null) {
         credentials.keyManager(tlsCert.toFile(), tlsKey == null ? null : tlsKey.toFile());
       }
-      return Grpc.newChannelBuilder(target, credentials.build()).build();
+      return ClientTransport.open(target, credentials.build());
     } catch (java.io.IOException | RuntimeException e) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "cannot use --tls-ca/--tls-cert/--tls-key: " + e.getMessage());
