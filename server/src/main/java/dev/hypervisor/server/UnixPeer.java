@@ -56,8 +56,23 @@ record UnixPeer(int pid, int uid, int gid, Set<Integer> groups, String user, boo
         return entry(Path.of("/etc/passwd"), 2, Integer.toString(uid)).map(f -> f[0]).orElse("uid " + uid);
     }
 
+    /** A group's id from /etc/group or, for a group from elsewhere (LDAP, sssd), from getent. */
     static Optional<Integer> groupId(String name) {
-        return entry(Path.of("/etc/group"), 0, name).map(f -> Integer.valueOf(f[2]));
+        Optional<Integer> local = entry(Path.of("/etc/group"), 0, name).map(f -> Integer.valueOf(f[2]));
+        if (local.isPresent()) {
+            return local;
+        }
+        try {
+            Process getent = new ProcessBuilder("getent", "group", name).redirectErrorStream(true).start();
+            String line = new String(getent.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            String[] fields = line.split(":", -1);
+            return getent.waitFor() == 0 && fields.length > 2 ? Optional.of(Integer.valueOf(fields[2])) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     static String groupName(int gid) {

@@ -24,8 +24,7 @@ import java.util.concurrent.TimeUnit;
  * The daemon's unix socket, as Docker's and Incus's: plaintext, guarded by its file mode 0660
  * (root and the socket's group may connect), and knowing each caller by its peer credentials:
  * root and members of the socket's group are admin, anyone else (a socket made 0666 by hand)
- * is refused. hvctl and grpcurl
- * reach it as {@code unix:///run/hypervisord/hypervisord.sock}.
+ * is refused. hvctl and grpcurl reach it as {@code unix:///run/hypervisord/hypervisord.sock}.
  */
 record UnixSocket(Server server, EventLoopGroup loop, Path path) implements AutoCloseable {
 

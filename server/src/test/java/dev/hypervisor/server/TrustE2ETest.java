@@ -147,7 +147,8 @@ class TrustE2ETest {
         assertThat(joined.getName()).isEqualTo("ci-runner");
         assertThat(joined.getRole()).isEqualTo(Role.ROLE_OPERATOR);
         assertThat(joined.getFingerprint()).isEqualTo(fingerprint);
-        assertThat(joined.getAddedBy()).isEqualTo("local");
+        assertThat(joined.getAddedBy()).as("the user who issued the token over the socket")
+                .isEqualTo(System.getProperty("user.name"));
 
         String id = compute.withDeadlineAfter(20, TimeUnit.SECONDS).createInstance(create("by-ci").toBuilder()
                 .setRequestId("ci-build-17").build()).getId();
@@ -177,7 +178,8 @@ class TrustE2ETest {
                 "\"method\":\"JoinWithToken\"", "\"fingerprint_changed\":\"" + fingerprint + "\"", "\"code\":\"OK\""));
         assertThat(audit).anySatisfy(l -> assertThat(l).contains("\"identity\":\"ci-runner\"",
                 "\"method\":\"CreateInstance\"", "\"instance_id\":\"" + id + "\"", "\"request_id\":\"ci-build-17\""));
-        assertThat(audit).anySatisfy(l -> assertThat(l).contains("\"identity\":\"local\"", "\"method\":\"RemoveTrust\"",
+        assertThat(audit).anySatisfy(l -> assertThat(l).contains("\"identity\":\"" + System.getProperty("user.name") + "\"",
+                "\"method\":\"RemoveTrust\"",
                 "\"transport\":\"unix\"", "\"fingerprint_changed\":\"" + fingerprint + "\""));
     }
 
