@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The only thread that writes: it drains every queued transaction into one SQLite transaction,
- * each in its own savepoint, so a burst of commits costs one fsync instead of one each.
+ * so a burst of commits costs one fsync instead of one each. Each transaction gets a savepoint
+ * of its own only when SQLite rejected a statement of the batch (see {@link #commitBatch(List)}).
  */
 final class GroupCommitWriter {
 
@@ -215,6 +216,28 @@ final class GroupCommitWriter {
         if (commits.isEmpty()) {
             return;
         }
+        // Fast first: no savepoint per transaction (two statements each), since a failed compare
+        // writes nothing. Only when SQLite rejects a statement is the batch rolled back and run
+        // again with savepoints, so that the one transaction at fault fails alone.
+        try {
+            commitBatch(commits, false);
+        } catch (SavepointsNeeded e) {
+            try {
+                commitBatch(commits, true);
+            } catch (SavepointsNeeded impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+    }
+
+    /** Thrown by the fast path after it rolled its batch back; the batch runs again with savepoints. */
+    private static final class SavepointsNeeded extends Exception {
+        SavepointsNeeded(SQLException cause) {
+            super(cause);
+        }
+    }
+
+    private void commitBatch(List<CommitRequest> commits, boolean savepoints) throws SavepointsNeeded {
         List<Outcome> outcomes = new ArrayList<>(commits.size());
         List<List<WatchEvent>> published = new ArrayList<>();
         long rev;
@@ -224,7 +247,7 @@ final class GroupCommitWriter {
             long base = session.metaValue("revision");
             rev = base;
             for (CommitRequest c : commits) {
-                Outcome outcome = evaluate(c.txn(), rev);
+                Outcome outcome = savepoints ? evaluate(c.txn(), rev) : evaluateUnguarded(c.txn(), rev);
                 outcomes.add(outcome);
                 if (outcome.events() != null && !outcome.events().isEmpty()) {
                     rev = outcome.result().revision();
@@ -237,6 +260,9 @@ final class GroupCommitWriter {
             session.exec("COMMIT");
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();
+            if (!savepoints && e instanceof SQLException sql) {
+                throw new SavepointsNeeded(sql);
+            }
             RuntimeException failure = e instanceof SQLException sql
                     ? StoreFailures.of("group commit of " + commits.size() + " transactions failed", sql)
                     : new DomainException(ErrorCode.INTERNAL, "group commit failed: " + e, e);
@@ -261,6 +287,20 @@ final class GroupCommitWriter {
                 }
             }
         });
+    }
+
+    /**
+     * Evaluates one transaction at revision {@code current} without a savepoint: its compares
+     * run before any write, so a failed one leaves nothing to undo. An SQLException leaves this
+     * transaction half applied and fails the attempt at the batch.
+     */
+    private Outcome evaluateUnguarded(Txn txn, long current) throws SQLException {
+        String failedKey = firstFailedCompare(txn);
+        if (failedKey != null) {
+            return new Outcome(TxnResult.failure(current, failedKey), null, null);
+        }
+        List<WatchEvent> events = apply(txn, current + 1);
+        return new Outcome(TxnResult.success(events.isEmpty() ? current : current + 1), events, null);
     }
 
     /**
