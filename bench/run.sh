@@ -2,6 +2,7 @@
 # Benchmarks, each figure printed beside a baseline measured in the same run. See bench/README.md.
 #   bench/run.sh control-plane [--quick] [options]   (--help lists the options)
 #   bench/run.sh mtls [--quick]                      (figure 6 of control-plane alone)
+#   bench/run.sh creates [--quick] [options]         (figure 3 of control-plane alone)
 #   bench/run.sh cli [--quick] [--grpcurl PATH]      (bin/hvctl against grpcurl; installs GNU time when missing)
 #   bench/run.sh images [--quick] [options]          (installs docker-registry, skopeo, umoci when missing)
 #   bench/run.sh containers [--quick] [options]      (installs runc, conmon, podman and the image tools when missing)
@@ -17,7 +18,7 @@ cd "$root"
 source scripts/lib.sh
 
 usage() {
-  echo "usage: bench/run.sh control-plane|mtls|cli|images|containers|vm|microvm|store-etcd [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
+  echo "usage: bench/run.sh control-plane|mtls|creates|cli|images|containers|vm|microvm|store-etcd [--quick] [options]   (bench/run.sh <benchmark> --help for options)" >&2
   exit 2
 }
 
@@ -28,6 +29,7 @@ jvm_opts=()
 case "$benchmark" in
   control-plane) main=dev.hypervisor.bench.ControlPlaneBench ;;
   mtls) main=dev.hypervisor.bench.MtlsBench ;;  # figure 6 of control-plane alone
+  creates) main=dev.hypervisor.bench.CreateThroughputBench ;;  # figure 3 of control-plane alone
   cli)
     main=dev.hypervisor.bench.CliBench
     # GNU time reports each process's peak RSS; bin/hvctl runs the jar that mvn package built in cli/target.

@@ -34,7 +34,7 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
         run.progress("large store filled in %.1fs", Populate.fill(work.resolve("large/data"), options.largeStore, 2));
 
         long emptyRss = unaryAndWatch(work);
-        createThroughput(work);
+        CreateThroughputBench.measure(options, run);
         listingAndMemory(work, emptyRss);
         run.progress("figure 6: GetInstance over mTLS against plaintext on the same daemon");
         new MtlsBench(options).run(work, run.report());
@@ -46,7 +46,7 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
     }
 
     /** A {@link BenchDaemon} on {@code work/name/data}, its log beside. */
-    private static DaemonProcess daemon(Path work, String name, int relistSeconds) {
+    static DaemonProcess daemon(Path work, String name, int relistSeconds) {
         return BenchDaemon.start(name, BenchDaemon.class.getName(), List.of("--data-dir",
                 work.resolve(name + "/data").toString(), "--node-id", Populate.NODE_ID, "--relist-interval",
                 Integer.toString(relistSeconds)), work.resolve(name + "/daemon.log"), START_TIMEOUT);
@@ -86,15 +86,6 @@ public record ControlPlaneBench(ControlPlaneOptions options, BenchRun run) {
         drainInitialState(daemon);
         daemon.awaitQuiet(Duration.ofSeconds(30));
         return daemon.rssBytes();
-    }
-
-    private void createThroughput(Path work) throws Exception {
-        run.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients,
-                options.createSeconds);
-        try (DaemonProcess daemon = daemon(work, "create", 10)) {
-            daemon.awaitQuiet(Duration.ofSeconds(60));
-            new CreateThroughputBench(daemon, work.resolve("create/baseline.db"), options).run(run.report());
-        }
     }
 
     /** Figure 2 on the two pre-populated stores, then figure 5 on the large one. */

@@ -36,6 +36,25 @@ final class CreateThroughputBench {
                 .toList();
     }
 
+    /** Figure 3 alone: {@code bench/run.sh creates}. */
+    public static void main(String[] args) {
+        BenchRun.main(args, new ControlPlaneOptions(), List.of(), (o, r) -> {
+            r.header("");
+            measure(o, r);
+            return "3 = one client, one-row autocommit INSERTs into SQLite (WAL, synchronous=FULL).";
+        });
+    }
+
+    /** Figure 3 on a daemon of its own with an empty store. */
+    static void measure(ControlPlaneOptions options, BenchRun run) throws Exception {
+        run.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients,
+                options.createSeconds);
+        try (DaemonProcess daemon = ControlPlaneBench.daemon(run.work(), "create", 10)) {
+            daemon.awaitQuiet(java.time.Duration.ofSeconds(60));
+            new CreateThroughputBench(daemon, run.work().resolve("create/baseline.db"), options).run(run.report());
+        }
+    }
+
     void run(Report report) throws Exception {
         double half = options.createSeconds / 2;
         try (SqliteInsertBaseline baseline = new SqliteInsertBaseline(baselineFile)) {
