@@ -32,8 +32,8 @@ final class ControlPlaneOptions extends CommonOptions {
     @Option(names = "--create-seconds", paramLabel = "S", description = "measured time per side (figure 3) [10; quick 3]")
     double createSeconds = 10;
 
-    @Option(names = "--create-warm-up", paramLabel = "S", description = "unmeasured creates first (figure 3): C2 still compiles the create path for ~35 s on 2 cores; 10 s left it a third of a core of compiling in the measured halves [40; quick 1]")
-    double createWarmUpSeconds = 40;
+    @Option(names = "--create-warm-up", paramLabel = "S", description = "unmeasured creates first (figure 3), at least this long and then until the daemon's JIT is quiet (at most 180 s) [20; quick 1]")
+    double createWarmUpSeconds = 20;
 
     @Option(names = "--create-clients", paramLabel = "N", description = "concurrent CreateInstance clients (figure 3) [${DEFAULT-VALUE}]")
     int createClients = 64;
