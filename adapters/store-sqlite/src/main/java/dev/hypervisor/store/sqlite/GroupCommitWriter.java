@@ -33,11 +33,11 @@ final class GroupCommitWriter {
     private static final String COMPARE = "SELECT mod_rev FROM kv WHERE key = ?";
     private static final String UPSERT = "INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)"
             + " ON CONFLICT (key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev";
-    private static final String PREVIOUS_VALUE = "SELECT value FROM kv WHERE key = ?";
-    private static final String DELETE = "DELETE FROM kv WHERE key = ?";
-    private static final String APPEND_EVENT = "INSERT INTO events (rev, seq, type, key, value) VALUES (?, ?, ?, ?, ?)";
+    /** One statement for a delete and the value it removes, which the DELETE event carries (etcd's prev_kv). */
+    private static final String DELETE = "DELETE FROM kv WHERE key = ? RETURNING value";
+    private static final String APPEND_REVISION = "INSERT INTO history (rev, changes) VALUES (?, ?)";
     private static final String SET_META = "UPDATE meta SET value = ? WHERE name = ?";
-    private static final String DROP_EVENTS = "DELETE FROM events WHERE rev <= ?";
+    private static final String DROP_HISTORY = "DELETE FROM history WHERE rev <= ?";
     /** At most this long between WAL checkpoints while commits keep coming, and after the last one. */
     private static final long CHECKPOINT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -357,38 +357,24 @@ final class GroupCommitWriter {
                 upsert.executeUpdate();
                 events.add(new WatchEvent(WatchEvent.Type.PUT, put.key(), put.value().clone(), rev));
             } else {
-                byte[] previous = previousValue(op.key());
-                if (previous != null) {
-                    PreparedStatement delete = session.prepare(DELETE);
-                    delete.setString(1, op.key());
-                    delete.executeUpdate();
-                    events.add(new WatchEvent(WatchEvent.Type.DELETE, op.key(), previous, rev));
+                PreparedStatement delete = session.prepare(DELETE);
+                delete.setString(1, op.key());
+                try (ResultSet removed = delete.executeQuery()) {
+                    if (removed.next()) {
+                        byte[] previous = removed.getBytes(1);
+                        events.add(new WatchEvent(WatchEvent.Type.DELETE, op.key(),
+                                previous == null ? new byte[0] : previous, rev));
+                    }
                 }
             }
         }
-        PreparedStatement append = session.prepare(APPEND_EVENT);
-        for (int seq = 0; seq < events.size(); seq++) {
-            WatchEvent e = events.get(seq);
+        if (!events.isEmpty()) {
+            PreparedStatement append = session.prepare(APPEND_REVISION);
             append.setLong(1, rev);
-            append.setInt(2, seq);
-            append.setString(3, e.type().name());
-            append.setString(4, e.key());
-            append.setBytes(5, e.value());
+            append.setBytes(2, RevisionRecord.encode(events));
             append.executeUpdate();
         }
         return events;
-    }
-
-    private byte[] previousValue(String key) throws SQLException {
-        PreparedStatement ps = session.prepare(PREVIOUS_VALUE);
-        ps.setString(1, key);
-        try (ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                return null;
-            }
-            byte[] value = rs.getBytes(1);
-            return value == null ? new byte[0] : value;
-        }
     }
 
     private void setMeta(String name, long value) throws SQLException {
@@ -431,7 +417,7 @@ final class GroupCommitWriter {
         }
         session.exec("BEGIN IMMEDIATE");
         try {
-            PreparedStatement drop = session.prepare(DROP_EVENTS);
+            PreparedStatement drop = session.prepare(DROP_HISTORY);
             drop.setLong(1, revision);
             drop.executeUpdate();
             setMeta("compacted", revision);

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@link Store} port on one SQLite file: group-committed writes on one connection, reads on a
- * small pool of read-only connections, and watches fed from an events table.
+ * small pool of read-only connections, and watches fed from a history table of one row per revision.
  */
 public final class SqliteStore implements Store {
 

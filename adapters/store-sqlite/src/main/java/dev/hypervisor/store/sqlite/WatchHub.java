@@ -2,7 +2,6 @@ package dev.hypervisor.store.sqlite;
 
 import dev.hypervisor.core.error.DomainException;
 import dev.hypervisor.core.error.ErrorCode;
-import dev.hypervisor.core.store.Keys;
 import dev.hypervisor.core.store.Watch;
 import dev.hypervisor.core.store.WatchEvent;
 import dev.hypervisor.core.store.WatchListener;
@@ -22,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Delivers committed changes to watches on one dispatcher thread, in revision order; a watch that
- * resumes from a past revision first replays the events table, read on a separate thread.
+ * resumes from a past revision first replays the history table, read on a separate thread.
  *
  * <p>Why there is no gap: a watch is registered before its history is read, and the writer
  * publishes a revision only after its COMMIT. So every revision either reaches the watch live
@@ -136,28 +135,17 @@ final class WatchHub {
             throw compactedError(from, compacted);
         }
         long upTo = Math.min(head, from + REPLAY_PAGE_REVISIONS);
-        String end = Keys.prefixEnd(prefix);
-        PreparedStatement ps = session.prepare("SELECT rev, type, key, value FROM events"
-                + " WHERE rev > ? AND rev <= ? AND key >= ?" + (end == null ? "" : " AND key < ?")
-                + " ORDER BY rev, seq");
+        PreparedStatement ps = session.prepare("SELECT rev, changes FROM history WHERE rev > ? AND rev <= ? ORDER BY rev");
         ps.setLong(1, from);
         ps.setLong(2, upTo);
-        ps.setString(3, prefix);
-        if (end != null) {
-            ps.setString(4, end);
-        }
         List<List<WatchEvent>> revisions = new ArrayList<>();
-        List<WatchEvent> current = null;
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                long rev = rs.getLong(1);
-                if (current == null || current.get(0).revision() != rev) {
-                    current = new ArrayList<>();
-                    revisions.add(current);
+                // One row per revision holds every key it changed; those under other prefixes are skipped here.
+                List<WatchEvent> matching = RevisionRecord.decode(rs.getLong(1), rs.getBytes(2), prefix);
+                if (!matching.isEmpty()) {
+                    revisions.add(matching);
                 }
-                byte[] value = rs.getBytes(4);
-                current.add(new WatchEvent(WatchEvent.Type.valueOf(rs.getString(2)), rs.getString(3),
-                        value == null ? new byte[0] : value, rev));
             }
         }
         return new HistoryPage(revisions, upTo, head);

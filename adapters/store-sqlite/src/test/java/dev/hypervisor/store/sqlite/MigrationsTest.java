@@ -35,7 +35,7 @@ class MigrationsTest {
 
         try (Connection c = connect(file)) {
             assertThat(userVersion(c)).isEqualTo(Migrations.latestVersion());
-            assertThat(tables(c)).containsExactlyInAnyOrder("kv", "events", "meta");
+            assertThat(tables(c)).containsExactlyInAnyOrder("kv", "history", "meta");
         }
     }
 
@@ -67,6 +67,51 @@ class MigrationsTest {
             assertThat(store.commit(Txn.create().put("/c", new byte[] {1})).join().revision()).isEqualTo(4);
         }
         try (Connection c = connect(file)) {
+            assertThat(userVersion(c)).isEqualTo(Migrations.latestVersion());
+        }
+    }
+
+    @Test
+    void versionTwoHistoryIsRegroupedOneRowPerRevisionAndReplaysTheSame() throws Exception {
+        Path file = dir.resolve("v2.db");
+        // The v2 layout as released: one events row per changed key, meta holding the revisions.
+        try (Connection c = connect(file); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
+                    + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
+            st.execute("CREATE TABLE events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
+                    + " type TEXT NOT NULL CHECK (type IN ('PUT', 'DELETE')), key TEXT NOT NULL,"
+                    + " value BLOB NOT NULL, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
+            st.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
+            st.execute("INSERT INTO kv VALUES ('/x/2', CAST('x2' AS BLOB), 3, 3), ('/y/1', CAST('y1' AS BLOB), 2, 2)");
+            st.execute("INSERT INTO events VALUES (2, 0, 'PUT', '/x/1', CAST('x1' AS BLOB)),"
+                    + " (2, 1, 'PUT', '/y/1', CAST('y1' AS BLOB)),"
+                    + " (3, 0, 'DELETE', '/x/1', CAST('x1' AS BLOB)), (3, 1, 'PUT', '/x/2', CAST('x2' AS BLOB))");
+            st.execute("INSERT INTO meta VALUES ('revision', 3), ('compacted', 1)");
+            st.execute("PRAGMA user_version = 2");
+        }
+
+        try (SqliteStore store = SqliteStore.open(file, SqliteStoreOptions.defaults())) {
+            assertThat(store.revision()).isEqualTo(3);
+            RecordingListener rec = new RecordingListener();
+            try (Watch ignored = store.watch("/x/", 1, rec)) {
+                rec.awaitRevision(3, Duration.ofSeconds(10));
+            }
+            assertThat(rec.calls()).as("one delivery per revision, only the keys under the prefix")
+                    .extracting(call -> call.stream().map(e -> e.type() + " " + e.key() + "=" + new String(e.value(), UTF_8)
+                            + "@" + e.revision()).toList())
+                    .containsExactly(List.of("PUT /x/1=x1@2"), List.of("DELETE /x/1=x1@3", "PUT /x/2=x2@3"));
+            assertThat(store.commit(Txn.create().delete("/y/1")).join().revision()).isEqualTo(4);
+            RecordingListener after = new RecordingListener();
+            try (Watch ignored = store.watch("/y/", 3, after)) {
+                after.awaitRevision(4, Duration.ofSeconds(10));
+            }
+            assertThat(after.events()).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo(WatchEvent.Type.DELETE);
+                assertThat(new String(e.value(), UTF_8)).as("the value it held, from DELETE ... RETURNING").isEqualTo("y1");
+            });
+        }
+        try (Connection c = connect(file)) {
+            assertThat(tables(c)).containsExactlyInAnyOrder("kv", "history", "meta");
             assertThat(userVersion(c)).isEqualTo(Migrations.latestVersion());
         }
     }

@@ -248,11 +248,11 @@ class SqliteStoreTest extends DurableStoreContract {
                 await(kept.commit(Txn.create().put("/h/" + i, bytes("v"))));
             }
             // Compaction follows a batch's acknowledgement; a writer task runs after it.
-            long events = await(kept.onWriterThread(s -> s.queryLong("SELECT count(*) FROM events", null, -1)));
+            long revisions = await(kept.onWriterThread(s -> s.queryLong("SELECT count(*) FROM history", null, -1)));
             long compacted = kept.compactedRevision();
 
             assertThat(compacted).isBetween(30L, 40L);
-            assertThat(events).isEqualTo(50 - compacted);
+            assertThat(revisions).isEqualTo(50 - compacted);
             assertThatThrownBy(() -> kept.watch("/h/", compacted - 1, new RecordingListener()))
                     .isInstanceOfSatisfying(DomainException.class,
                             e -> assertThat(e.code()).isEqualTo(ErrorCode.OUT_OF_RANGE));
