@@ -33,7 +33,7 @@ final class Populate {
     private static final int PER_TXN = 500;
     private static final int IN_FLIGHT = 4;
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
-    private static final InstanceSpec SPEC = new InstanceSpec("docker.io/library/busybox:1.36", 1, 64L << 20,
+    static final InstanceSpec SPEC = new InstanceSpec("docker.io/library/busybox:1.36", 1, 64L << 20,
             List.of(), new NetworkSpec(NetworkSpec.DEFAULT, ""), "", List.of("sleep", "infinity"), Map.of());
 
     private Populate() {}
