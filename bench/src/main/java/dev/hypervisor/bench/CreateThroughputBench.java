@@ -12,7 +12,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -53,7 +55,7 @@ final class CreateThroughputBench {
         run.progress("figure 3: %d CreateInstance clients for %.0fs against SQLite inserts", options.createClients,
                 options.createSeconds);
         try (DaemonProcess daemon = ControlPlaneBench.daemon(run.work(), "create", 10)) {
-            daemon.awaitQuiet(java.time.Duration.ofSeconds(60));
+            daemon.awaitQuiet(Duration.ofSeconds(60));
             new CreateThroughputBench(daemon, run.work().resolve("create/baseline.db"), options).run(run.report());
         }
     }
@@ -72,124 +74,18 @@ final class CreateThroughputBench {
             report.rate("3 CreateInstance, " + options.createClients + " clients vs 1-row SQLite txns",
                     (first.completed() + second.completed()) / (first.seconds() + second.seconds()),
                     baselineRows / (2 * half), "/s", 1.0);
-            double store = storeAlone(2 * half);
+            double store = new StoreAloneFloor(baselineFile.resolveSibling("store-alone.db"), options.createClients)
+                    .run(2 * half);
             double storeBaseline = baseline.run(half);
             report.add(new Report.Row("3 floor: the SQLite store alone, a create's 3 txns, vs 1-row SQLite txns",
-                    String.format(java.util.Locale.ROOT, "%.0f /s", store),
-                    String.format(java.util.Locale.ROOT, "%.0f /s", storeBaseline), store / storeBaseline,
+                    String.format(Locale.ROOT, "%.0f /s", store),
+                    String.format(Locale.ROOT, "%.0f /s", storeBaseline), store / storeBaseline,
                     Report.PRINTED, true));
-            double bare = bareGrpc(2 * half);
+            double bare = new BareCreateFloor(options.createClients, stubs.size()).run(2 * half);
             double sqlite = baseline.run(half);
             report.add(new Report.Row("3 floor: bare grpc-java CreateInstance, no store, vs 1-row SQLite txns",
-                    String.format(java.util.Locale.ROOT, "%.0f /s", bare),
-                    String.format(java.util.Locale.ROOT, "%.0f /s", sqlite), bare / sqlite, Report.PRINTED, true));
-        }
-    }
-
-    /**
-     * What the store alone takes: as many threads as clients, each doing what one create comes to
-     * in the store (the record, name and index keys under create-only compares, then the STARTING
-     * and RUNNING updates, each encoded as the daemon encodes it and committed durably, one after
-     * the other), in this JVM on a fresh file beside the baseline's. No gRPC, validation or reconciler.
-     */
-    private double storeAlone(double seconds) throws Exception {
-        Path file = baselineFile.resolveSibling("store-alone.db");
-        Files.deleteIfExists(file);
-        try (dev.hypervisor.store.sqlite.SqliteStore store = dev.hypervisor.store.sqlite.SqliteStore.open(file,
-                dev.hypervisor.store.sqlite.SqliteStoreOptions.defaults())) {
-            var repository = new dev.hypervisor.core.instance.InstanceRepository(store);
-            var ids = new dev.hypervisor.core.usecase.InstanceIds();
-            var metadata = new dev.hypervisor.core.instance.Metadata(java.util.Map.of("app", "bench", "tier", "a"),
-                    java.util.Map.of());
-            java.util.concurrent.atomic.AtomicLong names = new java.util.concurrent.atomic.AtomicLong();
-            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(
-                    options.createClients);
-            try {
-                java.util.function.DoubleSupplier run = () -> {
-                    long end = System.nanoTime() + (long) (seconds * 1e9);
-                    long start = System.nanoTime();
-                    List<java.util.concurrent.Future<Long>> loops = IntStream.range(0, options.createClients)
-                            .mapToObj(t -> threads.submit(() -> {
-                                long done = 0;
-                                while (System.nanoTime() < end) {
-                                    java.time.Instant now = java.time.Instant.now();
-                                    var created = dev.hypervisor.core.instance.Instance.newInstance(ids.next(),
-                                            "s-" + names.incrementAndGet(), dev.hypervisor.core.instance.InstanceType.CONTAINER,
-                                            Populate.SPEC, metadata, dev.hypervisor.core.instance.Placement.ANY,
-                                            Populate.NODE_ID, now);
-                                    var txn = dev.hypervisor.core.store.Txn.create();
-                                    repository.create(txn, created);
-                                    var before = created.withRevision(committed(store, txn));
-                                    for (var next : List.of(dev.hypervisor.core.instance.InstanceState.STARTING,
-                                            dev.hypervisor.core.instance.InstanceState.RUNNING)) {
-                                        var after = dev.hypervisor.core.instance.Lifecycle.transition(before, next, "bench", now);
-                                        var update = dev.hypervisor.core.store.Txn.create();
-                                        repository.update(update, before, after);
-                                        before = after.withRevision(committed(store, update));
-                                    }
-                                    done++;
-                                }
-                                return done;
-                            })).toList();
-                    long total = 0;
-                    for (var loop : loops) {
-                        try {
-                            total += loop.get();
-                        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-                            throw new IllegalStateException("the store-alone floor failed: " + e, e);
-                        }
-                    }
-                    return total / ((System.nanoTime() - start) / 1e9);
-                };
-                run.getAsDouble(); // warm-up, as long as the measurement
-                return run.getAsDouble();
-            } finally {
-                threads.shutdownNow();
-            }
-        }
-    }
-
-    private static long committed(dev.hypervisor.core.store.Store store, dev.hypervisor.core.store.Txn txn) {
-        var result = store.commitAndWait(txn);
-        if (!result.succeeded()) {
-            throw new IllegalStateException("the store-alone floor: a compare failed at " + result.failedKey());
-        }
-        return result.revision();
-    }
-
-    /**
-     * The floor: the same clients and calls against a bare grpc-java server in this JVM whose
-     * CreateInstance answers at once with an instance of the daemon's size (no validation, store,
-     * reconciler or interceptors). No daemon built on grpc-java can create faster than that here.
-     */
-    private double bareGrpc(double seconds) throws Exception {
-        io.grpc.Server server = io.grpc.Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
-                .addService(new ComputeServiceGrpc.ComputeServiceImplBase() {
-                    @Override
-                    public void createInstance(CreateInstanceRequest request,
-                            io.grpc.stub.StreamObserver<dev.hypervisor.api.v1.Instance> response) {
-                        response.onNext(dev.hypervisor.api.v1.Instance.newBuilder().setId("0123456789abcdef")
-                                .setName(request.getName()).setType(request.getType()).setSpec(request.getSpec())
-                                .setMetadata(request.getMetadata()).setNodeId(Populate.NODE_ID)
-                                .setState(dev.hypervisor.api.v1.InstanceState.INSTANCE_STATE_CREATING).build());
-                        response.onCompleted();
-                    }
-                }).build().start();
-        int channelCount = stubs.size();
-        List<io.grpc.ManagedChannel> channels = IntStream.range(0, channelCount).mapToObj(i -> io.grpc.Grpc
-                .newChannelBuilder("127.0.0.1:" + server.getPort(), io.grpc.InsecureChannelCredentials.create())
-                .build()).toList();
-        try {
-            List<ComputeServiceGrpc.ComputeServiceFutureStub> bare = channels.stream()
-                    .map(ComputeServiceGrpc::newFutureStub).toList();
-            java.util.function.IntFunction<com.google.common.util.concurrent.ListenableFuture<?>> call = n -> bare
-                    .get(n % bare.size()).withDeadlineAfter(30, TimeUnit.SECONDS).createInstance(request("bare-" + n));
-            ClosedLoop.run("bare CreateInstance", options.createClients, Math.min(10, seconds), call); // warm-up
-            ClosedLoop.Result result = ClosedLoop.run("bare CreateInstance", options.createClients, seconds, call);
-            return result.completed() / result.seconds();
-        } finally {
-            channels.forEach(io.grpc.ManagedChannel::shutdownNow);
-            server.shutdownNow();
+                    String.format(Locale.ROOT, "%.0f /s", bare),
+                    String.format(Locale.ROOT, "%.0f /s", sqlite), bare / sqlite, Report.PRINTED, true));
         }
     }
 
@@ -213,7 +109,7 @@ final class CreateThroughputBench {
             elapsed = (System.nanoTime() - start) / 1e9;
         } while (elapsed < WARM_UP_LIMIT_SECONDS && (elapsed < options.createWarmUpSeconds
                 || (compiling > QUIET_JIT_CORES && !options.quick())));
-        System.out.printf(java.util.Locale.ROOT, "  figure 3, warm-up: %.0f s of creates; the daemon's JIT compilers"
+        System.out.printf(Locale.ROOT, "  figure 3, warm-up: %.0f s of creates; the daemon's JIT compilers"
                 + " used %.2f cores in its last %.0f s%s%n", elapsed, compiling, WARM_UP_SLICE_SECONDS,
                 compiling > QUIET_JIT_CORES ? " (still compiling: the figure is low)" : "");
     }
