@@ -31,7 +31,7 @@ final class E2eDaemons {
     /** As above on {@code port} (0: any free one), as a restarted daemon comes back where its clients expect it. */
     static DaemonProcess start(Path dataDir, boolean withTestDriver, int port, String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString(),
-                "--metrics-listen", "127.0.0.1:" + freePort(), "--node-id", "e2e-node",
+                "--metrics-listen", "127.0.0.1:0", "--node-id", "e2e-node",
                 "--registry-config", isolatedRegistryConfig(dataDir).toString()));
         if (!List.of(extraArgs).contains("--image-catalog")) {
             args.addAll(List.of("--image-catalog", isolatedCatalog(dataDir).toString()));
