@@ -44,11 +44,7 @@ class MigrationsTest {
         Path file = dir.resolve("v1.db");
         // The v1 layout as released: no meta table; the revision was max(events.rev), revision 1 compacted away.
         try (Connection c = connect(file); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
-                    + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
-            st.execute("CREATE TABLE events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
-                    + " type TEXT NOT NULL CHECK (type IN ('PUT', 'DELETE')), key TEXT NOT NULL,"
-                    + " value BLOB NOT NULL, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
+            createVersionOneTables(st);
             st.execute("INSERT INTO kv VALUES ('/a', CAST('a3' AS BLOB), 1, 3), ('/b', CAST('b2' AS BLOB), 2, 2)");
             st.execute("INSERT INTO events VALUES (2, 0, 'PUT', '/b', CAST('b2' AS BLOB)),"
                     + " (3, 0, 'PUT', '/a', CAST('a3' AS BLOB))");
@@ -76,11 +72,7 @@ class MigrationsTest {
         Path file = dir.resolve("v2.db");
         // The v2 layout as released: one events row per changed key, meta holding the revisions.
         try (Connection c = connect(file); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
-                    + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
-            st.execute("CREATE TABLE events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
-                    + " type TEXT NOT NULL CHECK (type IN ('PUT', 'DELETE')), key TEXT NOT NULL,"
-                    + " value BLOB NOT NULL, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
+            createVersionOneTables(st);
             st.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
             st.execute("INSERT INTO kv VALUES ('/x/2', CAST('x2' AS BLOB), 3, 3), ('/y/1', CAST('y1' AS BLOB), 2, 2)");
             st.execute("INSERT INTO events VALUES (2, 0, 'PUT', '/x/1', CAST('x1' AS BLOB)),"
@@ -134,6 +126,15 @@ class MigrationsTest {
         try (Connection c = connect(file)) {
             assertThat(userVersion(c)).as("left untouched").isEqualTo(future);
         }
+    }
+
+    /** The kv and events tables as step 1 made them. */
+    private static void createVersionOneTables(Statement st) throws SQLException {
+        st.execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
+                + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
+        st.execute("CREATE TABLE events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
+                + " type TEXT NOT NULL CHECK (type IN ('PUT', 'DELETE')), key TEXT NOT NULL,"
+                + " value BLOB NOT NULL, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
     }
 
     private static Connection connect(Path file) throws SQLException {
