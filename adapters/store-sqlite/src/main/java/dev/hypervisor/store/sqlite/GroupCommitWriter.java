@@ -219,25 +219,16 @@ final class GroupCommitWriter {
         // Fast first: no savepoint per transaction (two statements each), since a failed compare
         // writes nothing. Only when SQLite rejects a statement is the batch rolled back and run
         // again with savepoints, so that the one transaction at fault fails alone.
-        try {
-            commitBatch(commits, false);
-        } catch (SavepointsNeeded e) {
-            try {
-                commitBatch(commits, true);
-            } catch (SavepointsNeeded impossible) {
-                throw new IllegalStateException(impossible);
-            }
+        if (!commitBatch(commits, false)) {
+            commitBatch(commits, true);
         }
     }
 
-    /** Thrown by the fast path after it rolled its batch back; the batch runs again with savepoints. */
-    private static final class SavepointsNeeded extends Exception {
-        SavepointsNeeded(SQLException cause) {
-            super(cause);
-        }
-    }
-
-    private void commitBatch(List<CommitRequest> commits, boolean savepoints) throws SavepointsNeeded {
+    /**
+     * Commits the batch, or fails every transaction of it; returns false, having rolled it back
+     * and failed nothing, when without savepoints SQLite rejected a statement.
+     */
+    private boolean commitBatch(List<CommitRequest> commits, boolean savepoints) {
         List<Outcome> outcomes = new ArrayList<>(commits.size());
         List<List<WatchEvent>> published = new ArrayList<>();
         long rev;
@@ -260,15 +251,15 @@ final class GroupCommitWriter {
             session.exec("COMMIT");
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();
-            if (!savepoints && e instanceof SQLException sql) {
-                throw new SavepointsNeeded(sql);
+            if (!savepoints && e instanceof SQLException) {
+                return false;
             }
             RuntimeException failure = e instanceof SQLException sql
                     ? StoreFailures.of("group commit of " + commits.size() + " transactions failed", sql)
                     : new DomainException(ErrorCode.INTERNAL, "group commit failed: " + e, e);
             log.warn("{}", failure.getMessage(), e);
             acks.execute(() -> commits.forEach(c -> c.future().completeExceptionally(failure)));
-            return;
+            return true;
         }
         // Only now is the batch durable: publish and acknowledge, in revision order.
         dirtySinceCheckpoint = true;
@@ -287,6 +278,7 @@ final class GroupCommitWriter {
                 }
             }
         });
+        return true;
     }
 
     /**

@@ -74,9 +74,7 @@ final class Migrations {
 
     /** Step 3: the events table's rows regrouped into one {@link RevisionRecord} per revision. */
     private static void historyByRevision(Session session) throws SQLException {
-        try (Statement st = session.connection().createStatement()) {
-            st.execute("CREATE TABLE history (rev INTEGER PRIMARY KEY, changes BLOB NOT NULL)");
-        }
+        sql("CREATE TABLE history (rev INTEGER PRIMARY KEY, changes BLOB NOT NULL)").apply(session);
         try (Statement read = session.connection().createStatement();
                 ResultSet rs = read.executeQuery("SELECT rev, type, key, value FROM events ORDER BY rev, seq");
                 PreparedStatement insert = session.connection().prepareStatement(
@@ -95,9 +93,7 @@ final class Migrations {
                 insertRevision(insert, revision);
             }
         }
-        try (Statement st = session.connection().createStatement()) {
-            st.execute("DROP TABLE events");
-        }
+        sql("DROP TABLE events").apply(session);
     }
 
     private static void insertRevision(PreparedStatement insert, List<WatchEvent> revision) throws SQLException {
