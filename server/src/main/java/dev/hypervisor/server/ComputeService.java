@@ -149,7 +149,7 @@ final class ComputeService implements ComputeServiceGrpc.AsyncService, BindableS
     @Override
     public StreamObserver<ConsoleInput> attachConsole(StreamObserver<ConsoleOutput> response) {
         ConsoleStream stream = new ConsoleStream(useCases.runtime(), (ServerCallStreamObserver<ConsoleOutput>) response,
-                useCases.background(), ConsoleBacklog.DEFAULT_CAPACITY);
+                useCases.background(), new ConsoleBacklog(ConsoleBacklog.DEFAULT_CAPACITY, ConsoleBacklog.DEFAULT_PATIENCE));
         streams.track(stream);
         return stream;
     }

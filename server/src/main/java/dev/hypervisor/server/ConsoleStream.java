@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * session, never the console itself.
  *
  * <p>Output and input never wait on each other. Output goes through the viewer's own
- * {@link ConsoleBacklog} and is sent only while the transport is ready, so a viewer that
- * stops reading loses its oldest output instead of filling the daemon's memory or slowing the
- * console's reader. Input is written on its own thread, one message at a time, and the next
+ * {@link ConsoleBacklog} and is sent only while the transport is ready: a viewer that reads
+ * slowly holds the console's reader back, as a slow terminal does, and one that stops reading
+ * loses its oldest output instead of filling the daemon's memory or holding the reader for
+ * longer than the backlog's patience. Input is written on its own thread, one message at a time, and the next
  * message is requested from the client only when the last is written: a paste into a console
  * that reads slowly backs up in the client, not in the daemon.
  */
@@ -41,11 +42,11 @@ final class ConsoleStream implements StreamObserver<ConsoleInput>, StreamRegistr
     private volatile Runnable closedAction = () -> { };
 
     ConsoleStream(RuntimeAccess runtime, ServerCallStreamObserver<ConsoleOutput> call, Executor inputWriter,
-            int backlogBytes) {
+            ConsoleBacklog backlog) {
         this.runtime = runtime;
         this.call = call;
         this.inputWriter = inputWriter;
-        this.backlog = new ConsoleBacklog(backlogBytes);
+        this.backlog = backlog;
         call.disableAutoRequest();
         call.setOnCancelHandler(this::detach);
         call.setOnReadyHandler(this::drain);
@@ -183,6 +184,7 @@ final class ConsoleStream implements StreamObserver<ConsoleInput>, StreamRegistr
     }
 
     private void closeSession() {
+        backlog.close(); // first: the console's reader may be waiting on this viewer
         ConsoleSession attached = session;
         if (attached != null) {
             attached.close();

@@ -1,14 +1,18 @@
 package dev.hypervisor.core.driver;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 
 /**
- * What one console viewer has yet to be sent, bounded: a viewer that falls behind loses the
- * oldest output, replaced by one marker line saying how much, and never makes the instance or
- * other viewers wait (a terminal that skips ahead, as a slow serial line would drop). Offered
- * by the console's reader, taken by the viewer's transport when it can send; thread-safe, and
- * nothing is done under its lock but copying references.
+ * What one console viewer has yet to be sent, bounded. A viewer that falls behind for a moment
+ * (a pause, a busy machine) holds the console's output back, as a slow terminal holds back the
+ * program writing to it: {@link #offer} waits for room, so nothing is lost. One still behind
+ * after the {@code patience} is left behind: it loses the oldest output, replaced by one marker
+ * line saying how much, and makes the instance and other viewers wait no more, until it has
+ * caught up (half the backlog sent). Offered by the console's reader, taken by the viewer's
+ * transport when it can send; thread-safe, and nothing is done under its lock but copying
+ * references.
  */
 public final class ConsoleBacklog {
 
@@ -16,25 +20,58 @@ public final class ConsoleBacklog {
     public static final int DEFAULT_CAPACITY = 1024 * 1024;
     /** Most bytes one {@link #take} joins into a message. */
     public static final int MAX_CHUNK = 32 * 1024;
+    /** How long the console's reader waits for a viewer with a full backlog before leaving it behind. */
+    public static final Duration DEFAULT_PATIENCE = Duration.ofSeconds(3);
 
     private final int capacity;
+    private final long patienceNanos;
+    private boolean leftBehind; // dropping instead of waiting, until the viewer catches up
+    private boolean closed;
     private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
     private int headOffset; // bytes of the first chunk already dropped
     private long buffered;
     private long dropped; // not yet reported
     private long droppedTotal;
 
+    /** A backlog that drops at once when full: for a viewer nothing may wait on. */
     public ConsoleBacklog(int capacity) {
+        this(capacity, Duration.ZERO);
+    }
+
+    public ConsoleBacklog(int capacity, Duration patience) {
         if (capacity < MAX_CHUNK) {
             throw new IllegalArgumentException("capacity below " + MAX_CHUNK + ": " + capacity);
         }
+        if (patience.isNegative()) {
+            throw new IllegalArgumentException("negative patience: " + patience);
+        }
         this.capacity = capacity;
+        this.patienceNanos = patience.toNanos();
     }
 
-    /** Appends output; drops the oldest beyond the capacity. Never blocks. */
+    /**
+     * Appends output. When it does not fit, waits up to the patience for the viewer to take
+     * enough; past that, or for a viewer already left behind or {@link #close}d, drops the
+     * oldest beyond the capacity.
+     */
     public synchronized void offer(byte[] data) {
         if (data.length == 0) {
             return;
+        }
+        if (!leftBehind && !fits(data.length)) {
+            long start = System.nanoTime();
+            try {
+                while (!closed && !fits(data.length)) {
+                    long left = patienceNanos - (System.nanoTime() - start);
+                    if (left <= 0) {
+                        leftBehind = true;
+                        break;
+                    }
+                    wait(left / 1_000_000, (int) (left % 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         chunks.addLast(data);
         buffered += data.length;
@@ -63,6 +100,7 @@ public final class ConsoleBacklog {
         if (chunks.isEmpty() && dropped == 0) {
             return null;
         }
+        notifyAll();
         byte[] marker = new byte[0];
         if (dropped > 0) {
             marker = ("\r\n[hypervisord: " + dropped + " bytes of output dropped: this viewer fell behind]\r\n")
@@ -96,7 +134,20 @@ public final class ConsoleBacklog {
                 headOffset = 0;
             }
         }
+        if (leftBehind && buffered <= capacity / 2) {
+            leftBehind = false;
+        }
         return out;
+    }
+
+    private boolean fits(int length) {
+        return buffered == 0 || buffered + length <= capacity;
+    }
+
+    /** The viewer is gone: nothing waits for it any more. */
+    public synchronized void close() {
+        closed = true;
+        notifyAll();
     }
 
     /** Bytes waiting to be taken. */

@@ -31,7 +31,7 @@ public final class LayerTree {
     public static final Instant MTIME = Instant.parse("2024-01-01T00:00:00Z");
     /** The applets {@link #busybox()} links to {@code /bin/busybox}. */
     public static final List<String> BUSYBOX_APPLETS = List.of(
-            "sh", "ls", "cat", "echo", "env", "sleep", "true", "false", "id", "ps", "mkdir", "rm", "touch", "uname", "wc", "head");
+            "sh", "ls", "cat", "echo", "env", "sleep", "true", "false", "id", "ps", "mkdir", "rm", "touch", "uname", "wc", "head", "tr");
 
     /** What an entry is. */
     public enum Type { FILE, DIR, SYMLINK, HARDLINK }
