@@ -30,7 +30,7 @@ public final class BenchDaemon {
         System.exit(Hypervisord.run(args, config -> config.withRuntimes(List.of(new NoopDriver())).withoutImageStore()));
     }
 
-    /** Starts {@code mainClass} in a JVM with bin/hypervisord's options, no metrics and {@code args}; once it serves. */
+    /** Starts {@code mainClass} in a JVM with bin/hypervisord's options and {@code args} (no metrics unless they say); once it serves. */
     public static DaemonProcess start(String name, String mainClass, List<String> args, Path log, Duration timeout) {
         var jvm = new ArrayList<>(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
         // Extra JVM options for the daemon under test, e.g. a flight recording to profile it;
@@ -39,7 +39,7 @@ public final class BenchDaemon {
         if (extra != null && !extra.isBlank()) {
             jvm.addAll(List.of(extra.trim().replace("{name}", name).split("\\s+")));
         }
-        List<String> all = new ArrayList<>(List.of("--metrics-listen", "off"));
+        List<String> all = new ArrayList<>(args.contains("--metrics-listen") ? List.of() : List.of("--metrics-listen", "off"));
         all.addAll(args);
         return DaemonProcess.start(mainClass, jvm, all, log, timeout);
     }

@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /** The CPU a JVM's JIT compiler threads have used, read from /proc: how a warm-up knows the compiling is done. */
-final class JitActivity {
+public final class JitActivity {
 
     private JitActivity() {}
 
     /** Clock ticks (1/100 s) the C1 and C2 compiler threads of process {@code pid} have used so far. */
-    static long compilerTicks(long pid) {
+    public static long compilerTicks(long pid) {
         Path tasks = Path.of("/proc", Long.toString(pid), "task");
         try (Stream<Path> threads = Files.list(tasks)) {
             return threads.mapToLong(JitActivity::compilerThreadTicks).sum();

@@ -47,13 +47,14 @@ final class ControlPlane implements AutoCloseable {
         return t;
     });
 
-    ControlPlane(Store store, DaemonConfig config, Clock clock, dev.hypervisor.core.usecase.Admission admission) {
+    ControlPlane(Store store, DaemonConfig config, Clock clock, dev.hypervisor.core.usecase.Admission admission,
+            dev.hypervisor.core.runtime.PhaseTimings timings) {
         this.store = store;
         InstanceRepository repository = new InstanceRepository(store);
         Optional<LocalImageStore> local = config.imageStore().map(factory -> factory.open(store));
         images = local.map(ImageStore.class::cast);
         RuntimeRegistry drivers = RuntimeRegistry.open(config.nodeId(), config.runtimes(), config.defaultRuntimes(),
-                new NodeServices(config.nodeId(), store, local, config.networks(), config.dataDir()));
+                new NodeServices(config.nodeId(), store, local, config.networks(), config.dataDir(), timings));
         opened = List.copyOf(drivers.drivers());
         requests = new RequestLog(store, clock);
         watches = new Watches(repository, clock, config.serverLimits().watchQueueCapacity());

@@ -75,7 +75,7 @@ public final class Daemon implements AutoCloseable {
         this.disk = new DiskSpace(config.dataDir(), config.disk().minFreeBytes());
         this.reserve = new DiskReserve(config.dataDir().resolve(RESERVE_FILE), config.disk().reserveBytes(), disk);
         Store backed = new ReserveBackedStore(store, reserve);
-        this.controlPlane = new ControlPlane(backed, config, Clock.systemUTC(), disk::shortage);
+        this.controlPlane = new ControlPlane(backed, config, Clock.systemUTC(), disk::shortage, new PhaseMetrics(metrics));
         this.trust = new TrustRegistry(backed, Clock.systemUTC());
     }
 

@@ -4,6 +4,7 @@ import dev.hypervisor.core.image.DiskImages;
 import dev.hypervisor.core.image.ImageStore;
 import dev.hypervisor.core.image.RootFilesystems;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.core.runtime.PhaseTimings;
 import dev.hypervisor.core.runtime.RuntimeContext;
 import dev.hypervisor.core.store.Store;
 import dev.hypervisor.images.LocalImageStore;
@@ -22,15 +23,17 @@ final class NodeServices implements RuntimeContext {
     private final Optional<LocalImageStore> images;
     private final Optional<DaemonConfig.NetworksFactory> networkFactory;
     private final Path dataDir;
+    private final PhaseTimings timings;
     private Networks networks;
 
     NodeServices(String nodeId, Store store, Optional<LocalImageStore> images,
-            Optional<DaemonConfig.NetworksFactory> networkFactory, Path dataDir) {
+            Optional<DaemonConfig.NetworksFactory> networkFactory, Path dataDir, PhaseTimings timings) {
         this.nodeId = nodeId;
         this.store = store;
         this.images = images;
         this.networkFactory = networkFactory;
         this.dataDir = dataDir;
+        this.timings = timings;
     }
 
     @Override
@@ -74,5 +77,10 @@ final class NodeServices implements RuntimeContext {
     @Override
     public Path dataDirectory() {
         return dataDir;
+    }
+
+    @Override
+    public PhaseTimings timings() {
+        return timings;
     }
 }

@@ -122,6 +122,24 @@ class ContainersE2ETest {
     }
 
     @Test
+    void theMetricsSayHowLongEachPhaseOfAContainersCreateTook() throws Exception {
+        Instance one = daemon.blocking().createInstance(container("timed", "true").build());
+        INSTANCES.awaitState(one.getId(), InstanceState.INSTANCE_STATE_STOPPED);
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + daemon.metricsPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (String phase : List.of("image", "rootfs", "network", "bundle", "leftovers", "conmon-create", "runtime-start")) {
+            java.util.regex.Matcher count = java.util.regex.Pattern.compile(
+                    "hypervisord_runtime_phase_duration_seconds_count\\{phase=\"" + phase
+                    + "\",runtime=\"container\"\\} (\\d+)").matcher(metrics);
+            assertThat(count.find()).as(phase + " in\n" + metrics.lines()
+                    .filter(l -> l.contains("phase_duration")).toList()).isTrue();
+            assertThat(Long.parseLong(count.group(1))).as(phase).isPositive();
+        }
+        INSTANCES.delete(one.getId());
+    }
+
+    @Test
     void aFailingMainProcessEndsInErrorWithItsExitCode() {
         Instance failing = daemon.blocking().createInstance(container("exits-4", "sh", "-c", "exit 4").build());
         Instance failed = INSTANCES.awaitState(failing.getId(), InstanceState.INSTANCE_STATE_ERROR);

@@ -6,7 +6,6 @@ import dev.hypervisor.testkit.DaemonProcess;
 import dev.hypervisor.testkit.etcd.EtcdCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,14 +141,6 @@ final class E2eDaemons {
             Path file = dataDir.resolveSibling(dataDir.getFileName() + "-catalog.json");
             Files.writeString(file, isolated.toString());
             return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -66,7 +66,7 @@ class TlsE2ETest {
 
     /** The test daemon on every address (0.0.0.0), which E2eDaemons never listens on. */
     private DaemonProcess offLoopback(String dir, String... extra) {
-        List<String> args = new ArrayList<>(List.of("--listen", "0.0.0.0:" + E2eDaemons.freePort(), "--data-dir",
+        List<String> args = new ArrayList<>(List.of("--listen", "0.0.0.0:0", "--data-dir",
                 tmp.resolve(dir).toString(), "--metrics-listen", "off", "--node-id", "tls-node"));
         args.addAll(List.of(extra));
         return DaemonProcess.start(TestDaemonMain.class.getName(), List.of("-Xmx256m"), args, tmp.resolve(dir + ".log"),

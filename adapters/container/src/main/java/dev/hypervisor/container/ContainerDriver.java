@@ -21,6 +21,7 @@ import dev.hypervisor.core.instance.InstanceType;
 import dev.hypervisor.core.instance.NetworkSpec;
 import dev.hypervisor.core.network.NetworkAttachment;
 import dev.hypervisor.core.network.Networks;
+import dev.hypervisor.core.runtime.PhaseTimings;
 import dev.hypervisor.host.AtomicFiles;
 import dev.hypervisor.host.CgroupStats;
 import dev.hypervisor.host.Deadline;
@@ -66,6 +67,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
     private final Conmon conmon;
     private final CgroupStats cgroups;
     private final ExitMonitor exits;
+    private final PhaseTimings timings;
     // What prepare made in this daemon's life, so preparing again only checks it is still there.
     private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
     // Containers being stopped, killed or deleted on purpose (their exits are not news), and kills that win over starts.
@@ -73,8 +75,9 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
     private volatile ExitListener exitListener = (id, status) -> { };
 
     private ContainerDriver(ContainerOptions options, ImageStore images, RootFilesystems rootFilesystems,
-            Networks networks) throws IOException {
+            Networks networks, PhaseTimings timings) throws IOException {
         this.options = options;
+        this.timings = timings;
         this.images = images;
         this.rootFilesystems = rootFilesystems;
         this.networks = networks;
@@ -89,9 +92,15 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
     /** Checks that the runtime and conmon are there, and starts watching for exits. */
     public static ContainerDriver open(ContainerOptions options, ImageStore images, RootFilesystems rootFilesystems,
             Networks networks) {
+        return open(options, images, rootFilesystems, networks, PhaseTimings.NONE);
+    }
+
+    /** As {@link #open(ContainerOptions, ImageStore, RootFilesystems, Networks)}, reporting each step's phases. */
+    public static ContainerDriver open(ContainerOptions options, ImageStore images, RootFilesystems rootFilesystems,
+            Networks networks, PhaseTimings timings) {
         requireTools(options);
         try {
-            return new ContainerDriver(options, images, rootFilesystems, networks);
+            return new ContainerDriver(options, images, rootFilesystems, networks, timings);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up containers under " + options.root() + ": " + e.getMessage(), e);
         }
@@ -119,12 +128,16 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         if (earlier != null && earlier.stillThere(dirs)) {
             return new Provisioned(earlier.ipAddress()); // the reconciler prepares again before each start
         }
+        PhaseTimings.Stopwatch phases = timings.stopwatch("container");
         try {
             Files.createDirectories(dirs.dir());
             ImageInfo image = images.acquire(instance.spec().image(), instance.id(), PullListener.NONE)
                     .require(ImageInfo.Kind.CONTAINER, instance.spec().image(), "a container needs a container image");
+            phases.lap("image");
             Path rootfs = rootFilesystems.create(instance.id(), image.digest());
+            phases.lap("rootfs");
             NetworkAttachment network = loopbackOnly(instance) ? LOOPBACK_ONLY : networks.attachNamespace(instance);
+            phases.lap("network");
             EtcFiles.write(dirs, instance.name(), network);
             List<OciConfig.Volume> volumes = Volumes.prepare(dirs, instance.spec().disks());
             ContainerConfig config = rootFilesystems.config(image.digest());
@@ -135,6 +148,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
                     network.namespacePath(), dirs, volumes, !cgroups.unified());
             AtomicFiles.write(dirs.config(), OciConfig.serialize(OciConfig.build(input)));
             AtomicFiles.write(dirs.dir().resolve(STOP_SIGNAL_FILE), process.stopSignal());
+            phases.lap("bundle");
             prepared.put(instance.id(), new Prepared(network.ipAddress(), rootfs,
                     network.namespacePath().isEmpty() ? null : Path.of(network.namespacePath()),
                     volumes.stream().map(OciConfig.Volume::hostPath).toList()));
@@ -151,6 +165,7 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
         ContainerDirs dirs = dirs(instance);
         String id = instance.id();
         try {
+            PhaseTimings.Stopwatch phases = timings.stopwatch("container");
             Optional<OciRuntime.State> state = runtime.knows(id) ? runtime.state(id) : Optional.empty();
             if (state.isPresent() && state.get().running()) {
                 return;
@@ -173,8 +188,11 @@ public final class ContainerDriver implements Driver, StatsSource, ConsoleSource
                     Files.deleteIfExists(leftover);
                 }
             }
+            phases.lap("leftovers");
             conmon.create(dirs, instance.name());
+            phases.lap("conmon-create");
             runtime.start(id);
+            phases.lap("runtime-start");
             if (guard.kills(id) != kills) {
                 halt(instance, Duration.ZERO); // a kill came while the container was starting: it wins
                 throw new DriverException("killed while starting");

@@ -69,6 +69,7 @@ public record ContainerRuntime(String name, ContainerOptions options, boolean ne
 
     @Override
     public Driver open(RuntimeContext context) {
-        return ContainerDriver.open(options, context.images(), context.rootFilesystems(), context.networks());
+        return ContainerDriver.open(options, context.images(), context.rootFilesystems(), context.networks(),
+                context.timings());
     }
 }

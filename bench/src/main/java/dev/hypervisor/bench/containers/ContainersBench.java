@@ -6,6 +6,8 @@ import dev.hypervisor.api.v1.InstanceType;
 import dev.hypervisor.api.v1.NetworkSpec;
 import dev.hypervisor.bench.BenchDaemon;
 import dev.hypervisor.bench.BenchRun;
+import dev.hypervisor.bench.JitActivity;
+import dev.hypervisor.bench.PhaseScrape;
 import dev.hypervisor.bench.RealDaemon;
 import dev.hypervisor.bench.images.BenchImages;
 import dev.hypervisor.testkit.images.RegistryServer;
@@ -46,13 +48,24 @@ public final class ContainersBench {
         podman.ifPresent(p -> run.onCleanUp(p::removeAll));
         run.progress("podman: %s", podman.isPresent() ? "image pulled" : podmanWhy);
 
-        host.run("container driver", List.of(), List.of(image), InstanceType.INSTANCE_TYPE_CONTAINER, 4, (daemon, api) -> {
+        // The metrics endpoint gives the driver's phase timings of figures 1 and 2.
+        host.run("container driver", List.of("--metrics-listen", "127.0.0.1:0"), List.of(image),
+                InstanceType.INSTANCE_TYPE_CONTAINER, 4, (daemon, api) -> {
             run.progress("figure 1: create->RUNNING latency, %d samples per side", options.latencySamples);
+            PhaseScrape start = PhaseScrape.read(daemon.metricsPort(), "container");
             new CreateLatencyFigure(run, api, image, runc, podman, podmanWhy.toString())
                     .measure(options.latencyWarmUp, options.latencySamples);
+            PhaseScrape afterOne = PhaseScrape.read(daemon.metricsPort(), "container");
             run.progress("figure 2: %d concurrent creates, %d round(s)", options.concurrent, options.concurrentRounds);
             daemon.awaitQuiet(Duration.ofSeconds(30));
-            new ConcurrentCreateFigure(run, api, image, runc).measure(options.concurrent, options.concurrentRounds);
+            new ConcurrentCreateFigure(run, api, image, runc, daemon::cpuTicks,
+                    () -> JitActivity.compilerTicks(daemon.pid())).measure(options.concurrent, options.concurrentWarmUp,
+                    options.concurrentRounds);
+            PhaseScrape afterMany = PhaseScrape.read(daemon.metricsPort(), "container");
+            run.report().note("figures 1 and 2: the driver's phases, mean per container, one at a time (figure 1) -> %d"
+                    + " at once (figure 2): %s; the rest of create->RUNNING is the daemon (the API, the store's commits,"
+                    + " the reconciler's queue).", options.concurrent,
+                    phaseTable(afterOne.meansSince(start), afterMany.meansSince(afterOne)));
             run.progress("figure 3: %d idle containers", options.idle);
             new IdleMemoryFigure(run, daemon, api, image, host.data().resolve("containers")).measure(options.idle);
             BenchDaemon.pull(daemon, flood, run);
@@ -63,6 +76,20 @@ public final class ContainersBench {
                 + "; 2 = runc run -d of the same bundle from as many threads; 3 = the PSS of the containers' own"
                 + " conmons; 4 = the same GetInstance with no console viewer, and the daemon's RSS before the viewer"
                 + " attached.";
+    }
+
+    private static String phaseTable(java.util.Map<String, Double> one, java.util.Map<String, Double> many) {
+        StringBuilder out = new StringBuilder();
+        double oneTotal = 0;
+        double manyTotal = 0;
+        for (var phase : many.entrySet()) {
+            double alone = one.getOrDefault(phase.getKey(), Double.NaN);
+            out.append(out.isEmpty() ? "" : ", ").append(String.format("%s %.1f -> %.1f ms", phase.getKey(), alone,
+                    phase.getValue()));
+            oneTotal += Double.isNaN(alone) ? 0 : alone;
+            manyTotal += phase.getValue();
+        }
+        return out.append(String.format("; all phases %.1f -> %.1f ms", oneTotal, manyTotal)).toString();
     }
 
     /** A container of {@code image} running {@code command}: 1 core, 64 MiB, network "none". */

@@ -21,6 +21,9 @@ final class ContainersOptions extends CommonOptions {
     @Option(names = "--rounds", paramLabel = "N", description = "rounds of figure 2, ours and baseline alternating [${DEFAULT-VALUE}; quick 1]")
     int concurrentRounds = 3;
 
+    @Option(names = "--concurrent-warm-up", paramLabel = "N", description = "unmeasured rounds of figure 2 before them, every side; then more of ours until the daemon's JIT compiler is quiet (at most 10 in all): the first bursts compile the daemon's concurrent paths [${DEFAULT-VALUE}; quick 1]")
+    int concurrentWarmUp = 1;
+
     @Option(names = "--idle", paramLabel = "N", description = "idle containers for the memory figure (figure 3) [${DEFAULT-VALUE}; quick 20]")
     int idle = 100;
 

@@ -32,4 +32,9 @@ public interface RuntimeContext {
 
     /** The daemon's data directory; a runtime keeps its files in a directory of its own under it. */
     Path dataDirectory();
+
+    /** Where the driver reports how long the phases of its steps take. */
+    default PhaseTimings timings() {
+        return PhaseTimings.NONE;
+    }
 }
